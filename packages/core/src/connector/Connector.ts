@@ -1,0 +1,152 @@
+/**
+ * The connector contract: what a processor package implements.
+ *
+ * A connector is a value, not a class: an id, declared capabilities, environments, a credentials
+ * schema, and per flow a pure request builder and a pure response parser. It also maps processor
+ * errors onto {@link RefundErrorReason}, gives retry hints from processor signals, and verifies and
+ * parses webhooks. The core runs all of it (see `pipeline/Executor.ts`); a connector never does I/O
+ * itself, except webhook verification that needs a certificate (done through the context it is given).
+ */
+import type { Effect, Option, Redacted, Result } from "effect"
+import type { ProcessorErrorDetails, RefundErrorReason } from "../error/RefundError.ts"
+import type { CreateRefundRequest, RefundReference, RefundSnapshot } from "../refund/Refund.ts"
+import type { WebhookError } from "../webhook/WebhookError.ts"
+import type { RawWebhookRequest, WebhookEvent } from "../webhook/WebhookEvent.ts"
+import type { CredentialSpec, Decoded } from "./Credentials.ts"
+import type { HeaderValue, ProcessorRequest, ProcessorResponse } from "./ProcessorHttp.ts"
+
+export type Environment = "sandbox" | "production"
+
+/** What idempotency keys this processor accepts (Square: at most 45; Razorpay: at least 10, `[A-Za-z0-9_-]`). */
+export interface IdempotencyKeyRules {
+  readonly maxLength: number
+  readonly minLength?: number | undefined
+  readonly pattern?: RegExp | undefined
+}
+
+export interface Capabilities {
+  /** Can create refunds. */
+  readonly create: boolean
+  /** Has a refund-status endpoint (Adyen does not: its outcomes arrive only by webhook). */
+  readonly get: boolean
+  /** Can find a refund by the merchant refund id, which resolves an OutcomeUnknown without a new create. */
+  readonly lookup: boolean
+  /** Verifies and parses refund webhooks. */
+  readonly webhooks: boolean
+  readonly partialRefunds: boolean
+  /** Does the processor ever report a succeeded refund as failed or reversed later? */
+  readonly reportsReversals: boolean
+  /** Does the processor have a cancelled refund state? */
+  readonly cancellation: boolean
+}
+
+/** Per-request context handed to builders. */
+export interface BuildContext<C> {
+  readonly credentials: C
+  readonly environment: Environment
+}
+
+export interface CreateContext<C> extends BuildContext<C> {
+  /** Derived from the merchant refund id; identical on every attempt. Put it where the processor wants it. */
+  readonly idempotencyKey: string
+}
+
+/** Finds a refund by the merchant's id (after an OutcomeUnknown). */
+export interface LookupRequest {
+  readonly merchantRefundId: string
+  readonly connectorTransactionId: string
+}
+
+export interface Flow<In, Out, Ctx> {
+  readonly build: (input: In, context: Ctx) => Result.Result<ProcessorRequest, RefundErrorReason>
+  /** Reads a 2xx answer. Non-2xx answers go to {@link Connector.mapError} instead. */
+  readonly parse: (response: ProcessorResponse, input: In, context: Ctx) => Result.Result<Out, RefundErrorReason>
+}
+
+/** A processor hint about retrying a failed answer. */
+export interface RetryHint {
+  /** true: retry is safe and useful; false: do not retry; undefined: decide from the error reason. */
+  readonly retry?: boolean | undefined
+  /** Wait at least this long first (Retry-After). */
+  readonly afterMillis?: number | undefined
+}
+
+export interface AccessToken {
+  readonly token: Redacted.Redacted<string>
+  readonly expiresInSeconds: number
+}
+
+/** How requests are authenticated. */
+export type Auth<C> =
+  | {
+    readonly _tag: "Static"
+    /** Headers to add to every request (e.g. `Authorization: Bearer <key>`); values stay Redacted. */
+    readonly headers: (credentials: C) => Readonly<Record<string, HeaderValue>>
+  }
+  | {
+    /** OAuth2-style access tokens, fetched once, cached until shortly before expiry, refreshed on 401. */
+    readonly _tag: "AccessToken"
+    readonly tokenRequest: (credentials: C) => ProcessorRequest
+    readonly parseToken: (response: ProcessorResponse) => Result.Result<AccessToken, RefundErrorReason>
+    readonly headers: (token: Redacted.Redacted<string>, credentials: C) => Readonly<Record<string, HeaderValue>>
+  }
+
+export interface VerifyContext {
+  /** Current time, epoch ms (from Effect's Clock, so tests control it). */
+  readonly now: number
+  /** GETs an absolute URL (used for PayPal's signing certificate; the connector enforces its own host allow-list). */
+  readonly fetchText: (url: string) => Effect.Effect<string, WebhookError>
+}
+
+export interface WebhookSupport<W extends CredentialSpec> {
+  /** The secrets the receiver must hold (signing secret, HMAC key, ...); decoded with secrets Redacted. */
+  readonly secrets: W
+  /** How deliveries are signed, for docs: "HMAC-SHA256 of t.payload", ... */
+  readonly scheme: string
+  /**
+   * Checks the signature over the exact raw bytes; fails closed. Must run before {@link parse}.
+   * Processors without signing need an explicit opt-in from the user, never a silent pass.
+   */
+  readonly verify: (request: RawWebhookRequest, secrets: Decoded<W>, context: VerifyContext) => Effect.Effect<void, WebhookError>
+  /** Parses a verified delivery into events (Adyen batches several notification items in one delivery). */
+  readonly parse: (request: RawWebhookRequest) => Result.Result<ReadonlyArray<WebhookEvent>, WebhookError>
+  /** The answer the processor expects once the delivery is safely stored (Adyen wants `[accepted]`). */
+  readonly acknowledgement: { readonly status: number; readonly contentType: string; readonly body: string }
+}
+
+export interface Connector<Spec extends CredentialSpec = any, W extends CredentialSpec = any, C = Decoded<Spec>> {
+  /** Lower-case id users pick the connector by: "stripe". */
+  readonly id: string
+  readonly displayName: string
+  readonly capabilities: Capabilities
+  /**
+   * Base URLs. A `{field}` placeholder is filled from the string credential of that name
+   * (Adyen live URLs carry a per-merchant prefix).
+   */
+  readonly environments: Readonly<Record<Environment, string>>
+  /** Credential fields; the core decodes them, secrets become `Redacted`, failures never echo values. */
+  readonly credentials: Spec
+  readonly auth: Auth<C>
+  /** Limits on the idempotency key this processor accepts; the core derives a key that fits. */
+  readonly idempotencyKey: IdempotencyKeyRules
+  /** Header names that carry secrets and must be redacted from traces and logs. */
+  readonly secretHeaders: ReadonlyArray<string>
+  /** The processor's documented request rate, used by pollers to stay under it. */
+  readonly rateLimit?: { readonly requestsPerSecond: number } | undefined
+  readonly create: Flow<CreateRefundRequest, RefundSnapshot, CreateContext<C>>
+  readonly get?: Flow<RefundReference, RefundSnapshot, BuildContext<C>> | undefined
+  readonly lookup?: Flow<LookupRequest, Option.Option<RefundSnapshot>, BuildContext<C>> | undefined
+  /** Maps a non-2xx answer to a reason plus the processor's code, message and request id. */
+  readonly mapError: (response: ProcessorResponse, operation: "create" | "get" | "lookup" | "authenticate") => ProcessorErrorDetails
+  /** Processor retry signals (Retry-After, Stripe-Should-Retry, Adyen Transient-Error). */
+  readonly retryHint: (response: ProcessorResponse) => RetryHint
+  readonly webhooks?: WebhookSupport<W> | undefined
+}
+
+/** Identity function that checks a connector against the contract and keeps its precise types. */
+export const make = <const Spec extends CredentialSpec, const W extends CredentialSpec = {}>(
+  connector: Connector<Spec, W>
+): Connector<Spec, W> => connector
+
+export type CredentialsOf<K> = K extends Connector<infer Spec, any> ? Decoded<Spec> : never
+export type WebhookSecretsOf<K> = K extends Connector<any, infer W> ? Decoded<W> : never

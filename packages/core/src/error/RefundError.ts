@@ -1,0 +1,202 @@
+/**
+ * One error for everything that can go wrong creating or reading a refund.
+ *
+ * `RefundError` carries where it happened (connector, operation) and what the processor said
+ * (HTTP status, code, message, request id). `reason` says what it means, as a union that every
+ * connector maps onto, so application code handles "rate limited" or "outcome unknown" the same way
+ * for every processor (`Effect.catchReason("RefundError", "RateLimited", ...)`).
+ *
+ * Nothing here ever holds a secret: connectors map bodies to code and message only, and request
+ * headers are never copied into an error.
+ */
+import { Schema } from "effect"
+
+/** The request is malformed or was refused as invalid (bad id, missing field, bad amount). Not retryable. */
+export class InvalidRequest extends Schema.TaggedError<InvalidRequest>()("InvalidRequest", {
+  message: Schema.String,
+  field: Schema.optional(Schema.String)
+}) {
+  get isRetryable(): boolean {
+    return false
+  }
+}
+
+/** The credentials were rejected. */
+export class Authentication extends Schema.TaggedError<Authentication>()("Authentication", {
+  message: Schema.String
+}) {
+  get isRetryable(): boolean {
+    return false
+  }
+}
+
+/** The refund or the payment does not exist at the processor. */
+export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", {
+  message: Schema.String,
+  resource: Schema.optional(Schema.Literals(["refund", "payment"]))
+}) {
+  get isRetryable(): boolean {
+    return false
+  }
+}
+
+/** Refract is set up wrongly: unknown connector, missing or malformed credentials, bad base URL. */
+export class Configuration extends Schema.TaggedError<Configuration>()("Configuration", {
+  message: Schema.String
+}) {
+  get isRetryable(): boolean {
+    return false
+  }
+}
+
+/** Too many requests. `retryAfterMillis` is the processor's own hint (Retry-After), when it gave one. */
+export class RateLimited extends Schema.TaggedError<RateLimited>()("RateLimited", {
+  message: Schema.String,
+  retryAfterMillis: Schema.optional(Schema.Number)
+}) {
+  get isRetryable(): boolean {
+    return true
+  }
+}
+
+/** The processor failed (5xx, maintenance, lock timeouts). */
+export class ProcessorUnavailable extends Schema.TaggedError<ProcessorUnavailable>()("ProcessorUnavailable", {
+  message: Schema.String
+}) {
+  get isRetryable(): boolean {
+    return true
+  }
+}
+
+/**
+ * The request did not get an HTTP answer. `requestSent` says whether it may have reached the
+ * processor: false only when the connection was never established (refused, DNS), so a retry is
+ * safe even without an idempotency key.
+ */
+export class Network extends Schema.TaggedError<Network>()("Network", {
+  message: Schema.String,
+  requestSent: Schema.Boolean
+}) {
+  get isRetryable(): boolean {
+    return true
+  }
+}
+
+/**
+ * A request that moves money was sent and no answer came back (a timeout or a dropped connection
+ * after sending). The refund may or may not exist. Resolve it with a status read or by retrying
+ * with the SAME idempotency key (`idempotencyKey`), never with a new create.
+ */
+export class OutcomeUnknown extends Schema.TaggedError<OutcomeUnknown>()("OutcomeUnknown", {
+  message: Schema.String,
+  idempotencyKey: Schema.String,
+  merchantRefundId: Schema.String
+}) {
+  get isRetryable(): boolean {
+    return true
+  }
+}
+
+export const RejectionKind = Schema.Literals([
+  "AmountTooLarge",
+  "AlreadyRefunded",
+  "InsufficientBalance",
+  "Disputed",
+  "NotRefundable",
+  "CurrencyMismatch",
+  "Declined",
+  "DuplicateRequest",
+  "Other"
+])
+export type RejectionKind = typeof RejectionKind.Type
+
+/** The processor understood the request and declined the refund. */
+export class RefundRejected extends Schema.TaggedError<RefundRejected>()("RefundRejected", {
+  message: Schema.String,
+  kind: RejectionKind
+}) {
+  get isRetryable(): boolean {
+    return false
+  }
+}
+
+/** The connector cannot do this (e.g. Adyen has no refund-status endpoint). */
+export class Unsupported extends Schema.TaggedError<Unsupported>()("Unsupported", {
+  message: Schema.String,
+  capability: Schema.String
+}) {
+  get isRetryable(): boolean {
+    return false
+  }
+}
+
+/** The processor answered with a body the connector could not decode. */
+export class UnexpectedResponse extends Schema.TaggedError<UnexpectedResponse>()("UnexpectedResponse", {
+  message: Schema.String
+}) {
+  get isRetryable(): boolean {
+    return false
+  }
+}
+
+export const RefundErrorReason = Schema.Union([
+  InvalidRequest,
+  Authentication,
+  NotFound,
+  Configuration,
+  RateLimited,
+  ProcessorUnavailable,
+  Network,
+  OutcomeUnknown,
+  RefundRejected,
+  Unsupported,
+  UnexpectedResponse
+])
+export type RefundErrorReason = typeof RefundErrorReason.Type
+
+export const Operation = Schema.Literals(["create", "get", "lookup", "authenticate", "webhook", "configure"])
+export type Operation = typeof Operation.Type
+
+export class RefundError extends Schema.TaggedError<RefundError>()("RefundError", {
+  connector: Schema.String,
+  operation: Operation,
+  reason: RefundErrorReason,
+  /** HTTP status of the processor's answer, when there was one. */
+  httpStatus: Schema.optional(Schema.Number),
+  /** The processor's own error code (Stripe `code`/`decline_code`, Adyen `errorCode`, ...). */
+  processorCode: Schema.optional(Schema.String),
+  processorMessage: Schema.optional(Schema.String),
+  /** The processor's request id (Stripe `Request-Id`, Adyen `pspReference`, PayPal `debug_id`). */
+  requestId: Schema.optional(Schema.String),
+  /** How many HTTP attempts were made before giving up. */
+  attempts: Schema.optional(Schema.Number)
+}) {
+  get isRetryable(): boolean {
+    return this.reason.isRetryable
+  }
+  override get message(): string {
+    const parts = [`${this.connector} ${this.operation}: ${this.reason._tag}: ${this.reason.message}`]
+    if (this.httpStatus !== undefined) parts.push(`http=${this.httpStatus}`)
+    if (this.processorCode !== undefined) parts.push(`code=${this.processorCode}`)
+    if (this.requestId !== undefined) parts.push(`request=${this.requestId}`)
+    return parts.join(" ")
+  }
+}
+
+/** Details a connector extracts from a processor error answer. */
+export interface ProcessorErrorDetails {
+  readonly reason: RefundErrorReason
+  readonly processorCode?: string | undefined
+  readonly processorMessage?: string | undefined
+  readonly requestId?: string | undefined
+}
+
+/** Fallback mapping from an HTTP status when a connector has nothing better. */
+export const reasonFromHttpStatus = (status: number, message: string, retryAfterMillis?: number): RefundErrorReason => {
+  if (status === 401 || status === 403) return new Authentication({ message })
+  if (status === 404) return new NotFound({ message })
+  if (status === 409) return new ProcessorUnavailable({ message })
+  if (status === 429) return new RateLimited({ message, retryAfterMillis })
+  if (status >= 500) return new ProcessorUnavailable({ message })
+  return new InvalidRequest({ message })
+}

@@ -1,0 +1,37 @@
+/**
+ * @refract/core: the unified refund model, the refund state machine, the connector contract,
+ * the execution pipeline, and the services every connector package plugs into.
+ */
+export * as Currency from "./money/Currency.ts"
+export * as Money from "./money/Money.ts"
+
+export * as Refund from "./refund/Refund.ts"
+export * as RefundStatus from "./refund/RefundStatus.ts"
+export * as RefundStateMachine from "./refund/RefundStateMachine.ts"
+export * as Observe from "./refund/Observe.ts"
+
+export * as RefundError from "./error/RefundError.ts"
+
+export * as Connector from "./connector/Connector.ts"
+export * as Credentials from "./connector/Credentials.ts"
+export * as ProcessorHttp from "./connector/ProcessorHttp.ts"
+export * as BoundConnector from "./connector/BoundConnector.ts"
+
+export * as Executor from "./pipeline/Executor.ts"
+export * as Idempotency from "./pipeline/Idempotency.ts"
+export * as RetryPolicy from "./pipeline/RetryPolicy.ts"
+export * as RateLimiter from "./pipeline/RateLimiter.ts"
+export * as TokenCache from "./pipeline/TokenCache.ts"
+export * as Telemetry from "./pipeline/Telemetry.ts"
+
+export * as WebhookError from "./webhook/WebhookError.ts"
+export * as WebhookEvent from "./webhook/WebhookEvent.ts"
+export * as Signature from "./webhook/Signature.ts"
+export * as Webhooks from "./webhook/Webhooks.ts"
+
+export * as ConnectorRegistry from "./service/ConnectorRegistry.ts"
+export * as RefundClient from "./service/RefundClient.ts"
+export * as RefundService from "./service/RefundService.ts"
+export * as ConnectorLayer from "./service/ConnectorLayer.ts"
+
+export * as PaymentClient from "./facade/PaymentClient.ts"

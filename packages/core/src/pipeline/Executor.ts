@@ -1,0 +1,326 @@
+/**
+ * The execution pipeline every connector reuses.
+ *
+ * It turns a connector's pure request description into HTTP, with:
+ * - a timeout per attempt and one for the whole operation;
+ * - jittered exponential retries, only for retryable reasons, honouring the processor's hints
+ *   (Retry-After, Stripe-Should-Retry, Adyen Transient-Error);
+ * - the same idempotency key on every attempt of a request that moves money; a send without an
+ *   answer is OutcomeUnknown, never silently retried under a new key;
+ * - access tokens (single flight, refresh on 401) and an optional client-side rate limit;
+ * - spans and metrics per connector and operation, with secret headers redacted.
+ */
+import { Cause, Clock, Effect, Metric, Random, Redacted, Result } from "effect"
+import { Headers, HttpClient, HttpClientRequest } from "effect/http"
+import type { BoundConnector } from "../connector/BoundConnector.ts"
+import type { Flow, RetryHint } from "../connector/Connector.ts"
+import type { ProcessorRequest, ProcessorResponse } from "../connector/ProcessorHttp.ts"
+import { encodeForm, revealHeader } from "../connector/ProcessorHttp.ts"
+import type { Operation, ProcessorErrorDetails, RefundErrorReason } from "../error/RefundError.ts"
+import { Network, OutcomeUnknown, RateLimited, RefundError } from "../error/RefundError.ts"
+import { backoffMillis } from "./RetryPolicy.ts"
+import * as Telemetry from "./Telemetry.ts"
+
+type FlowOperation = "create" | "get" | "lookup"
+
+export interface Call<In, Out, Ctx> {
+  readonly operation: FlowOperation
+  readonly flow: Flow<In, Out, Ctx>
+  readonly input: In
+  readonly context: Ctx
+  /** Set for requests that move money: the key sent on every attempt, and the refund it belongs to. */
+  readonly idempotency?: { readonly key: string; readonly merchantRefundId: string } | undefined
+}
+
+/** Header names always redacted, whatever the connector declares. */
+const alwaysRedacted = ["authorization", "cookie", "set-cookie", "x-api-key", "proxy-authorization"]
+
+/** Node/undici error codes that mean the connection was never made, so nothing was sent. */
+const notSentCodes = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ENETUNREACH",
+  "EHOSTUNREACH",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+  "CERT_HAS_EXPIRED",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "DEPTH_ZERO_SELF_SIGNED_CERT"
+])
+
+const neverSent = (cause: unknown): boolean => {
+  let current: unknown = cause
+  for (let depth = 0; depth < 6 && current !== null && typeof current === "object"; depth++) {
+    const code = (current as { code?: unknown }).code
+    if (typeof code === "string" && notSentCodes.has(code)) return true
+    const errors = (current as { errors?: unknown }).errors // AggregateError from happy-eyeballs connects
+    if (Array.isArray(errors) && errors.length > 0 && errors.every((e) => neverSent(e))) return true
+    current = (current as { cause?: unknown }).cause
+  }
+  return false
+}
+
+/** Why an attempt produced no HTTP answer. */
+type NoAnswer =
+  | { readonly _tag: "Timeout" }
+  | { readonly _tag: "Transport"; readonly sent: boolean; readonly message: string }
+
+const toHttpRequest = (bound: BoundConnector, spec: ProcessorRequest, extraHeaders: Readonly<Record<string, string | Redacted.Redacted<string>>>) => {
+  const url = spec.absoluteUrl ?? `${bound.baseUrl}${spec.path.startsWith("/") ? "" : "/"}${spec.path}`
+  let request = HttpClientRequest.make(spec.method)(url)
+  if (spec.query !== undefined) request = HttpClientRequest.setUrlParams(request, spec.query)
+  const headers: Record<string, string> = {}
+  for (const [k, v] of Object.entries({ ...spec.headers, ...extraHeaders })) headers[k.toLowerCase()] = revealHeader(v)
+  request = HttpClientRequest.setHeaders(request, headers)
+  const body = spec.body
+  if (body !== undefined) {
+    switch (body._tag) {
+      case "Json":
+        request = HttpClientRequest.bodyText(request, JSON.stringify(body.value), "application/json")
+        break
+      case "Form":
+        request = HttpClientRequest.bodyText(request, encodeForm(body.fields), "application/x-www-form-urlencoded")
+        break
+      case "Text":
+        request = HttpClientRequest.bodyText(request, body.text, body.contentType)
+        break
+    }
+  }
+  return request
+}
+
+/** One HTTP exchange with a timeout: an answer (any status), or why there was none. */
+const send = (bound: BoundConnector, spec: ProcessorRequest, extraHeaders: Readonly<Record<string, string | Redacted.Redacted<string>>>) =>
+  Effect.gen(function*() {
+    const client = yield* HttpClient.HttpClient
+    const request = toHttpRequest(bound, spec, extraHeaders)
+    const result = yield* client.execute(request).pipe(
+      Effect.flatMap((response) =>
+        Effect.map(response.text, (body): ProcessorResponse => ({
+          status: response.status,
+          headers: response.headers as Readonly<Record<string, string>>,
+          body
+        }))
+      ),
+      Effect.timeout(bound.timeouts.attemptMillis),
+      Effect.result
+    )
+    if (Result.isSuccess(result)) return Result.succeed(result.success)
+    const failure = result.failure
+    if (Cause.isTimeoutError(failure)) return Result.fail<NoAnswer>({ _tag: "Timeout" })
+    const reason = failure.reason
+    const sent = reason._tag === "TransportError" ? !neverSent(reason.cause) : reason._tag !== "InvalidUrlError" && reason._tag !== "EncodeError"
+    const message = reason._tag === "TransportError"
+      ? `${reason.description ?? "connection failed"}${describeCause(reason.cause)}`
+      : reason._tag
+    return Result.fail<NoAnswer>({ _tag: "Transport", sent, message })
+  })
+
+const describeCause = (cause: unknown): string => {
+  let current: unknown = cause
+  for (let depth = 0; depth < 4 && current !== null && typeof current === "object"; depth++) {
+    const code = (current as { code?: unknown }).code
+    if (typeof code === "string") return ` (${code})`
+    current = (current as { cause?: unknown }).cause
+  }
+  return ""
+}
+
+interface AttemptFailure {
+  readonly error: RefundError
+  readonly retry: boolean
+  readonly waitMillis?: number | undefined
+  readonly authRejected: boolean
+}
+
+const errorFromAnswer = (
+  bound: BoundConnector,
+  operation: Operation,
+  response: ProcessorResponse,
+  details: ProcessorErrorDetails,
+  hint: RetryHint
+): AttemptFailure => {
+  let reason: RefundErrorReason = details.reason
+  const retryAfter = reason._tag === "RateLimited" ? reason.retryAfterMillis ?? hint.afterMillis : hint.afterMillis
+  if (reason._tag === "RateLimited" && reason.retryAfterMillis === undefined && retryAfter !== undefined) {
+    reason = new RateLimited({ message: reason.message, retryAfterMillis: retryAfter })
+  }
+  return {
+    error: new RefundError({
+      connector: bound.id,
+      operation,
+      reason,
+      httpStatus: response.status,
+      processorCode: details.processorCode,
+      processorMessage: details.processorMessage,
+      requestId: details.requestId
+    }),
+    retry: hint.retry ?? reason.isRetryable,
+    waitMillis: retryAfter,
+    authRejected: response.status === 401
+  }
+}
+
+/** A valid access token for AccessToken auth (cached, single flight). */
+const accessToken = (bound: BoundConnector) => {
+  const auth = bound.connector.auth
+  if (auth._tag !== "AccessToken") return Effect.die("not an access-token connector")
+  return bound.tokens.get(Effect.gen(function*() {
+    const spec = auth.tokenRequest(bound.credentials)
+    const answer = yield* send(bound, spec, {})
+    if (Result.isFailure(answer)) {
+      const none = answer.failure
+      return yield* new RefundError({
+        connector: bound.id,
+        operation: "authenticate",
+        reason: new Network({
+          message: none._tag === "Timeout" ? "token request timed out" : none.message,
+          requestSent: none._tag === "Timeout" || none.sent
+        })
+      })
+    }
+    const response = answer.success
+    if (response.status < 200 || response.status >= 300) {
+      return yield* errorFromAnswer(bound, "authenticate", response, bound.connector.mapError(response, "authenticate"), {}).error
+    }
+    const token = auth.parseToken(response)
+    if (Result.isFailure(token)) {
+      return yield* new RefundError({ connector: bound.id, operation: "authenticate", reason: token.failure, httpStatus: response.status })
+    }
+    return token.success
+  }))
+}
+
+const authHeaders = (bound: BoundConnector) =>
+  Effect.gen(function*() {
+    const auth = bound.connector.auth
+    if (auth._tag === "Static") return { headers: auth.headers(bound.credentials), token: undefined }
+    const token = yield* accessToken(bound)
+    return { headers: auth.headers(token, bound.credentials), token }
+  })
+
+/**
+ * Runs one connector flow: build, send with retries, parse. Requires an `HttpClient`
+ * (NodeHttpClient, FetchHttpClient, or a test double).
+ */
+export const run = <In, Out, Ctx>(bound: BoundConnector, call: Call<In, Out, Ctx>): Effect.Effect<Out, RefundError, HttpClient.HttpClient> => {
+  const { operation, flow, input, context, idempotency } = call
+  const attributes = { connector: bound.id, operation }
+  const fail = (reason: RefundErrorReason, attempts?: number) =>
+    new RefundError({ connector: bound.id, operation, reason, ...(attempts !== undefined ? { attempts } : {}) })
+
+  const program = Effect.gen(function*() {
+    const built = flow.build(input, context)
+    if (Result.isFailure(built)) return yield* fail(built.failure, 0)
+    const spec = built.success
+    const started = yield* Clock.currentTimeMillis
+    let refreshedToken = false
+    let attempt = 0
+
+    const noAnswerError = (none: NoAnswer): RefundError => {
+      const sent = none._tag === "Timeout" || none.sent
+      const what = none._tag === "Timeout" ? `no answer within ${bound.timeouts.attemptMillis} ms` : none.message
+      if (idempotency !== undefined && sent) {
+        return fail(
+          new OutcomeUnknown({
+            message: `${what}; the refund may exist: read its status or retry with the same idempotency key`,
+            idempotencyKey: idempotency.key,
+            merchantRefundId: idempotency.merchantRefundId
+          }),
+          attempt
+        )
+      }
+      return fail(new Network({ message: what, requestSent: sent }), attempt)
+    }
+
+    const once = Effect.gen(function*() {
+      yield* bound.limiter.acquire
+      const auth = yield* authHeaders(bound)
+      yield* Metric.update(Metric.withAttributes(Telemetry.attempts, attributes), 1)
+      const answer = yield* send(bound, spec, auth.headers)
+      if (Result.isFailure(answer)) {
+        return Result.fail<AttemptFailure>({ error: noAnswerError(answer.failure), retry: true, authRejected: false })
+      }
+      const response = answer.success
+      yield* Effect.annotateCurrentSpan({ "http.response.status_code": response.status })
+      if (response.status >= 200 && response.status < 300) {
+        const parsed = flow.parse(response, input, context)
+        if (Result.isSuccess(parsed)) return Result.succeed(parsed.success)
+        const details = bound.connector.mapError(response, operation)
+        return Result.fail<AttemptFailure>({
+          error: new RefundError({
+            connector: bound.id,
+            operation,
+            reason: parsed.failure,
+            httpStatus: response.status,
+            requestId: details.requestId
+          }),
+          retry: false,
+          authRejected: false
+        })
+      }
+      const failure = errorFromAnswer(bound, operation, response, bound.connector.mapError(response, operation), bound.connector.retryHint(response))
+      if (failure.authRejected && auth.token !== undefined && !refreshedToken) {
+        // A 401 with a cached token: the token may have been revoked early. Fetch a new one once.
+        refreshedToken = true
+        yield* bound.tokens.invalidate(auth.token)
+        return Result.fail<AttemptFailure>({ ...failure, retry: true, waitMillis: 0 })
+      }
+      return Result.fail<AttemptFailure>(failure)
+    }).pipe(Effect.withSpan("refract.attempt", { attributes: { "refract.connector": bound.id } }))
+
+    while (true) {
+      attempt++
+      yield* Effect.annotateCurrentSpan({ "refract.attempts": attempt })
+      const outcome = yield* once
+      if (Result.isSuccess(outcome)) return outcome.success
+      const failure = outcome.failure
+      const error = new RefundError({ ...failure.error, attempts: attempt })
+      if (!failure.retry || attempt >= bound.retry.maxAttempts) return yield* error
+      const backoff = failure.waitMillis === 0 ? 0 : backoffMillis(attempt, bound.retry, yield* Random.next)
+      const wait = Math.max(backoff, failure.waitMillis ?? 0)
+      const elapsed = (yield* Clock.currentTimeMillis) - started
+      if (elapsed + wait >= bound.timeouts.totalMillis) return yield* error
+      yield* Metric.update(Metric.withAttributes(Telemetry.retries, { ...attributes, reason: error.reason._tag }), 1)
+      yield* Effect.logDebug("refract: retrying", { connector: bound.id, operation, attempt, reason: error.reason._tag, waitMillis: wait })
+      if (wait > 0) yield* Effect.sleep(wait)
+    }
+  })
+
+  return Effect.gen(function*() {
+    const started = yield* Clock.currentTimeMillis
+    const result = yield* program.pipe(
+      Effect.timeoutOrElse({
+        duration: bound.timeouts.totalMillis,
+        orElse: () =>
+          Effect.fail(
+            idempotency !== undefined
+              ? fail(new OutcomeUnknown({
+                message: `no final answer within ${bound.timeouts.totalMillis} ms; the refund may exist: read its status or retry with the same idempotency key`,
+                idempotencyKey: idempotency.key,
+                merchantRefundId: idempotency.merchantRefundId
+              }))
+              : fail(new Network({ message: `no final answer within ${bound.timeouts.totalMillis} ms`, requestSent: true }))
+          )
+      }),
+      Effect.result
+    )
+    const outcome = Result.isSuccess(result) ? "ok" : result.failure.reason._tag
+    yield* Metric.update(Metric.withAttributes(Telemetry.requests, { ...attributes, outcome }), 1)
+    yield* Metric.update(Metric.withAttributes(Telemetry.duration, attributes), (yield* Clock.currentTimeMillis) - started)
+    yield* Effect.annotateCurrentSpan({ "refract.outcome": outcome })
+    if (Result.isFailure(result)) return yield* result.failure
+    return result.success
+  }).pipe(
+    Effect.withSpan(`refract.${operation}`, {
+      attributes: {
+        "refract.connector": bound.id,
+        "refract.operation": operation,
+        "refract.environment": bound.environment,
+        ...(idempotency !== undefined ? { "refract.merchant_refund_id": idempotency.merchantRefundId } : {})
+      }
+    }),
+    Effect.provideService(Headers.CurrentRedactedNames, [...alwaysRedacted, ...bound.connector.secretHeaders.map((h) => h.toLowerCase())])
+  )
+}

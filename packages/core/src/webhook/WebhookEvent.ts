@@ -1,0 +1,48 @@
+/**
+ * The raw request a webhook arrives as, and the unified event a connector parses it into.
+ */
+import { Schema } from "effect"
+import { RefundSnapshot } from "../refund/Refund.ts"
+
+/** A webhook exactly as received: the body as raw bytes, since signatures cover the exact bytes. */
+export interface RawWebhookRequest {
+  readonly method: string
+  /** The full URL the processor called (Square signs it). */
+  readonly url: string
+  /** Header names in lower case. */
+  readonly headers: Readonly<Record<string, string>>
+  readonly body: Uint8Array
+}
+
+export const makeRawRequest = (input: {
+  readonly method?: string
+  readonly url?: string
+  readonly headers: Readonly<Record<string, string | ReadonlyArray<string> | undefined>>
+  readonly body: Uint8Array | string
+}): RawWebhookRequest => {
+  const headers: Record<string, string> = {}
+  for (const [k, v] of Object.entries(input.headers)) {
+    if (v === undefined) continue
+    headers[k.toLowerCase()] = typeof v === "string" ? v : v.join(", ")
+  }
+  return {
+    method: input.method ?? "POST",
+    url: input.url ?? "http://localhost/",
+    headers,
+    body: typeof input.body === "string" ? new TextEncoder().encode(input.body) : input.body
+  }
+}
+
+export const bodyText = (request: RawWebhookRequest): string => new TextDecoder("utf-8", { fatal: false }).decode(request.body)
+
+export class WebhookEvent extends Schema.Class<WebhookEvent>("@refract/core/WebhookEvent")({
+  connector: Schema.String,
+  /** The processor's event id, used to de-duplicate redeliveries. */
+  eventId: Schema.String,
+  /** The processor's event type, verbatim (`refund.updated`, `REFUND`, ...). */
+  eventType: Schema.String,
+  /** What the event says about a refund; absent for events that are not about a refund. */
+  refund: Schema.optional(RefundSnapshot),
+  /** Processor time of the event (epoch ms), when it gives one. */
+  occurredAt: Schema.optional(Schema.Number)
+}) {}

@@ -1,0 +1,341 @@
+/**
+ * The in-memory payment and refund state every emulator shares, with the settling rules:
+ * a refund starts at the processor's initial status and walks a per-outcome path of steps, one step per
+ * `settleAfterReads` status reads, per `settleAfterMillis` of real time, or per {@link RefundStore.advance}.
+ *
+ * @since 0.1.0
+ */
+import type { EmulatedRefund, Outcome, RefundHistoryEntry, TransitionCause } from "./Emulator.ts"
+
+/** One status on a refund's path, optionally with the failure reason it carries. */
+export interface Step {
+  readonly status: string
+  readonly reason?: string
+}
+
+/** How a processor's refunds move. */
+export interface Lifecycle {
+  /** Status of a freshly created refund (Stripe `pending`, Adyen `received`). */
+  readonly initialStatus: string
+  /** The statuses a refund walks through after the initial one, for an outcome. `reason` is the scripted reason. */
+  readonly steps: (outcome: Outcome, reason: string | undefined) => ReadonlyArray<Step>
+  /** Whether a refund in this status still uses up the payment's refundable amount. */
+  readonly holdsFunds: (status: string) => boolean
+}
+
+/** When refunds move on their own. */
+export interface SettleRules {
+  /** Reads a status is shown to before the next read moves the refund. `Infinity` = reads never move it. */
+  readonly afterReads: number
+  /** Real-time milliseconds per step. `undefined`/`Infinity` = time never moves it. */
+  readonly afterMillis?: number | undefined
+}
+
+/** A captured payment that refunds draw on. */
+export interface PaymentRecord {
+  readonly id: string
+  /** Other ids that resolve to this payment (Stripe: the `ch_` of a `pi_`). */
+  readonly aliases: ReadonlyArray<string>
+  readonly amount: number
+  readonly currency: string
+  readonly reference: string | undefined
+  readonly createdAt: number
+  outcome: Outcome
+  outcomeReason: string | undefined
+}
+
+/** A refund with processor-specific attributes `A` (Stripe `reason`/`metadata`, Adyen `merchantAccount`, ...). */
+export interface RefundRecord<A> {
+  readonly id: string
+  readonly paymentId: string
+  readonly amount: number
+  readonly currency: string
+  status: string
+  failureReason: string | undefined
+  readonly idempotencyKey: string | undefined
+  readonly createdAt: number
+  readonly history: Array<RefundHistoryEntry>
+  outcome: Outcome
+  /** The path after the initial status. Recomputed from the payment's scripted outcome until the first move. */
+  steps: ReadonlyArray<Step>
+  /** Index into `steps` of the next step. */
+  position: number
+  /** True once the path can no longer change (first move, forced path, or an out-of-path transition). */
+  locked: boolean
+  /** Reads seen at the current status. */
+  reads: number
+  readonly reference: string | undefined
+  metadata: Record<string, string>
+  attributes: A
+}
+
+/** A status change (`from` is undefined for the creation pseudo-transition). */
+export interface Transition<A> {
+  readonly refund: RefundRecord<A>
+  readonly from: string | undefined
+  readonly to: string
+  readonly cause: TransitionCause
+}
+
+/** Input of {@link RefundStore.createRefund}. */
+export interface CreateRefundInput<A> {
+  readonly id: string
+  readonly payment: PaymentRecord
+  readonly amount: number
+  readonly currency: string
+  readonly idempotencyKey?: string | undefined
+  readonly reference?: string | undefined
+  readonly metadata?: Record<string, string> | undefined
+  readonly attributes: A
+  /** A fixed path overriding the scripted outcome (e.g. Adyen rejecting an over-refund asynchronously). */
+  readonly forcedSteps?: ReadonlyArray<Step> | undefined
+}
+
+/** Raised (synchronously) for unknown ids; control API and Promise API turn it into 404 / rejections. */
+export class UnknownRefundError extends Error {
+  constructor(readonly refundId: string) {
+    super(`No such refund: ${refundId}`)
+    this.name = "UnknownRefundError"
+  }
+}
+
+/** Raised (synchronously) for unknown payment ids. */
+export class UnknownPaymentError extends Error {
+  constructor(readonly paymentId: string) {
+    super(`No such payment: ${paymentId}`)
+    this.name = "UnknownPaymentError"
+  }
+}
+
+/** Payments, refunds and the settling engine. Plain synchronous state; safe to call from any handler. */
+export class RefundStore<A> {
+  private readonly payments = new Map<string, PaymentRecord>()
+  private readonly aliases = new Map<string, string>()
+  private readonly refundsById = new Map<string, RefundRecord<A>>()
+  private readonly timers = new Map<string, ReturnType<typeof setTimeout>>()
+  private readonly listeners = new Set<(transition: Transition<A>) => void>()
+  private closed = false
+
+  constructor(readonly lifecycle: Lifecycle, readonly settle: SettleRules) {}
+
+  /** Registers a listener for every transition (including creation); returns an unsubscribe function. */
+  onTransition(listener: (transition: Transition<A>) => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  addPayment(input: {
+    readonly id: string
+    readonly aliases?: ReadonlyArray<string>
+    readonly amount: number
+    readonly currency: string
+    readonly reference?: string | undefined
+  }): PaymentRecord {
+    if (!Number.isSafeInteger(input.amount) || input.amount <= 0) {
+      throw new RangeError(`amount must be a positive integer (minor units), got ${input.amount}`)
+    }
+    if (!/^[A-Za-z]{3}$/.test(input.currency)) throw new RangeError(`currency must be a 3-letter code, got ${input.currency}`)
+    const payment: PaymentRecord = {
+      id: input.id,
+      aliases: input.aliases ?? [],
+      amount: input.amount,
+      currency: input.currency,
+      reference: input.reference,
+      createdAt: Date.now(),
+      outcome: "succeeded",
+      outcomeReason: undefined
+    }
+    this.payments.set(payment.id, payment)
+    for (const alias of payment.aliases) this.aliases.set(alias, payment.id)
+    return payment
+  }
+
+  /** Finds a payment by id or alias. */
+  payment(idOrAlias: string): PaymentRecord | undefined {
+    return this.payments.get(idOrAlias) ?? this.payments.get(this.aliases.get(idOrAlias) ?? "")
+  }
+
+  allPayments(): ReadonlyArray<PaymentRecord> {
+    return [...this.payments.values()]
+  }
+
+  /** Scripts the outcome of refunds on a payment; refunds that have not moved yet follow it too. */
+  scriptOutcome(paymentId: string, outcome: Outcome, reason?: string): void {
+    const payment = this.payment(paymentId)
+    if (payment === undefined) throw new UnknownPaymentError(paymentId)
+    payment.outcome = outcome
+    payment.outcomeReason = reason
+    for (const refund of this.refundsById.values()) {
+      if (refund.paymentId === payment.id && !refund.locked) {
+        this.plan(refund, payment)
+        if (!this.timers.has(refund.id)) this.schedule(refund)
+      }
+    }
+  }
+
+  /** Amount still refundable: captured minus refunds whose status holds funds. */
+  refundable(paymentId: string): number {
+    const payment = this.payment(paymentId)
+    if (payment === undefined) throw new UnknownPaymentError(paymentId)
+    let held = 0
+    for (const refund of this.refundsById.values()) {
+      if (refund.paymentId === payment.id && this.lifecycle.holdsFunds(refund.status)) held += refund.amount
+    }
+    return payment.amount - held
+  }
+
+  createRefund(input: CreateRefundInput<A>): RefundRecord<A> {
+    const now = Date.now()
+    const refund: RefundRecord<A> = {
+      id: input.id,
+      paymentId: input.payment.id,
+      amount: input.amount,
+      currency: input.currency,
+      status: this.lifecycle.initialStatus,
+      failureReason: undefined,
+      idempotencyKey: input.idempotencyKey,
+      createdAt: now,
+      history: [{ status: this.lifecycle.initialStatus, at: now, via: "create" }],
+      outcome: input.payment.outcome,
+      steps: [],
+      position: 0,
+      locked: false,
+      reads: 0,
+      reference: input.reference,
+      metadata: { ...input.metadata },
+      attributes: input.attributes
+    }
+    if (input.forcedSteps !== undefined) {
+      refund.steps = input.forcedSteps
+      refund.locked = true
+    } else {
+      this.plan(refund, input.payment)
+    }
+    this.refundsById.set(refund.id, refund)
+    this.emit({ refund, from: undefined, to: refund.status, cause: "create" })
+    this.schedule(refund)
+    return refund
+  }
+
+  /** The refund without side effects. */
+  get(id: string): RefundRecord<A> | undefined {
+    return this.refundsById.get(id)
+  }
+
+  /** A status read by the processor API: counts the read and may move the refund first. */
+  read(id: string): RefundRecord<A> | undefined {
+    const refund = this.refundsById.get(id)
+    if (refund === undefined) return undefined
+    if (refund.position < refund.steps.length && refund.reads >= this.settle.afterReads) {
+      this.move(refund, "read")
+    }
+    refund.reads++
+    return refund
+  }
+
+  /** Moves the refund one step now. Returns the transition, or undefined at the end of its path. */
+  advance(id: string, cause: TransitionCause = "advance"): Transition<A> | undefined {
+    const refund = this.refundsById.get(id)
+    if (refund === undefined) throw new UnknownRefundError(id)
+    return this.move(refund, cause)
+  }
+
+  /** An out-of-path status change (e.g. Stripe's cancel endpoint). Ends the scripted path. */
+  transitionTo(id: string, status: string, cause: TransitionCause, reason?: string): Transition<A> {
+    const refund = this.refundsById.get(id)
+    if (refund === undefined) throw new UnknownRefundError(id)
+    refund.locked = true
+    refund.steps = refund.steps.slice(0, refund.position)
+    return this.apply(refund, { status, ...(reason === undefined ? {} : { reason }) }, cause)
+  }
+
+  /** Newest first. */
+  list(filter?: (refund: RefundRecord<A>) => boolean): ReadonlyArray<RefundRecord<A>> {
+    const all = [...this.refundsById.values()].reverse()
+    return filter === undefined ? all : all.filter(filter)
+  }
+
+  /** Public snapshot of a refund. */
+  snapshot(refund: RefundRecord<A>): EmulatedRefund {
+    return {
+      id: refund.id,
+      paymentId: refund.paymentId,
+      amount: refund.amount,
+      currency: refund.currency,
+      status: refund.status,
+      ...(refund.idempotencyKey === undefined ? {} : { idempotencyKey: refund.idempotencyKey }),
+      createdAt: refund.createdAt,
+      history: refund.history.map((entry) => ({ ...entry })),
+      outcome: refund.outcome,
+      ...(refund.failureReason === undefined ? {} : { failureReason: refund.failureReason }),
+      ...(refund.reference === undefined ? {} : { reference: refund.reference }),
+      metadata: { ...refund.metadata }
+    }
+  }
+
+  /** Oldest first. */
+  snapshots(): ReadonlyArray<EmulatedRefund> {
+    return [...this.refundsById.values()].map((refund) => this.snapshot(refund))
+  }
+
+  reset(): void {
+    this.clearTimers()
+    this.payments.clear()
+    this.aliases.clear()
+    this.refundsById.clear()
+  }
+
+  close(): void {
+    this.closed = true
+    this.clearTimers()
+  }
+
+  private plan(refund: RefundRecord<A>, payment: PaymentRecord): void {
+    refund.outcome = payment.outcome
+    refund.steps = this.lifecycle.steps(payment.outcome, payment.outcomeReason)
+  }
+
+  private move(refund: RefundRecord<A>, cause: TransitionCause): Transition<A> | undefined {
+    const step = refund.steps[refund.position]
+    if (step === undefined) return undefined
+    refund.position++
+    return this.apply(refund, step, cause)
+  }
+
+  private apply(refund: RefundRecord<A>, step: Step, cause: TransitionCause): Transition<A> {
+    const from = refund.status
+    refund.locked = true
+    refund.status = step.status
+    if (step.reason !== undefined) refund.failureReason = step.reason
+    refund.reads = 0
+    refund.history.push({ status: step.status, at: Date.now(), via: cause })
+    const transition: Transition<A> = { refund, from, to: step.status, cause }
+    this.emit(transition)
+    this.schedule(refund)
+    return transition
+  }
+
+  private emit(transition: Transition<A>): void {
+    for (const listener of this.listeners) listener(transition)
+  }
+
+  private schedule(refund: RefundRecord<A>): void {
+    const existing = this.timers.get(refund.id)
+    if (existing !== undefined) clearTimeout(existing)
+    this.timers.delete(refund.id)
+    const millis = this.settle.afterMillis
+    if (this.closed || millis === undefined || !Number.isFinite(millis)) return
+    if (refund.position >= refund.steps.length && refund.locked) return
+    const timer = setTimeout(() => {
+      this.timers.delete(refund.id)
+      if (this.refundsById.get(refund.id) === refund) this.move(refund, "timer")
+    }, Math.max(0, millis))
+    timer.unref?.()
+    this.timers.set(refund.id, timer)
+  }
+
+  private clearTimers(): void {
+    for (const timer of this.timers.values()) clearTimeout(timer)
+    this.timers.clear()
+  }
+}
