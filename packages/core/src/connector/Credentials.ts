@@ -27,8 +27,8 @@ type ValueOf<F extends CredentialField> = F["secret"] extends true ? Redacted.Re
 type RequiredKeys<S extends CredentialSpec> = { [K in keyof S]: S[K]["optional"] extends true ? never : K }[keyof S]
 type OptionalKeys<S extends CredentialSpec> = Exclude<keyof S, RequiredKeys<S>>
 
-/** The decoded credentials type of a spec. */
-export type Decoded<S extends CredentialSpec> =
+/** The decoded credentials type of a spec (`any` for the erased `Connector<any>`). */
+export type Decoded<S extends CredentialSpec> = 0 extends (1 & S) ? any :
   & { readonly [K in RequiredKeys<S>]: ValueOf<S[K]> }
   & { readonly [K in OptionalKeys<S>]?: ValueOf<S[K]> | undefined }
 
