@@ -56,9 +56,10 @@ const loadConnector = async (id: string): Promise<Connector> => {
     new RefundError({ connector: id, operation: "configure", reason: new Configuration({ message }) })
   if (!connectorIdPattern.test(id)) throw fail(`malformed connector id ${JSON.stringify(id)}`)
   const specifier = `@refract/${id}`
+  // From this module first (npm's flat layout), then from the application's own root (pnpm).
   const attempts: Array<() => Promise<unknown>> = [
-    () => import(specifier),
-    () => import(pathToFileURL(createRequire(join(process.cwd(), "package.json")).resolve(specifier)).href)
+    async () => import(specifier),
+    async () => import(pathToFileURL(createRequire(join(process.cwd(), "package.json")).resolve(specifier)).href)
   ]
   for (const attempt of attempts) {
     const module = (await attempt().catch(() => undefined)) as { connector?: Connector } | undefined
