@@ -34,4 +34,16 @@ export * as RefundClient from "./service/RefundClient.ts"
 export * as RefundService from "./service/RefundService.ts"
 export * as ConnectorLayer from "./service/ConnectorLayer.ts"
 
-export * as PaymentClient from "./facade/PaymentClient.ts"
+// The Promise facade is exported as a class, for non-Effect code: `new PaymentClient({ connector: "stripe", ... })`.
+export { PaymentClient } from "./facade/PaymentClient.ts"
+export type { EnvironmentName, PaymentClientOptions, WaitOptions } from "./facade/PaymentClient.ts"
+
+export * as RefundStore from "./store/RefundStore.ts"
+export * as MemoryRefundStore from "./store/MemoryRefundStore.ts"
+export * as RefundStoreConformance from "./store/RefundStoreConformance.ts"
+export * as EventHandler from "./events/EventHandler.ts"
+export * as RefundTracker from "./tracker/RefundTracker.ts"
+export * as WebhookRoute from "./http/WebhookRoute.ts"
+export * as WebhookServer from "./http/WebhookServer.ts"
+export * as NodeHttp from "./http/NodeHttp.ts"
+export * as WebhookHandler from "./events/WebhookHandler.ts"

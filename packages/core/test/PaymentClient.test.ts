@@ -43,7 +43,7 @@ const input = { merchantRefundId: "promise-1", connectorTransactionId: "pay_9", 
 
 describe("PaymentClient (Promise facade)", () => {
   it("initiates a refund, reads its status, waits until it settles", async () => {
-    const client = new PaymentClient.PaymentClient({ connector: fakeConnector, apiKey: testKey, environment: "SANDBOX", baseUrl })
+    const client = new PaymentClient({ connector: fakeConnector, apiKey: testKey, environment: "SANDBOX", baseUrl })
     try {
       const refund = await client.refund(input)
       assert.strictEqual(refund.status, "Pending")
@@ -60,7 +60,7 @@ describe("PaymentClient (Promise facade)", () => {
   })
 
   it("rejects with a typed RefundError for bad credentials, ids and connectors", async () => {
-    const wrongKey = new PaymentClient.PaymentClient({ connector: fakeConnector, apiKey: "fk_test_wrong", baseUrl, retry: { maxAttempts: 1 } })
+    const wrongKey = new PaymentClient({ connector: fakeConnector, apiKey: "fk_test_wrong", baseUrl, retry: { maxAttempts: 1 } })
     const auth = await wrongKey.refund(input).then(() => undefined, (e: unknown) => e)
     assert.instanceOf(auth, RefundError.RefundError)
     assert.strictEqual((auth as RefundError.RefundError).reason._tag, "Authentication")
@@ -68,17 +68,17 @@ describe("PaymentClient (Promise facade)", () => {
     assert.strictEqual((malformed as RefundError.RefundError).reason._tag, "InvalidRequest")
     await wrongKey.close()
 
-    const missing = new PaymentClient.PaymentClient({ connector: fakeConnector, baseUrl })
+    const missing = new PaymentClient({ connector: fakeConnector, baseUrl })
     const config = await missing.refund(input).then(() => undefined, (e: unknown) => e)
     assert.strictEqual((config as RefundError.RefundError).reason._tag, "Configuration")
     assert.include((config as Error).message, "FAKEPAY_API_KEY")
 
-    const unknown = new PaymentClient.PaymentClient({ connector: "nopay", apiKey: "x" })
+    const unknown = new PaymentClient({ connector: "nopay", apiKey: "x" })
     const notInstalled = await unknown.refund(input).then(() => undefined, (e: unknown) => e)
     assert.strictEqual((notInstalled as RefundError.RefundError).reason._tag, "Configuration")
     assert.include((notInstalled as Error).message, "install @refract/nopay")
 
-    const weird = new PaymentClient.PaymentClient({ connector: "../../etc/passwd", apiKey: "x" })
+    const weird = new PaymentClient({ connector: "../../etc/passwd", apiKey: "x" })
     const rejected = await weird.refund(input).then(() => undefined, (e: unknown) => e)
     assert.include((rejected as Error).message, "malformed connector id")
   })

@@ -89,6 +89,8 @@ export const bind = (connector: Connector, options: ConnectorOptions): Effect.Ef
     if (environment !== "sandbox" && environment !== "production") {
       return yield* configError(id, `environment must be "sandbox" or "production"`)
     }
+    const problem = connector.validate?.(credentials.success, environment)
+    if (problem !== undefined) return yield* configError(id, problem)
     const template = options.baseUrl ?? connector.environments[environment]
     const resolved = resolveBaseUrl(template, credentials.success as Record<string, unknown>)
     if (Result.isFailure(resolved)) return yield* configError(id, resolved.failure)

@@ -136,10 +136,19 @@ export interface Connector<Spec extends CredentialSpec = any, W extends Credenti
   readonly create: Flow<CreateRefundRequest, RefundSnapshot, CreateContext<C>>
   readonly get?: Flow<RefundReference, RefundSnapshot, BuildContext<C>> | undefined
   readonly lookup?: Flow<LookupRequest, Option.Option<RefundSnapshot>, BuildContext<C>> | undefined
-  /** Maps a non-2xx answer to a reason plus the processor's code, message and request id. */
-  readonly mapError: (response: ProcessorResponse, operation: "create" | "get" | "lookup" | "authenticate") => ProcessorErrorDetails
-  /** Processor retry signals (Retry-After, Stripe-Should-Retry, Adyen Transient-Error). */
-  readonly retryHint: (response: ProcessorResponse) => RetryHint
+  /** Maps a non-2xx answer to a reason plus the processor's code, message and request id. `now` is epoch ms. */
+  readonly mapError: (
+    response: ProcessorResponse,
+    operation: "create" | "get" | "lookup" | "authenticate",
+    now: number
+  ) => ProcessorErrorDetails
+  /** Processor retry signals (Retry-After, Stripe-Should-Retry, Adyen Transient-Error). `now` is epoch ms (HTTP-date Retry-After). */
+  readonly retryHint: (response: ProcessorResponse, now: number) => RetryHint
+  /**
+   * Cross-field checks on decoded credentials that a field pattern cannot express (a test key used
+   * with the production environment). Runs when the connector is bound; a message means Configuration error.
+   */
+  readonly validate?: ((credentials: C, environment: Environment) => string | undefined) | undefined
   readonly webhooks?: WebhookSupport<W> | undefined
 }
 

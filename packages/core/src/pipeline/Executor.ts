@@ -182,7 +182,8 @@ const accessToken = (bound: BoundConnector) => {
     }
     const response = answer.success
     if (response.status < 200 || response.status >= 300) {
-      return yield* errorFromAnswer(bound, "authenticate", response, bound.connector.mapError(response, "authenticate"), {}).error
+      const now = yield* Clock.currentTimeMillis
+      return yield* errorFromAnswer(bound, "authenticate", response, bound.connector.mapError(response, "authenticate", now), {}).error
     }
     const token = auth.parseToken(response)
     if (Result.isFailure(token)) {
@@ -247,7 +248,7 @@ export const run = <In, Out, Ctx>(bound: BoundConnector, call: Call<In, Out, Ctx
       if (response.status >= 200 && response.status < 300) {
         const parsed = flow.parse(response, input, context)
         if (Result.isSuccess(parsed)) return Result.succeed(parsed.success)
-        const details = bound.connector.mapError(response, operation)
+        const details = bound.connector.mapError(response, operation, yield* Clock.currentTimeMillis)
         return Result.fail<AttemptFailure>({
           error: new RefundError({
             connector: bound.id,
@@ -260,7 +261,14 @@ export const run = <In, Out, Ctx>(bound: BoundConnector, call: Call<In, Out, Ctx
           authRejected: false
         })
       }
-      const failure = errorFromAnswer(bound, operation, response, bound.connector.mapError(response, operation), bound.connector.retryHint(response))
+      const now = yield* Clock.currentTimeMillis
+      const failure = errorFromAnswer(
+        bound,
+        operation,
+        response,
+        bound.connector.mapError(response, operation, now),
+        bound.connector.retryHint(response, now)
+      )
       if (failure.authRejected && auth.token !== undefined && !refreshedToken) {
         // A 401 with a cached token: the token may have been revoked early. Fetch a new one once.
         refreshedToken = true

@@ -79,5 +79,14 @@ export const layerConfig = <I>(
   overrides?: Partial<ConnectorOptions>
 ): Layer.Layer<I, RefundError | Config.ConfigError, ConnectorRegistry | HttpClient.HttpClient> =>
   Layer.unwrap(
-    Effect.map(optionsConfig(connector), (options: ConnectorOptions) => layer(tag, connector, { ...options, ...overrides }))
+    Effect.map(optionsConfig(connector), (options: ConnectorOptions) =>
+      layer(tag, connector, {
+        ...options,
+        ...overrides,
+        // Overrides complete the configuration field by field, they do not replace it.
+        credentials: { ...options.credentials, ...overrides?.credentials },
+        webhookSecrets: overrides?.webhookSecrets !== undefined
+          ? { ...options.webhookSecrets, ...overrides.webhookSecrets }
+          : options.webhookSecrets
+      }))
   )

@@ -15,8 +15,8 @@ export interface RawWebhookRequest {
 }
 
 export const makeRawRequest = (input: {
-  readonly method?: string
-  readonly url?: string
+  readonly method?: string | undefined
+  readonly url?: string | undefined
   readonly headers: Readonly<Record<string, string | ReadonlyArray<string> | undefined>>
   readonly body: Uint8Array | string
 }): RawWebhookRequest => {
@@ -37,7 +37,10 @@ export const bodyText = (request: RawWebhookRequest): string => new TextDecoder(
 
 export class WebhookEvent extends Schema.Class<WebhookEvent>("@refract/core/WebhookEvent")({
   connector: Schema.String,
-  /** The processor's event id, used to de-duplicate redeliveries. */
+  /**
+   * Identifies this event (per refund it reports on) across redeliveries, for de-duplication.
+   * A delivery that reports several refunds yields one event per refund, each with its own id.
+   */
   eventId: Schema.String,
   /** The processor's event type, verbatim (`refund.updated`, `REFUND`, ...). */
   eventType: Schema.String,

@@ -1,0 +1,315 @@
+import { assert, describe, it } from "@effect/vitest"
+import { BoundConnector, WebhookEvent, Webhooks } from "@refract/core"
+import type { WebhookError } from "@refract/core"
+import { Effect, Exit, Layer, Redacted, Result } from "effect"
+import { HttpClient } from "effect/http"
+import { TestClock } from "effect/testing"
+import Stripe from "stripe"
+import { StripeWebhook, connector } from "@refract/stripe"
+import { fixtureBytes, fixtureText } from "./helpers/Fixtures.ts"
+
+// processors.md §11, Stripe vectors.
+const S4 = {
+  secret: "whsec_test_secret",
+  timestamp: 1234567890,
+  v1: "45969f456b3331a0f76e237ed33423d5f758908f1f0432d30e7d45ba89bb9edd"
+}
+const payload = fixtureBytes("webhook-payload.json")
+const secret = Redacted.make(S4.secret)
+
+const raw = (body: Uint8Array | string, signature: string | undefined) =>
+  WebhookEvent.makeRawRequest({ headers: { "Stripe-Signature": signature }, body })
+
+const verify = (
+  body: Uint8Array | string,
+  signature: string | undefined,
+  options: { now?: number; toleranceSeconds?: number; secret?: string } = {}
+) =>
+  Effect.runSyncExit(
+    StripeWebhook.verifySignature(raw(body, signature), Redacted.make(options.secret ?? S4.secret), {
+      now: options.now ?? S4.timestamp * 1000,
+      toleranceSeconds: options.toleranceSeconds
+    })
+  )
+
+const reasonOf = (exit: Exit.Exit<void, WebhookError.WebhookError>): string => {
+  if (Exit.isSuccess(exit)) return "Verified"
+  const error = exit.cause.reasons.find((r) => r._tag === "Fail")
+  return error !== undefined && error._tag === "Fail" ? error.error.reason._tag : "Defect"
+}
+
+const header = (v1s: ReadonlyArray<string>, t: number | string = S4.timestamp, extra = "") =>
+  [`t=${t}`, ...v1s.map((v) => `v1=${v}`)].join(",") + extra
+
+const verifyAt = (offsetSeconds: number) => verify(payload, header([S4.v1]), { now: (S4.timestamp + offsetSeconds) * 1000 })
+
+describe("Stripe-Signature vectors", () => {
+  it("the payload fixture is the 51-byte vector file", () => {
+    assert.strictEqual(payload.length, 51)
+    assert.strictEqual(new TextDecoder().decode(payload), "{\n  \"id\": \"evt_test_webhook\",\n  \"object\": \"event\"\n}")
+  })
+
+  it("S1-S3: raw HMAC-SHA256 hex through the connector's HMAC path", () => {
+    assert.strictEqual(StripeWebhook.hmacHex("test_secret", ""), "f7f9bd47fb987337b5796fdc1fdb9ba221d0d5396814bfcaf9521f43fd8927fd")
+    assert.strictEqual(
+      StripeWebhook.hmacHex(Redacted.make("test_secret"), "{\"obj1\":\"hello\",\"obj2\":\"world\"}"),
+      "bebb1a643997f419b315ddba19e6f5411e1ce7f810ba6d3617ce72823092f363"
+    )
+    const emoji = new Uint8Array([0xf0, 0x9f, 0x98, 0x80])
+    assert.strictEqual(StripeWebhook.hmacHex("test_secret", emoji), "837da296d05c4fe31f61d5d7ead035099d9585a5bcde87de952012a78f0b0c43")
+    assert.strictEqual(StripeWebhook.hmacHex("test_secret", "😀"), "837da296d05c4fe31f61d5d7ead035099d9585a5bcde87de952012a78f0b0c43")
+  })
+
+  it("S4: the derived header verifies with now = t, and signatureHeader reproduces it", () => {
+    assert.strictEqual(reasonOf(verify(payload, `t=${S4.timestamp},v1=${S4.v1}`)), "Verified")
+    assert.strictEqual(
+      StripeWebhook.signatureHeader({ payload, secret: S4.secret, timestamp: S4.timestamp }),
+      `t=${S4.timestamp},v1=${S4.v1}`
+    )
+  })
+
+  it("S4 through the connector's verify with the core's VerifyContext shape", () => {
+    const exit = Effect.runSyncExit(connector.webhooks!.verify(raw(payload, header([S4.v1])), { signingSecret: secret }, {
+      now: S4.timestamp * 1000,
+      fetchText: () => Effect.die("no fetch for Stripe")
+    }))
+    assert.strictEqual(reasonOf(exit), "Verified")
+  })
+
+  it("an extra v1=potato still verifies (any v1 may match), in either order", () => {
+    assert.strictEqual(reasonOf(verify(payload, header([S4.v1, "potato"]))), "Verified")
+    assert.strictEqual(reasonOf(verify(payload, header(["potato", S4.v1]))), "Verified")
+    assert.strictEqual(reasonOf(verify(payload, `${header([S4.v1])},v0=6ffbb59b2300aae63f272406069a9788598b792a944a07aba816edb039989a39`)), "Verified")
+  })
+
+  it("only a v0 signature fails", () => {
+    assert.strictEqual(reasonOf(verify(payload, `t=${S4.timestamp},v0=${S4.v1}`)), "InvalidSignature")
+  })
+
+  it("bad_header fails; a header without t fails", () => {
+    assert.strictEqual(reasonOf(verify(payload, "bad_header")), "InvalidSignature")
+    assert.strictEqual(reasonOf(verify(payload, `v1=${S4.v1}`)), "InvalidSignature")
+    assert.strictEqual(reasonOf(verify(payload, `t=abc,v1=${S4.v1}`)), "InvalidSignature")
+  })
+
+  it("a missing or empty header is MissingSignature", () => {
+    assert.strictEqual(reasonOf(verify(payload, undefined)), "MissingSignature")
+    assert.strictEqual(reasonOf(verify(payload, "")), "MissingSignature")
+  })
+
+  it("a tampered body or a wrong secret is InvalidSignature", () => {
+    const tampered = new Uint8Array(payload)
+    tampered[10] = tampered[10]! ^ 1
+    assert.strictEqual(reasonOf(verify(tampered, header([S4.v1]))), "InvalidSignature")
+    assert.strictEqual(reasonOf(verify(new TextDecoder().decode(payload) + " ", header([S4.v1]))), "InvalidSignature")
+    assert.strictEqual(reasonOf(verify(payload, header([S4.v1]), { secret: "whsec_test_secreT" })), "InvalidSignature")
+    assert.strictEqual(reasonOf(verify(payload, header([S4.v1], S4.timestamp + 1))), "InvalidSignature", "t is signed")
+    assert.strictEqual(reasonOf(verify(payload, header([S4.v1.toUpperCase().slice(0, 63)]))), "InvalidSignature", "short hex")
+    assert.strictEqual(reasonOf(verify(payload, header(["zz".repeat(32)]))), "InvalidSignature", "not hex")
+  })
+
+  it("an empty body is MalformedPayload", () => {
+    const h = StripeWebhook.signatureHeader({ payload: "", secret: S4.secret, timestamp: S4.timestamp })
+    assert.strictEqual(reasonOf(verify("", h)), "MalformedPayload")
+  })
+
+  it("15 s old with a 10 s tolerance is TimestampOutOfTolerance", () => {
+    const now = (S4.timestamp + 15) * 1000
+    assert.strictEqual(reasonOf(verify(payload, header([S4.v1]), { now, toleranceSeconds: 10 })), "TimestampOutOfTolerance")
+    assert.strictEqual(reasonOf(verify(payload, header([S4.v1]), { now, toleranceSeconds: 20 })), "Verified")
+  })
+
+  it("the default tolerance is 300 s, in both directions", () => {
+    const at = verifyAt
+    assert.strictEqual(reasonOf(at(300)), "Verified")
+    assert.strictEqual(reasonOf(at(301)), "TimestampOutOfTolerance")
+    assert.strictEqual(reasonOf(at(-300)), "Verified")
+    assert.strictEqual(reasonOf(at(-301)), "TimestampOutOfTolerance")
+    const exit = at(400)
+    if (Exit.isFailure(exit)) {
+      const fail = exit.cause.reasons.find((r) => r._tag === "Fail")
+      const reason = fail?._tag === "Fail" ? fail.error.reason : undefined
+      assert.strictEqual(reason?._tag === "TimestampOutOfTolerance" ? reason.toleranceSeconds : undefined, 300)
+    }
+  })
+
+  it("a bad signature is reported as such even when the timestamp is also old", () => {
+    assert.strictEqual(reasonOf(verify(payload, header(["00".repeat(32)]), { now: (S4.timestamp + 10_000) * 1000 })), "InvalidSignature")
+  })
+
+  it("no message ever contains the secret", () => {
+    const exits = [
+      verify(payload, header(["potato"])),
+      verify(payload, "bad_header"),
+      verify(payload, undefined),
+      verify(payload, header([S4.v1]), { now: 0 })
+    ]
+    for (const exit of exits) {
+      assert.isTrue(Exit.isFailure(exit))
+      assert.notInclude(JSON.stringify(exit), "whsec_test_secret")
+      if (Exit.isFailure(exit)) {
+        const fail = exit.cause.reasons.find((r) => r._tag === "Fail")
+        if (fail?._tag === "Fail") assert.notInclude(fail.error.message, "whsec_")
+      }
+    }
+  })
+})
+
+describe("agreement with stripe-node 23.1.0", () => {
+  const body = fixtureText("event-refund-updated.json")
+  const t = 1763812900
+
+  it("headers stripe-node generates verify here", () => {
+    const h = Stripe.webhooks.generateTestHeaderString({ payload: body, secret: S4.secret, timestamp: t })
+    assert.strictEqual(reasonOf(verify(body, h, { now: t * 1000 })), "Verified")
+  })
+
+  it("headers generated here verify in stripe-node's constructEvent", () => {
+    const h = StripeWebhook.signatureHeader({ payload: body, secret: S4.secret, timestamp: t })
+    const event = Stripe.webhooks.constructEvent(body, h, S4.secret, 300, undefined, t * 1000)
+    assert.strictEqual(event.id, "evt_3QbXc2LkdIwHu7ix0Updated1")
+  })
+
+  it("both reject the same tampered delivery", () => {
+    const h = StripeWebhook.signatureHeader({ payload: body, secret: S4.secret, timestamp: t })
+    const tampered = body.replace("succeeded", "failed")
+    assert.throws(() => Stripe.webhooks.constructEvent(tampered, h, S4.secret, 300, undefined, t * 1000))
+    assert.strictEqual(reasonOf(verify(tampered, h, { now: t * 1000 })), "InvalidSignature")
+  })
+})
+
+describe("verify and parse through the core", () => {
+  const noHttp = Layer.succeed(HttpClient.HttpClient, HttpClient.make(() => Effect.die("no HTTP expected")))
+
+  it.effect("Webhooks.verifyAndParse verifies with the clock and parses the events", () =>
+    Effect.gen(function*() {
+      const bound = yield* BoundConnector.bind(connector, {
+        credentials: { apiKey: "sk_test_abc" },
+        webhookSecrets: { signingSecret: S4.secret }
+      })
+      const body = fixtureBytes("event-refund-updated.json")
+      const t = 1763812900
+      yield* TestClock.setTime(t * 1000 + 5_000)
+      const request = raw(body, StripeWebhook.signatureHeader({ payload: body, secret: S4.secret, timestamp: t }))
+      const events = yield* Webhooks.verifyAndParse(bound, request)
+      assert.strictEqual(events.length, 1)
+      assert.strictEqual(events[0]!.refund?.status, "Succeeded")
+      // Now the same delivery much later: refused as a replay.
+      yield* TestClock.setTime(t * 1000 + 301_000)
+      const late = yield* Effect.flip(Webhooks.verifyAndParse(bound, request))
+      assert.strictEqual(late.reason._tag, "TimestampOutOfTolerance")
+      assert.strictEqual(late.httpStatus, 401)
+      // The S4 vector verifies; its body has no event `type`, so parsing (which only runs after
+      // verification) refuses it as MalformedPayload (400), not as a signature problem (401).
+      yield* TestClock.setTime(S4.timestamp * 1000)
+      const s4 = yield* Effect.flip(Webhooks.verifyAndParse(bound, raw(payload, header([S4.v1]))))
+      assert.strictEqual(s4.reason._tag, "MalformedPayload")
+      assert.strictEqual(s4.httpStatus, 400)
+      const s4Tampered = yield* Effect.flip(Webhooks.verifyAndParse(bound, raw(payload, header(["00".repeat(32)]))))
+      assert.strictEqual(s4Tampered.reason._tag, "InvalidSignature")
+    }).pipe(Effect.provide(noHttp)))
+
+  it.effect("a malformed signing secret is refused when binding, without echoing it", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(BoundConnector.bind(connector, {
+        credentials: { apiKey: "sk_test_abc" },
+        webhookSecrets: { signingSecret: "sec_notawhsec" }
+      }))
+      assert.strictEqual(error.reason._tag, "Configuration")
+      assert.notInclude(error.message, "sec_notawhsec")
+    }))
+})
+
+const parseFixture = (fixture: string) => connector.webhooks!.parse(raw(fixtureBytes(fixture), undefined))
+
+const events = (fixture: string) => {
+  const result = parseFixture(fixture)
+  if (Result.isFailure(result)) assert.fail(`${fixture}: ${result.failure.message}`)
+  return result.success
+}
+
+const expectMalformed = (body: string) => {
+  const result = connector.webhooks!.parse(raw(body, undefined))
+  assert.isTrue(Result.isFailure(result), body)
+  if (Result.isFailure(result)) assert.strictEqual(result.failure.reason._tag, "MalformedPayload", body)
+}
+
+describe("event parsing", () => {
+
+  it("refund.created", () => {
+    const [e, ...rest] = events("event-refund-created.json")
+    assert.strictEqual(rest.length, 0)
+    assert.strictEqual(e!.connector, "stripe")
+    assert.strictEqual(e!.eventId, "evt_3QbXc2LkdIwHu7ix0Created1")
+    assert.strictEqual(e!.eventType, "refund.created")
+    assert.strictEqual(e!.occurredAt, 1763812800000)
+    assert.strictEqual(e!.refund?.connectorRefundId, "re_3QbXc2LkdIwHu7ix0fN8sQ2m")
+    assert.strictEqual(e!.refund?.merchantRefundId, "order-42-r1")
+    assert.strictEqual(e!.refund?.status, "Pending")
+    assert.strictEqual(e!.refund?.occurredAt, 1763812800000)
+    assert.strictEqual(e!.refund?.amount?.amount, 1050)
+    assert.strictEqual(e!.refund?.connectorTransactionId, "pi_3QbXc2LkdIwHu7ix0Hn1Ww6Y")
+  })
+
+  it("refund.updated", () => {
+    const [e] = events("event-refund-updated.json")
+    assert.strictEqual(e!.eventType, "refund.updated")
+    assert.strictEqual(e!.refund?.status, "Succeeded")
+    assert.strictEqual(e!.refund?.occurredAt, 1763812900000)
+  })
+
+  it("refund.failed carries the failure reason", () => {
+    const [e] = events("event-refund-failed.json")
+    assert.strictEqual(e!.eventType, "refund.failed")
+    assert.strictEqual(e!.refund?.status, "Failed")
+    assert.strictEqual(e!.refund?.failure?.code, "expired_or_canceled_card")
+  })
+
+  it("charge.refund.updated carries a refund", () => {
+    const [e] = events("event-charge-refund-updated.json")
+    assert.strictEqual(e!.eventType, "charge.refund.updated")
+    assert.strictEqual(e!.refund?.status, "Succeeded")
+  })
+
+  it("charge.refunded with a refunds list: one event per refund, ids suffixed with the refund id", () => {
+    const all = events("event-charge-refunded.json")
+    assert.deepStrictEqual(all.map((e) => e.eventId), [
+      "evt_3QbXc2LkdIwHu7ix0ChRefd01:re_3QbXc2LkdIwHu7ix0fN8sQ2m",
+      "evt_3QbXc2LkdIwHu7ix0ChRefd01:re_3QbXc2LkdIwHu7ix0Other01"
+    ])
+    assert.deepStrictEqual(all.map((e) => e.refund?.status), ["Pending", "Succeeded"])
+    assert.deepStrictEqual(all.map((e) => e.refund?.merchantRefundId), ["order-42-r1", "order-42-r0"])
+    assert.isTrue(all.every((e) => e.eventType === "charge.refunded" && e.refund?.connectorTransactionId === "ch_3QbXc2LkdIwHu7ix0Xr5Lm4n"))
+  })
+
+  it("charge.refunded without a refunds list (current API versions): one event without a refund", () => {
+    const all = events("event-charge-refunded-no-list.json")
+    assert.strictEqual(all.length, 1)
+    assert.strictEqual(all[0]!.eventId, "evt_3QbXc2LkdIwHu7ix0ChRefd02")
+    assert.strictEqual(all[0]!.refund, undefined)
+  })
+
+  it("other event types: one event without a refund", () => {
+    const all = events("event-payment-intent-succeeded.json")
+    assert.strictEqual(all.length, 1)
+    assert.strictEqual(all[0]!.eventType, "payment_intent.succeeded")
+    assert.strictEqual(all[0]!.occurredAt, 1763810000000)
+    assert.strictEqual(all[0]!.refund, undefined)
+  })
+
+  it("malformed deliveries are MalformedPayload", () => {
+    const bad = expectMalformed
+    bad("not json")
+    bad("{}")
+    bad("[]")
+    bad(JSON.stringify({ id: "evt_1", type: 5 }))
+    bad(fixtureText("event-refund-not-a-refund.json"))
+    bad(JSON.stringify({ id: "evt_1", object: "event", type: "charge.refunded", created: 1, data: { object: { id: "pi_1", object: "payment_intent" } } }))
+    bad(JSON.stringify({ ...JSON.parse(fixtureText("event-refund-updated.json")), data: { object: { ...JSON.parse(fixtureText("refund-unknown-currency.json")) } } }))
+  })
+
+  it("the acknowledgement is 200 {\"received\":true}", () => {
+    assert.deepStrictEqual(connector.webhooks!.acknowledgement, { status: 200, contentType: "application/json", body: "{\"received\":true}" })
+    assert.deepStrictEqual(JSON.parse(connector.webhooks!.acknowledgement.body), { received: true })
+  })
+})

@@ -1,0 +1,250 @@
+/**
+ * `RefundStore`: where Refract keeps every refund's current state and its full observation history.
+ *
+ * Observations come from three sources (the create response, status polls, webhooks), in any order,
+ * more than once, and concurrently. A store applies each one atomically: it loads the current state,
+ * folds the snapshot through the state machine (`Observe.observe`, so the rules live in one place),
+ * appends a history entry and writes the new state, all serialized per refund, so a webhook racing a
+ * poll never loses an update. Webhook deliveries carrying an event id are de-duplicated durably in the
+ * same step.
+ *
+ * Implementations: `MemoryRefundStore` (the default, embedded) and `@refract/store-pg` (PostgreSQL).
+ * Both pass `RefundStoreConformance`, the shared behaviour suite.
+ */
+import { Clock, Context, Data, Effect, Option, PubSub, Result, Schema, Stream } from "effect"
+import type { Scope } from "effect"
+import { observe } from "../refund/Observe.ts"
+import type { CreateRefundRequest } from "../refund/Refund.ts"
+import { Refund, RefundSnapshot } from "../refund/Refund.ts"
+import { Transition } from "../refund/RefundStateMachine.ts"
+import type { ObservationSource } from "../refund/RefundStateMachine.ts"
+import { ObservedStatus, RefundStatus, isSettled } from "../refund/RefundStatus.ts"
+
+/** Where an observation came from. */
+export const Source = Schema.Literals(["create", "poll", "webhook"])
+export type Source = ObservationSource
+
+/** The state machine's verdict on an observation, as recorded in the history. */
+export const TransitionTag = Schema.Literals(["Applied", "Unchanged", "Stale", "Unrecognised", "Rejected"])
+export type TransitionTag = typeof TransitionTag.Type
+
+/** The store could not read or write (connection lost, disk full, ...). Nothing was acknowledged. */
+export class StoreError extends Schema.TaggedError<StoreError>()("StoreError", {
+  operation: Schema.String,
+  message: Schema.String,
+  cause: Schema.optional(Schema.Defect())
+}) {}
+
+/** A refund is identified by its connector and the processor's refund id. */
+export interface RefundKey {
+  readonly connector: string
+  readonly connectorRefundId: string
+}
+
+export const keyOf = (refund: { readonly connector: string; readonly connectorRefundId: string }): RefundKey => ({
+  connector: refund.connector,
+  connectorRefundId: refund.connectorRefundId
+})
+
+/** A stable string for a key (map keys, lock names). */
+export const keyString = (key: RefundKey): string => `${key.connector}\u0000${key.connectorRefundId}`
+
+/** One observation in a refund's append-only history. */
+export class HistoryEntry extends Schema.Class<HistoryEntry>("@refract/core/RefundHistoryEntry")({
+  connector: Schema.String,
+  connectorRefundId: Schema.String,
+  /** 1-based position in this refund's history, without gaps. */
+  sequence: Schema.Number,
+  source: Source,
+  /** The processor's event id, for webhooks. */
+  eventId: Schema.optional(Schema.String),
+  /** When Refract received the observation (epoch ms). */
+  receivedAt: Schema.Number,
+  /** The processor's status string, verbatim. */
+  rawStatus: Schema.String,
+  observedStatus: ObservedStatus,
+  transition: TransitionTag,
+  /** The refund's status before and after this observation (undefined before the first one). */
+  statusBefore: Schema.optional(RefundStatus),
+  statusAfter: Schema.optional(RefundStatus),
+  /** Processor time of the observed state, when it gives one. */
+  occurredAt: Schema.optional(Schema.Number),
+  /** The observation as the connector parsed it. */
+  snapshot: RefundSnapshot
+}) {}
+
+/** What to apply to a refund. */
+export interface Observation {
+  readonly connector: string
+  readonly snapshot: RefundSnapshot
+  readonly source: Source
+  /** Webhook event id: a second observation with the same (connector, eventId) is a Duplicate. */
+  readonly eventId?: string | undefined
+  /** When Refract received it (epoch ms); also the refund's `updatedAt` when it changes. */
+  readonly receivedAt: number
+  /** The create request, when recording a create response. */
+  readonly request?: CreateRefundRequest | undefined
+}
+
+/** A committed change of a refund's status (published after the write is durable). */
+export interface Change {
+  readonly previous: Refund | undefined
+  readonly current: Refund
+  readonly entry: HistoryEntry
+}
+
+export type ApplyResult = Data.TaggedEnum<{
+  /** The observation was recorded. `transition` says whether the status moved. */
+  Observed: {
+    readonly previous: Refund | undefined
+    /** Undefined only for a never-seen refund whose first status the connector did not recognise. */
+    readonly current: Refund | undefined
+    readonly transition: Transition
+    readonly entry: HistoryEntry
+  }
+  /** This (connector, eventId) was applied before: nothing changed. */
+  Duplicate: {
+    readonly connector: string
+    readonly eventId: string
+    readonly current: Refund | undefined
+  }
+}>
+export const ApplyResult = Data.taggedEnum<ApplyResult>()
+
+export interface Store {
+  /**
+   * Applies one observation atomically: de-duplicate (by event id), load, fold through the state
+   * machine, append to the history, write. Serialized per refund. A refund never seen before
+   * (created in the processor's dashboard) is recorded, not dropped.
+   */
+  readonly apply: (observation: Observation) => Effect.Effect<ApplyResult, StoreError>
+  readonly get: (key: RefundKey) => Effect.Effect<Option.Option<Refund>, StoreError>
+  /** The refund with this merchant refund id (the most recently updated, if several connectors have one). */
+  readonly getByMerchantRefundId: (
+    merchantRefundId: string,
+    connector?: string
+  ) => Effect.Effect<Option.Option<Refund>, StoreError>
+  /** Every observation of a refund, oldest first. */
+  readonly history: (key: RefundKey) => Effect.Effect<ReadonlyArray<HistoryEntry>, StoreError>
+  /** Refunds still Pending or RequiresAction (what the tracker resumes), optionally for one connector. */
+  readonly listUnsettled: (connector?: string) => Effect.Effect<ReadonlyArray<Refund>, StoreError>
+  /** Was this webhook event applied already? */
+  readonly hasEvent: (connector: string, eventId: string) => Effect.Effect<boolean, StoreError>
+  /** Status changes committed through this store instance, from the moment the stream starts. */
+  readonly changes: Stream.Stream<Change>
+  /** Like `changes`, but subscribed when the effect runs, so nothing is missed after that point. */
+  readonly subscribe: Effect.Effect<PubSub.Subscription<Change>, never, Scope.Scope>
+}
+
+export class RefundStore extends Context.Service<RefundStore, Store>()("@refract/core/RefundStore") {}
+
+/** The snapshot a refund stands for: how a refund returned by `RefundClient.create` is recorded. */
+export const snapshotOf = (refund: Refund): RefundSnapshot =>
+  new RefundSnapshot({
+    connectorRefundId: refund.connectorRefundId,
+    connectorTransactionId: refund.connectorTransactionId,
+    merchantRefundId: refund.merchantRefundId,
+    amount: refund.amount,
+    status: refund.status,
+    rawStatus: refund.rawStatus,
+    reason: refund.reason,
+    failure: refund.failure,
+    occurredAt: refund.statusAt,
+    createdAt: refund.createdAt
+  }, { disableChecks: true })
+
+/** The observation that records a refund created through Refract. */
+export const createdObservation = (refund: Refund, receivedAt: number, request?: CreateRefundRequest): Observation => ({
+  connector: refund.connector,
+  snapshot: snapshotOf(refund),
+  source: "create",
+  receivedAt,
+  request
+})
+
+export interface Folded {
+  readonly current: Refund | undefined
+  readonly transition: Transition
+  readonly entry: HistoryEntry
+}
+
+/**
+ * The pure step every store runs inside its per-refund critical section: the state machine (through
+ * `Observe.observe`) and the history entry. `sequence` is the entry's position (history length + 1).
+ */
+export const fold = (previous: Refund | undefined, observation: Observation, sequence: number): Folded => {
+  const { snapshot } = observation
+  const observed = observe({
+    connector: observation.connector,
+    previous,
+    snapshot,
+    source: observation.source,
+    now: observation.receivedAt,
+    request: observation.request
+  })
+  const current = Result.isSuccess(observed) ? observed.success.refund : previous
+  const transition = Result.isSuccess(observed)
+    ? observed.success.transition
+    : Transition.Unrecognised({ state: undefined, rawStatus: snapshot.rawStatus })
+  const entry = new HistoryEntry({
+    connector: observation.connector,
+    connectorRefundId: snapshot.connectorRefundId,
+    sequence,
+    source: observation.source,
+    eventId: observation.eventId,
+    receivedAt: observation.receivedAt,
+    rawStatus: snapshot.rawStatus,
+    observedStatus: snapshot.status,
+    transition: transition._tag,
+    statusBefore: previous?.status,
+    statusAfter: current?.status,
+    occurredAt: snapshot.occurredAt,
+    snapshot
+  }, { disableChecks: true })
+  return { current, transition, entry }
+}
+
+/** The change to publish for a folded observation: only when the status moved (or a refund appeared). */
+export const changeOf = (previous: Refund | undefined, folded: Folded): Change | undefined =>
+  folded.transition._tag === "Applied" && folded.current !== undefined
+    ? { previous, current: folded.current, entry: folded.entry }
+    : undefined
+
+/** Pending or RequiresAction: the processor has not decided yet. */
+export const isUnsettled = (refund: Refund): boolean => !isSettled(refund.status)
+
+/** The shared change hub of a store implementation: an unbounded PubSub, so publishing never blocks a write. */
+export const makeChangeHub: Effect.Effect<
+  {
+    readonly publish: (change: Change) => Effect.Effect<void>
+    readonly changes: Stream.Stream<Change>
+    readonly subscribe: Effect.Effect<PubSub.Subscription<Change>, never, Scope.Scope>
+  },
+  never,
+  Scope.Scope
+> = Effect.gen(function*() {
+  const pubsub = yield* PubSub.unbounded<Change>()
+  yield* Effect.addFinalizer(() => PubSub.shutdown(pubsub))
+  return {
+    publish: (change) => Effect.asVoid(PubSub.publish(pubsub, change)),
+    changes: Stream.fromPubSub(pubsub),
+    subscribe: PubSub.subscribe(pubsub)
+  }
+})
+
+/** Codecs for implementations that persist refunds and entries as JSON. */
+export const encodeRefund = Schema.encodeSync(Refund)
+export const decodeRefund = Schema.decodeUnknownSync(Refund)
+export const encodeEntry = Schema.encodeSync(HistoryEntry)
+export const decodeEntry = Schema.decodeUnknownSync(HistoryEntry)
+
+/** Records a refund created through Refract (from `RefundClient.create` / `RefundService.create`). */
+export const recordCreated = (
+  refund: Refund,
+  options?: { readonly receivedAt?: number | undefined; readonly request?: CreateRefundRequest | undefined }
+): Effect.Effect<ApplyResult, StoreError, RefundStore> =>
+  Effect.gen(function*() {
+    const store = yield* RefundStore
+    const receivedAt = options?.receivedAt ?? (yield* Clock.currentTimeMillis)
+    return yield* store.apply(createdObservation(refund, receivedAt, options?.request))
+  })

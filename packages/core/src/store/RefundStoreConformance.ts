@@ -1,0 +1,393 @@
+/**
+ * The behaviour every `RefundStore` implementation must have, written once and run against each
+ * implementation (`MemoryRefundStore` in core, `PgRefundStore` in `@refract/store-pg`, yours).
+ *
+ *   for (const c of RefundStoreConformance.cases()) {
+ *     it.effect(c.name, () => c.run.pipe(Effect.provide(MyStore.layer)))
+ *   }
+ *
+ * Cases are test-framework agnostic: each is an Effect that fails (dies) with an assertion error.
+ * Every case uses its own connector id, so cases may share one store. Includes the race cases: a
+ * webhook and a poll applied concurrently to the same refund, many rounds over.
+ */
+import { Effect, Option, PubSub } from "effect"
+import * as Money from "../money/Money.ts"
+import { RefundSnapshot } from "../refund/Refund.ts"
+import type { Refund } from "../refund/Refund.ts"
+import { replay } from "../refund/RefundStateMachine.ts"
+import type { ObservedStatus } from "../refund/RefundStatus.ts"
+import type { ApplyResult, HistoryEntry, Observation, Source } from "./RefundStore.ts"
+import { RefundStore } from "./RefundStore.ts"
+
+export interface Case {
+  readonly name: string
+  readonly run: Effect.Effect<void, unknown, RefundStore>
+}
+
+export interface Options {
+  /** Rounds of the webhook-versus-poll race (default 200). */
+  readonly raceRounds?: number | undefined
+  /** Rounds of the same-delivery-twice race (default 50). */
+  readonly duplicateRounds?: number | undefined
+  /** Concurrent observations on one refund in the pile-up case (default 24). */
+  readonly pileUp?: number | undefined
+  /** Receives counts from the race and ordering cases, for reports. */
+  readonly report?: ((caseName: string, counts: Readonly<Record<string, number>>) => void) | undefined
+}
+
+class AssertionFailed extends Error {
+  override readonly name = "AssertionFailed"
+}
+
+const check = (condition: boolean, message: string): Effect.Effect<void> =>
+  condition ? Effect.void : Effect.die(new AssertionFailed(message))
+
+const equal = <A>(actual: A, expected: A, what: string): Effect.Effect<void> =>
+  check(actual === expected, `${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`)
+
+let counter = 0
+const uniqueConnector = (name: string) => `conf-${name}-${Date.now().toString(36)}-${(counter++).toString(36)}`
+
+const rawOf: Record<ObservedStatus, string> = {
+  Pending: "pending",
+  RequiresAction: "requires_action",
+  Succeeded: "succeeded",
+  Failed: "failed",
+  Cancelled: "canceled",
+  Reversed: "reversed",
+  Unknown: "mystery_status"
+}
+
+const snapshot = (
+  id: string,
+  status: ObservedStatus,
+  extra: Partial<{ merchantRefundId: string; occurredAt: number; rawStatus: string }> = {}
+) =>
+  new RefundSnapshot({
+    connectorRefundId: id,
+    connectorTransactionId: "pay_1",
+    merchantRefundId: extra.merchantRefundId,
+    amount: Money.make(1050, "USD"),
+    status,
+    rawStatus: extra.rawStatus ?? rawOf[status],
+    occurredAt: extra.occurredAt
+  })
+
+const observation = (
+  connector: string,
+  id: string,
+  status: ObservedStatus,
+  source: Source,
+  extra: Partial<{ eventId: string; merchantRefundId: string; occurredAt: number; receivedAt: number; rawStatus: string }> = {}
+): Observation => ({
+  connector,
+  snapshot: snapshot(id, status, extra),
+  source,
+  eventId: extra.eventId,
+  receivedAt: extra.receivedAt ?? 1_700_000_000_000
+})
+
+const observed = (result: ApplyResult) => {
+  if (result._tag !== "Observed") throw new AssertionFailed(`expected an Observed result, got ${result._tag}`)
+  return result
+}
+
+const current = (connector: string, id: string) =>
+  Effect.gen(function*() {
+    const store = yield* RefundStore
+    const found = yield* store.get({ connector, connectorRefundId: id })
+    if (Option.isNone(found)) return yield* Effect.die(new AssertionFailed(`no current state for ${connector}/${id}`))
+    return found.value
+  })
+
+const historyOf = (connector: string, id: string) =>
+  Effect.gen(function*() {
+    const store = yield* RefundStore
+    return yield* store.history({ connector, connectorRefundId: id })
+  })
+
+/** Starts `effect` after a random number (0 to 3) of scheduler yields, to vary who wins a race. */
+const jitter = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.suspend(() => {
+    let delayed: Effect.Effect<A, E, R> = effect
+    for (let i = Math.floor(Math.random() * 4); i > 0; i--) delayed = Effect.andThen(Effect.yieldNow, delayed)
+    return delayed
+  })
+
+/** Sequences are 1..n without gaps, and replaying the history gives the current status. */
+const checkConsistent = (refund: Refund | undefined, history: ReadonlyArray<HistoryEntry>, what: string) =>
+  Effect.gen(function*() {
+    for (let i = 0; i < history.length; i++) yield* equal(history[i]!.sequence, i + 1, `${what}: sequence of entry ${i}`)
+    for (let i = 1; i < history.length; i++) {
+      yield* equal(history[i]!.statusBefore, history[i - 1]!.statusAfter, `${what}: entry ${i + 1} starts where entry ${i} ended`)
+    }
+    const replayed = replay(history.map((e) => ({
+      status: e.observedStatus,
+      rawStatus: e.rawStatus,
+      source: e.source,
+      occurredAt: e.occurredAt
+    })))
+    yield* equal(replayed?.status, refund?.status, `${what}: replayed history matches the current status`)
+  })
+
+export const cases = (options: Options = {}): ReadonlyArray<Case> => {
+  const raceRounds = options.raceRounds ?? 200
+  const duplicateRounds = options.duplicateRounds ?? 50
+  const pileUp = options.pileUp ?? 24
+  const report = options.report ?? (() => {})
+
+  return [
+    {
+      name: "records a created refund and reads it back by key and by merchant refund id",
+      run: Effect.gen(function*() {
+        const store = yield* RefundStore
+        const c = uniqueConnector("create")
+        const result = observed(yield* store.apply(observation(c, "re_1", "Pending", "create", { merchantRefundId: "order-1" })))
+        yield* equal(result.previous, undefined, "previous")
+        yield* equal(result.transition._tag, "Applied", "transition")
+        const byKey = yield* current(c, "re_1")
+        yield* equal(byKey.status, "Pending", "status")
+        yield* equal(byKey.merchantRefundId, "order-1", "merchant refund id")
+        yield* equal(byKey.amount?.amount, 1050, "amount")
+        const byMerchant = yield* store.getByMerchantRefundId("order-1", c)
+        yield* equal(Option.map(byMerchant, (r) => r.connectorRefundId).pipe(Option.getOrUndefined), "re_1", "by merchant id")
+        yield* equal(Option.isNone(yield* store.getByMerchantRefundId("order-unknown", c)), true, "unknown merchant id")
+        yield* equal(Option.isNone(yield* store.get({ connector: c, connectorRefundId: "re_missing" })), true, "unknown key")
+      })
+    },
+    {
+      name: "appends every observation to the history with its source, time, raw status and transition",
+      run: Effect.gen(function*() {
+        const store = yield* RefundStore
+        const c = uniqueConnector("history")
+        yield* store.apply(observation(c, "re_h", "Pending", "create", { receivedAt: 1000 }))
+        yield* store.apply(observation(c, "re_h", "Pending", "poll", { receivedAt: 2000 }))
+        yield* store.apply(observation(c, "re_h", "Succeeded", "webhook", { receivedAt: 3000, eventId: "evt_h1" }))
+        const history = yield* historyOf(c, "re_h")
+        yield* equal(history.length, 3, "history length")
+        yield* equal(history.map((e) => e.source).join(","), "create,poll,webhook", "sources")
+        yield* equal(history.map((e) => e.transition).join(","), "Applied,Unchanged,Applied", "transitions")
+        yield* equal(history.map((e) => e.rawStatus).join(","), "pending,pending,succeeded", "raw statuses")
+        yield* equal(history.map((e) => e.receivedAt).join(","), "1000,2000,3000", "times")
+        yield* equal(history[2]!.eventId, "evt_h1", "event id")
+        yield* equal(history[2]!.statusBefore, "Pending", "status before")
+        yield* equal(history[2]!.statusAfter, "Succeeded", "status after")
+        yield* equal(history[2]!.snapshot.connectorRefundId, "re_h", "snapshot kept")
+        const refund = yield* current(c, "re_h")
+        yield* equal(refund.updatedAt, 3000, "updatedAt is the time of the last change")
+        yield* checkConsistent(refund, history, "history")
+      })
+    },
+    {
+      name: "an event for a refund never seen (created in the dashboard) is recorded, not dropped",
+      run: Effect.gen(function*() {
+        const store = yield* RefundStore
+        const c = uniqueConnector("unknown")
+        const first = observed(yield* store.apply(observation(c, "re_dash", "Pending", "webhook", { eventId: "evt_d1" })))
+        yield* equal(first.previous, undefined, "previous")
+        yield* equal(first.current?.status, "Pending", "recorded status")
+        yield* equal((yield* store.listUnsettled(c)).length, 1, "listed as unsettled")
+        yield* store.apply(observation(c, "re_dash", "Succeeded", "webhook", { eventId: "evt_d2" }))
+        yield* equal((yield* current(c, "re_dash")).status, "Succeeded", "settled")
+        yield* equal((yield* store.listUnsettled(c)).length, 0, "no longer unsettled")
+      })
+    },
+    {
+      name: "out of order: a pending event after a succeeded one is Stale and moves nothing",
+      run: Effect.gen(function*() {
+        const store = yield* RefundStore
+        const c = uniqueConnector("order")
+        yield* store.apply(observation(c, "re_o", "Pending", "create", { occurredAt: 100 }))
+        yield* store.apply(observation(c, "re_o", "Succeeded", "webhook", { eventId: "evt_o2", occurredAt: 300 }))
+        const late = observed(yield* store.apply(observation(c, "re_o", "Pending", "webhook", { eventId: "evt_o1", occurredAt: 200 })))
+        yield* equal(late.transition._tag, "Stale", "late pending")
+        yield* equal(late.current?.status, "Succeeded", "still succeeded")
+        // Same rank, older processor time: RequiresAction at 50 after Pending at 100 is stale too.
+        yield* store.apply(observation(c, "re_o2", "Pending", "create", { occurredAt: 100 }))
+        const older = observed(yield* store.apply(observation(c, "re_o2", "RequiresAction", "webhook", { eventId: "evt_o3", occurredAt: 50 })))
+        yield* equal(older.transition._tag, "Stale", "older same-rank event")
+        const history = yield* historyOf(c, "re_o")
+        yield* equal(history.length, 3, "stale observation is in the history")
+        yield* equal(history[2]!.transition, "Stale", "recorded as stale")
+        report("out-of-order", { cases: 2, stale: 2 })
+      })
+    },
+    {
+      name: "duplicate deliveries (same connector and event id) are applied once",
+      run: Effect.gen(function*() {
+        const store = yield* RefundStore
+        const c = uniqueConnector("dup")
+        yield* store.apply(observation(c, "re_d", "Pending", "create"))
+        yield* equal(yield* store.hasEvent(c, "evt_1"), false, "not seen yet")
+        const first = yield* store.apply(observation(c, "re_d", "Succeeded", "webhook", { eventId: "evt_1" }))
+        const second = yield* store.apply(observation(c, "re_d", "Succeeded", "webhook", { eventId: "evt_1" }))
+        yield* equal(first._tag, "Observed", "first delivery")
+        yield* equal(second._tag, "Duplicate", "redelivery")
+        yield* equal(second._tag === "Duplicate" ? second.current?.status : undefined, "Succeeded", "duplicate reports the current state")
+        yield* equal(yield* store.hasEvent(c, "evt_1"), true, "seen")
+        yield* equal(yield* store.hasEvent(uniqueConnector("other"), "evt_1"), false, "event ids are per connector")
+        yield* equal((yield* historyOf(c, "re_d")).length, 2, "history has no duplicate entry")
+        // A redelivered failure after success must not reverse twice, nor at all when it is the same event.
+        const failed = yield* store.apply(observation(c, "re_d", "Failed", "webhook", { eventId: "evt_1" }))
+        yield* equal(failed._tag, "Duplicate", "same event id with other content is still a duplicate")
+        yield* equal((yield* current(c, "re_d")).status, "Succeeded", "state untouched")
+      })
+    },
+    {
+      name: "an unrecognised status keeps the known state; for an unknown refund it is still recorded",
+      run: Effect.gen(function*() {
+        const store = yield* RefundStore
+        const c = uniqueConnector("unrec")
+        yield* store.apply(observation(c, "re_u", "Pending", "create"))
+        const r = observed(yield* store.apply(observation(c, "re_u", "Unknown", "poll")))
+        yield* equal(r.transition._tag, "Unrecognised", "transition")
+        const refund = yield* current(c, "re_u")
+        yield* equal(refund.status, "Pending", "kept")
+        yield* equal(refund.unrecognisedStatus, "mystery_status", "flagged")
+        const fresh = observed(yield* store.apply(observation(c, "re_u2", "Unknown", "webhook", { eventId: "evt_u" })))
+        yield* equal(fresh.current, undefined, "no state for an unknown refund with an unknown status")
+        const history = yield* historyOf(c, "re_u2")
+        yield* equal(history.length, 1, "but the observation is in the history")
+        yield* equal(history[0]!.rawStatus, "mystery_status", "raw status kept")
+        yield* equal(yield* store.hasEvent(c, "evt_u"), true, "and the event is de-duplicated")
+        // A later recognised status then applies.
+        yield* store.apply(observation(c, "re_u2", "Succeeded", "webhook", { eventId: "evt_u2" }))
+        yield* equal((yield* current(c, "re_u2")).status, "Succeeded", "recognised later")
+        yield* equal((yield* historyOf(c, "re_u2")).length, 2, "two entries")
+      })
+    },
+    {
+      name: "succeeded then failed is a reversal; terminal states absorb later events",
+      run: Effect.gen(function*() {
+        const store = yield* RefundStore
+        const c = uniqueConnector("reversal")
+        yield* store.apply(observation(c, "re_r", "Pending", "create"))
+        yield* store.apply(observation(c, "re_r", "Succeeded", "webhook", { eventId: "e1" }))
+        const failed = observed(yield* store.apply(observation(c, "re_r", "Failed", "webhook", { eventId: "e2" })))
+        yield* equal(failed.transition._tag, "Applied", "applied")
+        yield* equal(failed.current?.status, "Reversed", "reversed")
+        yield* equal(failed.current?.rawStatus, "failed", "raw status of the reversal")
+        const after = observed(yield* store.apply(observation(c, "re_r", "Succeeded", "poll")))
+        yield* equal(after.transition._tag, "Stale", "a late success after a reversal is stale")
+        yield* equal((yield* current(c, "re_r")).status, "Reversed", "still reversed")
+        const cancelled = observed(yield* store.apply(observation(c, "re_r2", "Succeeded", "create")))
+        yield* equal(cancelled.current?.status, "Succeeded", "created succeeded")
+        const rejected = observed(yield* store.apply(observation(c, "re_r2", "Cancelled", "webhook", { eventId: "e3" })))
+        yield* equal(rejected.transition._tag, "Rejected", "cancel after success is rejected")
+        report("reversal-and-terminal", { cases: 3, reversed: 1, stale: 1, rejected: 1 })
+      })
+    },
+    {
+      name: "lists unsettled refunds (Pending, RequiresAction) per connector",
+      run: Effect.gen(function*() {
+        const store = yield* RefundStore
+        const c = uniqueConnector("list")
+        const other = uniqueConnector("list-other")
+        yield* store.apply(observation(c, "re_l1", "Pending", "create"))
+        yield* store.apply(observation(c, "re_l2", "RequiresAction", "create"))
+        yield* store.apply(observation(c, "re_l3", "Succeeded", "create"))
+        yield* store.apply(observation(c, "re_l4", "Failed", "create"))
+        yield* store.apply(observation(other, "re_l5", "Pending", "create"))
+        const listed = (yield* store.listUnsettled(c)).map((r) => r.connectorRefundId).toSorted()
+        yield* equal(listed.join(","), "re_l1,re_l2", "unsettled")
+        const everywhere = (yield* store.listUnsettled()).filter((r) => r.connector === c || r.connector === other)
+        yield* equal(everywhere.length, 3, "unsettled across connectors")
+      })
+    },
+    {
+      name: "publishes committed status changes, not unchanged, stale or duplicate observations",
+      run: Effect.scoped(Effect.gen(function*() {
+        const store = yield* RefundStore
+        const c = uniqueConnector("changes")
+        const subscription = yield* store.subscribe
+        yield* store.apply(observation(c, "re_c", "Pending", "create"))
+        yield* store.apply(observation(c, "re_c", "Pending", "poll"))
+        yield* store.apply(observation(c, "re_c", "Succeeded", "webhook", { eventId: "ce1" }))
+        yield* store.apply(observation(c, "re_c", "Succeeded", "webhook", { eventId: "ce1" }))
+        yield* store.apply(observation(c, "re_c", "Pending", "poll"))
+        yield* store.apply(observation(c, "re_c", "Failed", "webhook", { eventId: "ce2" }))
+        // Changes are published once the write is committed, before `apply` returns.
+        const pending = yield* PubSub.remaining(subscription)
+        const taken = yield* PubSub.takeUpTo(subscription, pending)
+        const seen = taken
+          .filter((change) => change.current.connector === c)
+          .map((change) => `${change.previous?.status ?? "-"}>${change.current.status}:${change.entry.source}`)
+        yield* equal(seen.join(" "), "->Pending:create Pending>Succeeded:webhook Succeeded>Reversed:webhook", "changes")
+      }))
+    },
+    {
+      name: "race: a webhook and a poll applied concurrently to one refund never lose an update",
+      run: Effect.gen(function*() {
+        const store = yield* RefundStore
+        const c = uniqueConnector("race")
+        let webhookFirst = 0
+        let pollFirst = 0
+        for (let round = 0; round < raceRounds; round++) {
+          const id = `re_race_${round}`
+          yield* store.apply(observation(c, id, "Pending", "create", { receivedAt: 1000 }))
+          // The poll says RequiresAction (same rank as Pending), the webhook says Succeeded. If the
+          // poll's write were based on a read from before the webhook's write (a lost update), the
+          // refund would end RequiresAction; serialized, it always ends Succeeded.
+          const webhook = jitter(store.apply(observation(c, id, "Succeeded", "webhook", { eventId: `evt_race_${round}`, receivedAt: 2000 })))
+          const poll = jitter(store.apply(observation(c, id, "RequiresAction", "poll", { receivedAt: 2000 })))
+          yield* Effect.all(round % 2 === 0 ? [webhook, poll] : [poll, webhook], { concurrency: "unbounded" })
+          const refund = yield* current(c, id)
+          const history = yield* historyOf(c, id)
+          yield* equal(refund.status, "Succeeded", `round ${round}: final status`)
+          yield* equal(history.length, 3, `round ${round}: history length`)
+          yield* checkConsistent(refund, history, `round ${round}`)
+          if (history[1]!.source === "webhook") {
+            webhookFirst++
+            yield* equal(history[2]!.transition, "Stale", `round ${round}: the poll after the webhook is stale`)
+          } else {
+            pollFirst++
+            yield* equal(history[2]!.transition, "Applied", `round ${round}: the webhook after the poll applies`)
+          }
+        }
+        report("race webhook vs poll", { rounds: raceRounds, webhookFirst, pollFirst, lostUpdates: 0 })
+      })
+    },
+    {
+      name: "race: the same delivery twice at once is applied exactly once",
+      run: Effect.gen(function*() {
+        const store = yield* RefundStore
+        const c = uniqueConnector("race-dup")
+        for (let round = 0; round < duplicateRounds; round++) {
+          const id = `re_dup_${round}`
+          yield* store.apply(observation(c, id, "Pending", "create"))
+          const results = yield* Effect.all([
+            jitter(store.apply(observation(c, id, "Succeeded", "webhook", { eventId: `evt_dup_${round}` }))),
+            jitter(store.apply(observation(c, id, "Succeeded", "webhook", { eventId: `evt_dup_${round}` })))
+          ], { concurrency: "unbounded" })
+          const tags = results.map((r) => r._tag).toSorted().join(",")
+          yield* equal(tags, "Duplicate,Observed", `round ${round}: one applied, one duplicate`)
+          yield* equal((yield* historyOf(c, id)).length, 2, `round ${round}: history length`)
+        }
+        report("race duplicate deliveries", { rounds: duplicateRounds, appliedOnce: duplicateRounds })
+      })
+    },
+    {
+      name: "race: many concurrent observations on one refund are all recorded, in a consistent order",
+      run: Effect.gen(function*() {
+        const store = yield* RefundStore
+        const c = uniqueConnector("pileup")
+        yield* store.apply(observation(c, "re_pile", "Pending", "create"))
+        const statuses: ReadonlyArray<ObservedStatus> = ["Pending", "RequiresAction", "Succeeded", "Pending", "Unknown", "Failed"]
+        yield* Effect.forEach(
+          Array.from({ length: pileUp }, (_, i) => i),
+          (i) =>
+            jitter(store.apply(observation(c, "re_pile", statuses[i % statuses.length]!, i % 2 === 0 ? "webhook" : "poll", {
+              ...(i % 2 === 0 ? { eventId: `evt_pile_${i}` } : {}),
+              receivedAt: 5000 + i
+            }))),
+          { concurrency: "unbounded", discard: true }
+        )
+        const refund = yield* current(c, "re_pile")
+        const history = yield* historyOf(c, "re_pile")
+        yield* equal(history.length, pileUp + 1, "every observation recorded")
+        yield* checkConsistent(refund, history, "pile-up")
+        report("race pile-up", { observations: pileUp, recorded: history.length - 1 })
+      })
+    }
+  ]
+}

@@ -1,0 +1,264 @@
+/**
+ * `RefundTracker`: follows every refund that is still pending until the processor settles it.
+ *
+ * - The store is the source of truth. The tracker follows every unsettled refund in the
+ *   `RefundStore`: on start it resumes all of them (so after a restart with the PostgreSQL store,
+ *   pending refunds are picked up again), and it picks up new ones as they are recorded (created
+ *   through Refract, or first seen in a webhook).
+ * - Connectors that can read a refund's status (`capabilities.get`) are polled with exponential
+ *   backoff, within the connector's declared `rateLimit` (one token bucket per connector shared by
+ *   all refunds). Each poll result is applied through the store like any other observation.
+ * - Before every poll the tracker re-reads the store, and it listens to the store's changes: as soon
+ *   as a webhook settles a refund, its polling stops.
+ * - Webhook-only connectors (Adyen: no status endpoint) are not polled: the tracker waits for the
+ *   event and flags a refund `Stuck` once it is still pending past the deadline (`stuckAfter`
+ *   after its creation). Polled refunds pending that long are flagged too.
+ * - `changes` is a Stream of `StatusChange`s (every committed status change, from webhooks, polls
+ *   and creates, plus `Stuck` flags) for notifying customers or posting to a ledger.
+ */
+import { Clock, Context, Data, Duration, Effect, FiberMap, Layer, Metric, Option, PubSub, Random, Result, Stream } from "effect"
+import type { Scope } from "effect"
+import type { HttpClient } from "effect/http"
+import type { BoundConnector } from "../connector/BoundConnector.ts"
+import type { RefundError } from "../error/RefundError.ts"
+import * as Executor from "../pipeline/Executor.ts"
+import * as RateLimiter from "../pipeline/RateLimiter.ts"
+import type { Refund } from "../refund/Refund.ts"
+import { isSettled } from "../refund/RefundStatus.ts"
+import { ConnectorRegistry } from "../service/ConnectorRegistry.ts"
+import type { CreateRefundInput } from "../service/RefundClient.ts"
+import { make as makeClient } from "../service/RefundClient.ts"
+import type { HistoryEntry, RefundKey, Source, StoreError } from "../store/RefundStore.ts"
+import { RefundStore, createdObservation, keyOf, keyString } from "../store/RefundStore.ts"
+
+export interface Options {
+  /** Delay before the first poll of a refund; later delays grow by `factor`. Default 2 seconds. */
+  readonly initialDelay?: Duration.Input | undefined
+  /** Longest delay between two polls of one refund. Default 5 minutes. */
+  readonly maxDelay?: Duration.Input | undefined
+  /** Backoff growth per poll. Default 2. */
+  readonly factor?: number | undefined
+  /** Randomize each delay by ±20% so refunds created together do not poll together. Default true. */
+  readonly jitter?: boolean | undefined
+  /** A refund still pending this long after its creation is flagged `Stuck` (once per tracker run). Default 24 hours. */
+  readonly stuckAfter?: Duration.Input | undefined
+  /** How often a webhook-only refund re-reads the store (another process may have stored its webhook). Default `maxDelay`. */
+  readonly recheckEvery?: Duration.Input | undefined
+  /** Resume every unsettled refund found in the store on start. Default true. */
+  readonly resume?: boolean | undefined
+  /** Start following unsettled refunds as they appear in the store. Default true. */
+  readonly followStore?: boolean | undefined
+}
+
+export type StatusChange = Data.TaggedEnum<{
+  /** A committed status change (`previous` is undefined when the refund first appears). */
+  Changed: {
+    readonly refund: Refund
+    readonly previous: Refund | undefined
+    readonly source: Source
+    readonly entry: HistoryEntry
+  }
+  /** Still pending past the deadline. `webhookOnly`: the processor cannot be polled, its event is overdue. */
+  Stuck: {
+    readonly refund: Refund
+    readonly pendingForMillis: number
+    readonly deadline: number
+    readonly webhookOnly: boolean
+  }
+}>
+export const StatusChange = Data.taggedEnum<StatusChange>()
+
+export interface Tracker {
+  /** Records a refund created through Refract (source "create") and follows it until it settles. */
+  readonly track: (refund: Refund) => Effect.Effect<void, StoreError>
+  /** Follows a refund already in the store (no-op when it is settled or already followed). */
+  readonly watch: (key: RefundKey) => Effect.Effect<void>
+  /** Creates a refund through the connector, records it and follows it. */
+  readonly create: (connector: string, input: CreateRefundInput) => Effect.Effect<Refund, RefundError | StoreError>
+  /** The refunds followed right now. */
+  readonly tracked: Effect.Effect<ReadonlyArray<RefundKey>>
+  /** Status changes and Stuck flags, from the moment the stream starts. */
+  readonly changes: Stream.Stream<StatusChange>
+  /** Like `changes`, subscribed when the effect runs (nothing is missed after that). */
+  readonly subscribe: Effect.Effect<PubSub.Subscription<StatusChange>, never, Scope.Scope>
+}
+
+export class RefundTracker extends Context.Service<RefundTracker, Tracker>()("@refract/core/RefundTracker") {}
+
+export const polls = Metric.counter("refract_tracker_polls_total", {
+  description: "Status polls made by the refund tracker, by connector and outcome"
+})
+
+const millis = (input: Duration.Input | undefined, fallback: Duration.Input): number =>
+  Duration.toMillis(Duration.fromInputUnsafe(input ?? fallback))
+
+const parseKey = (key: string): RefundKey => {
+  const at = key.indexOf("\u0000")
+  return { connector: key.slice(0, at), connectorRefundId: key.slice(at + 1) }
+}
+
+const canPoll = (bound: BoundConnector | undefined): boolean =>
+  bound !== undefined && bound.connector.capabilities.get && bound.connector.get !== undefined
+
+/** Builds a tracker that lives as long as the scope (its fibers are interrupted when it closes). */
+export const make = (
+  options: Options = {}
+): Effect.Effect<Tracker, StoreError, RefundStore | ConnectorRegistry | HttpClient.HttpClient | Scope.Scope> =>
+  Effect.gen(function*() {
+    const store = yield* RefundStore
+    const registry = yield* ConnectorRegistry
+    const services = yield* Effect.context<HttpClient.HttpClient>()
+    const initialDelay = millis(options.initialDelay, "2 seconds")
+    const maxDelay = millis(options.maxDelay, "5 minutes")
+    const factor = options.factor ?? 2
+    const jitter = options.jitter ?? true
+    const stuckAfter = millis(options.stuckAfter, "24 hours")
+    const recheckEvery = millis(options.recheckEvery, maxDelay)
+
+    const hub = yield* PubSub.unbounded<StatusChange>()
+    yield* Effect.addFinalizer(() => PubSub.shutdown(hub))
+    const fibers = yield* FiberMap.make<string, void, never>()
+    const limiters = new Map<string, RateLimiter.RateLimiter>()
+
+    const limiterFor = (bound: BoundConnector) =>
+      Effect.gen(function*() {
+        const existing = limiters.get(bound.id)
+        if (existing !== undefined) return existing
+        const rate = bound.connector.rateLimit?.requestsPerSecond
+        const made = rate === undefined ? RateLimiter.unlimited : yield* RateLimiter.make(rate)
+        limiters.set(bound.id, made)
+        return made
+      })
+
+    const delayFor = (attempt: number) =>
+      Effect.gen(function*() {
+        const base = Math.min(initialDelay * Math.pow(factor, attempt), maxDelay)
+        return jitter ? Math.round(base * (0.8 + 0.4 * (yield* Random.next))) : base
+      })
+
+    /** The stored refund while it still needs following, from the source of truth. */
+    const unsettled = (key: RefundKey) =>
+      store.get(key).pipe(
+        Effect.map(Option.filter((r) => !isSettled(r.status))),
+        Effect.catch((e) => Effect.as(Effect.logWarning("refract tracker: store read failed", { error: e.message }), Option.none<Refund>()))
+      )
+
+    const bound = (connector: string) => registry.get(connector).pipe(Effect.option, Effect.map(Option.getOrUndefined))
+
+    const poll = (b: BoundConnector, refund: Refund) =>
+      Effect.gen(function*() {
+        const flow = b.connector.get!
+        const limiter = yield* limiterFor(b)
+        yield* limiter.acquire
+        const read = yield* Executor.run(b, {
+          operation: "get",
+          flow,
+          input: refund.reference,
+          context: { credentials: b.credentials, environment: b.environment }
+        }).pipe(Effect.provideContext(services), Effect.result)
+        if (Result.isFailure(read)) {
+          yield* Metric.update(Metric.withAttributes(polls, { connector: b.id, outcome: read.failure.reason._tag }), 1)
+          yield* Effect.logWarning("refract tracker: status poll failed", {
+            connector: b.id,
+            refund: refund.connectorRefundId,
+            error: read.failure.message
+          })
+          return
+        }
+        yield* Metric.update(Metric.withAttributes(polls, { connector: b.id, outcome: "ok" }), 1)
+        const receivedAt = yield* Clock.currentTimeMillis
+        // Uninterruptible: a webhook settling the refund meanwhile stops the loop, not a half-applied poll.
+        yield* store.apply({ connector: b.id, snapshot: read.success, source: "poll", receivedAt }).pipe(
+          Effect.uninterruptible,
+          Effect.catch((e) => Effect.logWarning("refract tracker: could not store a poll result", { error: e.message }))
+        )
+      })
+
+    const follow = (key: RefundKey): Effect.Effect<void> =>
+      Effect.gen(function*() {
+        let attempt = 0
+        let flagged = false
+        while (true) {
+          const found = yield* unsettled(key)
+          if (Option.isNone(found)) return
+          const refund = found.value
+          const b = yield* bound(key.connector)
+          const pollable = canPoll(b)
+          const now = yield* Clock.currentTimeMillis
+          const deadline = refund.createdAt + stuckAfter
+          if (!flagged && now >= deadline) {
+            flagged = true
+            yield* Effect.logWarning("refract tracker: refund stuck", {
+              connector: key.connector,
+              refund: key.connectorRefundId,
+              status: refund.status,
+              pendingForMillis: now - refund.createdAt
+            })
+            yield* PubSub.publish(hub, StatusChange.Stuck({ refund, pendingForMillis: now - refund.createdAt, deadline, webhookOnly: !pollable }))
+          }
+          const delay = pollable
+            ? yield* delayFor(attempt++)
+            : flagged
+            ? recheckEvery
+            : Math.max(0, Math.min(recheckEvery, deadline - now))
+          yield* Effect.sleep(Duration.millis(delay))
+          // The store is the source of truth: a webhook may have settled the refund while we slept.
+          const latest = yield* unsettled(key)
+          if (Option.isNone(latest)) return
+          if (pollable && b !== undefined) yield* poll(b, latest.value)
+        }
+      }).pipe(Effect.annotateLogs({ connector: key.connector, refund: key.connectorRefundId }))
+
+    const watch = (key: RefundKey) =>
+      FiberMap.run(fibers, keyString(key), follow(key), { onlyIfMissing: true }).pipe(Effect.asVoid)
+
+    // Follow the store: forward its changes, stop following what settled, follow what appears.
+    const subscription = yield* store.subscribe
+    yield* Effect.forkScoped(Effect.forever(Effect.gen(function*() {
+      const change = yield* PubSub.take(subscription)
+      yield* PubSub.publish(hub, StatusChange.Changed({
+        refund: change.current,
+        previous: change.previous,
+        source: change.entry.source,
+        entry: change.entry
+      }))
+      const key = keyOf(change.current)
+      if (isSettled(change.current.status)) yield* FiberMap.remove(fibers, keyString(key))
+      else if (options.followStore ?? true) yield* watch(key)
+    })))
+
+    if (options.resume ?? true) {
+      const pending = yield* store.listUnsettled()
+      yield* Effect.forEach(pending, (refund) => watch(keyOf(refund)), { discard: true })
+      if (pending.length > 0) yield* Effect.logInfo(`refract tracker: resumed ${pending.length} unsettled refunds`)
+    }
+
+    const track = (refund: Refund) =>
+      Effect.gen(function*() {
+        const receivedAt = yield* Clock.currentTimeMillis
+        yield* store.apply(createdObservation(refund, receivedAt))
+        yield* watch(keyOf(refund))
+      })
+
+    const tracker: Tracker = {
+      track,
+      watch,
+      create: (connector, input) =>
+        Effect.gen(function*() {
+          const b = yield* registry.get(connector)
+          const client = yield* makeClient(b).pipe(Effect.provideContext(services))
+          const refund = yield* client.create(input)
+          yield* track(refund)
+          return refund
+        }),
+      tracked: Effect.sync(() => [...fibers].map(([key]) => parseKey(key))),
+      changes: Stream.fromPubSub(hub),
+      subscribe: PubSub.subscribe(hub)
+    }
+    return tracker
+  })
+
+export const layer = (
+  options: Options = {}
+): Layer.Layer<RefundTracker, StoreError, RefundStore | ConnectorRegistry | HttpClient.HttpClient> =>
+  Layer.effect(RefundTracker, make(options))
