@@ -153,12 +153,15 @@ export const randomString = (length: number, chars: string = alphabet): string =
   return out
 }
 
-/** Sleeps in real time, even when the surrounding fiber runs on a `TestClock`. Interruptible. */
+/**
+ * Sleeps in real time, even when the surrounding fiber runs on a `TestClock`. Interruptible even inside an
+ * uninterruptible region (server middleware runs uninterruptibly), so closing the server never waits for it.
+ */
 export const sleepReal = (millis: number): Effect.Effect<void> =>
-  Effect.callback<void>((resume) => {
+  Effect.interruptible(Effect.callback<void>((resume) => {
     const timer = setTimeout(() => resume(Effect.void), millis)
     return Effect.sync(() => clearTimeout(timer))
-  })
+  }))
 
 /**
  * Destroys the client connection of the current request without answering. The request fiber is interrupted

@@ -64,6 +64,8 @@ export interface RefundRecord<A> {
   locked: boolean
   /** Reads seen at the current status. */
   reads: number
+  /** Whether the refund uses up refundable amount at all (false for refunds doomed from the start). */
+  readonly reservesFunds: boolean
   readonly reference: string | undefined
   metadata: Record<string, string>
   attributes: A
@@ -89,20 +91,26 @@ export interface CreateRefundInput<A> {
   readonly attributes: A
   /** A fixed path overriding the scripted outcome (e.g. Adyen rejecting an over-refund asynchronously). */
   readonly forcedSteps?: ReadonlyArray<Step> | undefined
+  /** Default true. False for refunds that are accepted but doomed (they never use up refundable amount). */
+  readonly reservesFunds?: boolean | undefined
 }
 
 /** Raised (synchronously) for unknown ids; control API and Promise API turn it into 404 / rejections. */
 export class UnknownRefundError extends Error {
-  constructor(readonly refundId: string) {
+  readonly refundId: string
+  constructor(refundId: string) {
     super(`No such refund: ${refundId}`)
+    this.refundId = refundId
     this.name = "UnknownRefundError"
   }
 }
 
 /** Raised (synchronously) for unknown payment ids. */
 export class UnknownPaymentError extends Error {
-  constructor(readonly paymentId: string) {
+  readonly paymentId: string
+  constructor(paymentId: string) {
     super(`No such payment: ${paymentId}`)
+    this.paymentId = paymentId
     this.name = "UnknownPaymentError"
   }
 }
@@ -116,7 +124,13 @@ export class RefundStore<A> {
   private readonly listeners = new Set<(transition: Transition<A>) => void>()
   private closed = false
 
-  constructor(readonly lifecycle: Lifecycle, readonly settle: SettleRules) {}
+  readonly lifecycle: Lifecycle
+  readonly settle: SettleRules
+
+  constructor(lifecycle: Lifecycle, settle: SettleRules) {
+    this.lifecycle = lifecycle
+    this.settle = settle
+  }
 
   /** Registers a listener for every transition (including creation); returns an unsubscribe function. */
   onTransition(listener: (transition: Transition<A>) => void): () => void {
@@ -179,7 +193,9 @@ export class RefundStore<A> {
     if (payment === undefined) throw new UnknownPaymentError(paymentId)
     let held = 0
     for (const refund of this.refundsById.values()) {
-      if (refund.paymentId === payment.id && this.lifecycle.holdsFunds(refund.status)) held += refund.amount
+      if (refund.paymentId === payment.id && refund.reservesFunds && this.lifecycle.holdsFunds(refund.status)) {
+        held += refund.amount
+      }
     }
     return payment.amount - held
   }
@@ -201,6 +217,7 @@ export class RefundStore<A> {
       position: 0,
       locked: false,
       reads: 0,
+      reservesFunds: input.reservesFunds ?? true,
       reference: input.reference,
       metadata: { ...input.metadata },
       attributes: input.attributes
@@ -251,7 +268,7 @@ export class RefundStore<A> {
 
   /** Newest first. */
   list(filter?: (refund: RefundRecord<A>) => boolean): ReadonlyArray<RefundRecord<A>> {
-    const all = [...this.refundsById.values()].reverse()
+    const all = [...this.refundsById.values()].toReversed()
     return filter === undefined ? all : all.filter(filter)
   }
 

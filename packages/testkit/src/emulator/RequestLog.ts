@@ -59,7 +59,11 @@ export class RequestLog {
   private entries: Array<MutableRecordedRequest> = []
   private seq = 0
 
-  constructor(readonly secretHeaders: ReadonlyArray<string> = defaultSecretHeaders) {}
+  readonly secretHeaders: ReadonlyArray<string>
+
+  constructor(secretHeaders: ReadonlyArray<string> = defaultSecretHeaders) {
+    this.secretHeaders = secretHeaders
+  }
 
   record(input: {
     readonly method: string

@@ -60,8 +60,11 @@ export class WebhookDispatcher {
   private readonly controllers = new Set<AbortController>()
   private closed = false
 
-  constructor(url: string | undefined, private readonly options: WebhookDispatcherOptions = {}) {
+  private readonly options: WebhookDispatcherOptions
+
+  constructor(url: string | undefined, options: WebhookDispatcherOptions = {}) {
     this.url = url
+    this.options = options
   }
 
   /**

@@ -1,0 +1,403 @@
+/**
+ * A stateful Adyen Checkout API emulator for refunds: `POST /v71/payments/:paymentPspReference/refunds`
+ * (201 `status: "received"`), Adyen's `ServiceError` bodies, `Idempotency-Key` replay with `Transient-Error`
+ * on retryable 5xx, and the outcome delivered only through HMAC-signed standard notifications
+ * (`REFUND`, `REFUND_FAILED`, `REFUNDED_REVERSED`). There is no status endpoint, as with the real API.
+ *
+ * @since 0.1.0
+ */
+import { Context, Effect, Layer } from "effect"
+import type { Scope } from "effect"
+import { HttpRouter, HttpServerResponse } from "effect/http"
+import type { ServeError } from "effect/http/HttpServerError"
+import { createHash } from "node:crypto"
+import type { Emulator, EmulatorOptions, EmulatorService, Outcome } from "../emulator/Emulator.ts"
+import type { EmulatorRequest } from "../emulator/Http.ts"
+import { json, randomString, readRequest, withHeaders } from "../emulator/Http.ts"
+import type { Lifecycle, RefundRecord, Step } from "../emulator/RefundStore.ts"
+import * as Server from "../emulator/Server.ts"
+import { hmacSha256, safeEqual } from "../emulator/Webhooks.ts"
+
+/** Options of the Adyen emulator. */
+export interface AdyenEmulatorOptions extends EmulatorOptions {
+  /** The one valid merchant account. */
+  readonly merchantAccount?: string
+  /** The HMAC key (hex) notifications are signed with. Alias of `webhookSecret`. */
+  readonly hmacKey?: string
+  /** Checkout API version in `url` (default `v71`). Requests are accepted on any `/vNN/` prefix. */
+  readonly apiVersion?: string
+  /** Web-service user for HTTP Basic auth (accepted besides `X-API-Key`). */
+  readonly username?: string
+  readonly password?: string
+  /** When set, notifications carry `Authorization: Basic …` with these credentials (Adyen's webhook basic auth). */
+  readonly webhookBasicAuth?: { readonly username: string; readonly password: string }
+}
+
+/** Default API key. */
+export const defaultApiKey = "AQE_emulator_test_api_key"
+/** Default merchant account. */
+export const defaultMerchantAccount = "RefractEmulatorECOM"
+/** Default HMAC key (64 hex chars, like the Customer Area generates). */
+export const defaultHmacKey = createHash("sha256").update("refract adyen emulator").digest("hex").toUpperCase()
+/** Default web-service user. */
+export const defaultUsername = "ws@Company.RefractEmulator"
+export const defaultPassword = "emulator-password"
+/** Default time between steps: Adyen has no status endpoint, so time drives the notifications. */
+export const defaultSettleAfterMillis = 100
+
+/**
+ * The emulator's raw refund statuses (Adyen itself only says `received`; the rest name the last notification):
+ * `received` → `refunded` (REFUND success=true) | `rejected` (REFUND success=false), then
+ * `refund_failed` (REFUND_FAILED) or `refunded_reversed` (REFUNDED_REVERSED).
+ */
+export type RefundStatus = "received" | "refunded" | "rejected" | "refund_failed" | "refunded_reversed"
+
+/** Adyen-specific state of an emulated refund. */
+export interface AdyenRefundAttributes {
+  readonly merchantAccount: string
+  readonly merchantRefundReason: string | undefined
+}
+
+/** Reasons used when none was scripted. */
+export const defaultReasons = {
+  failed: "Operation failed",
+  canceled: "Refund cancelled",
+  refundFailed: "Refund failed due to scheme rejection",
+  insufficientBalance: "Insufficient balance on payment",
+  currencyMismatch: "Modification in different currency than authorisation"
+} as const
+
+/** How each {@link Outcome} plays out (after `received`). */
+export const lifecycle: Lifecycle = {
+  initialStatus: "received",
+  steps: (outcome: Outcome, reason: string | undefined): ReadonlyArray<Step> => {
+    switch (outcome) {
+      case "succeeded":
+        return [{ status: "refunded" }]
+      case "failed":
+        return [{ status: "rejected", reason: reason ?? defaultReasons.failed }]
+      case "canceled":
+        return [{ status: "rejected", reason: reason ?? defaultReasons.canceled }]
+      case "requires_action":
+        return []
+      case "succeeded_then_reversed":
+        return [{ status: "refunded" }, { status: "refunded_reversed" }]
+      case "succeeded_then_failed":
+        return [{ status: "refunded" }, { status: "refund_failed", reason: reason ?? defaultReasons.refundFailed }]
+    }
+  },
+  holdsFunds: (status) => status === "received" || status === "refunded"
+}
+
+const pspAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+/** A 16-character PSP reference. */
+export const newPspReference = (): string => randomString(16, pspAlphabet)
+
+// ---------------------------------------------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Adyen's `ServiceError` response. */
+export const serviceError = (
+  status: number,
+  errorCode: string,
+  message: string,
+  errorType: "validation" | "security" | "configuration" | "internal",
+  headers?: Readonly<Record<string, string>>
+): HttpServerResponse.HttpServerResponse =>
+  json(
+    status,
+    { status, errorCode, message, errorType, pspReference: newPspReference() },
+    headers === undefined ? {} : { headers }
+  )
+
+// ---------------------------------------------------------------------------------------------------------------
+// Notifications
+// ---------------------------------------------------------------------------------------------------------------
+
+/** The fields of a standard notification item that the HMAC covers. */
+export interface NotificationSigningFields {
+  readonly pspReference?: string
+  readonly originalReference?: string
+  readonly merchantAccountCode?: string
+  readonly merchantReference?: string
+  readonly amount?: { readonly value?: number | string; readonly currency?: string }
+  readonly eventCode?: string
+  readonly success?: string
+}
+
+/** The string Adyen signs: the eight fields joined by `:` (missing → empty, no escaping). */
+export const signingString = (item: NotificationSigningFields): string =>
+  [
+    item.pspReference ?? "",
+    item.originalReference ?? "",
+    item.merchantAccountCode ?? "",
+    item.merchantReference ?? "",
+    item.amount?.value ?? "",
+    item.amount?.currency ?? "",
+    item.eventCode ?? "",
+    item.success ?? ""
+  ].map(String).join(":")
+
+/** `base64(HMAC-SHA256(hex-decode(hmacKey), data))`. */
+export const hmacSignatureOf = (data: string, hmacKey: string): string =>
+  hmacSha256(Buffer.from(hmacKey, "hex"), data).toString("base64")
+
+/** The `additionalData.hmacSignature` of a notification item. */
+export const hmacSignature = (item: NotificationSigningFields, hmacKey: string): string =>
+  hmacSignatureOf(signingString(item), hmacKey)
+
+/** Verifies an item's `additionalData.hmacSignature` (constant time; never throws). */
+export const verifyHmacSignature = (
+  item: NotificationSigningFields & { readonly additionalData?: { readonly hmacSignature?: string } },
+  hmacKey: string
+): boolean => {
+  const given = item.additionalData?.hmacSignature
+  if (typeof given !== "string") return false
+  const expected = Buffer.from(hmacSignature(item, hmacKey), "base64")
+  return safeEqual(Buffer.from(given, "base64"), expected)
+}
+
+/** `2026-11-22T14:05:09+00:00`, the shape of Adyen's `eventDate`. */
+export const eventDate = (millis: number): string => `${new Date(millis).toISOString().slice(0, 19)}+00:00`
+
+/** The eventCode / success pair each status is announced with. */
+const eventForStatus = (status: string): string =>
+  status === "refund_failed" ? "REFUND_FAILED" : status === "refunded_reversed" ? "REFUNDED_REVERSED" : "REFUND"
+
+// ---------------------------------------------------------------------------------------------------------------
+// Definition
+// ---------------------------------------------------------------------------------------------------------------
+
+type Kit = Server.EmulatorKit<AdyenRefundAttributes>
+
+const refundReasons = ["FRAUD", "CUSTOMER REQUEST", "RETURN", "DUPLICATE", "OTHER"]
+
+const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
+
+const createRefund = (
+  kit: Kit,
+  merchantAccount: string,
+  paymentPspReference: string,
+  request: EmulatorRequest
+): HttpServerResponse.HttpServerResponse => {
+  let body: unknown
+  try {
+    body = JSON.parse(request.body)
+  } catch {
+    const snippet = request.body.slice(0, 40)
+    return serviceError(400, "702", `Unexpected input: ${snippet === "" ? "empty body" : snippet}`, "validation")
+  }
+  if (!isRecord(body)) return serviceError(400, "702", "Unexpected input: expected a JSON object", "validation")
+  if (body.merchantAccount === undefined || body.merchantAccount === null || body.merchantAccount === "") {
+    return serviceError(422, "100", "Required field 'merchantAccount' is not provided.", "validation")
+  }
+  if (body.merchantAccount !== merchantAccount) return serviceError(403, "901", "Invalid Merchant Account", "security")
+  const amount = body.amount
+  if (amount === undefined || amount === null) {
+    return serviceError(422, "100", "Required object 'amount' is not provided.", "validation")
+  }
+  if (!isRecord(amount) || typeof amount.value !== "number" || !Number.isSafeInteger(amount.value) || amount.value <= 0) {
+    return serviceError(422, "137", "Invalid amount specified", "validation")
+  }
+  if (typeof amount.currency !== "string" || !/^[A-Z]{3}$/.test(amount.currency)) {
+    return serviceError(422, "137", "Invalid currency specified", "validation")
+  }
+  if (body.reference !== undefined && (typeof body.reference !== "string" || body.reference.length > 80)) {
+    return serviceError(422, "000", "Invalid reference: must be a string of at most 80 characters", "validation")
+  }
+  if (body.merchantRefundReason !== undefined && !refundReasons.includes(String(body.merchantRefundReason))) {
+    return serviceError(
+      422,
+      "000",
+      `Invalid merchantRefundReason: must be one of ${refundReasons.join(", ")}`,
+      "validation"
+    )
+  }
+  const payment = kit.store.payment(paymentPspReference)
+  if (payment === undefined) {
+    return serviceError(422, "167", "Original pspReference required for this operation", "validation")
+  }
+  const value = amount.value
+  const currency = amount.currency
+  const forced = currency !== payment.currency
+    ? defaultReasons.currencyMismatch
+    : value > kit.store.refundable(payment.id)
+    ? defaultReasons.insufficientBalance
+    : undefined
+  const reference = typeof body.reference === "string" ? body.reference : undefined
+  const refund = kit.store.createRefund({
+    id: newPspReference(),
+    payment,
+    amount: value,
+    currency,
+    idempotencyKey: request.headers["idempotency-key"],
+    reference,
+    attributes: {
+      merchantAccount,
+      merchantRefundReason: typeof body.merchantRefundReason === "string" ? body.merchantRefundReason : undefined
+    },
+    ...(forced === undefined ? {} : { forcedSteps: [{ status: "rejected", reason: forced }], reservesFunds: false })
+  })
+  return json(
+    201,
+    {
+      merchantAccount,
+      paymentPspReference: payment.id,
+      pspReference: refund.id,
+      ...(reference === undefined ? {} : { reference }),
+      status: "received",
+      amount: { currency, value },
+      ...(refund.attributes.merchantRefundReason === undefined
+        ? {}
+        : { merchantRefundReason: refund.attributes.merchantRefundReason })
+    },
+    { headers: { pspReference: refund.id } }
+  )
+}
+
+const routes = (merchantAccount: string) => (kit: Kit): Layer.Layer<never, never, HttpRouter.HttpRouter> =>
+  HttpRouter.use((router) =>
+    Effect.gen(function*() {
+      const notFound = serviceError(404, "000", "HTTP Status Response - Not Found", "security")
+      yield* router.add(
+        "POST",
+        "/:version/payments/:pspReference/refunds",
+        Effect.gen(function*() {
+          const params = yield* HttpRouter.params
+          const request = yield* readRequest
+          if (!/^v\d+$/.test(params.version ?? "")) return notFound
+          return createRefund(kit, merchantAccount, params.pspReference ?? "", request)
+        })
+      )
+      yield* router.add("*", "/*", Effect.succeed(notFound))
+    })
+  )
+
+/** Builds the emulator definition (one per instance). */
+export const definition = (options: AdyenEmulatorOptions = {}): Server.EmulatorDefinition<AdyenRefundAttributes> => {
+  const apiKey = options.apiKey ?? defaultApiKey
+  const merchantAccount = options.merchantAccount ?? defaultMerchantAccount
+  const hmacKey = options.hmacKey ?? options.webhookSecret ?? defaultHmacKey
+  if (!/^([0-9a-fA-F]{2})+$/.test(hmacKey)) throw new RangeError("The Adyen HMAC key must be hex")
+  const username = options.username ?? defaultUsername
+  const password = options.password ?? defaultPassword
+  const apiVersion = options.apiVersion ?? "v71"
+  const webhookAuth = options.webhookBasicAuth === undefined
+    ? {}
+    : {
+      authorization: `Basic ${
+        Buffer.from(`${options.webhookBasicAuth.username}:${options.webhookBasicAuth.password}`).toString("base64")
+      }`
+    }
+
+  const authenticate = (request: EmulatorRequest): HttpServerResponse.HttpServerResponse | undefined => {
+    const key = request.headers["x-api-key"]
+    if (key !== undefined && key === apiKey) return undefined
+    const basic = /^Basic\s+(.+)$/i.exec(request.headers["authorization"] ?? "")
+    if (key === undefined && basic !== null) {
+      const decoded = Buffer.from(basic[1]!.trim(), "base64").toString("utf8")
+      if (decoded === `${username}:${password}`) return undefined
+    }
+    return serviceError(401, "000", "HTTP Status Response - Unauthorized", "security")
+  }
+
+  const renderItem = (
+    refund: RefundRecord<AdyenRefundAttributes>,
+    eventCode: string,
+    render: Server.RenderOptions,
+    kit: Kit
+  ) => {
+    const payment = kit.store.payment(refund.paymentId)
+    const success = eventCode === "REFUND" ? (refund.status === "rejected" ? "false" : "true") : "true"
+    const reason = (eventCode === "REFUND" && success === "false") || eventCode === "REFUND_FAILED"
+      ? refund.failureReason ?? ""
+      : ""
+    const fields = {
+      amount: { currency: refund.currency, value: refund.amount },
+      eventCode,
+      eventDate: eventDate(render.timestampSeconds === undefined ? Date.now() : render.timestampSeconds * 1000),
+      merchantAccountCode: refund.attributes.merchantAccount,
+      merchantReference: refund.reference ?? payment?.reference ?? "",
+      originalReference: refund.paymentId,
+      paymentMethod: "visa",
+      pspReference: refund.id,
+      reason,
+      success
+    }
+    const signature = hmacSignature(fields, render.secret)
+    const item = { additionalData: { hmacSignature: signature }, ...fields }
+    if (render.tamper === true) item.amount = { ...item.amount, value: item.amount.value + 1 }
+    return item
+  }
+
+  return {
+    name: "adyen",
+    basePath: `/${apiVersion}`,
+    credentials: { apiKey, merchantAccount, hmacKey, username, password },
+    webhookSecret: hmacKey,
+    webhookUrl: options.webhookUrl,
+    webhookTimeoutMillis: options.webhookTimeoutMillis,
+    lifecycle,
+    settle: {
+      afterReads: options.settleAfterReads ?? Infinity,
+      afterMillis: options.settleAfterMillis ?? defaultSettleAfterMillis
+    },
+    newPayment: (input) => ({ id: newPspReference(), currency: input.currency.toUpperCase() }),
+    authenticate,
+    idempotency: {
+      header: "idempotency-key",
+      appliesTo: (request) => request.method === "POST",
+      // Adyen replays the first answer for a key; it does not compare bodies.
+      fingerprint: () => "",
+      // Non-transient errors are stored against the key; transient (5xx) ones are not.
+      stores: ({ status }) => status < 500,
+      replay: (stored) => Server.fromStored(stored),
+      inFlight: () => serviceError(422, "704", "request already processed or in progress", "validation")
+    },
+    faults: {
+      rateLimit: () => serviceError(429, "000", "HTTP Status Response - Too Many Requests", "security"),
+      serverError: (status) => serviceError(status, "000", "Internal error", "internal", { "transient-error": "true" })
+    },
+    decorate: (response, request) => {
+      const key = request.headers["idempotency-key"]
+      return key !== undefined && request.method === "POST"
+        ? withHeaders(response, { "idempotency-key": key })
+        : response
+    },
+    routes: routes(merchantAccount),
+    webhooks: {
+      eventsFor: (transition) => (transition.from === undefined ? [] : [eventForStatus(transition.to)]),
+      defaultEventType: (refund) => eventForStatus(refund.status),
+      render: (refund, eventCode, render, kit) => {
+        const item = renderItem(refund, eventCode, render, kit)
+        return {
+          headers: { "content-type": "application/json", "user-agent": "Adyen HttpClient 1.0", ...webhookAuth },
+          body: JSON.stringify({ live: "false", notificationItems: [{ NotificationRequestItem: item }] })
+        }
+      },
+      isAccepted: (status, body) => status >= 200 && status < 300 && body.trim() === "[accepted]"
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Entry points
+// ---------------------------------------------------------------------------------------------------------------
+
+/** The Adyen emulator as its own service key (same shape as `EmulatorService`). */
+export class Service extends Context.Service<Service, Emulator>()("@refract/testkit/AdyenEmulator") {}
+
+/** Starts an Adyen emulator in the current scope. */
+export const make = (
+  options: AdyenEmulatorOptions = {}
+): Effect.Effect<Server.RunningEmulator<AdyenRefundAttributes>, ServeError, Scope.Scope> =>
+  Effect.suspend(() => Server.make(definition(options), { port: options.port, host: options.host }))
+
+/** Starts an Adyen emulator; stop it with `close()`. */
+export const start = (options: AdyenEmulatorOptions = {}): Promise<Emulator> =>
+  Server.start(definition(options), { port: options.port, host: options.host })
+
+/** A layer providing the running emulator as `EmulatorService` and {@link Service}. */
+export const layer = (options: AdyenEmulatorOptions = {}): Layer.Layer<EmulatorService | Service, ServeError> =>
+  Server.layer(() => definition(options), { port: options.port, host: options.host }, Service)

@@ -1,0 +1,466 @@
+/**
+ * The connector conformance suite.
+ *
+ * One entry point every connector package calls from its own tests. It runs the same scenarios
+ * against the connector's emulator, over real HTTP on loopback, through the core pipeline, and
+ * skips (visibly, with the reason) what the connector declares it cannot do. A new connector gets
+ * most of its end-to-end tests from one call:
+ *
+ *   ConnectorConformance.run({ connector, start: StripeEmulator.start, wrongCredentials: ..., otherWebhookSecret: ... })
+ *
+ * The suite never imports connector code: it only sees the `Connector` value it is given and the
+ * emulator's own view of the world (what it stored, what it received).
+ */
+import { afterAll, assert, beforeAll, beforeEach, describe, it } from "@effect/vitest"
+import { Clock, Effect, Layer, Result, Schedule } from "effect"
+import { FetchHttpClient, HttpClient } from "effect/http"
+import {
+  BoundConnector,
+  type Connector,
+  type Credentials,
+  Idempotency,
+  Money,
+  Observe,
+  Refund,
+  RefundClient,
+  type RefundError,
+  RefundStatus,
+  WebhookEvent,
+  Webhooks
+} from "@refract/core"
+import type { Emulator, EmulatorOptions, Outcome } from "../emulator/Emulator.ts"
+
+export interface ConformanceTarget {
+  /** The connector under test. */
+  readonly connector: Connector.Connector
+  /** Starts its emulator (e.g. `StripeEmulator.start`). */
+  readonly start: (options: EmulatorOptions) => Promise<Emulator>
+  /** Connector credentials from the emulator (default: the emulator's `credentials`). */
+  readonly credentials?: ((emulator: Emulator) => Record<string, string>) | undefined
+  /** Well-formed credentials the emulator rejects (a wrong key of the right shape). */
+  readonly wrongCredentials: (emulator: Emulator) => Record<string, string>
+  /** Webhook secrets for the connector (default `{ <first secret field>: emulator.webhookSecret }`). */
+  readonly webhookSecrets?: ((emulator: Emulator) => Record<string, string>) | undefined
+  /** A well-formed secret that is not the emulator's, to sign with. */
+  readonly otherWebhookSecret: string
+  /** The webhook scheme signs a timestamp and rejects stale ones (Stripe `t=`). */
+  readonly signedTimestamp?: boolean | undefined
+  /** The URL deliveries are signed for, when the scheme covers it (Square). */
+  readonly webhookUrl?: string | undefined
+  /** Currency of the basic scenarios. Default USD. */
+  readonly currency?: string | undefined
+  /** How the processor reports a refund above the refundable amount. Default "rejected" (an API error). */
+  readonly overRefund?: "rejected" | "failed-later" | undefined
+}
+
+const isWebhookOnly = (c: Connector.Connector) => !c.capabilities.get
+
+let counter = 0
+/** Unique merchant refund ids, so scenarios never collide on idempotency keys. */
+const nextId = (label: string) => `conf-${label}-${Date.now().toString(36)}-${(counter++).toString(36)}`
+
+export const run = (target: ConformanceTarget): void => {
+  const { connector } = target
+  const caps = connector.capabilities
+  const currency = target.currency ?? "USD"
+
+  describe(`${connector.displayName} connector conformance`, () => {
+    let emulator: Emulator
+
+    beforeAll(async () => {
+      emulator = await target.start({ settleAfterReads: 1, settleAfterMillis: Number.POSITIVE_INFINITY })
+    })
+    afterAll(async () => {
+      await emulator?.close()
+    })
+    beforeEach(() => {
+      emulator.reset()
+    })
+
+    const webhookSecrets = () =>
+      target.webhookSecrets?.(emulator) ??
+        { [Object.keys(connector.webhooks?.secrets ?? { secret: 0 })[0]!]: emulator.webhookSecret }
+
+    const options = (over: Partial<BoundConnector.ConnectorOptions> = {}): BoundConnector.ConnectorOptions => ({
+      credentials: target.credentials?.(emulator) ?? { ...emulator.credentials },
+      baseUrl: emulator.url,
+      retry: { maxAttempts: 4, baseDelayMillis: 20, maxDelayMillis: 200 },
+      timeouts: { attemptMillis: 3_000, totalMillis: 15_000 },
+      ...(caps.webhooks ? { webhookSecrets: webhookSecrets() } : {}),
+      ...over
+    })
+
+    const httpLayer: Layer.Layer<HttpClient.HttpClient> = FetchHttpClient.layer
+
+    const bound = (over?: Partial<BoundConnector.ConnectorOptions>) => BoundConnector.bind(connector, options(over))
+    const client = (over?: Partial<BoundConnector.ConnectorOptions>) =>
+      Effect.flatMap(bound(over), RefundClient.make).pipe(Effect.provide(httpLayer))
+
+    const payment = (amount = 10_000, cur = currency) =>
+      Effect.promise(() => emulator.createPayment({ amount, currency: cur }))
+
+    const input = (paymentId: string, amount = 1_200, cur = currency, label = "r"): RefundClient.CreateRefundInput => ({
+      merchantRefundId: nextId(label),
+      connectorTransactionId: paymentId,
+      amount: { amount, currency: cur },
+      reason: "requested_by_customer"
+    })
+
+    const posts = () => emulator.requests().filter((r) => r.method === "POST" && !r.path.startsWith("/__emulator"))
+
+    /** The emulator's delivery for the refund's current state, verified and parsed by the connector. */
+    const deliver = (refundId: string, signOptions?: Parameters<Emulator["signedWebhook"]>[1]) =>
+      Effect.gen(function*() {
+        const b = yield* bound()
+        const signed = emulator.signedWebhook(refundId, signOptions)
+        const raw = WebhookEvent.makeRawRequest({
+          method: "POST",
+          url: target.webhookUrl ?? "http://127.0.0.1/webhooks",
+          headers: signed.headers,
+          body: signed.body
+        })
+        return yield* Webhooks.verifyAndParse(b, raw).pipe(Effect.provide(httpLayer))
+      })
+
+    /** Folds a webhook's view of the refund into `previous`, as the event service does. */
+    const applyWebhook = (previous: Refund.Refund) =>
+      Effect.gen(function*() {
+        const events = yield* deliver(previous.connectorRefundId)
+        const event = events.find((e) => e.refund?.connectorRefundId === previous.connectorRefundId)
+        assert.isDefined(event, "the delivery carries the refund")
+        const observed = Observe.observe({
+          connector: connector.id,
+          previous,
+          snapshot: event!.refund!,
+          source: "webhook",
+          now: yield* Clock.currentTimeMillis
+        })
+        assert.isTrue(Result.isSuccess(observed))
+        return Result.getOrThrow(observed).refund
+      })
+
+    /** Moves a refund one step and reads it back: by polling when the connector can, else by webhook. */
+    const step = (c: RefundClient.RefundClient, previous: Refund.Refund) =>
+      Effect.gen(function*() {
+        if (isWebhookOnly(connector)) {
+          yield* Effect.promise(() => emulator.advance(previous.connectorRefundId))
+          return yield* applyWebhook(previous)
+        }
+        yield* Effect.promise(() => emulator.advance(previous.connectorRefundId))
+        return yield* c.get(previous.reference, previous)
+      })
+
+    /** Drives a refund to a settled state. */
+    const settle = (c: RefundClient.RefundClient, refund: Refund.Refund) =>
+      Effect.gen(function*() {
+        if (!isWebhookOnly(connector)) {
+          return yield* c.pollUntilSettled(refund, { schedule: Schedule.spaced("10 millis"), deadline: "10 seconds" })
+        }
+        let current = refund
+        for (let i = 0; i < 5 && !RefundStatus.isSettled(current.status); i++) current = yield* step(c, current)
+        return current
+      })
+
+    const createWithOutcome = (outcome: Outcome) =>
+      Effect.gen(function*() {
+        const c = yield* client()
+        const paymentId = yield* payment()
+        emulator.scriptOutcome(paymentId, outcome)
+        const created = yield* c.create(input(paymentId, 1_200, currency, outcome))
+        return { c, created }
+      })
+
+    const expectReason = (error: RefundError.RefundError | { readonly _tag: string }, tags: ReadonlyArray<string>) => {
+      assert.strictEqual(error._tag, "RefundError", `expected a RefundError, got ${error._tag}`)
+      const reason = (error as RefundError.RefundError).reason._tag
+      assert.include(tags, reason, `reason ${reason} is not one of ${tags.join(", ")}`)
+    }
+
+    const skipIf = (condition: boolean, name: string, why: string, body: () => Effect.Effect<void, unknown>) => {
+      if (condition) it.skip(`${name} (skipped: ${why})`, () => {})
+      else it.live(name, body, 30_000)
+    }
+
+    describe("lifecycle", () => {
+      it.live("create answers pending, a read shows pending, then it settles as succeeded", () =>
+        Effect.gen(function*() {
+          const { c, created } = yield* createWithOutcome("succeeded")
+          assert.strictEqual(created.simpleStatus, "PENDING")
+          assert.strictEqual(created.connector, connector.id)
+          assert.isTrue(Money.equals(created.amount!, Money.make(1_200, currency)))
+          if (!isWebhookOnly(connector)) {
+            const read = yield* c.get(created.reference, created)
+            assert.strictEqual(read.simpleStatus, "PENDING", "the first read still shows pending")
+          }
+          const settled = yield* settle(c, created)
+          assert.strictEqual(settled.status, "Succeeded")
+          assert.strictEqual(settled.simpleStatus, "SUCCEEDED")
+          const stored = emulator.refunds()
+          assert.strictEqual(stored.length, 1)
+          assert.strictEqual(stored[0]!.amount, 1_200)
+        }), 30_000)
+
+      it.live("a failed refund settles as Failed", () =>
+        Effect.gen(function*() {
+          const { c, created } = yield* createWithOutcome("failed")
+          const settled = yield* settle(c, created)
+          assert.strictEqual(settled.status, "Failed")
+          assert.strictEqual(settled.simpleStatus, "FAILED")
+        }), 30_000)
+
+      skipIf(!caps.cancellation, "a cancelled refund settles as Cancelled", `${connector.displayName} has no cancelled refund state`, () =>
+        Effect.gen(function*() {
+          const { c, created } = yield* createWithOutcome("canceled")
+          const settled = yield* settle(c, created)
+          assert.strictEqual(settled.status, "Cancelled")
+        }))
+
+      skipIf(!caps.reportsReversals, "a succeeded refund that is later reversed ends Reversed", `${connector.displayName} does not report reversals`, () =>
+        Effect.gen(function*() {
+          const { c, created } = yield* createWithOutcome("succeeded_then_reversed")
+          const settled = yield* settle(c, created)
+          assert.strictEqual(settled.status, "Succeeded")
+          const reversed = yield* step(c, settled)
+          assert.strictEqual(reversed.status, "Reversed")
+          assert.strictEqual(reversed.simpleStatus, "FAILED")
+          if (!isWebhookOnly(connector)) {
+            const again = yield* c.get(reversed.reference, reversed)
+            assert.strictEqual(again.status, "Reversed", "later reads never move it back")
+          }
+        }))
+    })
+
+    describe("faults and retries", () => {
+      it.live("a dropped response is retried with the same key: one refund at the processor", () =>
+        Effect.gen(function*() {
+          const c = yield* client()
+          const paymentId = yield* payment()
+          const request = input(paymentId)
+          emulator.injectFault({ _tag: "DropAfterRecord" }, { method: "POST" })
+          const refund = yield* c.create(request)
+          const stored = emulator.refunds()
+          assert.strictEqual(stored.length, 1, "never a second refund")
+          assert.strictEqual(stored[0]!.id, refund.connectorRefundId, "the retry returns the same refund")
+          // The same idempotency key on every attempt, wherever the processor wants it (header or body).
+          const key = Idempotency.derive(request.merchantRefundId, connector.idempotencyKey)
+          const attempts = posts()
+          assert.isAtLeast(attempts.length, 2)
+          for (const attempt of attempts) {
+            assert.isTrue(Object.values(attempt.headers).includes(key) || attempt.body.includes(key), "attempt carries the key")
+          }
+        }))
+
+      it.live("a connection dropped before the refund is recorded is retried: one refund", () =>
+        Effect.gen(function*() {
+          const c = yield* client()
+          const paymentId = yield* payment()
+          emulator.injectFault({ _tag: "DropBeforeRecord" }, { method: "POST" })
+          const refund = yield* c.create(input(paymentId))
+          assert.strictEqual(emulator.refunds().length, 1)
+          assert.strictEqual(emulator.refunds()[0]!.id, refund.connectorRefundId)
+        }))
+
+      it.live("429 waits as Retry-After says, then succeeds", () =>
+        Effect.gen(function*() {
+          const c = yield* client()
+          const paymentId = yield* payment()
+          emulator.injectFault({ _tag: "RateLimit", retryAfterSeconds: 1 }, { method: "POST" })
+          const started = Date.now()
+          const refund = yield* c.create(input(paymentId))
+          const waited = Date.now() - started
+          assert.isAtLeast(waited, 950, `waited ${waited} ms, Retry-After said 1 s`)
+          assert.strictEqual(refund.simpleStatus, "PENDING")
+          assert.strictEqual(emulator.refunds().length, 1)
+        }))
+
+      it.live("5xx answers are retried", () =>
+        Effect.gen(function*() {
+          const c = yield* client()
+          const paymentId = yield* payment()
+          emulator.injectFault({ _tag: "ServerError", status: 503 }, { method: "POST", times: 2 })
+          const refund = yield* c.create(input(paymentId))
+          assert.strictEqual(refund.simpleStatus, "PENDING")
+          assert.strictEqual(posts().length, 3)
+          assert.strictEqual(emulator.refunds().length, 1)
+        }))
+
+      it.live("a timeout after sending is OutcomeUnknown, resolved without a second refund", () =>
+        Effect.gen(function*() {
+          const impatient = yield* client({ retry: { maxAttempts: 1 }, timeouts: { attemptMillis: 250, totalMillis: 5_000 } })
+          const paymentId = yield* payment()
+          const request = input(paymentId)
+          emulator.injectFault({ _tag: "Slow", delayMillis: 1_000 }, { method: "POST" })
+          const error = yield* Effect.flip(impatient.create(request))
+          expectReason(error, ["OutcomeUnknown"])
+          const c = yield* client()
+          const recovered = yield* c.recover(request)
+          assert.strictEqual(emulator.refunds().length, 1, "recovering never creates a second refund")
+          assert.strictEqual(recovered.connectorRefundId, emulator.refunds()[0]!.id)
+        }))
+
+      it.live("an undecodable 2xx body is UnexpectedResponse", () =>
+        Effect.gen(function*() {
+          const c = yield* client({ retry: { maxAttempts: 1 } })
+          const paymentId = yield* payment()
+          emulator.injectFault({ _tag: "MalformedBody" }, { method: "POST" })
+          const error = yield* Effect.flip(c.create(input(paymentId)))
+          expectReason(error, ["UnexpectedResponse"])
+        }))
+    })
+
+    describe("capabilities", () => {
+      const missing = [
+        ...(caps.get ? [] : ["get"]),
+        ...(caps.lookup ? [] : ["lookup"])
+      ]
+      skipIf(missing.length === 0, "an unsupported capability answers Unsupported without a request", `${connector.displayName} supports get and lookup`, () =>
+        Effect.gen(function*() {
+          const c = yield* client()
+          if (!caps.get) expectReason(yield* Effect.flip(c.get("abcdefghij123456")), ["Unsupported"])
+          if (!caps.get) expectReason(yield* Effect.flip(c.pollUntilSettled("abcdefghij123456")), ["Unsupported"])
+          if (!caps.lookup) {
+            expectReason(yield* Effect.flip(c.lookup({ merchantRefundId: "x1", connectorTransactionId: "abcdefghij123456" })), ["Unsupported"])
+          }
+          assert.strictEqual(emulator.requests().length, 0)
+        }))
+    })
+
+    describe("webhooks", () => {
+      const noWebhooks = !caps.webhooks
+      const why = `${connector.displayName} has no webhooks`
+      const settledRefund = Effect.gen(function*() {
+        const { c, created } = yield* createWithOutcome("succeeded")
+        yield* Effect.promise(() => emulator.advance(created.connectorRefundId))
+        return { c, created }
+      })
+
+      skipIf(noWebhooks, "a valid delivery verifies and parses into the refund's state", why, () =>
+        Effect.gen(function*() {
+          const { created } = yield* settledRefund
+          const events = yield* deliver(created.connectorRefundId)
+          const event = events.find((e) => e.refund?.connectorRefundId === created.connectorRefundId)
+          assert.isDefined(event)
+          assert.strictEqual(event!.refund!.status, "Succeeded")
+          assert.isTrue(event!.eventId.length > 0)
+        }))
+
+      skipIf(noWebhooks, "a tampered body is refused", why, () =>
+        Effect.gen(function*() {
+          const { created } = yield* settledRefund
+          const error = yield* Effect.flip(deliver(created.connectorRefundId, { tamper: true }))
+          assert.strictEqual(error._tag, "WebhookError")
+          assert.include(["InvalidSignature", "MalformedPayload"], error.reason._tag)
+        }))
+
+      skipIf(noWebhooks, "a delivery signed with another secret is refused", why, () =>
+        Effect.gen(function*() {
+          const { created } = yield* settledRefund
+          const error = yield* Effect.flip(deliver(created.connectorRefundId, { secret: target.otherWebhookSecret }))
+          assert.strictEqual(error.reason._tag, "InvalidSignature")
+        }))
+
+      skipIf(noWebhooks || !target.signedTimestamp, "a stale signed timestamp is refused", noWebhooks ? why : "the scheme signs no timestamp", () =>
+        Effect.gen(function*() {
+          const { created } = yield* settledRefund
+          const error = yield* Effect.flip(deliver(created.connectorRefundId, { timestampSeconds: Math.floor(Date.now() / 1000) - 3_600 }))
+          assert.strictEqual(error.reason._tag, "TimestampOutOfTolerance")
+        }))
+
+      skipIf(noWebhooks, "a duplicate delivery parses to the same event id", why, () =>
+        Effect.gen(function*() {
+          const { created } = yield* settledRefund
+          const first = yield* deliver(created.connectorRefundId)
+          const second = yield* deliver(created.connectorRefundId)
+          assert.deepStrictEqual(first.map((e) => e.eventId), second.map((e) => e.eventId))
+        }))
+
+      skipIf(noWebhooks, "a delivery without secrets configured is refused (fail closed)", why, () =>
+        Effect.gen(function*() {
+          const { created } = yield* settledRefund
+          const b = yield* bound({ webhookSecrets: undefined })
+          const signed = emulator.signedWebhook(created.connectorRefundId)
+          const raw = WebhookEvent.makeRawRequest({ headers: signed.headers, body: signed.body, url: target.webhookUrl })
+          const error = yield* Effect.flip(Webhooks.verifyAndParse(b, raw).pipe(Effect.provide(httpLayer)))
+          assert.strictEqual(error.reason._tag, "NotConfigured")
+        }))
+    })
+
+    describe("amounts in minor units with the currency's exponent", () => {
+      for (const cur of ["JPY", "KWD"]) {
+        it.live(`${cur} (${cur === "JPY" ? "0" : "3"} decimals) refunds exactly`, () =>
+          Effect.gen(function*() {
+            const c = yield* client()
+            const paymentId = yield* payment(100_000, cur)
+            const refund = yield* c.create(input(paymentId, 1_234, cur))
+            assert.isTrue(Money.equals(refund.amount!, Money.make(1_234, cur)))
+            const stored = emulator.refunds()[0]!
+            assert.strictEqual(stored.amount, 1_234)
+            assert.strictEqual(stored.currency.toUpperCase(), cur)
+          }))
+      }
+    })
+
+    describe("bad input", () => {
+      it.live("a malformed payment id is InvalidRequest and never reaches the processor", () =>
+        Effect.gen(function*() {
+          const c = yield* client()
+          for (const id of ["", "has space", "../../x", "a/b"]) {
+            expectReason(yield* Effect.flip(c.create({ ...input("x"), connectorTransactionId: id })), ["InvalidRequest"])
+          }
+          assert.strictEqual(emulator.requests().length, 0)
+        }))
+
+      skipIf(!caps.get, "a malformed refund id is InvalidRequest and never reaches the processor", "no status endpoint", () =>
+        Effect.gen(function*() {
+          const c = yield* client()
+          expectReason(yield* Effect.flip(c.get("not a refund/id")), ["InvalidRequest"])
+          assert.strictEqual(emulator.requests().length, 0)
+        }))
+
+      it.live("missing credentials are a Configuration error naming the variable, not a value", () =>
+        Effect.gen(function*() {
+          const error = yield* Effect.flip(bound({ credentials: {} }))
+          expectReason(error, ["Configuration"])
+          const envNames = Object.values(connector.credentials as Credentials.CredentialSpec).filter((f) => !f.optional).map((f) => f.env)
+          for (const env of envNames) assert.include(error.reason.message, env)
+        }))
+
+      it.live("wrong credentials are an Authentication error that does not echo them", () =>
+        Effect.gen(function*() {
+          const wrong = target.wrongCredentials(emulator)
+          const c = yield* client({ credentials: wrong })
+          const paymentId = yield* payment()
+          const error = yield* Effect.flip(c.create(input(paymentId)))
+          expectReason(error, ["Authentication"])
+          const text = `${error.message} ${JSON.stringify(error)}`
+          for (const [name, value] of Object.entries(wrong)) {
+            if (connector.credentials[name]?.secret) assert.notInclude(text, value)
+          }
+        }))
+
+      it.live("an unknown payment is refused with a typed reason", () =>
+        Effect.gen(function*() {
+          const c = yield* client()
+          const real = yield* payment()
+          // Same shape as a real id, one character changed.
+          const unknown = real.slice(0, -1) + (real.endsWith("Z") ? "Y" : "Z")
+          const error = yield* Effect.flip(c.create(input(unknown)))
+          expectReason(error, ["NotFound", "InvalidRequest", "RefundRejected"])
+        }))
+
+      it.live("a refund above the refundable amount is refused", () =>
+        Effect.gen(function*() {
+          const c = yield* client()
+          const paymentId = yield* payment(1_000)
+          if ((target.overRefund ?? "rejected") === "rejected") {
+            const error = yield* Effect.flip(c.create(input(paymentId, 5_000)))
+            expectReason(error, ["RefundRejected", "InvalidRequest"])
+          } else {
+            const created = yield* c.create(input(paymentId, 5_000))
+            const settled = yield* settle(c, created)
+            assert.strictEqual(settled.status, "Failed")
+          }
+        }))
+    })
+  })
+}

@@ -1,0 +1,128 @@
+/**
+ * A typed `fetch` client for the control API of an emulator running in another process
+ * (e.g. `refract emulator stripe --port 12111`).
+ *
+ * @since 0.1.0
+ */
+import type {
+  CreatePaymentInput,
+  EmulatedRefund,
+  Fault,
+  Outcome,
+  RecordedRequest,
+  SignedWebhook,
+  SignedWebhookOptions,
+  WebhookDelivery
+} from "./Emulator.ts"
+
+/** What `GET /__emulator` answers. */
+export interface EmulatorInfo {
+  readonly name: string
+  readonly url: string
+  readonly origin: string
+  readonly port: number
+  readonly credentials: Readonly<Record<string, string>>
+  readonly webhookSecret: string
+}
+
+/** The JSON form of a fault match (`pathPattern` is a RegExp source). */
+export interface RemoteFaultMatch {
+  readonly method?: string
+  readonly path?: string
+  readonly pathPattern?: string
+  readonly times?: number
+}
+
+/** Raised for non-2xx control answers. */
+export class ControlError extends Error {
+  readonly status: number
+  constructor(status: number, message: string) {
+    super(message)
+    this.status = status
+    this.name = "ControlError"
+  }
+}
+
+/** Drives an emulator through its control API. `origin` is e.g. `http://127.0.0.1:12111`. */
+export class ControlClient {
+  readonly origin: string
+
+  constructor(origin: string) {
+    this.origin = origin
+  }
+
+  info(): Promise<EmulatorInfo> {
+    return this.call("GET", "")
+  }
+
+  async createPayment(input: CreatePaymentInput): Promise<string> {
+    const { id } = await this.call<{ id: string }>("POST", "/payments", input)
+    return id
+  }
+
+  async scriptOutcome(paymentId: string, outcome: Outcome, options?: { readonly reason?: string }): Promise<void> {
+    await this.call("POST", `/payments/${encodeURIComponent(paymentId)}/outcome`, { outcome, ...options })
+  }
+
+  async injectFault(fault: Fault, match?: RemoteFaultMatch): Promise<void> {
+    await this.call("POST", "/faults", { fault, match })
+  }
+
+  async clearFaults(): Promise<void> {
+    await this.call("DELETE", "/faults")
+  }
+
+  async refunds(): Promise<ReadonlyArray<EmulatedRefund>> {
+    return (await this.call<{ data: ReadonlyArray<EmulatedRefund> }>("GET", "/refunds")).data
+  }
+
+  async requests(): Promise<ReadonlyArray<RecordedRequest>> {
+    return (await this.call<{ data: ReadonlyArray<RecordedRequest> }>("GET", "/requests")).data
+  }
+
+  async webhookDeliveries(): Promise<ReadonlyArray<WebhookDelivery>> {
+    return (await this.call<{ data: ReadonlyArray<WebhookDelivery> }>("GET", "/webhooks")).data
+  }
+
+  async flushWebhooks(): Promise<ReadonlyArray<WebhookDelivery>> {
+    return (await this.call<{ data: ReadonlyArray<WebhookDelivery> }>("POST", "/webhooks/flush")).data
+  }
+
+  advance(refundId: string): Promise<EmulatedRefund> {
+    return this.call("POST", `/refunds/${encodeURIComponent(refundId)}/advance`)
+  }
+
+  async setWebhookUrl(url: string | undefined): Promise<void> {
+    await this.call("PUT", "/webhook-url", { url: url ?? null })
+  }
+
+  signedWebhook(refundId: string, options: SignedWebhookOptions = {}): Promise<SignedWebhook> {
+    const query = new URLSearchParams()
+    if (options.eventType !== undefined) query.set("eventType", options.eventType)
+    if (options.secret !== undefined) query.set("secret", options.secret)
+    if (options.tamper === true) query.set("tamper", "true")
+    if (options.timestampSeconds !== undefined) query.set("timestampSeconds", String(options.timestampSeconds))
+    const suffix = query.size === 0 ? "" : `?${query}`
+    return this.call("GET", `/refunds/${encodeURIComponent(refundId)}/webhook${suffix}`)
+  }
+
+  async reset(): Promise<void> {
+    await this.call("POST", "/reset")
+  }
+
+  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await fetch(`${this.origin}/__emulator${path}`, {
+      method,
+      ...(body === undefined
+        ? {}
+        : { body: JSON.stringify(body), headers: { "content-type": "application/json" } })
+    })
+    const text = await response.text()
+    const parsed: unknown = text === "" ? undefined : JSON.parse(text)
+    if (!response.ok) {
+      const message = typeof parsed === "object" && parsed !== null && "error" in parsed ? String(parsed.error) : text
+      throw new ControlError(response.status, message)
+    }
+    return parsed as T
+  }
+}

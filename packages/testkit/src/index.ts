@@ -1,0 +1,20 @@
+/**
+ * `@refract/testkit`: processor emulators for end-to-end connector tests.
+ *
+ * @since 0.1.0
+ */
+export * as AdyenEmulator from "./adyen/AdyenEmulator.ts"
+export * as ControlApi from "./emulator/ControlApi.ts"
+export * as ControlClient from "./emulator/ControlClient.ts"
+export * as Emulator from "./emulator/Emulator.ts"
+export * as EmulatorServer from "./emulator/Server.ts"
+export * as Faults from "./emulator/Faults.ts"
+export * as Http from "./emulator/Http.ts"
+export * as Idempotency from "./emulator/Idempotency.ts"
+export * as RefundStore from "./emulator/RefundStore.ts"
+export * as Registry from "./Registry.ts"
+export * as RequestLog from "./emulator/RequestLog.ts"
+export * as StripeEmulator from "./stripe/StripeEmulator.ts"
+export * as Webhooks from "./emulator/Webhooks.ts"
+export { EmulatorService } from "./emulator/Emulator.ts"
+export type { Emulator as EmulatorHandle, EmulatedRefund, Fault, FaultMatch, Outcome, RecordedRequest } from "./emulator/Emulator.ts"

@@ -1,0 +1,780 @@
+/**
+ * A stateful Stripe emulator speaking Stripe's wire format for refunds: form-encoded `POST /v1/refunds`,
+ * `GET /v1/refunds/:id`, list, update, cancel, Stripe's error bodies, `Idempotency-Key` semantics and signed
+ * `Stripe-Signature` webhooks. The official `stripe` SDK works against it
+ * (`new Stripe(key, { host: "127.0.0.1", port, protocol: "http" })`).
+ *
+ * @since 0.1.0
+ */
+import { createHash } from "node:crypto"
+import { Context, Effect, Layer } from "effect"
+import type { Scope } from "effect"
+import { HttpRouter, HttpServerResponse } from "effect/http"
+import type { ServeError } from "effect/http/HttpServerError"
+import type { Emulator, EmulatorOptions, EmulatorService, Outcome } from "../emulator/Emulator.ts"
+import type { EmulatorRequest, FormValue } from "../emulator/Http.ts"
+import { json, parseForm, randomString, readRequest, withHeaders } from "../emulator/Http.ts"
+import type { Lifecycle, PaymentRecord, RefundRecord, Step } from "../emulator/RefundStore.ts"
+import * as Server from "../emulator/Server.ts"
+import { hmacSha256Hex, safeEqual } from "../emulator/Webhooks.ts"
+
+/** Options of the Stripe emulator. */
+export interface StripeEmulatorOptions extends EmulatorOptions {
+  /** Default `Stripe-Version` (echoed when the client sends none) and the events' `api_version`. */
+  readonly apiVersion?: string
+}
+
+/** Default API key. */
+export const defaultApiKey = "sk_test_emulator"
+/** Default webhook signing secret. */
+export const defaultWebhookSecret = "whsec_emulator"
+/** Default API version (the one pinned by stripe-node 23.1.0). */
+export const defaultApiVersion = "2026-10-28.endive"
+
+/** Stripe's refund statuses. */
+export type RefundStatus = "pending" | "requires_action" | "succeeded" | "failed" | "canceled"
+
+/** Stripe-specific state of an emulated refund. */
+export interface StripeRefundAttributes {
+  readonly chargeId: string
+  readonly paymentIntentId: string
+  readonly paymentMethodId: string
+  readonly balanceTransaction: string
+  readonly failureBalanceTransaction: string
+  readonly reason: string | null
+  readonly instructionsEmail: string | undefined
+  /** Acquirer reference number shown once the refund succeeded. */
+  readonly acquirerReference: string
+}
+
+/** The failure reason used when none was scripted. */
+export const defaultFailureReason = "declined"
+/** The failure reason of a refund that succeeded and was later reversed, when none was scripted. */
+export const defaultReversalReason = "expired_or_canceled_card"
+
+/** How each {@link Outcome} plays out (after `pending`). */
+export const lifecycle: Lifecycle = {
+  initialStatus: "pending",
+  steps: (outcome: Outcome, reason: string | undefined): ReadonlyArray<Step> => {
+    switch (outcome) {
+      case "succeeded":
+        return [{ status: "succeeded" }]
+      case "failed":
+        return [{ status: "failed", reason: reason ?? defaultFailureReason }]
+      case "canceled":
+        return [{ status: "requires_action" }, { status: "canceled" }]
+      case "requires_action":
+        return [{ status: "requires_action" }]
+      case "succeeded_then_reversed":
+      case "succeeded_then_failed":
+        return [{ status: "succeeded" }, { status: "failed", reason: reason ?? defaultReversalReason }]
+    }
+  },
+  holdsFunds: (status) => status !== "failed" && status !== "canceled"
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Fields of a Stripe error body. */
+export interface StripeErrorFields {
+  readonly type: "invalid_request_error" | "api_error" | "idempotency_error" | "card_error"
+  readonly message: string
+  readonly code?: string
+  readonly param?: string
+}
+
+/** A Stripe error response: `{"error":{...}}`, pretty-printed like Stripe's. */
+export const errorResponse = (
+  status: number,
+  fields: StripeErrorFields,
+  headers?: Readonly<Record<string, string>>
+): HttpServerResponse.HttpServerResponse =>
+  json(
+    status,
+    {
+      error: {
+        ...(fields.code === undefined ? {} : { code: fields.code }),
+        ...(fields.code === undefined ? {} : { doc_url: `https://stripe.com/docs/error-codes/${fields.code.replace(/_/g, "-")}` }),
+        message: fields.message,
+        ...(fields.param === undefined ? {} : { param: fields.param }),
+        type: fields.type
+      }
+    },
+    { pretty: true, ...(headers === undefined ? {} : { headers }) }
+  )
+
+/** Codes whose (4xx) results are stored for idempotent replay: the endpoint ran. Parameter validation errors are not. */
+export const storedErrorCodes: ReadonlySet<string> = new Set([
+  "resource_missing",
+  "amount_too_large",
+  "charge_already_refunded",
+  "charge_disputed",
+  "refund_disputed_payment"
+])
+
+const unknownParameter = (name: string) =>
+  errorResponse(400, {
+    type: "invalid_request_error",
+    code: "parameter_unknown",
+    message: `Received unknown parameter: ${name}`,
+    param: name
+  })
+
+const notFound = (kind: string, id: string, param: string) =>
+  errorResponse(404, {
+    type: "invalid_request_error",
+    code: "resource_missing",
+    message: `No such ${kind}: '${id}'`,
+    param
+  })
+
+/** Masks an API key like Stripe does in "Invalid API Key provided" (never the whole key). */
+export const maskKey = (key: string): string => {
+  const prefix = /^(?:sk|rk|pk)_(?:test|live)_/.exec(key)?.[0] ?? ""
+  const rest = key.slice(prefix.length)
+  const visible = rest.length > 8 ? rest.slice(-4) : ""
+  return `${prefix}${"*".repeat(Math.max(rest.length - visible.length, 4))}${visible}`
+}
+
+const zeroDecimal = new Set(["bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf"])
+const symbols: Readonly<Record<string, string>> = { usd: "$", eur: "€", gbp: "£", jpy: "¥", cad: "$", aud: "$", inr: "₹" }
+
+/** Formats minor units the way Stripe's messages do (`$25.00`, `€9.99`, `¥500`). */
+export const formatAmount = (amount: number, currency: string): string => {
+  const lower = currency.toLowerCase()
+  const major = zeroDecimal.has(lower) ? String(amount) : (amount / 100).toFixed(2)
+  const symbol = symbols[lower]
+  return symbol === undefined ? `${major} ${lower.toUpperCase()}` : `${symbol}${major}`
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Objects
+// ---------------------------------------------------------------------------------------------------------------
+
+const unix = (millis: number) => Math.floor(millis / 1000)
+
+/** The Stripe `refund` object for a refund. */
+export const refundObject = (refund: RefundRecord<StripeRefundAttributes>): Record<string, unknown> => {
+  const a = refund.attributes
+  const status = refund.status
+  return {
+    id: refund.id,
+    object: "refund",
+    amount: refund.amount,
+    balance_transaction: a.balanceTransaction,
+    charge: a.chargeId,
+    created: unix(refund.createdAt),
+    currency: refund.currency,
+    customer: null,
+    customer_account: null,
+    destination_details: {
+      card: {
+        reference: status === "succeeded" ? a.acquirerReference : null,
+        reference_status: status === "succeeded" ? "available" : status === "pending" ? "pending" : "unavailable",
+        reference_type: "acquirer_reference_number",
+        type: "refund"
+      },
+      type: "card"
+    },
+    ...(status === "failed"
+      ? { failure_balance_transaction: a.failureBalanceTransaction, failure_reason: refund.failureReason ?? defaultFailureReason }
+      : {}),
+    ...(a.instructionsEmail === undefined ? {} : { instructions_email: a.instructionsEmail }),
+    metadata: { ...refund.metadata },
+    ...(status === "requires_action"
+      ? {
+        next_action: {
+          display_details: {
+            email_sent: { email_sent_at: unix(refund.createdAt), email_sent_to: a.instructionsEmail ?? "customer@example.com" },
+            expires_at: unix(refund.createdAt) + 30 * 24 * 3600
+          },
+          type: "display_details"
+        }
+      }
+      : {}),
+    payment_intent: a.paymentIntentId,
+    payment_method: a.paymentMethodId,
+    ...(status === "pending" ? { pending_reason: "processing" } : {}),
+    reason: a.reason,
+    receipt_number: null,
+    source_transfer_reversal: null,
+    status,
+    transfer_reversal: null
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Webhooks
+// ---------------------------------------------------------------------------------------------------------------
+
+/** `t=<unix>,v1=<hex HMAC-SHA256(secret, "${t}.${payload}")>` exactly as Stripe signs. */
+export const signatureHeader = (payload: string, secret: string, timestampSeconds: number): string =>
+  `t=${timestampSeconds},v1=${hmacSha256Hex(secret, `${timestampSeconds}.${payload}`)}`
+
+/**
+ * Verifies a `Stripe-Signature` header the way stripe-node does (any `v1` may match; `toleranceSeconds` 0 = no
+ * age check). Returns false instead of throwing.
+ */
+export const verifySignature = (
+  payload: string,
+  header: string,
+  secret: string,
+  options: { readonly toleranceSeconds?: number; readonly nowSeconds?: number } = {}
+): boolean => {
+  const parts = header.split(",").map((item) => item.split("="))
+  const t = Number(parts.find(([k]) => k === "t")?.[1])
+  const signatures = parts.filter(([k]) => k === "v1").map(([, v]) => v ?? "")
+  if (!Number.isFinite(t) || signatures.length === 0) return false
+  const expected = Buffer.from(hmacSha256Hex(secret, `${t}.${payload}`), "utf8")
+  if (!signatures.some((sig) => safeEqual(Buffer.from(sig, "utf8"), expected))) return false
+  const tolerance = options.toleranceSeconds ?? 0
+  const now = options.nowSeconds ?? Math.floor(Date.now() / 1000)
+  return tolerance <= 0 || Math.abs(now - t) <= tolerance
+}
+
+/** The Stripe `charge` object for a payment. */
+const chargeObject = (payment: PaymentRecord, refunded: number): Record<string, unknown> => ({
+  id: payment.aliases[0],
+  object: "charge",
+  amount: payment.amount,
+  amount_captured: payment.amount,
+  amount_refunded: refunded,
+  balance_transaction: `txn_${payment.id.slice(3)}`,
+  captured: true,
+  created: unix(payment.createdAt),
+  currency: payment.currency,
+  livemode: false,
+  metadata: {},
+  paid: true,
+  payment_intent: payment.id,
+  payment_method: `pm_${payment.id.slice(3)}`,
+  refunded: refunded >= payment.amount,
+  status: "succeeded"
+})
+
+const paymentIntentObject = (payment: PaymentRecord): Record<string, unknown> => ({
+  id: payment.id,
+  object: "payment_intent",
+  amount: payment.amount,
+  amount_capturable: 0,
+  amount_received: payment.amount,
+  capture_method: "automatic",
+  created: unix(payment.createdAt),
+  currency: payment.currency,
+  latest_charge: payment.aliases[0],
+  livemode: false,
+  metadata: {},
+  payment_method: `pm_${payment.id.slice(3)}`,
+  status: "succeeded"
+})
+
+// ---------------------------------------------------------------------------------------------------------------
+// Definition
+// ---------------------------------------------------------------------------------------------------------------
+
+type Kit = Server.EmulatorKit<StripeRefundAttributes>
+
+const isJsonRequest = (request: EmulatorRequest) => (request.headers["content-type"] ?? "").includes("json")
+
+const invalidContentType = () =>
+  errorResponse(400, {
+    type: "invalid_request_error",
+    message:
+      "Invalid request (check that your POST content type is application/x-www-form-urlencoded). If you have any questions, we can help at https://support.stripe.com/."
+  })
+
+/** Parses a form body or answers Stripe's error for non-form bodies. */
+const formBody = (request: EmulatorRequest): Record<string, FormValue> | HttpServerResponse.HttpServerResponse =>
+  isJsonRequest(request) && request.body.trim() !== "" ? invalidContentType() : parseForm(request.body)
+
+const isResponse = (u: unknown): u is HttpServerResponse.HttpServerResponse => HttpServerResponse.isHttpServerResponse(u)
+
+const checkUnknown = (params: Record<string, FormValue>, allowed: ReadonlyArray<string>) => {
+  for (const name of Object.keys(params)) if (!allowed.includes(name)) return unknownParameter(name)
+  return undefined
+}
+
+const metadataParam = (value: FormValue | undefined): Record<string, string> | HttpServerResponse.HttpServerResponse => {
+  if (value === undefined || value === "") return {}
+  if (typeof value === "string" || Array.isArray(value)) {
+    return errorResponse(400, { type: "invalid_request_error", message: "Invalid object", param: "metadata" })
+  }
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries(value)) {
+    if (typeof v !== "string") {
+      return errorResponse(400, { type: "invalid_request_error", message: "Invalid string", param: `metadata[${k}]` })
+    }
+    out[k] = v
+  }
+  return out
+}
+
+const reasons = ["duplicate", "fraudulent", "requested_by_customer"]
+
+const createRefund = (kit: Kit, request: EmulatorRequest): HttpServerResponse.HttpServerResponse => {
+  const params = formBody(request)
+  if (isResponse(params)) return params
+  const unknown = checkUnknown(params, [
+    "amount",
+    "charge",
+    "currency",
+    "customer",
+    "expand",
+    "instructions_email",
+    "metadata",
+    "origin",
+    "payment_intent",
+    "reason",
+    "refund_application_fee",
+    "reverse_transfer"
+  ])
+  if (unknown !== undefined) return unknown
+  let amount: number | undefined
+  if (params.amount !== undefined) {
+    const raw = params.amount
+    if (typeof raw !== "string" || !/^-?\d+$/.test(raw.trim())) {
+      return errorResponse(400, {
+        type: "invalid_request_error",
+        code: "parameter_invalid_integer",
+        message: `Invalid integer: ${typeof raw === "string" ? raw : "[object]"}`,
+        param: "amount"
+      })
+    }
+    amount = Number(raw.trim())
+    if (amount < 1 || !Number.isSafeInteger(amount)) {
+      return errorResponse(400, {
+        type: "invalid_request_error",
+        code: "parameter_invalid_integer",
+        message: "Invalid positive integer",
+        param: "amount"
+      })
+    }
+  }
+  const reason = params.reason
+  if (reason !== undefined && (typeof reason !== "string" || !reasons.includes(reason))) {
+    return errorResponse(400, {
+      type: "invalid_request_error",
+      message: "Invalid reason: must be one of duplicate, fraudulent, or requested_by_customer",
+      param: "reason"
+    })
+  }
+  const metadata = metadataParam(params.metadata)
+  if (isResponse(metadata)) return metadata
+  const chargeParam = typeof params.charge === "string" && params.charge !== "" ? params.charge : undefined
+  const intentParam = typeof params.payment_intent === "string" && params.payment_intent !== ""
+    ? params.payment_intent
+    : undefined
+  if (chargeParam === undefined && intentParam === undefined) {
+    return errorResponse(400, {
+      type: "invalid_request_error",
+      code: "parameter_missing",
+      message: "One of the following params should be provided for this request: charge or payment_intent."
+    })
+  }
+  let payment: PaymentRecord | undefined
+  if (chargeParam !== undefined) {
+    payment = chargeParam.startsWith("ch_") ? kit.store.payment(chargeParam) : undefined
+    if (payment === undefined) return notFound("charge", chargeParam, "charge")
+  }
+  if (intentParam !== undefined) {
+    const byIntent = intentParam.startsWith("pi_") ? kit.store.payment(intentParam) : undefined
+    if (byIntent === undefined || byIntent.id !== intentParam) return notFound("payment_intent", intentParam, "payment_intent")
+    if (payment !== undefined && payment.id !== byIntent.id) {
+      return errorResponse(400, {
+        type: "invalid_request_error",
+        message: `The charge ${chargeParam} does not belong to the PaymentIntent ${intentParam}.`,
+        param: "charge"
+      })
+    }
+    payment = byIntent
+  }
+  const target = payment!
+  const chargeId = target.aliases[0]!
+  if (typeof params.currency === "string" && params.currency.toLowerCase() !== target.currency) {
+    return errorResponse(400, {
+      type: "invalid_request_error",
+      message: `The currency ${params.currency.toLowerCase()} does not match the charge currency ${target.currency}.`,
+      param: "currency"
+    })
+  }
+  const refundable = kit.store.refundable(target.id)
+  if (refundable <= 0) {
+    return errorResponse(400, {
+      type: "invalid_request_error",
+      code: "charge_already_refunded",
+      message: `Charge ${chargeId} has already been refunded.`
+    })
+  }
+  const value = amount ?? refundable
+  if (value > refundable) {
+    return errorResponse(400, {
+      type: "invalid_request_error",
+      code: "amount_too_large",
+      message: `Refund amount (${formatAmount(value, target.currency)}) is greater than unrefunded amount on charge (${
+        formatAmount(refundable, target.currency)
+      })`,
+      param: "amount"
+    })
+  }
+  const refund = kit.store.createRefund({
+    id: `re_${randomString(24)}`,
+    payment: target,
+    amount: value,
+    currency: target.currency,
+    idempotencyKey: request.headers["idempotency-key"],
+    reference: metadata["merchant_refund_id"] ?? metadata["refund_id"],
+    metadata,
+    attributes: {
+      chargeId,
+      paymentIntentId: target.id,
+      paymentMethodId: `pm_${target.id.slice(3)}`,
+      balanceTransaction: `txn_${randomString(24)}`,
+      failureBalanceTransaction: `txn_${randomString(24)}`,
+      reason: typeof reason === "string" ? reason : null,
+      instructionsEmail: typeof params.instructions_email === "string" ? params.instructions_email : undefined,
+      acquirerReference: randomString(12, "0123456789")
+    }
+  })
+  return json(200, refundObject(refund), { pretty: true })
+}
+
+const listRefunds = (kit: Kit, request: EmulatorRequest): HttpServerResponse.HttpServerResponse => {
+  const q = request.query
+  for (const name of q.keys()) {
+    const base = name.replace(/\[.*$/, "")
+    if (!["charge", "payment_intent", "limit", "starting_after", "ending_before", "created", "expand"].includes(base)) {
+      return unknownParameter(name)
+    }
+  }
+  let limit = 10
+  const rawLimit = q.get("limit")
+  if (rawLimit !== null) {
+    if (!/^\d+$/.test(rawLimit) || Number(rawLimit) < 1 || Number(rawLimit) > 100) {
+      return errorResponse(400, {
+        type: "invalid_request_error",
+        code: "parameter_invalid_integer",
+        message: "This value must be greater than or equal to 1 and less than or equal to 100.",
+        param: "limit"
+      })
+    }
+    limit = Number(rawLimit)
+  }
+  const charge = q.get("charge")
+  const intent = q.get("payment_intent")
+  let all = kit.store.list((r) =>
+    (charge === null || r.attributes.chargeId === charge) && (intent === null || r.attributes.paymentIntentId === intent)
+  )
+  const after = q.get("starting_after")
+  const before = q.get("ending_before")
+  let page: ReadonlyArray<RefundRecord<StripeRefundAttributes>>
+  let hasMore: boolean
+  if (before !== null && after === null) {
+    const index = all.findIndex((r) => r.id === before)
+    if (index === -1) return notFound("refund", before, "ending_before")
+    page = all.slice(Math.max(0, index - limit), index)
+    hasMore = index - limit > 0
+  } else {
+    if (after !== null) {
+      const index = all.findIndex((r) => r.id === after)
+      if (index === -1) return notFound("refund", after, "starting_after")
+      all = all.slice(index + 1)
+    }
+    page = all.slice(0, limit)
+    hasMore = all.length > limit
+  }
+  return json(
+    200,
+    { object: "list", data: page.map(refundObject), has_more: hasMore, url: "/v1/refunds" },
+    { pretty: true }
+  )
+}
+
+const updateRefund = (kit: Kit, id: string, request: EmulatorRequest): HttpServerResponse.HttpServerResponse => {
+  const refund = kit.store.get(id)
+  if (refund === undefined) return notFound("refund", id, "id")
+  const params = formBody(request)
+  if (isResponse(params)) return params
+  const unknown = checkUnknown(params, ["metadata", "expand"])
+  if (unknown !== undefined) return unknown
+  if (params.metadata === "") {
+    refund.metadata = {}
+  } else if (params.metadata !== undefined) {
+    const metadata = metadataParam(params.metadata)
+    if (isResponse(metadata)) return metadata
+    for (const [k, v] of Object.entries(metadata)) {
+      if (v === "") delete refund.metadata[k]
+      else refund.metadata[k] = v
+    }
+  }
+  return json(200, refundObject(refund), { pretty: true })
+}
+
+const cancelRefund = (kit: Kit, id: string, request: EmulatorRequest): HttpServerResponse.HttpServerResponse => {
+  const refund = kit.store.get(id)
+  if (refund === undefined) return notFound("refund", id, "id")
+  const params = formBody(request)
+  if (isResponse(params)) return params
+  const unknown = checkUnknown(params, ["expand"])
+  if (unknown !== undefined) return unknown
+  if (refund.status !== "requires_action") {
+    return errorResponse(400, {
+      type: "invalid_request_error",
+      message:
+        `Refund ${id} cannot be canceled because it has a status of ${refund.status}. Only a refund with a status of requires_action can be canceled.`
+    })
+  }
+  kit.store.transitionTo(id, "canceled", "api")
+  return json(200, refundObject(refund), { pretty: true })
+}
+
+/** A handler for routes with an `:id` path parameter. */
+const withId = (f: (id: string, request: EmulatorRequest) => HttpServerResponse.HttpServerResponse) =>
+  Effect.gen(function*() {
+    const { id } = yield* HttpRouter.params
+    return f(id ?? "", yield* readRequest)
+  })
+
+const routes = (kit: Kit): Layer.Layer<never, never, HttpRouter.HttpRouter> =>
+  HttpRouter.use((router) =>
+    Effect.gen(function*() {
+      yield* router.add("POST", "/v1/refunds", Effect.map(readRequest, (request) => createRefund(kit, request)))
+      yield* router.add("GET", "/v1/refunds", Effect.map(readRequest, (request) => listRefunds(kit, request)))
+      yield* router.add(
+        "GET",
+        "/v1/refunds/:id",
+        withId((id) => {
+          const refund = kit.store.read(id)
+          return refund === undefined ? notFound("refund", id, "id") : json(200, refundObject(refund), { pretty: true })
+        })
+      )
+      yield* router.add("POST", "/v1/refunds/:id", withId((id, request) => updateRefund(kit, id, request)))
+      yield* router.add("POST", "/v1/refunds/:id/cancel", withId((id, request) => cancelRefund(kit, id, request)))
+      yield* router.add(
+        "GET",
+        "/v1/charges/:id",
+        withId((id) => {
+          const payment = id.startsWith("ch_") ? kit.store.payment(id) : undefined
+          if (payment === undefined) return notFound("charge", id, "id")
+          return json(200, chargeObject(payment, payment.amount - kit.store.refundable(payment.id)), { pretty: true })
+        })
+      )
+      yield* router.add(
+        "GET",
+        "/v1/payment_intents/:id",
+        withId((id) => {
+          const payment = kit.store.payment(id)
+          if (payment === undefined || payment.id !== id) return notFound("payment_intent", id, "intent")
+          return json(200, paymentIntentObject(payment), { pretty: true })
+        })
+      )
+      yield* router.add(
+        "*",
+        "/*",
+        Effect.map(readRequest, (request) =>
+          errorResponse(404, {
+            type: "invalid_request_error",
+            message:
+              `Unrecognized request URL (${request.method}: ${request.path}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.`
+          }))
+      )
+    })
+  )
+
+const apiKeyFrom = (request: EmulatorRequest): string | undefined => {
+  const header = request.headers["authorization"]
+  if (header === undefined) return undefined
+  const bearer = /^Bearer\s+(.+)$/i.exec(header)
+  if (bearer !== null) return bearer[1]!.trim()
+  const basic = /^Basic\s+(.+)$/i.exec(header)
+  if (basic !== null) {
+    const decoded = Buffer.from(basic[1]!.trim(), "base64").toString("utf8")
+    const user = decoded.split(":")[0]
+    return user === "" ? undefined : user
+  }
+  return undefined
+}
+
+const canonicalParams = (request: EmulatorRequest): string =>
+  [...new URLSearchParams(request.body)].map(([k, v]) => `${k}=${v}`).toSorted().join("&")
+
+/** Builds the emulator definition (one per instance). */
+export const definition = (options: StripeEmulatorOptions = {}): Server.EmulatorDefinition<StripeRefundAttributes> => {
+  const apiKey = options.apiKey ?? defaultApiKey
+  const webhookSecret = options.webhookSecret ?? defaultWebhookSecret
+  const apiVersion = options.apiVersion ?? defaultApiVersion
+
+  const authenticate = (request: EmulatorRequest): HttpServerResponse.HttpServerResponse | undefined => {
+    const key = apiKeyFrom(request)
+    if (key === apiKey) return undefined
+    return errorResponse(
+      401,
+      {
+        type: "invalid_request_error",
+        message: key === undefined
+          ? "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See https://stripe.com/docs/api#authentication for details, or we can help at https://support.stripe.com/."
+          : `Invalid API Key provided: ${maskKey(key)}`
+      },
+      { "www-authenticate": "Basic realm=\"Stripe\"" }
+    )
+  }
+
+  const renderEvent = (
+    refund: RefundRecord<StripeRefundAttributes>,
+    eventType: string,
+    render: Server.RenderOptions,
+    kit: { readonly charge: () => Record<string, unknown> }
+  ) => {
+    const object = eventType.startsWith("charge.") && eventType !== "charge.refund.updated" ? kit.charge() : refundObject(refund)
+    const previous = eventType.endsWith(".updated") && render.previousStatus !== undefined
+      ? { previous_attributes: { status: render.previousStatus } }
+      : {}
+    return {
+      // Stripe redelivers an event with the same id: the id names (refund, event type, state), not the delivery.
+      id: `evt_${createHash("sha256").update(`${refund.id}|${eventType}|${refund.status}|${refund.history.length}`).digest("hex").slice(0, 24)}`,
+      object: "event",
+      api_version: apiVersion,
+      created: render.timestampSeconds ?? Math.floor(Date.now() / 1000),
+      data: { object, ...previous },
+      livemode: false,
+      pending_webhooks: 1,
+      request: {
+        id: null,
+        idempotency_key: eventType === "refund.created" ? refund.idempotencyKey ?? null : null
+      },
+      type: eventType
+    }
+  }
+
+  return {
+    name: "stripe",
+    credentials: { apiKey },
+    webhookSecret,
+    webhookUrl: options.webhookUrl,
+    webhookTimeoutMillis: options.webhookTimeoutMillis,
+    lifecycle,
+    settle: {
+      afterReads: options.settleAfterReads ?? (options.settleAfterMillis === undefined ? 1 : Infinity),
+      afterMillis: options.settleAfterMillis
+    },
+    newPayment: (input) => {
+      const suffix = randomString(24)
+      return { id: `pi_${suffix}`, aliases: [`ch_${suffix}`], currency: input.currency.toLowerCase() }
+    },
+    authenticate,
+    idempotency: {
+      header: "idempotency-key",
+      appliesTo: (request) => request.method === "POST",
+      fingerprint: (request) => `${request.method} ${request.path} ${canonicalParams(request)}`,
+      stores: ({ status, body }) => {
+        if (status >= 200 && status < 300) return true
+        if (status < 400 || status >= 500) return false
+        try {
+          const code = JSON.parse(new TextDecoder().decode(body))?.error?.code
+          return typeof code === "string" && storedErrorCodes.has(code)
+        } catch {
+          return false
+        }
+      },
+      replay: (stored) =>
+        withHeaders(Server.fromStored(stored), {
+          "idempotent-replayed": "true",
+          ...(stored.headers["request-id"] === undefined ? {} : { "original-request": stored.headers["request-id"] })
+        }),
+      mismatch: (key) =>
+        errorResponse(400, {
+          type: "idempotency_error",
+          message:
+            `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}' if you meant to execute a different request.`
+        }),
+      inFlight: (key) =>
+        errorResponse(409, {
+          type: "invalid_request_error",
+          code: "idempotency_key_in_use",
+          message:
+            `There is currently another in-progress request using this Idempotent Key (that probably means you submitted twice, and the other request is still going through): ${key}. Please try again later.`
+        })
+    },
+    faults: {
+      rateLimit: () =>
+        errorResponse(429, {
+          type: "invalid_request_error",
+          code: "rate_limit",
+          message: "Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits."
+        }),
+      serverError: (status) =>
+        errorResponse(status, {
+          type: "api_error",
+          message:
+            "An unknown error occurred. Our engineers have been notified. If this persists, please contact support at https://support.stripe.com/."
+        })
+    },
+    decorate: (response, request) => {
+      const status = response.status
+      const headers: Record<string, string> = {
+        "request-id": `req_${randomString(14)}`,
+        "stripe-version": request.headers["stripe-version"] ?? apiVersion
+      }
+      const key = request.headers["idempotency-key"]
+      if (key !== undefined && request.method === "POST") headers["idempotency-key"] = key
+      if (status >= 500 || status === 409) headers["stripe-should-retry"] = "true"
+      else if (status >= 400 && status !== 429) headers["stripe-should-retry"] = "false"
+      return withHeaders(response, headers)
+    },
+    routes,
+    webhooks: {
+      eventsFor: (transition) => {
+        if (transition.from === undefined) return ["charge.refunded", "refund.created"]
+        return transition.to === "failed"
+          ? ["refund.failed", "refund.updated", "charge.refund.updated"]
+          : ["refund.updated", "charge.refund.updated"]
+      },
+      defaultEventType: () => "refund.updated",
+      render: (refund, eventType, render, kit) => {
+        const charge = () => {
+          const payment = kit.store.payment(refund.paymentId)
+          return payment === undefined ? {} : chargeObject(payment, payment.amount - kit.store.refundable(payment.id))
+        }
+        const t = render.timestampSeconds ?? Math.floor(Date.now() / 1000)
+        const event = renderEvent(refund, eventType, { ...render, timestampSeconds: t }, { charge })
+        const signedBody = JSON.stringify(event, null, 2)
+        let body = signedBody
+        if (render.tamper === true) {
+          const object = event.data.object as Record<string, unknown>
+          object["amount"] = Number(object["amount"] ?? 0) + 1
+          body = JSON.stringify(event, null, 2)
+        }
+        return {
+          headers: {
+            "content-type": "application/json; charset=utf-8",
+            "user-agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
+            "cache-control": "no-cache",
+            accept: "*/*; q=0.5, application/xml",
+            "stripe-signature": signatureHeader(signedBody, render.secret, t)
+          },
+          body
+        }
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Entry points
+// ---------------------------------------------------------------------------------------------------------------
+
+/** The Stripe emulator as its own service key (same shape as `EmulatorService`), for tests running several emulators. */
+export class Service extends Context.Service<Service, Emulator>()("@refract/testkit/StripeEmulator") {}
+
+/** Starts a Stripe emulator in the current scope. */
+export const make = (options: StripeEmulatorOptions = {}): Effect.Effect<Server.RunningEmulator<StripeRefundAttributes>, ServeError, Scope.Scope> =>
+  Effect.suspend(() => Server.make(definition(options), { port: options.port, host: options.host }))
+
+/** Starts a Stripe emulator; stop it with `close()`. */
+export const start = (options: StripeEmulatorOptions = {}): Promise<Emulator> =>
+  Server.start(definition(options), { port: options.port, host: options.host })
+
+/** A layer providing the running emulator as `EmulatorService` and {@link Service}. */
+export const layer = (options: StripeEmulatorOptions = {}): Layer.Layer<EmulatorService | Service, ServeError> =>
+  Server.layer(() => definition(options), { port: options.port, host: options.host }, Service)
