@@ -15,6 +15,7 @@ export * as RefundError from "./error/RefundError.ts"
 export * as Connector from "./connector/Connector.ts"
 export * as Credentials from "./connector/Credentials.ts"
 export * as ProcessorHttp from "./connector/ProcessorHttp.ts"
+export * as CapabilityMatrix from "./connector/CapabilityMatrix.ts"
 export * as BoundConnector from "./connector/BoundConnector.ts"
 
 export * as Executor from "./pipeline/Executor.ts"

@@ -1,0 +1,66 @@
+/**
+ * The connector capability matrix, generated from the connectors' own declarations so the docs
+ * cannot drift from the code (`refract connectors --markdown` writes docs/connectors/README.md,
+ * and a test fails when the committed file differs).
+ */
+import type { Connector } from "./Connector.ts"
+import type { CredentialField } from "./Credentials.ts"
+
+const yes = (b: boolean) => (b ? "yes" : "no")
+
+const rows: ReadonlyArray<readonly [string, (c: Connector) => string]> = [
+  ["Create refund", (c) => yes(c.capabilities.create)],
+  ["Status endpoint (get)", (c) => (c.capabilities.get ? "yes" : "no: webhooks only")],
+  ["Lookup by merchant refund id", (c) => yes(c.capabilities.lookup)],
+  ["Webhooks", (c) => (c.webhooks !== undefined && c.capabilities.webhooks ? "yes" : "no")],
+  ["Webhook signature", (c) => c.webhooks?.scheme ?? "n/a"],
+  ["Partial refunds", (c) => yes(c.capabilities.partialRefunds)],
+  ["Reports reversals", (c) => yes(c.capabilities.reportsReversals)],
+  ["Cancelled state", (c) => yes(c.capabilities.cancellation)],
+  ["Authentication", (c) => (c.auth._tag === "AccessToken" ? "OAuth2 access token (cached, refreshed on 401)" : "static headers")],
+  ["Idempotency key", (c) => `derived, at most ${c.idempotencyKey.maxLength} chars`],
+  ["Documented rate limit", (c) => (c.rateLimit !== undefined ? `${c.rateLimit.requestsPerSecond} req/s` : "none published")],
+  ["Sandbox base URL", (c) => `\`${c.environments.sandbox}\``],
+  ["Production base URL", (c) => `\`${c.environments.production}\``],
+  [
+    "Credentials (env)",
+    (c) =>
+      Object.entries(c.credentials as Record<string, CredentialField>)
+        .map(([name, f]) => `\`${f.env}\`${f.optional ? " (optional)" : ""}${f.secret ? " secret" : ""} → ${name}`)
+        .join("<br>")
+  ],
+  [
+    "Webhook secrets (env)",
+    (c) =>
+      c.webhooks === undefined
+        ? "n/a"
+        : Object.entries(c.webhooks.secrets as Record<string, CredentialField>)
+          .map(([name, f]) => `\`${f.env}\`${f.optional ? " (optional)" : ""} → ${name}`)
+          .join("<br>")
+  ]
+]
+
+const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ")
+
+/** A Markdown table: one row per capability, one column per connector (sorted by id). */
+export const markdown = (connectors: ReadonlyArray<Connector>): string => {
+  const sorted = [...connectors].sort((a, b) => a.id.localeCompare(b.id))
+  const header = `| | ${sorted.map((c) => `[${c.displayName}](${c.id}.md)`).join(" | ")} |`
+  const rule = `|---|${sorted.map(() => "---").join("|")}|`
+  const body = rows.map(([label, f]) => `| ${label} | ${sorted.map((c) => cell(f(c))).join(" | ")} |`)
+  return [header, rule, ...body].join("\n")
+}
+
+/** The whole generated page. */
+export const page = (connectors: ReadonlyArray<Connector>): string =>
+  [
+    "# Connectors",
+    "",
+    "<!-- Generated from each connector's declarations by `refract connectors --markdown`. Do not edit by hand: a test fails when this file drifts. -->",
+    "",
+    "Each connector is its own package (`@refract/<id>`): install only the ones you use.",
+    "What a connector cannot do, it declares; the core answers `Unsupported` for it and the conformance suite skips it visibly.",
+    "",
+    markdown(connectors),
+    ""
+  ].join("\n")
