@@ -47,4 +47,6 @@ export * as RefundTracker from "./tracker/RefundTracker.ts"
 export * as WebhookRoute from "./http/WebhookRoute.ts"
 export * as WebhookServer from "./http/WebhookServer.ts"
 export * as NodeHttp from "./http/NodeHttp.ts"
-export * as WebhookHandler from "./events/WebhookHandler.ts"
+// The Promise webhook receiver, as a class like PaymentClient: `new WebhookHandler({ connectors })`.
+export { WebhookHandler } from "./events/WebhookHandler.ts"
+export type { ConnectorEntry as WebhookConnectorEntry, IncomingWebhook, Options as WebhookHandlerOptions } from "./events/WebhookHandler.ts"

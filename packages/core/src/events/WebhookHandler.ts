@@ -62,11 +62,12 @@ export interface IncomingWebhook {
 
 type Services = RefundStore | ConnectorRegistry | HttpClient.HttpClient
 
+const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
+
 const pathMatcher = (pattern: string): ((pathname: string) => string | undefined) => {
   const parts = pattern.split(":connector")
   if (parts.length !== 2) throw new Error(`webhook path ${JSON.stringify(pattern)} must contain :connector once`)
-  const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
-  const regex = new RegExp(`^${escape(parts[0]!)}([^/]+)${escape(parts[1]!)}/?$`)
+  const regex = new RegExp(`^${escapeRegex(parts[0]!)}([^/]+)${escapeRegex(parts[1]!)}/?$`)
   return (pathname) => {
     const m = regex.exec(pathname)
     return m === null ? undefined : decodeURIComponent(m[1]!)
@@ -119,7 +120,7 @@ export class WebhookHandler {
     } else {
       const connectors = options.connectors.map((c) => register(c.connector, c.options))
       const services = Layer.mergeAll(
-        ConnectorRegistry.layer.pipe(Layer.provideMerge(Layer.mergeAll(Layer.empty, ...connectors))),
+        Layer.mergeAll(Layer.empty, ...connectors).pipe(Layer.provideMerge(ConnectorRegistry.layer)),
         options.store ?? MemoryRefundStore.layer,
         FetchHttpClient.layer
       )

@@ -80,7 +80,7 @@ export const layer = (options: ListenOptions): Layer.Layer<HttpServer.HttpServer
     Effect.gen(function*() {
       let current: ((request: Request) => Promise<Response>) | undefined
       const server: Server = createServer(
-        nodeListener((request) => current !== undefined ? current(request) : Promise.resolve(new Response("starting", { status: 503 })))
+        nodeListener((request) => current !== undefined ? current(request) : Promise.resolve(new Response("not serving", { status: 503 })))
       )
       yield* Effect.callback<void, HttpServerError.ServeError>((resume) => {
         const onError = (cause: Error) => resume(Effect.fail(new HttpServerError.ServeError({ cause })))

@@ -136,14 +136,33 @@ export const make = (
         return jitter ? Math.round(base * (0.8 + 0.4 * (yield* Random.next))) : base
       })
 
-    /** The stored refund while it still needs following, from the source of truth. */
-    const unsettled = (key: RefundKey) =>
-      store.get(key).pipe(
-        Effect.map(Option.filter((r) => !isSettled(r.status))),
-        Effect.catch((e) => Effect.as(Effect.logWarning("refract tracker: store read failed", { error: e.message }), Option.none<Refund>()))
-      )
+    /**
+     * The stored refund while it still needs following, from the source of truth. A failed read is
+     * retried (after `initialDelay`, then up to `maxDelay`): an unreachable database must not end tracking.
+     */
+    const unsettled = (key: RefundKey): Effect.Effect<Option.Option<Refund>> =>
+      Effect.gen(function*() {
+        for (let failures = 0;; failures++) {
+          const read = yield* Effect.result(store.get(key))
+          if (Result.isSuccess(read)) return Option.filter(read.success, (r) => !isSettled(r.status))
+          yield* Effect.logWarning("refract tracker: store read failed; retrying", { error: read.failure.message })
+          yield* Effect.sleep(Duration.millis(Math.min(initialDelay * Math.pow(2, failures), maxDelay)))
+        }
+      })
 
-    const bound = (connector: string) => registry.get(connector).pipe(Effect.option, Effect.map(Option.getOrUndefined))
+    const missing = new Set<string>()
+    const bound = (connector: string) =>
+      registry.get(connector).pipe(
+        Effect.option,
+        Effect.map(Option.getOrUndefined),
+        Effect.tap((b) =>
+          b === undefined && !missing.has(connector)
+            ? Effect.sync(() => missing.add(connector)).pipe(
+              Effect.andThen(Effect.logWarning(`refract tracker: connector "${connector}" is not registered here; its refunds wait for webhooks`))
+            )
+            : Effect.void
+        )
+      )
 
     const poll = (b: BoundConnector, refund: Refund) =>
       Effect.gen(function*() {

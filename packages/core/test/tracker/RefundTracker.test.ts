@@ -214,7 +214,7 @@ describe("RefundTracker", () => {
         assert.isAtMost(upTo, 2 + Math.floor((t - 1000) / 500) + 1, `polls up to ${t} ms`)
       }
       assert.isAtLeast(times.length, 8)
-      assert.isAtMost(times.length, 12)
+      assert.isAtMost(times.length, 13)
     })).pipe(Effect.provide(layer))
   })
 
@@ -253,6 +253,32 @@ describe("RefundTracker", () => {
       processor.refunds.set("re_ghost", HookPay.refund({ id: "re_ghost", status: "succeeded" }))
       yield* advance(4_000)
       assert.strictEqual((yield* stored("hookpay", "re_ghost"))?.status, "Succeeded")
+    })).pipe(Effect.provide(layer))
+  })
+
+  it.effect("an unreachable store pauses tracking instead of ending it", () => {
+    let down = false
+    const flaky = Layer.effect(
+      RefundStore.RefundStore,
+      Effect.map(MemoryRefundStore.make, (store) => ({
+        ...store,
+        get: (key: RefundStore.RefundKey) =>
+          down ? Effect.fail(new RefundStore.StoreError({ operation: "get", message: "connection refused" })) : store.get(key)
+      }))
+    )
+    const { processor, layer } = setup({}, flaky)
+    return Effect.scoped(Effect.gen(function*() {
+      const tracker = yield* RefundTracker.RefundTracker
+      const refund = yield* tracker.create("hookpay", input(1))
+      down = true
+      yield* advance(10_000)
+      assert.strictEqual(polls(processor).length, 0, "no poll without the source of truth")
+      assert.strictEqual((yield* tracker.tracked).length, 1, "still tracked")
+      down = false
+      processor.set(refund.connectorRefundId, "succeeded")
+      yield* advance(40_000, 1_000)
+      assert.strictEqual((yield* stored("hookpay", refund.connectorRefundId))?.status, "Succeeded")
+      assert.deepStrictEqual(yield* tracker.tracked, [])
     })).pipe(Effect.provide(layer))
   })
 })

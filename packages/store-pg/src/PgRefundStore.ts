@@ -1,0 +1,180 @@
+/**
+ * The PostgreSQL `RefundStore`.
+ *
+ *   PgRefundStore.layer({ schema: "refract" })            // needs a SqlClient (PgClient.layer / layerConfig)
+ *   PgRefundStore.layerUrl("postgres://user@host/db")      // brings its own PgClient pool
+ *
+ * Each observation is applied in one transaction: a per-refund advisory lock (so concurrent
+ * webhooks and polls for one refund run one after the other, including the very first observation
+ * of a refund that has no row yet), the de-duplication insert for webhook event ids, a
+ * `SELECT … FOR UPDATE` of the current state, the state machine, an append to the observations
+ * table and the upsert of the current state. Status changes are published after the commit.
+ * When `apply` returns, the observation is committed: that is when a webhook may be acknowledged.
+ */
+import { Effect, Layer, Option, Redacted, Schema } from "effect"
+import type { Scope } from "effect"
+import { SqlClient } from "effect/sql"
+import type { SqlError } from "effect/sql"
+import { PgClient } from "@effect/sql-pg"
+import { Refund, RefundStatus, RefundStore } from "@refract/core"
+import { migrate, quote, validateSchema } from "./Migrations.ts"
+
+export interface Options {
+  /** The PostgreSQL schema holding Refract's tables (created if missing). Default "public". */
+  readonly schema?: string | undefined
+  /** Apply pending migrations when the layer starts. Default true. */
+  readonly migrate?: boolean | undefined
+}
+
+const decodeRefund = Schema.decodeUnknownEffect(Refund.Refund)
+const decodeEntry = Schema.decodeUnknownEffect(RefundStore.HistoryEntry)
+
+/** The most specific message in an error's cause chain (PostgreSQL's own text, a socket error code). */
+export const detail = (error: unknown): string => {
+  const messages: Array<string> = []
+  let current: unknown = error
+  for (let depth = 0; depth < 6 && typeof current === "object" && current !== null; depth++) {
+    const { message, code } = current as { message?: unknown; code?: unknown }
+    if (typeof message === "string" && message !== "" && !messages.includes(message)) messages.push(message)
+    if (typeof code === "string" && /^[A-Z0-9_]+$/.test(code) && !messages.includes(code)) messages.push(code)
+    const next = current as { reason?: unknown; cause?: unknown }
+    current = next.reason !== undefined && typeof next.reason === "object" ? next.reason : next.cause
+  }
+  return messages.join(": ")
+}
+
+const storeError = (operation: string) => (cause: SqlError.SqlError | Schema.SchemaError) =>
+  new RefundStore.StoreError({ operation, message: `PostgreSQL refund store ${operation}: ${detail(cause)}`, cause })
+
+const refundsOf = (rows: ReadonlyArray<{ readonly refund: unknown }>) => Effect.forEach(rows, (row) => decodeRefund(row.refund))
+
+/** Builds the store over the current SqlClient (migrating first, unless told not to). */
+export const make = (
+  options: Options = {}
+): Effect.Effect<RefundStore.Store, RefundStore.StoreError, SqlClient.SqlClient | Scope.Scope> =>
+  Effect.gen(function*() {
+    const schema = options.schema ?? "public"
+    const problem = validateSchema(schema)
+    if (problem !== undefined) return yield* new RefundStore.StoreError({ operation: "configure", message: problem })
+    if (options.migrate ?? true) yield* migrate(schema).pipe(Effect.mapError(storeError("migrate")))
+
+    // Our own names everywhere: never let an application's name transforms touch them.
+    const sql = (yield* SqlClient.SqlClient).withoutTransforms()
+    const s = quote(schema)
+    const refunds = sql.literal(`${s}.refract_refunds`)
+    const observations = sql.literal(`${s}.refract_observations`)
+    const events = sql.literal(`${s}.refract_webhook_events`)
+    const hub = yield* RefundStore.makeChangeHub
+
+    const load = (connector: string, connectorRefundId: string, forUpdate: boolean) =>
+      Effect.gen(function*() {
+        const rows = forUpdate
+          ? yield* sql<{ refund: unknown }>`SELECT refund FROM ${refunds}
+              WHERE connector = ${connector} AND connector_refund_id = ${connectorRefundId} FOR UPDATE`
+          : yield* sql<{ refund: unknown }>`SELECT refund FROM ${refunds}
+              WHERE connector = ${connector} AND connector_refund_id = ${connectorRefundId}`
+        return rows.length === 0 ? undefined : yield* decodeRefund(rows[0]!.refund)
+      })
+
+    const apply = (observation: RefundStore.Observation) => {
+      const connector = observation.connector
+      const id = observation.snapshot.connectorRefundId
+      return sql.withTransaction(Effect.gen(function*() {
+        // Serializes everything about this refund, even before its first row exists.
+        yield* sql`SELECT pg_advisory_xact_lock(hashtextextended(${`refract:${schema}:${connector}:${id}`}, 0))`
+        if (observation.eventId !== undefined) {
+          const inserted = yield* sql`INSERT INTO ${events} (connector, event_id, connector_refund_id, received_at)
+            VALUES (${connector}, ${observation.eventId}, ${id}, ${observation.receivedAt})
+            ON CONFLICT (connector, event_id) DO NOTHING RETURNING event_id`
+          if (inserted.length === 0) {
+            return RefundStore.ApplyResult.Duplicate({
+              connector,
+              eventId: observation.eventId,
+              current: yield* load(connector, id, false)
+            })
+          }
+        }
+        const previous = yield* load(connector, id, true)
+        const [last] = yield* sql<{ n: number }>`SELECT coalesce(max(sequence), 0)::integer AS n FROM ${observations}
+          WHERE connector = ${connector} AND connector_refund_id = ${id}`
+        const folded = RefundStore.fold(previous, observation, Number(last?.n ?? 0) + 1)
+        const entry = folded.entry
+        yield* sql`INSERT INTO ${observations}
+          (connector, connector_refund_id, sequence, source, event_id, received_at, raw_status, observed_status,
+           transition, status_before, status_after, entry)
+          VALUES (${connector}, ${id}, ${entry.sequence}, ${entry.source}, ${entry.eventId ?? null}, ${entry.receivedAt},
+           ${entry.rawStatus}, ${entry.observedStatus}, ${entry.transition}, ${entry.statusBefore ?? null},
+           ${entry.statusAfter ?? null}, ${JSON.stringify(RefundStore.encodeEntry(entry))}::jsonb)`
+        const current = folded.current
+        if (current !== undefined) {
+          const encoded = JSON.stringify(RefundStore.encodeRefund(current))
+          yield* sql`INSERT INTO ${refunds}
+            (connector, connector_refund_id, merchant_refund_id, status, settled, refund, created_at, updated_at)
+            VALUES (${connector}, ${id}, ${current.merchantRefundId ?? null}, ${current.status},
+              ${RefundStatus.isSettled(current.status)}, ${encoded}::jsonb, ${current.createdAt}, ${current.updatedAt})
+            ON CONFLICT (connector, connector_refund_id) DO UPDATE SET
+              merchant_refund_id = EXCLUDED.merchant_refund_id, status = EXCLUDED.status, settled = EXCLUDED.settled,
+              refund = EXCLUDED.refund, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at`
+        }
+        const change = RefundStore.changeOf(previous, folded)
+        if (change !== undefined) yield* sql.afterCommit(hub.publish(change))
+        return RefundStore.ApplyResult.Observed({ previous, current, transition: folded.transition, entry })
+      })).pipe(Effect.mapError(storeError("apply")))
+    }
+
+    const store: RefundStore.Store = {
+      apply,
+      get: (key) =>
+        load(key.connector, key.connectorRefundId, false).pipe(Effect.map(Option.fromNullishOr), Effect.mapError(storeError("get"))),
+      getByMerchantRefundId: (merchantRefundId, connector) =>
+        Effect.gen(function*() {
+          const rows = connector === undefined
+            ? yield* sql<{ refund: unknown }>`SELECT refund FROM ${refunds}
+                WHERE merchant_refund_id = ${merchantRefundId} ORDER BY updated_at DESC LIMIT 1`
+            : yield* sql<{ refund: unknown }>`SELECT refund FROM ${refunds}
+                WHERE merchant_refund_id = ${merchantRefundId} AND connector = ${connector} ORDER BY updated_at DESC LIMIT 1`
+          return rows.length === 0 ? Option.none() : Option.some(yield* decodeRefund(rows[0]!.refund))
+        }).pipe(Effect.mapError(storeError("getByMerchantRefundId"))),
+      history: (key) =>
+        Effect.gen(function*() {
+          const rows = yield* sql<{ entry: unknown }>`SELECT entry FROM ${observations}
+            WHERE connector = ${key.connector} AND connector_refund_id = ${key.connectorRefundId} ORDER BY sequence`
+          return yield* Effect.forEach(rows, (row) => decodeEntry(row.entry))
+        }).pipe(Effect.mapError(storeError("history"))),
+      listUnsettled: (connector) =>
+        Effect.gen(function*() {
+          const rows = connector === undefined
+            ? yield* sql<{ refund: unknown }>`SELECT refund FROM ${refunds} WHERE NOT settled ORDER BY updated_at`
+            : yield* sql<{ refund: unknown }>`SELECT refund FROM ${refunds}
+                WHERE NOT settled AND connector = ${connector} ORDER BY updated_at`
+          return yield* refundsOf(rows)
+        }).pipe(Effect.mapError(storeError("listUnsettled"))),
+      hasEvent: (connector, eventId) =>
+        sql`SELECT 1 AS found FROM ${events} WHERE connector = ${connector} AND event_id = ${eventId}`.pipe(
+          Effect.map((rows) => rows.length > 0),
+          Effect.mapError(storeError("hasEvent"))
+        ),
+      changes: hub.changes,
+      subscribe: hub.subscribe
+    }
+    return store
+  })
+
+/** The store over the application's `SqlClient` (provide `PgClient.layer` / `PgClient.layerConfig`). */
+export const layer = (options: Options = {}): Layer.Layer<RefundStore.RefundStore, RefundStore.StoreError, SqlClient.SqlClient> =>
+  Layer.effect(RefundStore.RefundStore, make(options))
+
+/** The store with its own connection pool to `url` (`postgres://user:password@host:5432/db`). */
+export const layerUrl = (
+  url: string | Redacted.Redacted<string>,
+  options: Options = {}
+): Layer.Layer<RefundStore.RefundStore, RefundStore.StoreError> =>
+  Layer.effect(
+    RefundStore.RefundStore,
+    Effect.gen(function*() {
+      const client = yield* Layer.build(PgClient.layer({ url: typeof url === "string" ? Redacted.make(url) : url })).pipe(
+        Effect.mapError((e) => new RefundStore.StoreError({ operation: "connect", message: `PostgreSQL: ${e.message}`, cause: e }))
+      )
+      return yield* make(options).pipe(Effect.provideContext(client))
+    })
+  )
