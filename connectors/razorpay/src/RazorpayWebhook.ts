@@ -1,0 +1,211 @@
+/**
+ * Razorpay webhooks: `X-Razorpay-Signature` verification and refund event parsing.
+ *
+ * Verification (https://razorpay.com/docs/webhooks/validate-test, razorpay-node
+ * `validateWebhookSignature`): the header is `hex(HMAC-SHA256(key = the webhook secret as UTF-8,
+ * message = the raw request body))`. razorpay-node compares with `===`; here the comparison is
+ * constant time over the decoded bytes (and fails, never throws, on a malformed header). The scheme
+ * signs no timestamp, so replays are caught by de-duplicating on the event id
+ * (`x-razorpay-event-id`, the same on every retry of an event).
+ *
+ * Failure reasons: no header → MissingSignature; a header that is not hex, or does not match
+ * (tampered body, wrong secret) → InvalidSignature; a verified body that is not a Razorpay event →
+ * MalformedPayload (at parse).
+ *
+ * Events (https://razorpay.com/docs/webhooks/refunds): `refund.created`, `refund.processed`,
+ * `refund.failed`, `refund.speed_changed`, each with the refund entity at `payload.refund.entity`.
+ */
+import { Money, Refund, Signature, WebhookError, WebhookEvent } from "@refract/core"
+import type { Connector, RefundStatus } from "@refract/core"
+import { createHash } from "node:crypto"
+import { Effect, Redacted, Result } from "effect"
+import * as RazorpaySchema from "./RazorpaySchema.ts"
+
+export const SIGNATURE_HEADER = "x-razorpay-signature"
+/** Razorpay's id of the event, identical on every redelivery: the de-duplication key. */
+export const EVENT_ID_HEADER = "x-razorpay-event-id"
+
+/** The notes key that carries the merchant refund id (set on create, read by lookup and webhooks). */
+export const MERCHANT_REFUND_ID_KEY = "merchant_refund_id"
+
+const connectorId = "razorpay"
+
+/** The webhook secrets a receiver holds. */
+export const secrets = {
+  webhookSecret: {
+    secret: true,
+    description: "the secret entered for the webhook endpoint (Dashboard → Accounts & Settings → Webhooks)",
+    env: "RAZORPAY_WEBHOOK_SECRET"
+  }
+} as const
+
+/** Hex HMAC-SHA256 of `body` keyed with `secret` (UTF-8): the `X-Razorpay-Signature` of a delivery. */
+export const signature = (body: Uint8Array | string, secret: string | Redacted.Redacted<string>): string =>
+  Signature.toHex(Signature.hmacSha256(typeof secret === "string" ? Redacted.make(secret) : secret, body))
+
+const failWith = (reason: WebhookError.WebhookErrorReason) => Effect.fail(new WebhookError.WebhookError({ connector: connectorId, reason }))
+
+/** Verifies a delivery's `X-Razorpay-Signature` over its raw bytes, in constant time. Fails closed. */
+export const verifySignature = (
+  request: { readonly headers: Readonly<Record<string, string>>; readonly body: Uint8Array },
+  secret: Redacted.Redacted<string>
+): Effect.Effect<void, WebhookError.WebhookError> =>
+  Effect.suspend(() => {
+    const header = request.headers[SIGNATURE_HEADER]
+    if (header === undefined || header.trim() === "") {
+      return failWith(new WebhookError.MissingSignature({ message: "no X-Razorpay-Signature header" }))
+    }
+    const expected = Signature.hmacSha256(secret, request.body)
+    if (!Signature.equalsHex(expected, header)) {
+      return failWith(new WebhookError.InvalidSignature({
+        message: "X-Razorpay-Signature does not match the payload: check the webhook secret and that the raw body is passed unchanged"
+      }))
+    }
+    return Effect.void
+  })
+
+/** Razorpay refund status → unified status. Anything else (and null) is Unknown, with the raw string. */
+export const statusOf = (raw: string | null | undefined): { readonly status: RefundStatus.ObservedStatus; readonly rawStatus: string } => {
+  switch (raw) {
+    case "pending":
+      return { status: "Pending", rawStatus: raw }
+    case "processed":
+      return { status: "Succeeded", rawStatus: raw }
+    case "failed":
+      return { status: "Failed", rawStatus: raw }
+    default:
+      return { status: "Unknown", rawStatus: raw === null || raw === undefined ? "null" : raw }
+  }
+}
+
+/** The merchant refund id a refund carries: `notes.merchant_refund_id`, else `receipt`. */
+export const merchantRefundIdOf = (refund: RazorpaySchema.Refund): string | undefined =>
+  RazorpaySchema.notesOf(refund.notes)[MERCHANT_REFUND_ID_KEY] ?? refund.receipt ?? undefined
+
+export interface SnapshotOptions {
+  /** Processor time of this state (epoch ms). */
+  readonly occurredAt?: number | undefined
+  /** Overrides the status read from the entity (webhook event types say what happened). */
+  readonly status?: { readonly status: RefundStatus.ObservedStatus; readonly rawStatus: string } | undefined
+}
+
+/**
+ * A Razorpay refund entity → a snapshot. Fails (never throws) on an unknown currency or an amount
+ * that is not a non-negative integer.
+ */
+export const toSnapshot = (
+  refund: RazorpaySchema.Refund,
+  options: SnapshotOptions = {}
+): Result.Result<Refund.RefundSnapshot, string> => {
+  const money = Money.fromMinor(refund.amount, refund.currency)
+  if (Result.isFailure(money)) return Result.fail(`refund ${refund.id}: ${Money.describeProblem(money.failure)}`)
+  const { status, rawStatus } = options.status ?? statusOf(refund.status)
+  try {
+    return Result.succeed(
+      new Refund.RefundSnapshot({
+        connectorRefundId: refund.id,
+        connectorTransactionId: refund.payment_id,
+        merchantRefundId: merchantRefundIdOf(refund),
+        amount: money.success,
+        status,
+        rawStatus,
+        occurredAt: options.occurredAt,
+        createdAt: Number.isFinite(refund.created_at) ? refund.created_at * 1000 : undefined
+      })
+    )
+  } catch (error) {
+    return Result.fail(`refund ${refund.id}: ${error instanceof Error ? error.message.replace(/\s+/g, " ") : "invalid"}`)
+  }
+}
+
+/**
+ * The status a refund event reports. `refund.processed` and `refund.failed` say what happened;
+ * `refund.created` reports the entity's status when it is a known one (an instant refund can be
+ * created already `processed`), else Pending (the refund exists and has not settled);
+ * `refund.speed_changed` and any other refund event report the entity's status.
+ */
+export const eventStatus = (
+  eventType: string,
+  entityStatus: string | null | undefined
+): { readonly status: RefundStatus.ObservedStatus; readonly rawStatus: string } => {
+  const fromEntity = statusOf(entityStatus)
+  switch (eventType) {
+    case "refund.processed":
+      return fromEntity.status === "Succeeded" ? fromEntity : { status: "Succeeded", rawStatus: "processed" }
+    case "refund.failed":
+      return fromEntity.status === "Failed" ? fromEntity : { status: "Failed", rawStatus: "failed" }
+    case "refund.created":
+      return fromEntity.status !== "Unknown" ? fromEntity : { status: "Pending", rawStatus: entityStatus ?? "created" }
+    default:
+      return fromEntity
+  }
+}
+
+const malformed = (message: string) =>
+  new WebhookError.WebhookError({ connector: connectorId, reason: new WebhookError.MalformedPayload({ message }) })
+
+const shortDigest = (body: Uint8Array): string => createHash("sha256").update(body).digest("hex").slice(0, 32)
+
+/**
+ * Parses a verified delivery.
+ * - events whose payload carries a refund entity (`refund.*`): one event with the refund snapshot;
+ * - any other event: one event without a refund.
+ *
+ * The event id is the `x-razorpay-event-id` header when present (Razorpay's de-duplication id);
+ * otherwise a stable derivation: `<event>:<refund id>:<raw status>` for refund events, and
+ * `<event>:<sha256 of the body>` for others, so redeliveries of the same body de-duplicate.
+ */
+export const parseEvents = (request: {
+  readonly headers: Readonly<Record<string, string>>
+  readonly body: Uint8Array
+}): Result.Result<ReadonlyArray<WebhookEvent.WebhookEvent>, WebhookError.WebhookError> => {
+  const text = new TextDecoder("utf-8", { fatal: false }).decode(request.body)
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    return Result.fail(malformed("the body is not JSON"))
+  }
+  const decoded = RazorpaySchema.decodeEvent(json)
+  if (Result.isFailure(decoded)) return Result.fail(malformed(`not a Razorpay event: ${decoded.failure}`))
+  const evt = decoded.success
+  const occurredAt = typeof evt.created_at === "number" && Number.isFinite(evt.created_at) ? evt.created_at * 1000 : undefined
+  const headerId = request.headers[EVENT_ID_HEADER]?.trim()
+  const eventId = (derived: string) => (headerId !== undefined && headerId !== "" ? headerId : derived)
+
+  const refundPayload = evt.payload?.refund
+  if (refundPayload === undefined) {
+    if (evt.event.startsWith("refund.")) return Result.fail(malformed(`${evt.event}: payload.refund.entity is missing`))
+    return Result.succeed([
+      new WebhookEvent.WebhookEvent({
+        connector: connectorId,
+        eventId: eventId(`${evt.event}:${shortDigest(request.body)}`),
+        eventType: evt.event,
+        occurredAt
+      })
+    ])
+  }
+  const refund = RazorpaySchema.decodeRefund(refundPayload.entity)
+  if (Result.isFailure(refund)) return Result.fail(malformed(`${evt.event}: payload.refund.entity is not a refund: ${refund.failure}`))
+  const status = eventStatus(evt.event, refund.success.status)
+  const snapshot = toSnapshot(refund.success, { occurredAt, status })
+  if (Result.isFailure(snapshot)) return Result.fail(malformed(`${evt.event}: ${snapshot.failure}`))
+  return Result.succeed([
+    new WebhookEvent.WebhookEvent({
+      connector: connectorId,
+      eventId: eventId(`${evt.event}:${refund.success.id}:${status.rawStatus}`),
+      eventType: evt.event,
+      refund: snapshot.success,
+      occurredAt
+    })
+  ])
+}
+
+/** The connector's webhook support. */
+export const webhooks: Connector.WebhookSupport<typeof secrets> = {
+  secrets,
+  scheme: "X-Razorpay-Signature: hex(HMAC-SHA256(webhook secret, raw body)); no signed timestamp (de-duplicate on x-razorpay-event-id)",
+  verify: (request, decoded) => verifySignature(request, decoded.webhookSecret),
+  parse: parseEvents,
+  acknowledgement: { status: 200, contentType: "text/plain", body: "OK" }
+}

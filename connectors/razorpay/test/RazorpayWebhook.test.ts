@@ -1,0 +1,182 @@
+import { assert, describe, it } from "@effect/vitest"
+import { BoundConnector, WebhookEvent, Webhooks } from "@refract/core"
+import { Effect, Redacted, Result } from "effect"
+import { FetchHttpClient } from "effect/http"
+import { RazorpayWebhook, connector } from "@refract/razorpay"
+import { fixtureBytes, fixtureText, keyId, keySecret, paymentId, refundId } from "./helpers/Fixtures.ts"
+
+const secret = "whsec-like-but-any-string-you-chose"
+
+const signed = (body: string | Uint8Array, headers: Record<string, string> = {}, key = secret) =>
+  WebhookEvent.makeRawRequest({
+    url: "https://merchant.example/webhooks/razorpay",
+    headers: { "content-type": "application/json", "x-razorpay-signature": RazorpayWebhook.signature(body, key), ...headers },
+    body
+  })
+
+const verify = (request: WebhookEvent.RawWebhookRequest, key = secret) =>
+  Effect.runPromise(Effect.flip(RazorpayWebhook.verifySignature(request, Redacted.make(key))).pipe(
+    Effect.map((e) => e.reason._tag as string),
+    Effect.catch(() => Effect.succeed("verified"))
+  ))
+
+const parse = (body: string | Uint8Array, headers: Record<string, string> = {}) => {
+  const result = RazorpayWebhook.parseEvents(signed(body, headers))
+  if (Result.isFailure(result)) assert.fail(`expected events, got ${result.failure.message}`)
+  return result.success
+}
+
+const parseFailure = (body: string | Uint8Array) => {
+  const result = RazorpayWebhook.parseEvents(signed(body))
+  if (Result.isSuccess(result)) assert.fail("expected a failure")
+  return result.failure
+}
+
+describe("X-Razorpay-Signature", () => {
+  it("published vector R1 (razorpay-node test/utils/razorpay-utils.spec.js)", async () => {
+    const body = `{"a":1,"b":2,"c":{"d":3}}`
+    assert.strictEqual(RazorpayWebhook.signature(body, "123456"), "2fe04e22977002e6c7cb553adab8b460cb9e2a4970d5953cb27a8472752e3bbc")
+    const request = WebhookEvent.makeRawRequest({
+      headers: { "X-Razorpay-Signature": "2fe04e22977002e6c7cb553adab8b460cb9e2a4970d5953cb27a8472752e3bbc" },
+      body
+    })
+    assert.strictEqual(await verify(request, "123456"), "verified")
+    // the spec's negative case: the same body with the signature "sdfafds"
+    const wrong = WebhookEvent.makeRawRequest({ headers: { "X-Razorpay-Signature": "sdfafds" }, body })
+    assert.strictEqual(await verify(wrong, "123456"), "InvalidSignature")
+  })
+
+  it("a valid delivery verifies over the exact raw bytes (upper-case hex accepted)", async () => {
+    const body = fixtureBytes("event-refund-processed.json")
+    assert.strictEqual(await verify(signed(body)), "verified")
+    const upper = RazorpayWebhook.signature(body, secret).toUpperCase()
+    assert.strictEqual(await verify(WebhookEvent.makeRawRequest({ headers: { "x-razorpay-signature": upper }, body })), "verified")
+  })
+
+  it("a tampered body is InvalidSignature", async () => {
+    const body = fixtureText("event-refund-processed.json")
+    const request = signed(body)
+    const tampered = { ...request, body: new TextEncoder().encode(body.replace("\"amount\": 1050", "\"amount\": 9050")) }
+    assert.notStrictEqual(new TextDecoder().decode(tampered.body), body)
+    assert.strictEqual(await verify(tampered), "InvalidSignature")
+    // re-serialised JSON (whitespace changed) is not the signed bytes either
+    const reserialised = { ...request, body: new TextEncoder().encode(JSON.stringify(JSON.parse(body))) }
+    assert.strictEqual(await verify(reserialised), "InvalidSignature")
+  })
+
+  it("a delivery signed with another secret is InvalidSignature", async () => {
+    assert.strictEqual(await verify(signed(fixtureText("event-refund-processed.json"), {}, "another-secret")), "InvalidSignature")
+  })
+
+  it("a missing or empty header is MissingSignature; a non-hex or truncated header is InvalidSignature", async () => {
+    const body = fixtureText("event-refund-processed.json")
+    assert.strictEqual(await verify(WebhookEvent.makeRawRequest({ headers: {}, body })), "MissingSignature")
+    assert.strictEqual(await verify(WebhookEvent.makeRawRequest({ headers: { "x-razorpay-signature": " " }, body })), "MissingSignature")
+    const good = RazorpayWebhook.signature(body, secret)
+    for (const header of ["zz" + good.slice(2), good.slice(0, 62), `${good},${good}`, `sha256=${good}`]) {
+      assert.strictEqual(await verify(WebhookEvent.makeRawRequest({ headers: { "x-razorpay-signature": header }, body })), "InvalidSignature", header)
+    }
+  })
+})
+
+describe("refund events", () => {
+  it("refund.processed → Succeeded, with the refund, payment, merchant id and times", () => {
+    const [event, ...rest] = parse(fixtureText("event-refund-processed.json"))
+    assert.strictEqual(rest.length, 0)
+    assert.strictEqual(event!.connector, "razorpay")
+    assert.strictEqual(event!.eventType, "refund.processed")
+    assert.strictEqual(event!.occurredAt, 1763899200 * 1000)
+    const refund = event!.refund!
+    assert.strictEqual(refund.connectorRefundId, refundId)
+    assert.strictEqual(refund.connectorTransactionId, paymentId)
+    assert.strictEqual(refund.merchantRefundId, "order-42-r1")
+    assert.strictEqual(refund.status, "Succeeded")
+    assert.strictEqual(refund.rawStatus, "processed")
+    assert.strictEqual(refund.amount?.amount, 1050)
+    assert.strictEqual(refund.occurredAt, 1763899200 * 1000)
+    assert.strictEqual(refund.createdAt, 1763812800 * 1000)
+  })
+
+  it("refund.created → Pending; refund.failed → Failed; refund.speed_changed → the entity's status", () => {
+    const created = parse(fixtureText("event-refund-created.json"))[0]!
+    assert.strictEqual(created.refund?.status, "Pending")
+    assert.strictEqual(created.refund?.rawStatus, "pending")
+    const failed = parse(fixtureText("event-refund-failed.json"))[0]!
+    assert.strictEqual(failed.refund?.status, "Failed")
+    assert.strictEqual(failed.refund?.rawStatus, "failed")
+    const speed = parse(fixtureText("event-refund-speed-changed.json"))[0]!
+    assert.strictEqual(speed.eventType, "refund.speed_changed")
+    assert.strictEqual(speed.refund?.status, "Pending")
+    const unknown = parse(fixtureText("event-refund-speed-changed-unknown.json"))[0]!
+    assert.strictEqual(unknown.refund?.status, "Unknown")
+    assert.strictEqual(unknown.refund?.rawStatus, "on_hold")
+  })
+
+  it("an instant refund created already processed reports Succeeded (the entity knows more than the event name)", () => {
+    const created = parse(fixtureText("event-refund-created-instant.json"))[0]!
+    assert.strictEqual(created.refund?.status, "Succeeded")
+    assert.strictEqual(created.refund?.rawStatus, "processed")
+  })
+
+  it("the event type decides when the entity disagrees; refund.created with an unknown status is Pending", () => {
+    assert.deepStrictEqual(RazorpayWebhook.eventStatus("refund.processed", "pending"), { status: "Succeeded", rawStatus: "processed" })
+    assert.deepStrictEqual(RazorpayWebhook.eventStatus("refund.failed", null), { status: "Failed", rawStatus: "failed" })
+    assert.deepStrictEqual(RazorpayWebhook.eventStatus("refund.created", "weird"), { status: "Pending", rawStatus: "weird" })
+    assert.deepStrictEqual(RazorpayWebhook.eventStatus("refund.created", undefined), { status: "Pending", rawStatus: "created" })
+    assert.deepStrictEqual(RazorpayWebhook.eventStatus("refund.arn_updated", "processed"), { status: "Succeeded", rawStatus: "processed" })
+  })
+
+  it("event ids: x-razorpay-event-id when present, else a stable derivation per refund state", () => {
+    const body = fixtureText("event-refund-processed.json")
+    assert.strictEqual(parse(body, { "x-razorpay-event-id": "HeazeuODW9RQ8b" })[0]!.eventId, "HeazeuODW9RQ8b")
+    const derived = parse(body)[0]!.eventId
+    assert.strictEqual(derived, `refund.processed:${refundId}:processed`)
+    assert.strictEqual(parse(body)[0]!.eventId, derived, "redeliveries de-duplicate")
+    assert.notStrictEqual(parse(fixtureText("event-refund-created.json"))[0]!.eventId, derived)
+  })
+
+  it("a non-refund event parses to one event without a refund, with a stable id", () => {
+    const body = fixtureText("event-payment-captured.json")
+    const [event] = parse(body)
+    assert.strictEqual(event!.eventType, "payment.captured")
+    assert.strictEqual(event!.refund, undefined)
+    assert.strictEqual(event!.occurredAt, 1763812000 * 1000)
+    assert.strictEqual(parse(body)[0]!.eventId, event!.eventId)
+    assert.match(event!.eventId, /^payment\.captured:[0-9a-f]{32}$/)
+  })
+
+  it("bodies that are not Razorpay refund events are MalformedPayload", () => {
+    for (const body of ["", "not json", "[]", "{}", `{"event":42}`, fixtureText("event-refund-no-entity.json"), fixtureText("event-refund-bad-entity.json")]) {
+      const error = parseFailure(body)
+      assert.strictEqual(error._tag, "WebhookError")
+      assert.strictEqual(error.reason._tag, "MalformedPayload", body.slice(0, 40))
+      assert.strictEqual(error.httpStatus, 400)
+    }
+  })
+})
+
+const bound = (webhookSecrets?: Record<string, string>) =>
+  BoundConnector.bind(connector, { credentials: { keyId, keySecret }, ...(webhookSecrets !== undefined ? { webhookSecrets } : {}) })
+
+describe("through core Webhooks.verifyAndParse", () => {
+
+  it.live("verifies, then parses; a wrong signature never reaches the parser", () =>
+    Effect.gen(function*() {
+      const b = yield* bound({ webhookSecret: secret })
+      const body = fixtureText("event-refund-failed.json")
+      const events = yield* Webhooks.verifyAndParse(b, signed(body, { "x-razorpay-event-id": "evt1" }))
+      assert.strictEqual(events[0]!.refund?.status, "Failed")
+      assert.strictEqual(events[0]!.eventId, "evt1")
+      const error = yield* Effect.flip(Webhooks.verifyAndParse(b, signed("not json at all", {}, "other")))
+      assert.strictEqual(error.reason._tag, "InvalidSignature")
+      assert.strictEqual(error.httpStatus, 401)
+      assert.notInclude(error.message, secret)
+    }).pipe(Effect.provide(FetchHttpClient.layer)))
+
+  it.live("without a configured secret the delivery is refused (fail closed)", () =>
+    Effect.gen(function*() {
+      const b = yield* bound()
+      const error = yield* Effect.flip(Webhooks.verifyAndParse(b, signed(fixtureText("event-refund-processed.json"))))
+      assert.strictEqual(error.reason._tag, "NotConfigured")
+    }).pipe(Effect.provide(FetchHttpClient.layer)))
+})
