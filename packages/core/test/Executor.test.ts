@@ -354,3 +354,17 @@ describe("configuration", () => {
       assert.isTrue(Result.isSuccess(ok) && ok.success.baseUrl === "http://127.0.0.1:9999")
     }))
 })
+
+describe("RefundService.layer", () => {
+  it.effect("composes generic registrations and connector layers", () =>
+    Effect.gen(function*() {
+      const service = yield* RefundService.RefundService
+      assert.deepStrictEqual((yield* service.connectors).map((c) => c.id), ["fakepay"])
+    }).pipe(
+      Effect.provide(
+        RefundService.layer(ConnectorRegistry.register(fakeConnector, options())).pipe(
+          Layer.provide(ScriptedHttp.make(() => ({ status: 200, body: {} })).layer)
+        )
+      )
+    ))
+})

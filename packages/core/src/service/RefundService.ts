@@ -81,7 +81,7 @@ export class RefundService extends Context.Service<RefundService, Service>()("@r
  *
  *   Refract.layer(StripeConnector.layerConfig(), AdyenConnector.layer({ ... }))
  */
-export const layer = <const Ls extends ReadonlyArray<Layer.Layer<any, any, any>>>(...connectors: Ls): Layer.Layer<
+export const layer = <const Ls extends ReadonlyArray<Layer.Any>>(...connectors: Ls): Layer.Layer<
   RefundService | ConnectorRegistry | Layer.Success<Ls[number]>,
   Layer.Error<Ls[number]>,
   Exclude<Layer.Services<Ls[number]>, ConnectorRegistry> | HttpClient.HttpClient

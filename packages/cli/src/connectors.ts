@@ -1,0 +1,66 @@
+/**
+ * The connectors this CLI knows, by id: the connector value (capabilities, environments, credential
+ * spec with `env` names) and, when `@refract/testkit` has one, how to start its emulator.
+ *
+ * Adding a connector is one line in {@link installed} (plus the dependency in package.json):
+ *
+ *   entry(paypal, { start: (o) => testkit().then((t) => t.PayPalEmulator.start(o)), defaultPort: 12113, demo: { amount: 2500, currency: "USD" } }),
+ */
+import { connector as adyen } from "@refract/adyen"
+import type { Connector } from "@refract/core"
+import { connector as stripe } from "@refract/stripe"
+import type { Emulator, EmulatorHandle } from "@refract/testkit"
+
+/** The testkit (emulators and their HTTP servers) is loaded only by the commands that start one. */
+const testkit = () => import("@refract/testkit")
+
+export interface EmulatorSupport {
+  /** Starts the emulator on loopback (`port: 0` = ephemeral). */
+  readonly start: (options: Emulator.EmulatorOptions) => Promise<EmulatorHandle>
+  /** The port `refract emulator <id>` listens on when `--port` is not given. */
+  readonly defaultPort: number
+  /** Options the demo needs so that it, not a timer, moves refunds along (deterministic timeline). */
+  readonly demoOptions?: Emulator.EmulatorOptions | undefined
+  /** How refunds move when no --settle-* flag is given (for the banner). */
+  readonly settleDefault: string
+  /** The payment the demo refunds. */
+  readonly demo: { readonly amount: number; readonly currency: string }
+}
+
+export interface InstalledConnector {
+  readonly id: string
+  readonly connector: Connector.Connector
+  readonly emulator?: EmulatorSupport | undefined
+}
+
+const entry = (connector: Connector.Connector, emulator?: EmulatorSupport): InstalledConnector => ({
+  id: connector.id,
+  connector,
+  emulator
+})
+
+/** Every installed connector, in the order the demo and `refract connectors` show them. */
+export const installed: ReadonlyArray<InstalledConnector> = [
+  entry(stripe, {
+    start: (options) => testkit().then((t) => t.StripeEmulator.start(options)),
+    defaultPort: 12111,
+    settleDefault: "one step per status read (the first read shows pending)",
+    demoOptions: { settleAfterReads: 2 },
+    demo: { amount: 2500, currency: "USD" }
+  }),
+  entry(adyen, {
+    start: (options) => testkit().then((t) => t.AdyenEmulator.start(options)),
+    defaultPort: 12112,
+    settleDefault: "one step every 100 ms, announced by signed notifications",
+    demoOptions: { settleAfterMillis: Number.POSITIVE_INFINITY },
+    demo: { amount: 2500, currency: "EUR" }
+  })
+]
+
+export const ids: ReadonlyArray<string> = installed.map((c) => c.id)
+
+export const find = (id: string): InstalledConnector | undefined => installed.find((c) => c.id === id)
+
+export const withEmulator: ReadonlyArray<InstalledConnector & { readonly emulator: EmulatorSupport }> = installed.filter(
+  (c): c is InstalledConnector & { readonly emulator: EmulatorSupport } => c.emulator !== undefined
+)

@@ -1,0 +1,8 @@
+/**
+ * @refract/cli: the `refract` command (see the README). Exported for tests and embedding.
+ */
+export * as Connectors from "./connectors.ts"
+export * as Errors from "./errors.ts"
+export * as Format from "./format.ts"
+export * as Target from "./target.ts"
+export { main, refract, run, version } from "./main.ts"

@@ -1,0 +1,48 @@
+import { existsSync, readFileSync } from "node:fs"
+import { fileURLToPath } from "node:url"
+import { describe, expect, it } from "vitest"
+import { run } from "./helpers.ts"
+
+/** The generated docs page; the lead commits it from `refract connectors --markdown`. */
+const docsPage = fileURLToPath(new URL("../../../docs/connectors/README.md", import.meta.url))
+
+describe.concurrent("refract connectors", () => {
+  it("--json describes every installed connector from its connector value", async () => {
+    const r = await run(["connectors", "--json"])
+    expect(r.code).toBe(0)
+    const list = JSON.parse(r.stdout) as ReadonlyArray<any>
+    expect(list.map((c) => c.id)).toEqual(["stripe", "adyen"])
+    const [stripe, adyen] = list
+    expect(stripe.capabilities).toMatchObject({ create: true, get: true, webhooks: true })
+    expect(adyen.capabilities).toMatchObject({ create: true, get: false, webhooks: true })
+    expect(stripe.credentials.map((f: any) => f.env)).toContain("STRIPE_API_KEY")
+    expect(adyen.credentials.map((f: any) => f.env)).toEqual(expect.arrayContaining(["ADYEN_API_KEY", "ADYEN_MERCHANT_ACCOUNT"]))
+    expect(stripe.credentials.find((f: any) => f.name === "apiKey")).toMatchObject({ secret: true, optional: false })
+    expect(Object.keys(stripe.environments)).toEqual(["sandbox", "production"])
+    expect(adyen.webhooks.secrets.map((f: any) => f.env)).toEqual(["ADYEN_HMAC_KEY"])
+    expect(stripe.emulator).toBe(true)
+  })
+
+  it("text lists capabilities, environments and credential variables", async () => {
+    const r = await run(["connectors"])
+    expect(r.code).toBe(0)
+    for (const s of ["stripe  Stripe", "adyen  Adyen", "STRIPE_API_KEY", "ADYEN_MERCHANT_ACCOUNT", "does not support", "status read"]) {
+      expect(r.stdout).toContain(s)
+    }
+  })
+
+  it("--markdown prints core's capability matrix page for the installed connectors", async () => {
+    const r = await run(["connectors", "--markdown"])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/^# Connectors\n/)
+    expect(r.stdout).toContain("| | [Adyen](adyen.md) | [Stripe](stripe.md) |")
+    expect(r.stdout).toContain("| Status endpoint (get) | no: webhooks only | yes |")
+    expect(r.stdout).toContain("`STRIPE_API_KEY` secret → apiKey")
+  })
+
+  it.skipIf(!existsSync(docsPage))("docs/connectors/README.md is what --markdown prints (regenerate it when this fails)", async () => {
+    const r = await run(["connectors", "--markdown"])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toBe(readFileSync(docsPage, "utf8"))
+  })
+})

@@ -1,0 +1,160 @@
+/**
+ * The pure parts, in process: secret masking, error messages and exit codes, flag/env resolution.
+ */
+import { RefundError } from "@refract/core"
+import { Effect, Exit, Option, Redacted } from "effect"
+import { describe, expect, it } from "vitest"
+import { parseAmount, parseCurrency } from "@refract/cli/commands/refunds"
+import { describeRefundError, ExitCode, refundErrorExitCode, render, UsageError } from "@refract/cli/errors"
+import { mask, remember, scrub } from "@refract/cli/secrets"
+import type { ConnectionFlags } from "@refract/cli/target"
+import { resolve } from "@refract/cli/target"
+
+const flags = (overrides: Partial<ConnectionFlags> = {}): ConnectionFlags => ({
+  connector: "stripe",
+  baseUrl: Option.none(),
+  environment: Option.none(),
+  apiKey: Option.none(),
+  credential: Option.none(),
+  ...overrides
+})
+
+const fails = <A, E>(effect: Effect.Effect<A, E>): E => {
+  const exit = Effect.runSyncExit(effect)
+  if (Exit.isSuccess(exit)) throw new Error(`expected a failure, got ${JSON.stringify(exit.value)}`)
+  return (exit.cause.reasons[0] as { error: E }).error
+}
+
+describe("secrets", () => {
+  it("masks to a known prefix at most", () => {
+    expect(mask("sk_test_emulator")).toBe("sk_test_****")
+    expect(mask("sk_test_abc")).toBe("****")
+    expect(mask("AQE_emulator_test_api_key")).toBe("AQE_****")
+    expect(mask("0123456789ABCDEF")).toBe("****")
+  })
+
+  it("scrubs remembered secrets from any text", () => {
+    remember("sk_live_TopSecret000")
+    expect(scrub("key sk_live_TopSecret000 was rejected")).toBe("key sk_live_**** was rejected")
+  })
+})
+
+describe("errors", () => {
+  const error = new RefundError.RefundError({
+    connector: "stripe",
+    operation: "create",
+    reason: new RefundError.RateLimited({ message: "too many requests", retryAfterMillis: 2500 }),
+    httpStatus: 429,
+    processorCode: "rate_limit",
+    requestId: "req_1",
+    attempts: 4
+  })
+
+  it("describes a RefundError in one line: reason tag, processor code, request id", () => {
+    expect(describeRefundError(error)).toBe(
+      "stripe create: RateLimited (rate limited): too many requests; retry after 3 s [code rate_limit, request req_1, HTTP 429, 4 attempts]"
+    )
+  })
+
+  it("exit 1 for processor errors, 2 for configuration and anything refused before sending", () => {
+    expect(refundErrorExitCode(error)).toBe(ExitCode.failure)
+    const local = new RefundError.RefundError({
+      connector: "stripe",
+      operation: "get",
+      reason: new RefundError.InvalidRequest({ message: "bad id" }),
+      attempts: 0
+    })
+    expect(refundErrorExitCode(local)).toBe(ExitCode.usage)
+    const config = new RefundError.RefundError({
+      connector: "stripe",
+      operation: "configure",
+      reason: new RefundError.Configuration({ message: "no key" })
+    })
+    expect(render(config)).toEqual({ message: expect.stringContaining("Configuration"), exitCode: 2 })
+    expect(render(new UsageError({ message: "x" }))).toEqual({ message: "x", exitCode: 2 })
+  })
+
+  it("OutcomeUnknown tells how to recover safely", () => {
+    const unknown = new RefundError.RefundError({
+      connector: "stripe",
+      operation: "create",
+      reason: new RefundError.OutcomeUnknown({ message: "no answer", idempotencyKey: "k", merchantRefundId: "order-1" })
+    })
+    expect(describeRefundError(unknown)).toContain("same --merchant-refund-id order-1")
+  })
+})
+
+describe("input parsing", () => {
+  it("amounts are positive whole minor units", () => {
+    expect(Effect.runSync(parseAmount("1050"))).toBe(1050)
+    for (const bad of ["10.5", "-1", "1e3", "", "abc", "99999999999999999999"]) {
+      expect(fails(parseAmount(bad))).toBeInstanceOf(UsageError)
+    }
+    expect(fails(parseAmount("0")).message).toBe("--amount must be greater than zero")
+  })
+
+  it("currencies are known ISO 4217 codes, any case", () => {
+    expect(Effect.runSync(parseCurrency("usd"))).toBe("USD")
+    expect(fails(parseCurrency("XYZ")).message).toContain(`unknown currency "XYZ"`)
+  })
+})
+
+describe("target resolution", () => {
+  it("reads credentials from each field's env variable", () => {
+    const t = Effect.runSync(resolve(flags(), { STRIPE_API_KEY: "sk_test_fromenv" }))
+    expect(t.options.credentials).toEqual({ apiKey: "sk_test_fromenv" })
+    expect(t.options.environment).toBe("sandbox")
+    expect(t.options.baseUrl).toBeUndefined()
+  })
+
+  it("flags win over the environment", () => {
+    const t = Effect.runSync(
+      resolve(
+        flags({
+          apiKey: Option.some(Redacted.make("sk_test_fromflag")),
+          credential: Option.some({ STRIPE_ACCOUNT: "acct_123" }),
+          baseUrl: Option.some("http://127.0.0.1:1234"),
+          environment: Option.some("sandbox")
+        }),
+        { STRIPE_API_KEY: "sk_test_fromenv", STRIPE_BASE_URL: "http://127.0.0.1:9", STRIPE_ENVIRONMENT: "production" }
+      )
+    )
+    expect(t.options).toEqual({
+      credentials: { apiKey: "sk_test_fromflag", stripeAccount: "acct_123" },
+      environment: "sandbox",
+      baseUrl: "http://127.0.0.1:1234"
+    })
+  })
+
+  it("<ID>_ENVIRONMENT and <ID>_BASE_URL apply without flags", () => {
+    const t = Effect.runSync(
+      resolve(flags(), { STRIPE_API_KEY: "sk_live_x1", STRIPE_ENVIRONMENT: "production", STRIPE_BASE_URL: "http://127.0.0.1:9" })
+    )
+    expect(t.options.environment).toBe("production")
+    expect(t.options.baseUrl).toBe("http://127.0.0.1:9")
+    expect(fails(resolve(flags(), { STRIPE_API_KEY: "sk_test_x", STRIPE_ENVIRONMENT: "live" })).message).toContain("STRIPE_ENVIRONMENT")
+  })
+
+  it("unknown credential fields and bad base URLs are usage errors naming the problem, not the value", () => {
+    const unknown = fails(resolve(flags({ credential: Option.some({ token: "SuperSecret" }) }), { STRIPE_API_KEY: "sk_test_x" }))
+    expect(unknown.message).toBe(
+      `unknown credential "token" for stripe; its credentials are apiKey (STRIPE_API_KEY), stripeAccount (STRIPE_ACCOUNT)`
+    )
+    const badUrl = fails(resolve(flags({ baseUrl: Option.some("ftp://example.com") }), { STRIPE_API_KEY: "sk_test_x" }))
+    expect(badUrl.message).toContain("--base-url must be an http(s) URL")
+    const badEnvUrl = fails(resolve(flags(), { STRIPE_API_KEY: "sk_test_x", STRIPE_BASE_URL: "http://u:p@host" }))
+    expect(badEnvUrl.message).toContain("STRIPE_BASE_URL must be an http(s) URL")
+    expect(fails(resolve(flags({ connector: "paypal" }), {})).message).toBe(`unknown connector "paypal"; known connectors: stripe, adyen`)
+  })
+
+  it("Adyen: --credential by field name, missing fields named by variable", () => {
+    const missing = fails(resolve(flags({ connector: "adyen", apiKey: Option.some(Redacted.make("AQE_secret_key")) }), {}))
+    expect(missing.message).toContain("ADYEN_MERCHANT_ACCOUNT")
+    expect(missing.message).not.toContain("ADYEN_API_KEY")
+    expect(missing.message).not.toContain("AQE_secret_key")
+    const ok = Effect.runSync(
+      resolve(flags({ connector: "adyen", credential: Option.some({ merchantAccount: "ShopECOM" }) }), { ADYEN_API_KEY: "AQE_secret_key" })
+    )
+    expect(ok.options.credentials).toEqual({ apiKey: "AQE_secret_key", merchantAccount: "ShopECOM" })
+  })
+})
