@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import { PaymentClient, RefundError } from "@refract/core"
+import { Connector, PaymentClient, RefundError } from "@refract/core"
 import { fakeConnector, testKey } from "./helpers/FakeConnector.ts"
 import { refundBody } from "./helpers/ScriptedHttp.ts"
 
@@ -54,6 +54,21 @@ describe("PaymentClient (Promise facade)", () => {
       const settled = await client.refunds.waitUntilSettled(read, { intervalMillis: 10, deadlineMillis: 5_000 })
       assert.strictEqual(settled.simpleStatus, "SUCCEEDED")
       assert.strictEqual(seen.find((s) => s.method === "POST")?.idem, "refract-promise-1")
+    } finally {
+      await client.close()
+    }
+  })
+
+  it("apiKey fills the connector's only required secret when it is not called apiKey", async () => {
+    const tokenNamed = Connector.make({
+      ...fakeConnector,
+      credentials: { accessToken: { secret: true, description: "a token", env: "FAKEPAY_TOKEN" } },
+      auth: { _tag: "Static", headers: (c) => ({ "x-fake-key": c.accessToken }) }
+    })
+    const client = new PaymentClient({ connector: tokenNamed, apiKey: testKey, baseUrl })
+    try {
+      const refund = await client.refund({ ...input, merchantRefundId: "promise-token-1" })
+      assert.strictEqual(refund.connectorRefundId, "rf_promise")
     } finally {
       await client.close()
     }

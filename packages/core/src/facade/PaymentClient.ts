@@ -17,6 +17,7 @@ import { Duration, Effect, Layer, ManagedRuntime, Option, type Redacted, Schedul
 import { FetchHttpClient } from "effect/http"
 import type { ConnectorOptions } from "../connector/BoundConnector.ts"
 import type { Connector } from "../connector/Connector.ts"
+import type { CredentialField } from "../connector/Credentials.ts"
 import { Configuration, RefundError } from "../error/RefundError.ts"
 import type { Refund } from "../refund/Refund.ts"
 import { ConnectorRegistry, register } from "../service/ConnectorRegistry.ts"
@@ -28,7 +29,7 @@ export type EnvironmentName = "sandbox" | "production" | "SANDBOX" | "PRODUCTION
 export interface PaymentClientOptions {
   /** A connector id ("stripe") of an installed `@refract/<id>` package, or the connector value itself. */
   readonly connector: string | Connector
-  /** Shorthand for the connector's `apiKey` credential. */
+  /** Shorthand for the connector's main secret: `apiKey`, or its only required secret (Square `accessToken`). */
   readonly apiKey?: string | Redacted.Redacted<string> | undefined
   /** Every credential field by name (see the connector's docs), e.g. Adyen's `merchantAccount`. */
   readonly credentials?: Readonly<Record<string, string | Redacted.Redacted<string> | undefined>> | undefined
@@ -68,6 +69,17 @@ const loadConnector = async (id: string): Promise<Connector> => {
   throw fail(`unknown connector "${id}": install ${specifier} (npm install ${specifier}) or pass the connector value`)
 }
 
+/**
+ * Which credential `apiKey` fills: the field named `apiKey`, else the connector's only required secret
+ * (Square's `accessToken`, Checkout.com's `secretKey`). Connectors with several secrets need `credentials`.
+ */
+const apiKeyField = (connector: Connector): string => {
+  const fields = Object.entries(connector.credentials as Record<string, CredentialField>)
+  if (fields.some(([name]) => name === "apiKey")) return "apiKey"
+  const secrets = fields.filter(([, f]) => f.secret && !f.optional)
+  return secrets.length === 1 ? secrets[0]![0] : "apiKey"
+}
+
 export class PaymentClient {
   readonly #options: PaymentClientOptions
   #runtime: Promise<ManagedRuntime.ManagedRuntime<RefundService, RefundError>> | undefined
@@ -83,7 +95,7 @@ export class PaymentClient {
       const o = this.#options
       const connector = typeof o.connector === "string" ? await loadConnector(o.connector) : o.connector
       const environment = o.environment?.toLowerCase() as "sandbox" | "production" | undefined
-      const credentials = { ...o.credentials, ...(o.apiKey !== undefined ? { apiKey: o.apiKey } : {}) }
+      const credentials = { ...o.credentials, ...(o.apiKey !== undefined ? { [apiKeyField(connector)]: o.apiKey } : {}) }
       const layer = RefundService.layer.pipe(
         Layer.provideMerge(register(connector, {
           credentials,

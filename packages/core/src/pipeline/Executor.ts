@@ -255,6 +255,9 @@ export const run = <In, Out, Ctx>(bound: BoundConnector, call: Call<In, Out, Ctx
             operation,
             reason: parsed.failure,
             httpStatus: response.status,
+            // A 2xx that carries an error (Square answers 200 with `errors`): keep the processor's code too.
+            processorCode: details.processorCode,
+            processorMessage: details.processorMessage,
             requestId: details.requestId
           }),
           retry: false,
