@@ -60,11 +60,11 @@ describe("PaymentClient (Promise facade)", () => {
   })
 
   it("apiKey fills the connector's only required secret when it is not called apiKey", async () => {
-    const tokenNamed = Connector.make({
+    const tokenNamed: Connector.Connector = {
       ...fakeConnector,
       credentials: { accessToken: { secret: true, description: "a token", env: "FAKEPAY_TOKEN" } },
-      auth: { _tag: "Static", headers: (c) => ({ "x-fake-key": c.accessToken }) }
-    })
+      auth: { _tag: "Static", headers: (c: { readonly accessToken: string }) => ({ "x-fake-key": c.accessToken }) }
+    }
     const client = new PaymentClient({ connector: tokenNamed, apiKey: testKey, baseUrl })
     try {
       const refund = await client.refund({ ...input, merchantRefundId: "promise-token-1" })
