@@ -11,6 +11,7 @@ import { connectors } from "./commands/connectors.ts"
 import { demo } from "./commands/demo.ts"
 import { emulator } from "./commands/emulator.ts"
 import { refunds } from "./commands/refunds.ts"
+import { serve } from "./commands/serve.ts"
 import { errorLine, ExitCode, render } from "./errors.ts"
 import { interruptExitCode } from "./shutdown.ts"
 
@@ -21,12 +22,13 @@ export const refract = Command.make("refract").pipe(
   Command.withDescription(
     "Refract: typed refunds across payment processors. Run the demo, start processor emulators, create and read refunds."
   ),
-  Command.withSubcommands([demo, refunds, connectors, emulator]),
+  Command.withSubcommands([demo, refunds, connectors, emulator, serve]),
   Command.withExamples([
     { command: "refract demo", description: "The refund flow end to end against the embedded emulators" },
     { command: "refract emulator stripe", description: "A Stripe emulator on http://127.0.0.1:12111" },
     { command: "refract refunds get --connector stripe --id re_…", description: "Read a refund (STRIPE_API_KEY from the environment)" },
-    { command: "refract connectors --json", description: "What each installed connector supports" }
+    { command: "refract connectors --json", description: "What each installed connector supports" },
+    { command: "refract serve --port 8080", description: "Receive webhooks and track refunds (REFRACT_DATABASE_URL for PostgreSQL)" }
   ])
 )
 

@@ -1,0 +1,166 @@
+/**
+ * `refract serve`: the standalone webhook receiver and refund tracker.
+ *
+ * It binds every selected connector (credentials and webhook secrets from the environment, as the
+ * other commands read them), runs `POST /webhooks/:connector` with core's WebhookServer, and keeps
+ * refund state in the store chosen by configuration: in memory by default, PostgreSQL with
+ * `--database-url` or `REFRACT_DATABASE_URL`. Each status change is printed as one line.
+ */
+import { ConnectorRegistry, Credentials, RefundService, RefundTracker, WebhookServer } from "@refract/core"
+import type { BoundConnector } from "@refract/core"
+import * as StoreConfig from "@refract/store-pg/StoreConfig"
+import { Console, Effect, Layer, Option, Redacted, Stream } from "effect"
+import { Command, Flag } from "effect/cli"
+import { FetchHttpClient } from "effect/http"
+import type { InstalledConnector } from "../connectors.ts"
+import * as Connectors from "../connectors.ts"
+import { StepFailed, UsageError } from "../errors.ts"
+import { table } from "../format.ts"
+import { remember } from "../secrets.ts"
+import { signalStopsGracefully } from "../shutdown.ts"
+import type { Env } from "../target.ts"
+import { resolve } from "../target.ts"
+
+interface Selected {
+  readonly installed: InstalledConnector
+  readonly options: BoundConnector.ConnectorOptions
+}
+
+const webhookSpec = (entry: InstalledConnector): Credentials.CredentialSpec =>
+  (entry.connector.webhooks?.secrets ?? {}) as Credentials.CredentialSpec
+
+/** A connector is served when its webhook secrets are set (or it was asked for by name). */
+const hasWebhookSecrets = (entry: InstalledConnector, env: Env): boolean => {
+  const spec = webhookSpec(entry)
+  const required = Object.values(spec).filter((f) => !f.optional)
+  return required.length > 0 && required.every((f) => (env[f.env] ?? "") !== "")
+}
+
+const select = (requested: ReadonlyArray<string>, env: Env): Effect.Effect<ReadonlyArray<Selected>, UsageError> =>
+  Effect.gen(function*() {
+    const ids = requested.length > 0
+      ? requested
+      : Connectors.installed.filter((c) => c.connector.webhooks !== undefined && hasWebhookSecrets(c, env)).map((c) => c.id)
+    if (ids.length === 0) {
+      const hints = Connectors.installed
+        .filter((c) => c.connector.webhooks !== undefined)
+        .map((c) => `${c.id}: ${Object.values(webhookSpec(c)).filter((f) => !f.optional).map((f) => f.env).join(" + ")}`)
+      return yield* new UsageError({
+        message: `no connector to serve: set a connector's webhook secret (${hints.join("; ")}) or pass --connector`
+      })
+    }
+    const selected: Array<Selected> = []
+    for (const id of ids) {
+      const target = yield* resolve(
+        { connector: id, baseUrl: Option.none(), environment: Option.none(), apiKey: Option.none(), credential: Option.none() },
+        env
+      )
+      const spec = webhookSpec(target.installed)
+      if (target.installed.connector.webhooks === undefined) {
+        return yield* new UsageError({ message: `${id} does not receive webhooks` })
+      }
+      const secrets = Credentials.fromEnv(spec, env)
+      const missing = Object.entries(spec).filter(([name, f]) => !f.optional && (secrets[name] ?? "") === "")
+      if (missing.length > 0) {
+        return yield* new UsageError({
+          message: `missing ${target.installed.connector.displayName} webhook secret: set ${missing.map(([, f]) => f.env).join(", ")}`
+        })
+      }
+      for (const [name, f] of Object.entries(spec)) if (f.secret && secrets[name] !== undefined) remember(secrets[name])
+      selected.push({ installed: target.installed, options: { ...target.options, webhookSecrets: secrets } })
+    }
+    return selected
+  })
+
+const describeStore = (choice: StoreConfig.Choice): string => {
+  if (choice._tag === "Memory") return "in memory (state is lost when the server stops; set REFRACT_DATABASE_URL to keep it)"
+  const url = typeof choice.url === "string" ? choice.url : Redacted.value(choice.url)
+  const safe = url.replace(/\/\/[^@/]*@/, "//****@")
+  return `PostgreSQL ${safe} (schema ${choice.schema})`
+}
+
+export const serve = Command.make(
+  "serve",
+  {
+    port: Flag.Int("port").pipe(Flag.withAlias("p"), Flag.withDescription("Port to listen on (0 = any free port)"), Flag.withDefault(8080)),
+    host: Flag.String("host").pipe(Flag.withDescription("Interface to bind"), Flag.withDefault("0.0.0.0")),
+    connector: Flag.String("connector").pipe(
+      Flag.withAlias("c"),
+      Flag.withDescription(
+        `Connector to receive webhooks for (repeatable; default: every connector whose webhook secret is set). Known: ${Connectors.ids.join(", ")}`
+      ),
+      Flag.atLeast(0)
+    ),
+    databaseUrl: Flag.Redacted("database-url").pipe(
+      Flag.withDescription("PostgreSQL URL for durable refund state (default: REFRACT_DATABASE_URL, else in memory)"),
+      Flag.optional
+    ),
+    maxBodyBytes: Flag.Int("max-body-bytes").pipe(Flag.withDescription("Largest webhook body accepted (413 above)"), Flag.withDefault(1_048_576))
+  },
+  Effect.fn(function*(input) {
+    if (!Number.isInteger(input.port) || input.port < 0 || input.port > 65535) {
+      return yield* new UsageError({ message: `--port must be between 0 and 65535, got ${input.port}` })
+    }
+    if (input.maxBodyBytes <= 0) return yield* new UsageError({ message: "--max-body-bytes must be positive" })
+    const env: Env = process.env
+    const selected = yield* select(input.connector, env)
+    const storeOptions: StoreConfig.Options = Option.isSome(input.databaseUrl) ? { url: input.databaseUrl.value } : {}
+    const choice = yield* StoreConfig.choice(storeOptions).pipe(
+      Effect.mapError((e) => new UsageError({ message: `store configuration: ${e.message}` }))
+    )
+
+    const registry = Layer.mergeAll(
+      RefundService.RefundService.layer,
+      ...selected.map((s) => ConnectorRegistry.register(s.installed.connector, s.options))
+    ).pipe(Layer.provideMerge(ConnectorRegistry.ConnectorRegistry.layer))
+    const server = WebhookServer.layer({
+      port: input.port,
+      host: input.host,
+      maxBodyBytes: input.maxBodyBytes,
+      store: StoreConfig.layer(storeOptions)
+    }).pipe(Layer.provide(registry), Layer.provide(FetchHttpClient.layer))
+
+    return yield* Effect.gen(function*() {
+      const info = yield* WebhookServer.WebhookServer
+      const tracker = yield* RefundTracker.RefundTracker
+      signalStopsGracefully()
+      yield* Console.log([
+        "Refract webhook server",
+        table([
+          ["listening", info.url],
+          ...selected.map((s) => [`${s.installed.connector.displayName}`, `POST ${info.webhookUrl(s.installed.id)}`] as const),
+          ["store", describeStore(choice)],
+          ["health", `${info.url}/healthz`]
+        ]),
+        "Press Ctrl-C to stop."
+      ].join("\n"))
+      return yield* tracker.changes.pipe(
+        Stream.runForEach((change) =>
+          Console.log(
+            change._tag === "Changed"
+              ? `${new Date().toISOString()}  ${change.refund.connector} ${change.refund.connectorRefundId}  ` +
+                `${change.previous?.status ?? "(new)"} -> ${change.refund.status} (${change.refund.simpleStatus}, raw "${change.refund.rawStatus}") via ${change.source}`
+              : `${new Date().toISOString()}  ${change.refund.connector} ${change.refund.connectorRefundId}  STUCK: still ${change.refund.status} after ${Math.round(change.pendingForMillis / 1000)} s` +
+                (change.webhookOnly ? " (webhook overdue)" : "")
+          )
+        ),
+        Effect.andThen(Effect.never)
+      )
+    }).pipe(
+      Effect.provide(server),
+      Effect.catchTag("RefundError", (e) => Effect.fail(new UsageError({ message: e.message }))),
+      Effect.catchTag("StoreError", (e) => Effect.fail(new StepFailed({ message: `refund store: ${e.message}` }))),
+      Effect.catchTag("ServeError", (e) =>
+        Effect.fail(new StepFailed({ message: `could not listen on ${input.host}:${input.port}: ${String(e.cause ?? e.message)}` }))
+      )
+    )
+  })
+).pipe(
+  Command.withDescription(
+    "Receive processor webhooks (POST /webhooks/:connector), keep refund state (memory or PostgreSQL) and track pending refunds"
+  ),
+  Command.withExamples([
+    { command: "STRIPE_API_KEY=sk_test_… STRIPE_WEBHOOK_SECRET=whsec_… refract serve --port 8080", description: "Receive Stripe webhooks, state in memory" },
+    { command: "refract serve --database-url postgres://localhost/refract", description: "Durable state: pending refunds are picked up again after a restart" }
+  ])
+)
