@@ -261,6 +261,22 @@ describe("access tokens", () => {
       assert.isTrue(refundCalls.every((r) => r.headers["authorization"] === "Bearer tok_1"))
     }))
 
+  it.live("a failing token endpoint is retried like any attempt", () =>
+    Effect.gen(function*() {
+      let tokenCalls = 0
+      const script = ScriptedHttp.make((request) => {
+        if (request.url.endsWith("/oauth/token")) {
+          tokenCalls++
+          return tokenCalls === 1 ? { status: 503, body: {} } : { status: 200, body: { access_token: "tok_ok", expires_in: 3600 } }
+        }
+        return { status: 200, body: ScriptedHttp.refundBody() }
+      })
+      const client = yield* clientFor(script, { retry: { maxAttempts: 3, baseDelayMillis: 1, maxDelayMillis: 5 } }, fakeTokenConnector)
+      const refund = yield* client.create(input)
+      assert.strictEqual(refund.status, "Pending")
+      assert.strictEqual(tokenCalls, 2)
+    }))
+
   it.live("a 401 refreshes the token once and retries", () =>
     Effect.gen(function*() {
       const tokens = { n: 0 }

@@ -18,6 +18,8 @@ export interface CredentialField {
   readonly description: string
   /** Environment variable the CLI and `layerConfig` read it from. */
   readonly env: string
+  /** Multi-line values (a PEM certificate): surrounding whitespace is trimmed instead of refused. */
+  readonly multiline?: boolean | undefined
 }
 
 export type CredentialSpec = Readonly<Record<string, CredentialField>>
@@ -51,7 +53,8 @@ export const decode = <S extends CredentialSpec>(
   const out: Record<string, unknown> = {}
   for (const [name, field] of Object.entries(spec)) {
     const raw = record[name]
-    const value = reveal(raw)
+    const revealed = reveal(raw)
+    const value = field.multiline === true ? revealed?.trim() : revealed
     if (raw !== undefined && value === undefined) {
       problems.push(`${name} must be a string`)
       continue

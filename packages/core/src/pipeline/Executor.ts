@@ -237,7 +237,14 @@ export const run = <In, Out, Ctx>(bound: BoundConnector, call: Call<In, Out, Ctx
 
     const once = Effect.gen(function*() {
       yield* bound.limiter.acquire
-      const auth = yield* authHeaders(bound)
+      // A failed token fetch is an attempt like any other: retried when its reason is (503, 429, drops).
+      const authResult = yield* Effect.result(authHeaders(bound))
+      if (Result.isFailure(authResult)) {
+        const error = authResult.failure
+        const wait = error.reason._tag === "RateLimited" ? error.reason.retryAfterMillis : undefined
+        return Result.fail<AttemptFailure>({ error, retry: error.reason.isRetryable, waitMillis: wait, authRejected: false })
+      }
+      const auth = authResult.success
       yield* Metric.update(Metric.withAttributes(Telemetry.attempts, attributes), 1)
       const answer = yield* send(bound, spec, auth.headers)
       if (Result.isFailure(answer)) {
