@@ -104,7 +104,7 @@ describe("control API (driving a standalone emulator from another process)", () 
 
 describe("Registry", () => {
   it("starts emulators by name", async () => {
-    assert.deepStrictEqual(Registry.names(), ["adyen", "stripe"])
+    assert.includeMembers([...Registry.names()], ["adyen", "stripe"])
     const adyen = await Registry.find("ADYEN")!.start({ merchantAccount: "CliMerchant" })
     try {
       assert.strictEqual(adyen.name, "adyen")
@@ -118,7 +118,7 @@ describe("Registry", () => {
       await adyen.close()
       await adyen.close()
     }
-    assert.isUndefined(Registry.find("paypal"))
+    assert.isUndefined(Registry.find("no-such-processor"))
   })
 })
 

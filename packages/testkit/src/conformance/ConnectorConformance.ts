@@ -17,7 +17,7 @@ import { FetchHttpClient, HttpClient } from "effect/http"
 import {
   BoundConnector,
   type Connector,
-  type Credentials,
+  Credentials,
   Idempotency,
   Money,
   Observe,
@@ -51,6 +51,11 @@ export interface ConformanceTarget {
   readonly currency?: string | undefined
   /** How the processor reports a refund above the refundable amount. Default "rejected" (an API error). */
   readonly overRefund?: "rejected" | "failed-later" | undefined
+  /**
+   * The emulator's id for a connector refund id, when the connector composes its own (Checkout.com:
+   * `pay_…:act_…` for the emulator's action id). Default: the same id.
+   */
+  readonly emulatorRefundId?: ((connectorRefundId: string) => string) | undefined
 }
 
 const isWebhookOnly = (c: Connector.Connector) => !c.capabilities.get
@@ -106,13 +111,32 @@ export const run = (target: ConformanceTarget): void => {
       reason: "requested_by_customer"
     })
 
-    const posts = () => emulator.requests().filter((r) => r.method === "POST" && !r.path.startsWith("/__emulator"))
+    const emulatorId = (connectorRefundId: string) => target.emulatorRefundId?.(connectorRefundId) ?? connectorRefundId
+
+    /**
+     * The path the create request for `request` takes, as the emulator sees it: built by the
+     * connector's own builder, so faults hit the refund request and not, say, an OAuth token request.
+     */
+    const createPath = (request: RefundClient.CreateRefundInput): string => {
+      const decoded = Result.getOrThrow(RefundClient.decodeCreate(connector.id, request))
+      const credentials = Result.getOrThrow(
+        Credentials.decode(connector.credentials as Credentials.CredentialSpec, options().credentials, "conformance credentials")
+      )
+      const built = Result.getOrThrow(
+        connector.create.build(decoded, { credentials, environment: "sandbox", idempotencyKey: "conformance-probe-key" })
+      )
+      return `${new URL(emulator.url).pathname.replace(/\/+$/, "")}${built.path}`
+    }
+    const createMatch = (request: RefundClient.CreateRefundInput, times?: number) =>
+      ({ method: "POST", path: createPath(request), ...(times !== undefined ? { times } : {}) }) as const
+    const creates = (request: RefundClient.CreateRefundInput) =>
+      emulator.requests().filter((r) => r.method === "POST" && r.path === createPath(request))
 
     /** The emulator's delivery for the refund's current state, verified and parsed by the connector. */
     const deliver = (refundId: string, signOptions?: Parameters<Emulator["signedWebhook"]>[1]) =>
       Effect.gen(function*() {
         const b = yield* bound()
-        const signed = emulator.signedWebhook(refundId, signOptions)
+        const signed = emulator.signedWebhook(emulatorId(refundId), signOptions)
         const raw = WebhookEvent.makeRawRequest({
           method: "POST",
           url: target.webhookUrl ?? "http://127.0.0.1/webhooks",
@@ -142,11 +166,8 @@ export const run = (target: ConformanceTarget): void => {
     /** Moves a refund one step and reads it back: by polling when the connector can, else by webhook. */
     const step = (c: RefundClient.RefundClient, previous: Refund.Refund) =>
       Effect.gen(function*() {
-        if (isWebhookOnly(connector)) {
-          yield* Effect.promise(() => emulator.advance(previous.connectorRefundId))
-          return yield* applyWebhook(previous)
-        }
-        yield* Effect.promise(() => emulator.advance(previous.connectorRefundId))
+        yield* Effect.promise(() => emulator.advance(emulatorId(previous.connectorRefundId)))
+        if (isWebhookOnly(connector)) return yield* applyWebhook(previous)
         return yield* c.get(previous.reference, previous)
       })
 
@@ -236,14 +257,14 @@ export const run = (target: ConformanceTarget): void => {
           const c = yield* client()
           const paymentId = yield* payment()
           const request = input(paymentId)
-          emulator.injectFault({ _tag: "DropAfterRecord" }, { method: "POST" })
+          emulator.injectFault({ _tag: "DropAfterRecord" }, createMatch(request))
           const refund = yield* c.create(request)
           const stored = emulator.refunds()
           assert.strictEqual(stored.length, 1, "never a second refund")
-          assert.strictEqual(stored[0]!.id, refund.connectorRefundId, "the retry returns the same refund")
+          assert.strictEqual(stored[0]!.id, emulatorId(refund.connectorRefundId), "the retry returns the same refund")
           // The same idempotency key on every attempt, wherever the processor wants it (header or body).
           const key = Idempotency.derive(request.merchantRefundId, connector.idempotencyKey)
-          const attempts = posts()
+          const attempts = creates(request)
           assert.isAtLeast(attempts.length, 2)
           for (const attempt of attempts) {
             assert.isTrue(Object.values(attempt.headers).includes(key) || attempt.body.includes(key), "attempt carries the key")
@@ -254,19 +275,21 @@ export const run = (target: ConformanceTarget): void => {
         Effect.gen(function*() {
           const c = yield* client()
           const paymentId = yield* payment()
-          emulator.injectFault({ _tag: "DropBeforeRecord" }, { method: "POST" })
-          const refund = yield* c.create(input(paymentId))
+          const request = input(paymentId)
+          emulator.injectFault({ _tag: "DropBeforeRecord" }, createMatch(request))
+          const refund = yield* c.create(request)
           assert.strictEqual(emulator.refunds().length, 1)
-          assert.strictEqual(emulator.refunds()[0]!.id, refund.connectorRefundId)
+          assert.strictEqual(emulator.refunds()[0]!.id, emulatorId(refund.connectorRefundId))
         }))
 
       it.live("429 waits as Retry-After says, then succeeds", () =>
         Effect.gen(function*() {
           const c = yield* client()
           const paymentId = yield* payment()
-          emulator.injectFault({ _tag: "RateLimit", retryAfterSeconds: 1 }, { method: "POST" })
+          const request = input(paymentId)
+          emulator.injectFault({ _tag: "RateLimit", retryAfterSeconds: 1 }, createMatch(request))
           const started = Date.now()
-          const refund = yield* c.create(input(paymentId))
+          const refund = yield* c.create(request)
           const waited = Date.now() - started
           assert.isAtLeast(waited, 950, `waited ${waited} ms, Retry-After said 1 s`)
           assert.strictEqual(refund.simpleStatus, "PENDING")
@@ -277,10 +300,11 @@ export const run = (target: ConformanceTarget): void => {
         Effect.gen(function*() {
           const c = yield* client()
           const paymentId = yield* payment()
-          emulator.injectFault({ _tag: "ServerError", status: 503 }, { method: "POST", times: 2 })
-          const refund = yield* c.create(input(paymentId))
+          const request = input(paymentId)
+          emulator.injectFault({ _tag: "ServerError", status: 503 }, createMatch(request, 2))
+          const refund = yield* c.create(request)
           assert.strictEqual(refund.simpleStatus, "PENDING")
-          assert.strictEqual(posts().length, 3)
+          assert.strictEqual(creates(request).length, 3)
           assert.strictEqual(emulator.refunds().length, 1)
         }))
 
@@ -289,21 +313,22 @@ export const run = (target: ConformanceTarget): void => {
           const impatient = yield* client({ retry: { maxAttempts: 1 }, timeouts: { attemptMillis: 250, totalMillis: 5_000 } })
           const paymentId = yield* payment()
           const request = input(paymentId)
-          emulator.injectFault({ _tag: "Slow", delayMillis: 1_000 }, { method: "POST" })
+          emulator.injectFault({ _tag: "Slow", delayMillis: 1_000 }, createMatch(request))
           const error = yield* Effect.flip(impatient.create(request))
           expectReason(error, ["OutcomeUnknown"])
           const c = yield* client()
           const recovered = yield* c.recover(request)
           assert.strictEqual(emulator.refunds().length, 1, "recovering never creates a second refund")
-          assert.strictEqual(recovered.connectorRefundId, emulator.refunds()[0]!.id)
+          assert.strictEqual(emulatorId(recovered.connectorRefundId), emulator.refunds()[0]!.id)
         }))
 
       it.live("an undecodable 2xx body is UnexpectedResponse", () =>
         Effect.gen(function*() {
           const c = yield* client({ retry: { maxAttempts: 1 } })
           const paymentId = yield* payment()
-          emulator.injectFault({ _tag: "MalformedBody" }, { method: "POST" })
-          const error = yield* Effect.flip(c.create(input(paymentId)))
+          const request = input(paymentId)
+          emulator.injectFault({ _tag: "MalformedBody" }, createMatch(request))
+          const error = yield* Effect.flip(c.create(request))
           expectReason(error, ["UnexpectedResponse"])
         }))
     })
@@ -330,7 +355,7 @@ export const run = (target: ConformanceTarget): void => {
       const why = `${connector.displayName} has no webhooks`
       const settledRefund = Effect.gen(function*() {
         const { c, created } = yield* createWithOutcome("succeeded")
-        yield* Effect.promise(() => emulator.advance(created.connectorRefundId))
+        yield* Effect.promise(() => emulator.advance(emulatorId(created.connectorRefundId)))
         return { c, created }
       })
 
@@ -378,7 +403,7 @@ export const run = (target: ConformanceTarget): void => {
         Effect.gen(function*() {
           const { created } = yield* settledRefund
           const b = yield* bound({ webhookSecrets: undefined })
-          const signed = emulator.signedWebhook(created.connectorRefundId)
+          const signed = emulator.signedWebhook(emulatorId(created.connectorRefundId))
           const raw = WebhookEvent.makeRawRequest({ headers: signed.headers, body: signed.body, url: target.webhookUrl })
           const error = yield* Effect.flip(Webhooks.verifyAndParse(b, raw).pipe(Effect.provide(httpLayer)))
           assert.strictEqual(error.reason._tag, "NotConfigured")

@@ -1,0 +1,597 @@
+/**
+ * A stateful Razorpay emulator speaking Razorpay's wire format for refunds: `POST /v1/payments/:id/refund`
+ * (JSON or form), the refund and collection entities, `GET /v1/refunds/:id`, `GET /v1/payments/:id/refunds[/:rid]`,
+ * Razorpay's `{"error":{code,description,source,step,reason,metadata,field}}` bodies, the `X-Refund-Idempotency`
+ * header, and `X-Razorpay-Signature` webhooks (`refund.created`, `refund.processed`, `refund.failed`).
+ *
+ * @since 0.1.0
+ */
+import { createHash } from "node:crypto"
+import { Context, Effect, Layer } from "effect"
+import type { Scope } from "effect"
+import { HttpRouter, HttpServerResponse } from "effect/http"
+import type { ServeError } from "effect/http/HttpServerError"
+import type { Emulator, EmulatorOptions, EmulatorService, Outcome } from "../emulator/Emulator.ts"
+import type { EmulatorRequest, FormValue } from "../emulator/Http.ts"
+import { json, parseForm, randomString, readRequest } from "../emulator/Http.ts"
+import type { Lifecycle, PaymentRecord, RefundRecord, Step } from "../emulator/RefundStore.ts"
+import * as Server from "../emulator/Server.ts"
+import { hmacSha256Hex, safeEqual } from "../emulator/Webhooks.ts"
+
+/** Options of the Razorpay emulator. */
+export interface RazorpayEmulatorOptions extends EmulatorOptions {
+  /** The one valid key id (`rzp_test_` + 14 characters). `apiKey` is accepted as an alias. */
+  readonly keyId?: string
+  /** The key secret that goes with it. */
+  readonly keySecret?: string
+  /** `account_id` in webhook events (`acc_` + 14 characters). */
+  readonly accountId?: string
+}
+
+/** Default key id. */
+export const defaultKeyId = "rzp_test_EmulatorKey001"
+/** Default key secret (24 characters, like the Dashboard generates). */
+export const defaultKeySecret = "EmulatorKeySecret0123456"
+/** Default webhook secret (Razorpay lets the merchant choose it; any string). */
+export const defaultWebhookSecret = "rzp_emulator_webhook_secret"
+/** Default `account_id` of webhook events. */
+export const defaultAccountId = "acc_EmulatorAcct01"
+
+/** Razorpay's refund statuses. */
+export type RefundStatus = "pending" | "processed" | "failed"
+
+/** Razorpay-specific state of an emulated refund. */
+export interface RazorpayRefundAttributes {
+  readonly speedRequested: "normal" | "optimum"
+  readonly receipt: string | null
+  /** Notes exactly as sent (scalars); `metadata` holds them as strings. */
+  notes: Record<string, string | number | boolean | null>
+  /** The acquirer reference number, shown once the refund is processed. */
+  readonly arn: string
+}
+
+/** The failure reason recorded (emulator state only: Razorpay's refund entity has no reason field). */
+export const defaultFailureReason = "refund_failed"
+
+/**
+ * How each {@link Outcome} plays out (after `pending`). Razorpay refunds "cannot be canceled or reversed":
+ * `canceled` ends `failed` (the only unsuccessful end), `requires_action` stays `pending`, and both reversal
+ * outcomes end `processed` (the later reversal is never reported).
+ */
+export const lifecycle: Lifecycle = {
+  initialStatus: "pending",
+  steps: (outcome: Outcome, reason: string | undefined): ReadonlyArray<Step> => {
+    switch (outcome) {
+      case "succeeded":
+      case "succeeded_then_reversed":
+      case "succeeded_then_failed":
+        return [{ status: "processed" }]
+      case "failed":
+        return [{ status: "failed", reason: reason ?? defaultFailureReason }]
+      case "canceled":
+        return [{ status: "failed", reason: reason ?? "canceled" }]
+      case "requires_action":
+        return []
+    }
+  },
+  holdsFunds: (status) => status !== "failed"
+}
+
+const idAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+/** `pay_` + 14 alphanumerics. */
+export const newPaymentId = (): string => `pay_${randomString(14, idAlphabet)}`
+/** `rfnd_` + 14 alphanumerics. */
+export const newRefundId = (): string => `rfnd_${randomString(14, idAlphabet)}`
+
+const paymentIdPattern = /^pay_[A-Za-z0-9]{14}$/
+const refundIdPattern = /^rfnd_[A-Za-z0-9]{14}$/
+const idempotencyKeyPattern = /^[A-Za-z0-9_-]+$/
+
+// ---------------------------------------------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Fields of a Razorpay error body. */
+export interface RazorpayErrorFields {
+  readonly code?: "BAD_REQUEST_ERROR" | "GATEWAY_ERROR" | "SERVER_ERROR"
+  readonly description: string
+  readonly source?: string
+  readonly step?: string
+  readonly reason?: string
+  readonly field?: string
+}
+
+/** A Razorpay error: `{"error":{code,description,source,step,reason,metadata,field?}}`. */
+export const errorResponse = (
+  status: number,
+  fields: RazorpayErrorFields,
+  headers?: Readonly<Record<string, string>>
+): HttpServerResponse.HttpServerResponse =>
+  json(
+    status,
+    {
+      error: {
+        code: fields.code ?? "BAD_REQUEST_ERROR",
+        description: fields.description,
+        source: fields.source ?? "NA",
+        step: fields.step ?? "NA",
+        reason: fields.reason ?? "NA",
+        metadata: {},
+        ...(fields.field === undefined ? {} : { field: fields.field })
+      }
+    },
+    headers === undefined ? {} : { headers }
+  )
+
+/** A request-validation error (`source: business`, `step: payment_initiation`, `reason: input_validation_failed`). */
+const invalid = (description: string, field?: string) =>
+  errorResponse(400, {
+    description,
+    source: "business",
+    step: "payment_initiation",
+    reason: "input_validation_failed",
+    ...(field === undefined ? {} : { field })
+  })
+
+/** Well-known error descriptions. */
+export const messages = {
+  missingAuth: "Please provide your api key for authentication purposes.",
+  invalidKey: "The api key provided is invalid",
+  invalidSecret: "The api secret provided is invalid",
+  idNotFound: "The id provided does not exist",
+  urlNotFound: "The requested URL was not found on the server.",
+  amountTooLarge: "The refund amount provided is greater than amount captured",
+  fullyRefunded: "The payment has been fully refunded already",
+  amountNotInteger: "The amount must be an integer.",
+  duplicateReceipt: "Duplicate receipt found for this refund request.",
+  idempotencyMismatch: "Different request with the same idempotency key has already been processed.",
+  idempotencyInFlight: "Another request with the same idempotency key is still in progress.",
+  idempotencyKeyTooShort: "The idempotency key must be at least 10 characters long.",
+  idempotencyKeyInvalid: "The idempotency key can contain only alphabets, numbers, hyphens and underscores.",
+  tooManyRequests: "Too many requests",
+  serverError: "We are facing some trouble completing your request at the moment. Please try again shortly."
+} as const
+
+const notFound = () => errorResponse(400, { description: messages.idNotFound })
+const notValidId = (id: string) => errorResponse(400, { description: `${id} is not a valid id` })
+
+// ---------------------------------------------------------------------------------------------------------------
+// Entities
+// ---------------------------------------------------------------------------------------------------------------
+
+const unix = (millis: number) => Math.floor(millis / 1000)
+
+const exponents: Readonly<Record<string, number>> = {
+  BIF: 0, CLP: 0, DJF: 0, GNF: 0, JPY: 0, KMF: 0, KRW: 0, MGA: 0, PYG: 0, RWF: 0, UGX: 0, VND: 0, VUV: 0, XAF: 0,
+  XOF: 0, XPF: 0, BHD: 3, IQD: 3, JOD: 3, KWD: 3, LYD: 3, OMR: 3, TND: 3
+}
+/** Minor-unit exponent of a currency (2 unless listed). */
+export const currencyExponent = (currency: string): number => exponents[currency.toUpperCase()] ?? 2
+
+/** Razorpay serializes empty notes as `[]` (a PHP empty array), non-empty ones as an object. */
+const notesValue = (notes: Readonly<Record<string, unknown>>): unknown => Object.keys(notes).length === 0 ? [] : { ...notes }
+
+/** The Razorpay `refund` entity. */
+export const refundEntity = (refund: RefundRecord<RazorpayRefundAttributes>): Record<string, unknown> => {
+  const a = refund.attributes
+  return {
+    id: refund.id,
+    entity: "refund",
+    amount: refund.amount,
+    currency: refund.currency,
+    payment_id: refund.paymentId,
+    notes: notesValue(a.notes),
+    receipt: a.receipt,
+    acquirer_data: { arn: refund.status === "processed" ? a.arn : null },
+    created_at: unix(refund.createdAt),
+    batch_id: null,
+    status: refund.status,
+    speed_processed: a.speedRequested === "optimum" ? "instant" : "normal",
+    speed_requested: a.speedRequested
+  }
+}
+
+/** The Razorpay `payment` entity (a captured card payment), as webhooks and `GET /v1/payments/:id` show it. */
+export const paymentEntity = (payment: PaymentRecord, refunded: number): Record<string, unknown> => ({
+  id: payment.id,
+  entity: "payment",
+  amount: payment.amount,
+  currency: payment.currency,
+  status: refunded >= payment.amount ? "refunded" : "captured",
+  order_id: null,
+  invoice_id: null,
+  international: false,
+  method: "card",
+  amount_refunded: refunded,
+  refund_status: refunded <= 0 ? null : refunded >= payment.amount ? "full" : "partial",
+  captured: true,
+  description: payment.reference ?? null,
+  card_id: null,
+  bank: null,
+  wallet: null,
+  vpa: null,
+  email: "void@razorpay.com",
+  contact: "+919999999999",
+  notes: [],
+  fee: 0,
+  tax: 0,
+  error_code: null,
+  error_description: null,
+  error_source: null,
+  error_step: null,
+  error_reason: null,
+  acquirer_data: {},
+  created_at: unix(payment.createdAt)
+})
+
+// ---------------------------------------------------------------------------------------------------------------
+// Webhooks
+// ---------------------------------------------------------------------------------------------------------------
+
+/** `X-Razorpay-Signature`: hex HMAC-SHA256 of the raw body under the webhook secret (UTF-8). */
+export const signature = (body: string, secret: string): string => hmacSha256Hex(secret, body)
+
+/** Verifies `X-Razorpay-Signature` in constant time (never throws). */
+export const verifySignature = (body: string, header: string, secret: string): boolean =>
+  safeEqual(Buffer.from(header, "utf8"), Buffer.from(signature(body, secret), "utf8"))
+
+/** The event announcing a status. */
+export const eventForStatus = (status: string): string =>
+  status === "processed" ? "refund.processed" : status === "failed" ? "refund.failed" : "refund.created"
+
+/** Refund webhook event types the emulator sends. */
+export const eventTypes = ["refund.created", "refund.processed", "refund.failed"] as const
+
+// ---------------------------------------------------------------------------------------------------------------
+// Definition
+// ---------------------------------------------------------------------------------------------------------------
+
+type Kit = Server.EmulatorKit<RazorpayRefundAttributes>
+
+const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
+
+/** A JSON value with object keys sorted (for comparing bodies). */
+const canonical = (value: unknown): string => {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`
+  if (isRecord(value)) {
+    return `{${Object.keys(value).toSorted().map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`).join(",")}}`
+  }
+  return JSON.stringify(value) ?? "null"
+}
+
+const isJsonRequest = (request: EmulatorRequest) => (request.headers["content-type"] ?? "").includes("json")
+
+/** The body as a plain object (JSON or form-encoded), or an error response. */
+const bodyOf = (request: EmulatorRequest): Record<string, unknown> | HttpServerResponse.HttpServerResponse => {
+  if (request.body.trim() === "") return {}
+  if (isJsonRequest(request) || /^\s*[[{]/.test(request.body)) {
+    try {
+      const parsed: unknown = JSON.parse(request.body)
+      if (isRecord(parsed)) return parsed
+    } catch {
+      // fall through
+    }
+    return errorResponse(400, { description: "The request body is not valid JSON." })
+  }
+  return parseForm(request.body) as Record<string, FormValue>
+}
+
+const isResponse = (u: unknown): u is HttpServerResponse.HttpServerResponse => HttpServerResponse.isHttpServerResponse(u)
+
+/** Validates `notes`: a flat dictionary of at most 15 scalars. */
+const notesParam = (
+  value: unknown
+): Record<string, string | number | boolean | null> | HttpServerResponse.HttpServerResponse => {
+  if (value === undefined || value === null || value === "" || (Array.isArray(value) && value.length === 0)) return {}
+  if (!isRecord(value)) return invalid("Notes should be provided as a dictionary", "notes")
+  const entries = Object.entries(value)
+  if (entries.length > 15) return invalid("Number of fields in notes should be less than or equal to 15", "notes")
+  const out: Record<string, string | number | boolean | null> = {}
+  for (const [k, v] of entries) {
+    if (typeof v === "object" && v !== null) return invalid("Notes values themselves should not be an array", "notes")
+    if (k.length > 255) return invalid("Notes key cannot be greater 255 characters", "notes")
+    if (typeof v === "string" && v.length > 512) return invalid("Notes value cannot be greater 512 characters", "notes")
+    out[k] = v as string | number | boolean | null
+  }
+  return out
+}
+
+const createRefund = (kit: Kit, paymentId: string, request: EmulatorRequest): HttpServerResponse.HttpServerResponse => {
+  const key = request.headers["x-refund-idempotency"]
+  if (key !== undefined) {
+    if (key.length < 10) return errorResponse(400, { description: messages.idempotencyKeyTooShort })
+    if (!idempotencyKeyPattern.test(key)) return errorResponse(400, { description: messages.idempotencyKeyInvalid })
+  }
+  if (!paymentIdPattern.test(paymentId)) return notValidId(paymentId)
+  const payment = kit.store.payment(paymentId)
+  if (payment === undefined) return notFound()
+  const body = bodyOf(request)
+  if (isResponse(body)) return body
+  for (const name of Object.keys(body)) {
+    if (!["amount", "speed", "notes", "receipt"].includes(name)) {
+      return invalid(`${name} is/are not required and should not be sent`, name)
+    }
+  }
+  const refundable = kit.store.refundable(payment.id)
+  let amount = refundable
+  if (body.amount !== undefined && body.amount !== null && body.amount !== "") {
+    const raw = body.amount
+    const parsed = typeof raw === "number" ? raw : typeof raw === "string" && /^\s*\d+\s*$/.test(raw) ? Number(raw) : NaN
+    if (!Number.isSafeInteger(parsed)) return invalid(messages.amountNotInteger, "amount")
+    amount = parsed
+    const exponent = currencyExponent(payment.currency)
+    const minimum = 10 ** exponent
+    if (amount < minimum) {
+      return invalid(`The amount must be at least ${payment.currency} ${(1).toFixed(exponent)}`, "amount")
+    }
+  }
+  const speed = body.speed ?? "normal"
+  if (speed !== "normal" && speed !== "optimum") return invalid("The selected speed is invalid.", "speed")
+  const notes = notesParam(body.notes)
+  if (isResponse(notes)) return notes
+  const receipt = body.receipt === undefined || body.receipt === null || body.receipt === "" ? null : body.receipt
+  if (receipt !== null && (typeof receipt !== "string" || receipt.length > 40)) {
+    return invalid("The receipt may not be greater than 40 characters.", "receipt")
+  }
+  if (refundable <= 0) return invalid(messages.fullyRefunded, "amount")
+  if (amount > refundable) return invalid(messages.amountTooLarge, "amount")
+  if (receipt !== null && kit.store.list((r) => r.paymentId === payment.id && r.attributes.receipt === receipt).length > 0) {
+    return invalid(messages.duplicateReceipt, "receipt")
+  }
+  const refund = kit.store.createRefund({
+    id: newRefundId(),
+    payment,
+    amount,
+    currency: payment.currency,
+    idempotencyKey: key,
+    reference: receipt ?? undefined,
+    metadata: Object.fromEntries(Object.entries(notes).map(([k, v]) => [k, String(v)])),
+    attributes: { speedRequested: speed, receipt, notes, arn: randomString(14, "0123456789") }
+  })
+  return json(200, refundEntity(refund))
+}
+
+const updateRefund = (kit: Kit, id: string, request: EmulatorRequest): HttpServerResponse.HttpServerResponse => {
+  if (!refundIdPattern.test(id)) return notValidId(id)
+  const refund = kit.store.get(id)
+  if (refund === undefined) return notFound()
+  const body = bodyOf(request)
+  if (isResponse(body)) return body
+  for (const name of Object.keys(body)) {
+    if (name !== "notes") return invalid(`${name} is/are not required and should not be sent`, name)
+  }
+  const notes = notesParam(body.notes)
+  if (isResponse(notes)) return notes
+  refund.attributes.notes = notes
+  refund.metadata = Object.fromEntries(Object.entries(notes).map(([k, v]) => [k, String(v)]))
+  return json(200, refundEntity(refund))
+}
+
+/** `count` (default 10, max 100), `skip`, `from`, `to` (unix seconds) over a newest-first list. */
+const collection = (
+  request: EmulatorRequest,
+  refunds: ReadonlyArray<RefundRecord<RazorpayRefundAttributes>>
+): HttpServerResponse.HttpServerResponse => {
+  const q = request.query
+  const integer = (name: string): number | undefined | HttpServerResponse.HttpServerResponse => {
+    const raw = q.get(name)
+    if (raw === null || raw === "") return undefined
+    if (!/^\d+$/.test(raw)) return invalid(`The ${name} must be an integer.`, name)
+    return Number(raw)
+  }
+  const count = integer("count")
+  const skip = integer("skip")
+  const from = integer("from")
+  const to = integer("to")
+  for (const value of [count, skip, from, to]) if (isResponse(value)) return value
+  const c = count as number | undefined
+  if (c !== undefined && (c < 1 || c > 100)) return invalid("The count must be between 1 and 100.", "count")
+  const items = refunds
+    .filter((r) => (from === undefined || unix(r.createdAt) >= (from as number)) && (to === undefined || unix(r.createdAt) <= (to as number)))
+    .slice((skip as number | undefined) ?? 0)
+    .slice(0, c ?? 10)
+    .map(refundEntity)
+  return json(200, { entity: "collection", count: items.length, items })
+}
+
+const withParams = (f: (params: Readonly<Record<string, string | undefined>>, request: EmulatorRequest) => HttpServerResponse.HttpServerResponse) =>
+  Effect.gen(function*() {
+    const params = yield* HttpRouter.params
+    return f(params, yield* readRequest)
+  })
+
+const routes = (kit: Kit): Layer.Layer<never, never, HttpRouter.HttpRouter> =>
+  HttpRouter.use((router) =>
+    Effect.gen(function*() {
+      yield* router.add("POST", "/v1/payments/:id/refund", withParams((p, request) => createRefund(kit, p.id ?? "", request)))
+      yield* router.add(
+        "GET",
+        "/v1/payments/:id/refunds",
+        withParams((p, request) => {
+          const id = p.id ?? ""
+          if (!paymentIdPattern.test(id)) return notValidId(id)
+          const payment = kit.store.payment(id)
+          if (payment === undefined) return notFound()
+          return collection(request, kit.store.list((r) => r.paymentId === payment.id))
+        })
+      )
+      yield* router.add(
+        "GET",
+        "/v1/payments/:id/refunds/:rid",
+        withParams((p) => {
+          const id = p.id ?? ""
+          const rid = p.rid ?? ""
+          if (!paymentIdPattern.test(id)) return notValidId(id)
+          if (!refundIdPattern.test(rid)) return notValidId(rid)
+          const existing = kit.store.get(rid)
+          if (existing === undefined || existing.paymentId !== id) return notFound()
+          return json(200, refundEntity(kit.store.read(rid)!))
+        })
+      )
+      yield* router.add(
+        "GET",
+        "/v1/payments/:id",
+        withParams((p) => {
+          const id = p.id ?? ""
+          if (!paymentIdPattern.test(id)) return notValidId(id)
+          const payment = kit.store.payment(id)
+          if (payment === undefined) return notFound()
+          return json(200, paymentEntity(payment, payment.amount - kit.store.refundable(payment.id)))
+        })
+      )
+      yield* router.add("GET", "/v1/refunds", withParams((_, request) => collection(request, kit.store.list())))
+      yield* router.add(
+        "GET",
+        "/v1/refunds/:id",
+        withParams((p) => {
+          const id = p.id ?? ""
+          if (!refundIdPattern.test(id)) return notValidId(id)
+          const refund = kit.store.read(id)
+          return refund === undefined ? notFound() : json(200, refundEntity(refund))
+        })
+      )
+      yield* router.add("PATCH", "/v1/refunds/:id", withParams((p, request) => updateRefund(kit, p.id ?? "", request)))
+      yield* router.add("*", "/*", Effect.succeed(errorResponse(400, { description: messages.urlNotFound })))
+    })
+  )
+
+/** Builds the emulator definition (one per instance). */
+export const definition = (options: RazorpayEmulatorOptions = {}): Server.EmulatorDefinition<RazorpayRefundAttributes> => {
+  const keyId = options.keyId ?? options.apiKey ?? defaultKeyId
+  const keySecret = options.keySecret ?? defaultKeySecret
+  const webhookSecret = options.webhookSecret ?? defaultWebhookSecret
+  const accountId = options.accountId ?? defaultAccountId
+
+  const authenticate = (request: EmulatorRequest): HttpServerResponse.HttpServerResponse | undefined => {
+    const header = request.headers["authorization"]
+    if (header === undefined || header.trim() === "") return errorResponse(401, { description: messages.missingAuth })
+    // Razorpay is strict: exactly `Basic <base64>` (not `BASIC`, `basic` or a quoted token).
+    const basic = /^Basic ([A-Za-z0-9+/]+={0,2})$/.exec(header)
+    if (basic === null) return errorResponse(401, { description: messages.invalidKey })
+    const decoded = Buffer.from(basic[1]!, "base64").toString("utf8")
+    const colon = decoded.indexOf(":")
+    const user = colon === -1 ? decoded : decoded.slice(0, colon)
+    const password = colon === -1 ? "" : decoded.slice(colon + 1)
+    if (user !== keyId) return errorResponse(401, { description: messages.invalidKey })
+    if (password !== keySecret) return errorResponse(401, { description: messages.invalidSecret })
+    return undefined
+  }
+
+  const renderEvent = (
+    refund: RefundRecord<RazorpayRefundAttributes>,
+    eventType: string,
+    render: Server.RenderOptions,
+    kit: Kit
+  ) => {
+    const payment = kit.store.payment(refund.paymentId)
+    const last = refund.history[refund.history.length - 1]
+    const createdAt = render.timestampSeconds ?? unix(last?.at ?? refund.createdAt)
+    const refundObject = refundEntity(refund)
+    const event = {
+      entity: "event",
+      account_id: accountId,
+      event: eventType,
+      contains: ["refund", "payment"],
+      payload: {
+        refund: { entity: refundObject },
+        ...(payment === undefined
+          ? {}
+          : { payment: { entity: paymentEntity(payment, payment.amount - kit.store.refundable(payment.id)) } })
+      },
+      created_at: createdAt
+    }
+    return { event, refundObject }
+  }
+
+  return {
+    name: "razorpay",
+    credentials: { keyId, keySecret },
+    webhookSecret,
+    webhookUrl: options.webhookUrl,
+    webhookTimeoutMillis: options.webhookTimeoutMillis,
+    lifecycle,
+    settle: {
+      afterReads: options.settleAfterReads ?? (options.settleAfterMillis === undefined ? 1 : Infinity),
+      afterMillis: options.settleAfterMillis
+    },
+    newPayment: (input) => ({ id: newPaymentId(), currency: input.currency.toUpperCase() }),
+    authenticate,
+    idempotency: {
+      header: "x-refund-idempotency",
+      // Malformed keys are not idempotency keys: the route answers 400 for them.
+      appliesTo: (request) => {
+        const key = request.headers["x-refund-idempotency"]
+        return request.method === "POST" && request.path.endsWith("/refund") && key !== undefined && key.length >= 10 &&
+          idempotencyKeyPattern.test(key)
+      },
+      fingerprint: (request) => {
+        const body = bodyOf(request)
+        return `${request.path}\n${isResponse(body) ? request.body : canonical(body)}`
+      },
+      // Only created refunds are remembered; an error leaves the key free, so a corrected retry runs as new.
+      stores: ({ status }) => status >= 200 && status < 300,
+      replay: (stored) => Server.fromStored(stored),
+      mismatch: () => errorResponse(400, { description: messages.idempotencyMismatch }),
+      inFlight: () => errorResponse(409, { description: messages.idempotencyInFlight })
+    },
+    faults: {
+      rateLimit: () => errorResponse(429, { description: messages.tooManyRequests }),
+      serverError: (status) => errorResponse(status, { code: "SERVER_ERROR", description: messages.serverError })
+    },
+    routes,
+    webhooks: {
+      eventsFor: (transition) => {
+        if (transition.from === undefined) return ["refund.created"]
+        if (transition.to === "processed") return ["refund.processed"]
+        if (transition.to === "failed") return ["refund.failed"]
+        return []
+      },
+      defaultEventType: (refund) => eventForStatus(refund.status),
+      render: (refund, eventType, render, kit) => {
+        const { event, refundObject } = renderEvent(refund, eventType, render, kit)
+        const signedBody = JSON.stringify(event)
+        let body = signedBody
+        if (render.tamper === true) {
+          refundObject["amount"] = refund.amount + 1
+          body = JSON.stringify(event)
+        }
+        // Redeliveries of the same event carry the same id: it names (refund, event, state), not the attempt.
+        const eventId = createHash("sha256")
+          .update(`${refund.id}|${eventType}|${refund.status}|${refund.history.length}`)
+          .digest("base64")
+          .replace(/[^A-Za-z0-9]/g, "")
+          .slice(0, 14)
+        return {
+          headers: {
+            "content-type": "application/json",
+            "user-agent": "Razorpay-Webhook/v1",
+            "x-razorpay-event-id": eventId,
+            "x-razorpay-signature": signature(signedBody, render.secret)
+          },
+          body
+        }
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Entry points
+// ---------------------------------------------------------------------------------------------------------------
+
+/** The Razorpay emulator as its own service key (same shape as `EmulatorService`). */
+export class Service extends Context.Service<Service, Emulator>()("@refract/testkit/RazorpayEmulator") {}
+
+/** Starts a Razorpay emulator in the current scope. */
+export const make = (
+  options: RazorpayEmulatorOptions = {}
+): Effect.Effect<Server.RunningEmulator<RazorpayRefundAttributes>, ServeError, Scope.Scope> =>
+  Effect.suspend(() => Server.make(definition(options), { port: options.port, host: options.host }))
+
+/** Starts a Razorpay emulator; stop it with `close()`. */
+export const start = (options: RazorpayEmulatorOptions = {}): Promise<Emulator> =>
+  Server.start(definition(options), { port: options.port, host: options.host })
+
+/** A layer providing the running emulator as `EmulatorService` and {@link Service}. */
+export const layer = (options: RazorpayEmulatorOptions = {}): Layer.Layer<EmulatorService | Service, ServeError> =>
+  Server.layer(() => definition(options), { port: options.port, host: options.host }, Service)
