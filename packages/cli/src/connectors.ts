@@ -7,6 +7,10 @@
  *   entry(paypal, { start: (o) => testkit().then((t) => t.PayPalEmulator.start(o)), defaultPort: 12113, demo: { amount: 2500, currency: "USD" } }),
  */
 import { connector as adyen } from "@refract/adyen"
+import { connector as checkout } from "@refract/checkout"
+import { connector as paypal } from "@refract/paypal"
+import { connector as razorpay } from "@refract/razorpay"
+import { connector as square } from "@refract/square"
 import type { Connector } from "@refract/core"
 import { connector as stripe } from "@refract/stripe"
 import type { Emulator, EmulatorHandle } from "@refract/testkit"
@@ -54,6 +58,34 @@ export const installed: ReadonlyArray<InstalledConnector> = [
     settleDefault: "one step every 100 ms, announced by signed notifications",
     demoOptions: { settleAfterMillis: Number.POSITIVE_INFINITY },
     demo: { amount: 2500, currency: "EUR" }
+  }),
+  entry(paypal, {
+    start: (options) => testkit().then((t) => t.PayPalEmulator.start(options)),
+    defaultPort: 12113,
+    settleDefault: "one step per status read (the first read shows PENDING)",
+    demoOptions: { settleAfterReads: 2 },
+    demo: { amount: 2500, currency: "USD" }
+  }),
+  entry(checkout, {
+    start: (options) => testkit().then((t) => t.CheckoutEmulator.start(options)),
+    defaultPort: 12114,
+    settleDefault: "one step per status read (a refund action appears once processed)",
+    demoOptions: { settleAfterReads: 2 },
+    demo: { amount: 2500, currency: "GBP" }
+  }),
+  entry(razorpay, {
+    start: (options) => testkit().then((t) => t.RazorpayEmulator.start(options)),
+    defaultPort: 12115,
+    settleDefault: "one step per status read (the first read shows pending)",
+    demoOptions: { settleAfterReads: 2 },
+    demo: { amount: 250_000, currency: "INR" }
+  }),
+  entry(square, {
+    start: (options) => testkit().then((t) => t.SquareEmulator.start(options)),
+    defaultPort: 12116,
+    settleDefault: "one step per status read (the first read shows PENDING)",
+    demoOptions: { settleAfterReads: 2 },
+    demo: { amount: 2500, currency: "USD" }
   })
 ]
 

@@ -34,10 +34,13 @@ const check = (ok: boolean, message: () => string): Effect.Effect<void, StepFail
 
 const money = (amount: number, currency: string): string => Money.make(amount, currency).toString()
 
-/** The webhook secrets the connector needs, from the emulator (a credential of the same name, else its signing secret). */
+/**
+ * The webhook secrets a webhook-only connector needs, from the emulator (a credential of the same
+ * name, else its signing secret). Connectors the demo polls receive no webhooks here.
+ */
 const webhookSecretsFor = (entry: DemoConnector, emulator: EmulatorHandle): Record<string, string> | undefined => {
   const spec = entry.connector.webhooks?.secrets as Credentials.CredentialSpec | undefined
-  if (spec === undefined) return undefined
+  if (spec === undefined || entry.connector.capabilities.get) return undefined
   return Object.fromEntries(Object.keys(spec).map((name) => [name, emulator.credentials[name] ?? emulator.webhookSecret]))
 }
 
