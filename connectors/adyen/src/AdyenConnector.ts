@@ -173,33 +173,34 @@ export interface AdyenOptions {
   readonly rateLimit?: { readonly requestsPerSecond: number } | undefined
 }
 
+/** Maps {@link AdyenOptions} onto core's generic connector options. */
+export const toConnectorOptions = (options: AdyenOptions): BoundConnector.ConnectorOptions => ({
+  credentials: {
+    apiKey: options.apiKey,
+    merchantAccount: options.merchantAccount,
+    liveEndpointPrefix: options.liveEndpointPrefix
+  },
+  webhookSecrets: options.hmacKey !== undefined ? { hmacKey: options.hmacKey } : undefined,
+  environment: options.environment,
+  baseUrl: options.baseUrl,
+  timeouts: options.timeouts,
+  retry: options.retry,
+  rateLimit: options.rateLimit
+})
+
 /** Binds Adyen with explicit options, registers it for `RefundService`, and provides {@link AdyenRefunds}. */
 export const layer = (
   options: AdyenOptions
 ): Layer.Layer<AdyenRefunds, RefundError.RefundError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
-  ConnectorLayer.layer(AdyenRefunds, connector, {
-    credentials: {
-      apiKey: options.apiKey,
-      merchantAccount: options.merchantAccount,
-      liveEndpointPrefix: options.liveEndpointPrefix
-    },
-    webhookSecrets: options.hmacKey !== undefined ? { hmacKey: options.hmacKey } : undefined,
-    environment: options.environment,
-    baseUrl: options.baseUrl,
-    timeouts: options.timeouts,
-    retry: options.retry,
-    rateLimit: options.rateLimit
-  })
+  ConnectorLayer.layer(AdyenRefunds, connector, toConnectorOptions(options))
 
 /**
  * Like {@link layer}, from configuration: ADYEN_API_KEY, ADYEN_MERCHANT_ACCOUNT,
  * ADYEN_LIVE_ENDPOINT_PREFIX, ADYEN_HMAC_KEY, ADYEN_ENVIRONMENT (sandbox | production), ADYEN_BASE_URL.
- * A missing variable fails as RefundError(Configuration) naming it, never echoing a value.
+ * `overrides` win over configuration where defined. A missing variable fails as
+ * RefundError(Configuration) naming it, never echoing a value.
  */
 export const layerConfig = (
-  overrides?: Partial<BoundConnector.ConnectorOptions>
-): Layer.Layer<
-  AdyenRefunds,
-  RefundError.RefundError | Config.ConfigError,
-  ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient
-> => ConnectorLayer.layerConfig(AdyenRefunds, connector, overrides)
+  overrides?: Partial<AdyenOptions>
+): Layer.Layer<AdyenRefunds, RefundError.RefundError | Config.ConfigError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
+  ConnectorLayer.layerConfig(AdyenRefunds, connector, overrides && toConnectorOptions(overrides as AdyenOptions))

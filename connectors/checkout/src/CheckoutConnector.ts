@@ -15,7 +15,7 @@
  */
 import { Connector, ConnectorLayer, ProcessorHttp, Refund, RefundError } from "@refract/core"
 import type { BoundConnector, ConnectorRegistry, Credentials, RefundClient, RetryPolicy } from "@refract/core"
-import { Context, Effect, Layer, Option, Redacted, Result } from "effect"
+import { Context, Layer, Option, Redacted, Result } from "effect"
 import type { Config } from "effect"
 import type { HttpClient } from "effect/http"
 import * as CheckoutError from "./CheckoutError.ts"
@@ -369,11 +369,6 @@ export const toConnectorOptions = (options: CheckoutOptions): BoundConnector.Con
   rateLimit: options.rateLimit
 })
 
-const fromConnectorOptions = (
-  options: BoundConnector.ConnectorOptions
-): Layer.Layer<CheckoutRefunds, RefundError.RefundError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
-  ConnectorLayer.layer(CheckoutRefunds, connector, options)
-
 /**
  * Binds Checkout.com with explicit options, registers it in the `ConnectorRegistry` (for
  * `RefundService`) and provides {@link CheckoutRefunds}. Needs an `HttpClient` and a `ConnectorRegistry`.
@@ -381,7 +376,7 @@ const fromConnectorOptions = (
 export const layer = (
   options: CheckoutOptions
 ): Layer.Layer<CheckoutRefunds, RefundError.RefundError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
-  fromConnectorOptions(toConnectorOptions(options))
+  ConnectorLayer.layer(CheckoutRefunds, connector, toConnectorOptions(options))
 
 /**
  * Like {@link layer}, from configuration: `CHECKOUT_SECRET_KEY`, `CHECKOUT_WEBHOOK_SIGNATURE_KEY`,
@@ -392,19 +387,4 @@ export const layer = (
 export const layerConfig = (
   overrides?: Partial<CheckoutOptions>
 ): Layer.Layer<CheckoutRefunds, RefundError.RefundError | Config.ConfigError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
-  Layer.unwrap(
-    Effect.map(ConnectorLayer.optionsConfig(connector), (configured) => {
-      const o = overrides ?? {}
-      const merged: BoundConnector.ConnectorOptions = {
-        ...configured,
-        credentials: { ...configured.credentials, ...(o.secretKey !== undefined ? { secretKey: o.secretKey } : {}) },
-        ...(o.signatureKey !== undefined ? { webhookSecrets: { signatureKey: o.signatureKey } } : {}),
-        ...(o.environment !== undefined ? { environment: o.environment } : {}),
-        ...(o.baseUrl !== undefined ? { baseUrl: o.baseUrl } : {}),
-        ...(o.timeouts !== undefined ? { timeouts: o.timeouts } : {}),
-        ...(o.retry !== undefined ? { retry: o.retry } : {}),
-        ...(o.rateLimit !== undefined ? { rateLimit: o.rateLimit } : {})
-      }
-      return fromConnectorOptions(merged)
-    })
-  )
+  ConnectorLayer.layerConfig(CheckoutRefunds, connector, overrides && toConnectorOptions(overrides as CheckoutOptions))

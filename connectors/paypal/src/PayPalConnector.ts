@@ -15,7 +15,7 @@
  */
 import { ConnectorLayer, Connector, ProcessorHttp, RefundError } from "@refract/core"
 import type { BoundConnector, ConnectorRegistry, Credentials, Refund, RefundClient, RetryPolicy } from "@refract/core"
-import { Context, Effect, Layer, Redacted, Result } from "effect"
+import { Context, Layer, Redacted, Result } from "effect"
 import type { Config } from "effect"
 import type { HttpClient } from "effect/http"
 import * as PayPalError from "./PayPalError.ts"
@@ -296,11 +296,6 @@ export const toConnectorOptions = (options: PayPalOptions): BoundConnector.Conne
   rateLimit: options.rateLimit
 })
 
-const fromConnectorOptions = (
-  options: BoundConnector.ConnectorOptions
-): Layer.Layer<PayPalRefunds, RefundError.RefundError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
-  ConnectorLayer.layer(PayPalRefunds, connector, options)
-
 /**
  * Binds PayPal with explicit options, registers it in the `ConnectorRegistry` (for `RefundService`)
  * and provides {@link PayPalRefunds}. Needs an `HttpClient` and a `ConnectorRegistry`.
@@ -308,7 +303,7 @@ const fromConnectorOptions = (
 export const layer = (
   options: PayPalOptions
 ): Layer.Layer<PayPalRefunds, RefundError.RefundError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
-  fromConnectorOptions(toConnectorOptions(options))
+  ConnectorLayer.layer(PayPalRefunds, connector, toConnectorOptions(options))
 
 /**
  * Like {@link layer}, from configuration: `PAYPAL_CLIENT_ID`, `PAYPAL_CLIENT_SECRET`,
@@ -320,24 +315,4 @@ export const layer = (
 export const layerConfig = (
   overrides?: Partial<PayPalOptions>
 ): Layer.Layer<PayPalRefunds, RefundError.RefundError | Config.ConfigError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
-  Layer.unwrap(
-    Effect.map(ConnectorLayer.optionsConfig(connector), (configured) => {
-      const o = overrides ?? {}
-      const webhook = webhookSecretsOf(o)
-      const merged: BoundConnector.ConnectorOptions = {
-        ...configured,
-        credentials: {
-          ...configured.credentials,
-          ...(o.clientId !== undefined ? { clientId: o.clientId } : {}),
-          ...(o.clientSecret !== undefined ? { clientSecret: o.clientSecret } : {})
-        },
-        ...(webhook !== undefined ? { webhookSecrets: { ...configured.webhookSecrets, ...webhook } } : {}),
-        ...(o.environment !== undefined ? { environment: o.environment } : {}),
-        ...(o.baseUrl !== undefined ? { baseUrl: o.baseUrl } : {}),
-        ...(o.timeouts !== undefined ? { timeouts: o.timeouts } : {}),
-        ...(o.retry !== undefined ? { retry: o.retry } : {}),
-        ...(o.rateLimit !== undefined ? { rateLimit: o.rateLimit } : {})
-      }
-      return fromConnectorOptions(merged)
-    })
-  )
+  ConnectorLayer.layerConfig(PayPalRefunds, connector, overrides && toConnectorOptions(overrides as PayPalOptions))

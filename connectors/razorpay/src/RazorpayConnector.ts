@@ -12,7 +12,7 @@
  */
 import { ConnectorLayer, Connector, ProcessorHttp, RefundError } from "@refract/core"
 import type { BoundConnector, ConnectorRegistry, Credentials, Refund, RefundClient, RetryPolicy } from "@refract/core"
-import { Context, Effect, Layer, Option, Redacted, Result } from "effect"
+import { Context, Layer, Option, Redacted, Result } from "effect"
 import type { Config } from "effect"
 import type { HttpClient } from "effect/http"
 import * as RazorpayError from "./RazorpayError.ts"
@@ -360,11 +360,6 @@ export const toConnectorOptions = (options: RazorpayOptions): BoundConnector.Con
   rateLimit: options.rateLimit
 })
 
-const fromConnectorOptions = (
-  options: BoundConnector.ConnectorOptions
-): Layer.Layer<RazorpayRefunds, RefundError.RefundError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
-  ConnectorLayer.layer(RazorpayRefunds, connector, options)
-
 /**
  * Binds Razorpay with explicit options, registers it in the `ConnectorRegistry` (for `RefundService`)
  * and provides {@link RazorpayRefunds}. Needs an `HttpClient` and a `ConnectorRegistry`.
@@ -372,7 +367,7 @@ const fromConnectorOptions = (
 export const layer = (
   options: RazorpayOptions
 ): Layer.Layer<RazorpayRefunds, RefundError.RefundError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
-  fromConnectorOptions(toConnectorOptions(options))
+  ConnectorLayer.layer(RazorpayRefunds, connector, toConnectorOptions(options))
 
 /**
  * Like {@link layer}, from configuration: `RAZORPAY_KEY_ID`, `RAZORPAY_KEY_SECRET`,
@@ -383,23 +378,4 @@ export const layer = (
 export const layerConfig = (
   overrides?: Partial<RazorpayOptions>
 ): Layer.Layer<RazorpayRefunds, RefundError.RefundError | Config.ConfigError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
-  Layer.unwrap(
-    Effect.map(ConnectorLayer.optionsConfig(connector), (configured) => {
-      const o = overrides ?? {}
-      const merged: BoundConnector.ConnectorOptions = {
-        ...configured,
-        credentials: {
-          ...configured.credentials,
-          ...(o.keyId !== undefined ? { keyId: o.keyId } : {}),
-          ...(o.keySecret !== undefined ? { keySecret: o.keySecret } : {})
-        },
-        ...(o.webhookSecret !== undefined ? { webhookSecrets: { webhookSecret: o.webhookSecret } } : {}),
-        ...(o.environment !== undefined ? { environment: o.environment } : {}),
-        ...(o.baseUrl !== undefined ? { baseUrl: o.baseUrl } : {}),
-        ...(o.timeouts !== undefined ? { timeouts: o.timeouts } : {}),
-        ...(o.retry !== undefined ? { retry: o.retry } : {}),
-        ...(o.rateLimit !== undefined ? { rateLimit: o.rateLimit } : {})
-      }
-      return fromConnectorOptions(merged)
-    })
-  )
+  ConnectorLayer.layerConfig(RazorpayRefunds, connector, overrides && toConnectorOptions(overrides as RazorpayOptions))

@@ -15,7 +15,7 @@
  */
 import { Connector, ConnectorLayer, ProcessorHttp, RefundError } from "@refract/core"
 import type { BoundConnector, ConnectorRegistry, Credentials, Refund, RefundClient, RetryPolicy } from "@refract/core"
-import { Context, Effect, Layer, Redacted, Result } from "effect"
+import { Context, Layer, Redacted, Result } from "effect"
 import type { Config } from "effect"
 import type { HttpClient } from "effect/http"
 import * as SquareError from "./SquareError.ts"
@@ -277,11 +277,6 @@ export const toConnectorOptions = (options: SquareOptions): BoundConnector.Conne
   rateLimit: options.rateLimit
 })
 
-const fromConnectorOptions = (
-  options: BoundConnector.ConnectorOptions
-): Layer.Layer<SquareRefunds, RefundError.RefundError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
-  ConnectorLayer.layer(SquareRefunds, connector, options)
-
 /**
  * Binds Square with explicit options, registers it in the `ConnectorRegistry` (for `RefundService`)
  * and provides {@link SquareRefunds}. Needs an `HttpClient` and a `ConnectorRegistry`.
@@ -289,7 +284,7 @@ const fromConnectorOptions = (
 export const layer = (
   options: SquareOptions
 ): Layer.Layer<SquareRefunds, RefundError.RefundError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
-  fromConnectorOptions(toConnectorOptions(options))
+  ConnectorLayer.layer(SquareRefunds, connector, toConnectorOptions(options))
 
 /**
  * Like {@link layer}, from configuration: `SQUARE_ACCESS_TOKEN`, `SQUARE_WEBHOOK_SIGNATURE_KEY`,
@@ -300,23 +295,4 @@ export const layer = (
 export const layerConfig = (
   overrides?: Partial<SquareOptions>
 ): Layer.Layer<SquareRefunds, RefundError.RefundError | Config.ConfigError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
-  Layer.unwrap(
-    Effect.map(ConnectorLayer.optionsConfig(connector), (configured) => {
-      const o = overrides ?? {}
-      const webhookOverrides = webhookSecretsOf(o)
-      const merged: BoundConnector.ConnectorOptions = {
-        ...configured,
-        credentials: {
-          ...configured.credentials,
-          ...(o.accessToken !== undefined ? { accessToken: o.accessToken } : {})
-        },
-        ...(webhookOverrides !== undefined ? { webhookSecrets: { ...configured.webhookSecrets, ...webhookOverrides } } : {}),
-        ...(o.environment !== undefined ? { environment: o.environment } : {}),
-        ...(o.baseUrl !== undefined ? { baseUrl: o.baseUrl } : {}),
-        ...(o.timeouts !== undefined ? { timeouts: o.timeouts } : {}),
-        ...(o.retry !== undefined ? { retry: o.retry } : {}),
-        ...(o.rateLimit !== undefined ? { rateLimit: o.rateLimit } : {})
-      }
-      return fromConnectorOptions(merged)
-    })
-  )
+  ConnectorLayer.layerConfig(SquareRefunds, connector, overrides && toConnectorOptions(overrides as SquareOptions))

@@ -11,7 +11,7 @@
  */
 import { ConnectorLayer, Connector, ProcessorHttp, RefundError } from "@refract/core"
 import type { BoundConnector, ConnectorRegistry, Credentials, Refund, RefundClient, RetryPolicy } from "@refract/core"
-import { Context, Effect, Layer, Option, Redacted, Result } from "effect"
+import { Context, Layer, Option, Redacted, Result } from "effect"
 import type { Config } from "effect"
 import type { HttpClient } from "effect/http"
 import * as StripeError from "./StripeError.ts"
@@ -352,11 +352,6 @@ export const toConnectorOptions = (options: StripeOptions): BoundConnector.Conne
   rateLimit: options.rateLimit
 })
 
-const fromConnectorOptions = (
-  options: BoundConnector.ConnectorOptions
-): Layer.Layer<StripeRefunds, RefundError.RefundError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
-  ConnectorLayer.layer(StripeRefunds, connector, options)
-
 /**
  * Binds Stripe with explicit options, registers it in the `ConnectorRegistry` (for `RefundService`)
  * and provides {@link StripeRefunds}. Needs an `HttpClient` and a `ConnectorRegistry`.
@@ -364,7 +359,7 @@ const fromConnectorOptions = (
 export const layer = (
   options: StripeOptions
 ): Layer.Layer<StripeRefunds, RefundError.RefundError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
-  fromConnectorOptions(toConnectorOptions(options))
+  ConnectorLayer.layer(StripeRefunds, connector, toConnectorOptions(options))
 
 /**
  * Like {@link layer}, from configuration: `STRIPE_API_KEY`, `STRIPE_ACCOUNT`, `STRIPE_WEBHOOK_SECRET`,
@@ -375,23 +370,4 @@ export const layer = (
 export const layerConfig = (
   overrides?: Partial<StripeOptions>
 ): Layer.Layer<StripeRefunds, RefundError.RefundError | Config.ConfigError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
-  Layer.unwrap(
-    Effect.map(ConnectorLayer.optionsConfig(connector), (configured) => {
-      const o = overrides ?? {}
-      const merged: BoundConnector.ConnectorOptions = {
-        ...configured,
-        credentials: {
-          ...configured.credentials,
-          ...(o.apiKey !== undefined ? { apiKey: o.apiKey } : {}),
-          ...(o.stripeAccount !== undefined ? { stripeAccount: o.stripeAccount } : {})
-        },
-        ...(o.webhookSecret !== undefined ? { webhookSecrets: { signingSecret: o.webhookSecret } } : {}),
-        ...(o.environment !== undefined ? { environment: o.environment } : {}),
-        ...(o.baseUrl !== undefined ? { baseUrl: o.baseUrl } : {}),
-        ...(o.timeouts !== undefined ? { timeouts: o.timeouts } : {}),
-        ...(o.retry !== undefined ? { retry: o.retry } : {}),
-        ...(o.rateLimit !== undefined ? { rateLimit: o.rateLimit } : {})
-      }
-      return fromConnectorOptions(merged)
-    })
-  )
+  ConnectorLayer.layerConfig(StripeRefunds, connector, overrides && toConnectorOptions(overrides as StripeOptions))

@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Clock, Effect, Fiber, Layer, Redacted, Result, Tracer } from "effect"
 import { TestClock } from "effect/testing"
-import { BoundConnector, ConnectorRegistry, RefundClient, RefundError, RefundService } from "@refract/core"
+import { BoundConnector, ConnectorLayer, ConnectorRegistry, RefundClient, RefundError, RefundService } from "@refract/core"
 import { fakeConnector, fakeTokenConnector, testKey } from "./helpers/FakeConnector.ts"
 import * as ScriptedHttp from "./helpers/ScriptedHttp.ts"
 
@@ -383,4 +383,17 @@ describe("RefundService.layer", () => {
         )
       )
     ))
+})
+
+describe("ConnectorLayer.mergeOptions", () => {
+  it("overrides only what they define", () => {
+    const merged = ConnectorLayer.mergeOptions(
+      { credentials: { apiKey: "fk_test_fromenv", account: "acme" }, environment: "sandbox", webhookSecrets: { signingSecret: "env-secret" } },
+      { credentials: { apiKey: undefined, account: "other" }, environment: "production", baseUrl: undefined, webhookSecrets: undefined }
+    )
+    assert.deepStrictEqual(merged.credentials, { apiKey: "fk_test_fromenv", account: "other" })
+    assert.strictEqual(merged.environment, "production")
+    assert.deepStrictEqual(merged.webhookSecrets, { signingSecret: "env-secret" })
+    assert.isUndefined(merged.baseUrl)
+  })
 })

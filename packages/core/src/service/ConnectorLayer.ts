@@ -73,20 +73,32 @@ export const optionsConfig = (connector: Connector): Config.Config<ConnectorOpti
   )
 }
 
+/** Drops `undefined` entries, so an override never erases a configured value. */
+const defined = <A extends object>(record: A | undefined): Partial<A> =>
+  Object.fromEntries(Object.entries(record ?? {}).filter(([, v]) => v !== undefined)) as Partial<A>
+
+/**
+ * Configuration completed by explicit overrides, field by field: an override replaces a configured
+ * value only where it is defined (`layerConfig({ environment: "production" })` keeps the key from the env).
+ */
+export const mergeOptions = (configured: ConnectorOptions, overrides?: Partial<ConnectorOptions>): ConnectorOptions => {
+  const o = defined(overrides)
+  const webhookOverrides = defined(overrides?.webhookSecrets)
+  return {
+    ...configured,
+    ...o,
+    credentials: { ...configured.credentials, ...defined(overrides?.credentials) },
+    webhookSecrets: Object.keys(webhookOverrides).length > 0
+      ? { ...configured.webhookSecrets, ...webhookOverrides }
+      : configured.webhookSecrets
+  }
+}
+
 export const layerConfig = <I>(
   tag: Context.Key<I, RefundClient>,
   connector: Connector,
   overrides?: Partial<ConnectorOptions>
 ): Layer.Layer<I, RefundError | Config.ConfigError, ConnectorRegistry | HttpClient.HttpClient> =>
   Layer.unwrap(
-    Effect.map(optionsConfig(connector), (options: ConnectorOptions) =>
-      layer(tag, connector, {
-        ...options,
-        ...overrides,
-        // Overrides complete the configuration field by field, they do not replace it.
-        credentials: { ...options.credentials, ...overrides?.credentials },
-        webhookSecrets: overrides?.webhookSecrets !== undefined
-          ? { ...options.webhookSecrets, ...overrides.webhookSecrets }
-          : options.webhookSecrets
-      }))
+    Effect.map(optionsConfig(connector), (options: ConnectorOptions) => layer(tag, connector, mergeOptions(options, overrides)))
   )
