@@ -44,7 +44,7 @@ const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ")
 
 /** A Markdown table: one row per capability, one column per connector (sorted by id). */
 export const markdown = (connectors: ReadonlyArray<Connector>): string => {
-  const sorted = [...connectors].sort((a, b) => a.id.localeCompare(b.id))
+  const sorted = connectors.toSorted((a, b) => a.id.localeCompare(b.id))
   const header = `| | ${sorted.map((c) => `[${c.displayName}](${c.id}.md)`).join(" | ")} |`
   const rule = `|---|${sorted.map(() => "---").join("|")}|`
   const body = rows.map(([label, f]) => `| ${label} | ${sorted.map((c) => cell(f(c))).join(" | ")} |`)

@@ -28,7 +28,7 @@ export class ConnectorRegistry extends Context.Service<ConnectorRegistry, Regist
         Effect.suspend(() => {
           const found = entries.get(id)
           if (found !== undefined) return Effect.succeed(found)
-          const known = [...entries.keys()].sort()
+          const known = [...entries.keys()].toSorted()
           const message = !idPattern.test(id)
             ? `malformed connector id ${JSON.stringify(id)}: expected lower-case letters, digits and dashes`
             : `unknown connector "${id}"; registered: ${known.length > 0 ? known.join(", ") : "none"}. ` +
