@@ -4,18 +4,9 @@ import type { ProcessorHttp, Refund } from "@refract/core"
 import { ConfigProvider, Effect, Layer, Redacted, Result } from "effect"
 import * as Adyen from "@refract/adyen"
 import { AdyenConnector, AdyenSchema, connector } from "@refract/adyen"
-import {
-  apiKey,
-  createContext,
-  createRequest,
-  credentials,
-  fixtureJson,
-  fixtureText,
-  merchantAccount,
-  mockHttp,
-  paymentPsp,
-  refundPsp
-} from "./helpers.ts"
+import { scripted, services } from "@refract/testkit/connector/ConnectorTest"
+import type { Script } from "@refract/testkit/connector/ConnectorTest"
+import { apiKey, createContext, createRequest, credentials, fixtureJson, fixtureText, merchantAccount, paymentPsp, refundPsp } from "./helpers.ts"
 
 const build = (request: Refund.CreateRefundRequest, key = "refract-order-42-r1") => connector.create.build(request, createContext(key))
 
@@ -235,8 +226,8 @@ describe("environments", () => {
     }))
 })
 
-const serviceLayer = (http: ReturnType<typeof mockHttp>, options: Partial<AdyenConnector.AdyenOptions> = {}) =>
-  RefundService.layer(AdyenConnector.layer({ apiKey, merchantAccount, ...options })).pipe(Layer.provide(http.layer))
+const serviceLayer = (http: Script, options: Partial<AdyenConnector.AdyenOptions> = {}) =>
+  services(AdyenConnector.layer({ apiKey, merchantAccount, ...options }), http.layer)
 
 describe("through the core services", () => {
   const created201 = JSON.stringify({
@@ -249,7 +240,7 @@ describe("through the core services", () => {
   })
 
   it.effect("get is Unsupported (Adyen has no status endpoint) and sends nothing", () => {
-    const http = mockHttp(() => ({ status: 500, body: "" }))
+    const http = scripted(() => ({ status: 500, body: "" }))
     return Effect.gen(function*() {
       const service = yield* RefundService.RefundService
       const error = yield* Effect.flip(service.get("adyen", refundPsp))
@@ -263,7 +254,7 @@ describe("through the core services", () => {
   })
 
   it.effect("create answers Pending through the generic service, with the exact wire request", () => {
-    const http = mockHttp(() => ({ status: 201, body: created201, headers: { "content-type": "application/json" } }))
+    const http = scripted(() => ({ status: 201, body: created201, headers: { "content-type": "application/json" } }))
     return Effect.gen(function*() {
       const service = yield* RefundService.RefundService
       const refund = yield* service.create("adyen", {
@@ -297,7 +288,7 @@ describe("through the core services", () => {
   })
 
   it.effect("AdyenRefunds is the same client, bound to Adyen", () => {
-    const http = mockHttp(() => ({ status: 201, body: created201 }))
+    const http = scripted(() => ({ status: 201, body: created201 }))
     return Effect.gen(function*() {
       const client = yield* AdyenConnector.AdyenRefunds
       assert.strictEqual(client.connector, "adyen")
@@ -312,7 +303,7 @@ describe("through the core services", () => {
   })
 
   it.effect("an Adyen 422 167 is a NotFound RefundError with Adyen's code and reference, not retried", () => {
-    const http = mockHttp(() => ({
+    const http = scripted(() => ({
       status: 422,
       body: JSON.stringify({
         status: 422,
@@ -339,7 +330,7 @@ describe("through the core services", () => {
   })
 
   it.effect("a rejected API key is Authentication, and no message carries the key", () => {
-    const http = mockHttp(() => ({
+    const http = scripted(() => ({
       status: 401,
       body: JSON.stringify({ status: 401, errorCode: "000", message: "HTTP Status Response - Unauthorized", errorType: "security" })
     }))
@@ -356,7 +347,7 @@ describe("through the core services", () => {
   })
 
   it.live("a 5xx with Transient-Error: true is retried under the same idempotency key", () => {
-    const http = mockHttp((_, index) =>
+    const http = scripted((_, index) =>
       index === 0
         ? {
           status: 500,
@@ -380,7 +371,7 @@ describe("through the core services", () => {
 })
 
 const fromEnv = (env: Record<string, string>) => {
-  const http = mockHttp(() => ({ status: 500, body: "" }))
+  const http = scripted(() => ({ status: 500, body: "" }))
   return AdyenConnector.layerConfig().pipe(
     Layer.provideMerge(ConnectorRegistry.ConnectorRegistry.layer),
     Layer.provide(http.layer),

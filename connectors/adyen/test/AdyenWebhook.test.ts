@@ -4,7 +4,8 @@ import { BoundConnector, Money, Observe, Refund, WebhookEvent, Webhooks } from "
 import type { WebhookError } from "@refract/core"
 import { AdyenWebhook, connector } from "@refract/adyen"
 import { Effect, Redacted, Result } from "effect"
-import { apiKey, fixtureBytes, fixtureJson, fixtureText, merchantAccount, mockHttp } from "./helpers.ts"
+import { scripted } from "@refract/testkit/connector/ConnectorTest"
+import { apiKey, fixtureBytes, fixtureJson, fixtureText, merchantAccount } from "./helpers.ts"
 
 // Keys of processors.md §11.
 const K_NODE = "DFB1EB5485895CFA84146406857104ABB4CBCABDC8AAF103A624C8F6A3EAAB00"
@@ -440,7 +441,7 @@ const bind = (webhookSecrets?: Record<string, string>) =>
   BoundConnector.bind(connector, { credentials: { apiKey, merchantAccount }, ...(webhookSecrets ? { webhookSecrets } : {}) })
 
 describe("through the core webhook pipeline", () => {
-  const http = mockHttp(() => ({ status: 500, body: "" }))
+  const http = scripted(() => ({ status: 500, body: "" }))
 
   it.effect("verifyAndParse accepts a signed delivery and refuses a tampered one", () =>
     Effect.gen(function*() {

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { CheckoutError, connector } from "@refract/checkout"
-import { response } from "./helpers/Fixtures.ts"
+import { response } from "@refract/testkit/connector/ConnectorTest"
 
 const now = Date.UTC(2026, 10, 22, 12, 0, 0)
 type Operation = "create" | "get" | "lookup"

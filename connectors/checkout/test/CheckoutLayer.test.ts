@@ -1,10 +1,11 @@
 import { assert, describe, it } from "@effect/vitest"
-import { ConnectorRegistry, RefundService } from "@refract/core"
+import { RefundService } from "@refract/core"
 import type { RefundError } from "@refract/core"
 import { ConfigProvider, Effect, Exit, Layer, Redacted } from "effect"
 import { CheckoutConnector, CheckoutRefunds } from "@refract/checkout"
-import type { Answer, Recorded } from "./helpers/Fixtures.ts"
-import { actionId, fixtureText, liveKey, paymentId, refundId, sandboxKey, scripted } from "./helpers/Fixtures.ts"
+import { buildExit, configurationError, scripted, services } from "@refract/testkit/connector/ConnectorTest"
+import type { Answer, Recorded } from "@refract/testkit/connector/ConnectorTest"
+import { actionId, fixtureText, liveKey, paymentId, refundId, sandboxKey } from "./helpers/Fixtures.ts"
 
 const baseUrl = "https://checkout.test"
 const fastRetry = { baseDelayMillis: 1, maxDelayMillis: 2 }
@@ -19,12 +20,6 @@ const checkoutLike = (request: Recorded): Answer => {
   }
   return { status: 404, headers: { "Cko-Request-Id": "req_404" } }
 }
-
-const services = (checkout: Layer.Layer<CheckoutRefunds, any, any>, http: Layer.Layer<any>) =>
-  Layer.mergeAll(RefundService.RefundService.layer, checkout).pipe(
-    Layer.provideMerge(ConnectorRegistry.ConnectorRegistry.layer),
-    Layer.provide(http)
-  )
 
 const input = {
   merchantRefundId: "order-42-r1",
@@ -185,17 +180,10 @@ describe("CheckoutConnector.layer through the generic RefundService", () => {
   })
 })
 
-const build = (layer: Layer.Layer<CheckoutRefunds, any, any>) =>
-  Effect.runPromiseExit(Effect.scoped(Layer.build(services(layer, scripted(checkoutLike).layer))))
+const build = (layer: ReturnType<typeof CheckoutConnector.layer>) => buildExit(services(layer, scripted(checkoutLike).layer))
 
 const configurationMessage = (exit: Exit.Exit<unknown, unknown>): string => {
-  assert.isTrue(Exit.isFailure(exit))
-  if (Exit.isSuccess(exit)) return ""
-  const fail = exit.cause.reasons.find((r) => r._tag === "Fail")
-  const error = fail?._tag === "Fail" ? (fail.error as RefundError.RefundError) : undefined
-  assert.strictEqual(error?._tag, "RefundError")
-  assert.strictEqual(error?.operation, "configure")
-  assert.strictEqual(error?.reason._tag, "Configuration")
+  const error = configurationError(assert, exit, { operation: "configure" })
   return `${error?.message} ${JSON.stringify(error)}`
 }
 

@@ -2,20 +2,8 @@ import { assert, describe, it } from "@effect/vitest"
 import { Money } from "@refract/core"
 import { Option } from "effect"
 import { CheckoutConnector, connector } from "@refract/checkout"
-import {
-  actionId,
-  buildContext,
-  createContext,
-  createRequest,
-  failure,
-  fixtureJson,
-  fixtureText,
-  ok,
-  paymentId,
-  reference,
-  refundId,
-  response
-} from "./helpers/Fixtures.ts"
+import { failure, ok, response } from "@refract/testkit/connector/ConnectorTest"
+import { actionId, buildContext, createContext, createRequest, fixtureJson, fixtureText, paymentId, reference, refundId } from "./helpers/Fixtures.ts"
 
 const parseCreate = (body: unknown, status = 202) => connector.create.parse(response(status, body), createRequest(), createContext())
 const parseGet = (fixture: string, ref = reference()) => connector.get!.parse(response(200, fixtureText(fixture)), ref, buildContext)

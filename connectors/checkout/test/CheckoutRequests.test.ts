@@ -2,15 +2,14 @@ import { assert, describe, it } from "@effect/vitest"
 import { Credentials, ProcessorHttp } from "@refract/core"
 import { Redacted, Result } from "effect"
 import { CheckoutConnector, CheckoutSchema, connector } from "@refract/checkout"
+import { failure, ok } from "@refract/testkit/connector/ConnectorTest"
 import {
   actionId,
   buildContext,
   createContext,
   createRequest,
   credentials,
-  failure,
   liveKey,
-  ok,
   paymentId,
   reference,
   refundId,

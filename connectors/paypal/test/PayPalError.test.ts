@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { connector, PayPalError } from "@refract/paypal"
-import { fixtureJson, response } from "./helpers.ts"
+import { response } from "@refract/testkit/connector/ConnectorTest"
+import { fixtureJson } from "./helpers.ts"
 
 const errors = fixtureJson<Record<string, unknown>>("errors.json")
 const now = Date.parse("2026-11-20T18:00:00Z")

@@ -1,10 +1,11 @@
 import { assert, describe, it } from "@effect/vitest"
-import { ConnectorRegistry, RefundService } from "@refract/core"
+import { RefundService } from "@refract/core"
 import type { RefundError } from "@refract/core"
 import { ConfigProvider, Effect, Exit, Layer, Redacted } from "effect"
 import { PayPalConnector, PayPalRefunds } from "@refract/paypal"
-import type { Answer, Recorded } from "./helpers.ts"
-import { captureId, clientId, clientSecret, fixtureJson, fixtureText, refundId, scripted } from "./helpers.ts"
+import { buildExit, configurationError as configurationErrorOf, scripted, services } from "@refract/testkit/connector/ConnectorTest"
+import type { Answer, Recorded } from "@refract/testkit/connector/ConnectorTest"
+import { captureId, clientId, clientSecret, fixtureJson, fixtureText, refundId } from "./helpers.ts"
 
 const baseUrl = "https://paypal.test"
 const fastRetry = { baseDelayMillis: 1, maxDelayMillis: 2 }
@@ -28,12 +29,6 @@ const paypalLike = (request: Recorded): Answer => {
   if (isGet(request)) return { status: 200, body: fixtureText("refund-completed.json") }
   return { status: 404, body: { name: "RESOURCE_NOT_FOUND", message: "The specified resource does not exist.", debug_id: "dbg-404" } }
 }
-
-const services = (paypal: Layer.Layer<PayPalRefunds, any, any>, http: Layer.Layer<any>) =>
-  Layer.mergeAll(RefundService.RefundService.layer, paypal).pipe(
-    Layer.provideMerge(ConnectorRegistry.ConnectorRegistry.layer),
-    Layer.provide(http)
-  )
 
 const input = {
   merchantRefundId: "order-42-r1",
@@ -253,18 +248,9 @@ describe("PayPalConnector.layer through the generic RefundService", () => {
   })
 })
 
-const build = (layer: Layer.Layer<PayPalRefunds, any, any>) =>
-  Effect.runPromiseExit(Effect.scoped(Layer.build(services(layer, scripted(paypalLike).layer))))
+const build = (layer: ReturnType<typeof PayPalConnector.layer>) => buildExit(services(layer, scripted(paypalLike).layer))
 
-const configurationError = (exit: Exit.Exit<unknown, unknown>) => {
-  assert.isTrue(Exit.isFailure(exit))
-  if (Exit.isSuccess(exit)) return undefined
-  const fail = exit.cause.reasons.find((r) => r._tag === "Fail")
-  const error = fail?._tag === "Fail" ? (fail.error as RefundError.RefundError) : undefined
-  assert.strictEqual(error?._tag, "RefundError")
-  assert.strictEqual(error?.reason._tag, "Configuration")
-  return error
-}
+const configurationError = (exit: Exit.Exit<unknown, unknown>) => configurationErrorOf(assert, exit)
 
 const withConfig = (env: Record<string, string>) => ConfigProvider.layer(ConfigProvider.fromUnknown(env))
 

@@ -2,7 +2,8 @@ import { describe, expect, it } from "@effect/vitest"
 import { Money } from "@refract/core"
 import { Result } from "effect"
 import { connector, PayPalSchema, PayPalWebhook } from "@refract/paypal"
-import { buildContext, captureId, createContext, createRequest, fixtureText, reference, refundId, response } from "./helpers.ts"
+import { response } from "@refract/testkit/connector/ConnectorTest"
+import { buildContext, captureId, createContext, createRequest, fixtureText, reference, refundId } from "./helpers.ts"
 
 const parseGet = (fixture: string, ref = reference({ connectorRefundId: refundId })) =>
   connector.get!.parse(response(200, fixtureText(fixture)), ref, buildContext)

@@ -2,7 +2,8 @@ import { describe, expect, it } from "@effect/vitest"
 import { Money, ProcessorHttp, Refund } from "@refract/core"
 import { Redacted, Result } from "effect"
 import { connector, PayPalConnector, PayPalWebhook } from "@refract/paypal"
-import { buildContext, captureId, clientId, clientSecret, createContext, createRequest, credentials, fixtureJson, reference, refundId, response } from "./helpers.ts"
+import { response } from "@refract/testkit/connector/ConnectorTest"
+import { buildContext, captureId, clientId, clientSecret, createContext, createRequest, credentials, fixtureJson, reference, refundId } from "./helpers.ts"
 
 const build = (input = createRequest(), key = "refract-order-42-r1") => {
   const result = connector.create.build(input, createContext(key))

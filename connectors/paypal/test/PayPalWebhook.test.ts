@@ -3,7 +3,8 @@ import { assert, describe, expect, it } from "@effect/vitest"
 import { BoundConnector, Money, WebhookError, WebhookEvent, Webhooks } from "@refract/core"
 import { Effect, Exit, Result } from "effect"
 import { connector, PayPalWebhook } from "@refract/paypal"
-import { captureId, clientId, clientSecret, fixtureBytes, fixtureText, refundId, scripted, signedHeaders, testCertificatePem, webhookId } from "./helpers.ts"
+import { scripted } from "@refract/testkit/connector/ConnectorTest"
+import { captureId, clientId, clientSecret, fixtureBytes, fixtureText, refundId, signedHeaders, testCertificatePem, webhookId } from "./helpers.ts"
 
 // ---------------------------------------------------------------------------------------------
 // The published vector: paypal/PayPal-Java-SDK ValidateCertTest (processors.md §11, PayPal)

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { RazorpayError, connector } from "@refract/razorpay"
-import { response } from "./helpers/Fixtures.ts"
+import { response } from "@refract/testkit/connector/ConnectorTest"
 
 /** A fixed clock: HTTP-date Retry-After values are relative to it. */
 const NOW = Date.UTC(2026, 10, 22, 12, 0, 0)

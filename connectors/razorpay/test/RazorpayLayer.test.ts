@@ -1,10 +1,11 @@
 import { assert, describe, it } from "@effect/vitest"
-import { ConnectorRegistry, RefundService } from "@refract/core"
+import { RefundService } from "@refract/core"
 import type { RefundError } from "@refract/core"
 import { ConfigProvider, Effect, Exit, Layer, Option, Redacted } from "effect"
 import { RazorpayConnector, RazorpayRefunds } from "@refract/razorpay"
-import type { Answer, Recorded } from "./helpers/Fixtures.ts"
-import { fixtureJson, fixtureText, keyId, keySecret, paymentId, refundId, scripted } from "./helpers/Fixtures.ts"
+import { buildExit, configurationError as configurationErrorOf, scripted, services } from "@refract/testkit/connector/ConnectorTest"
+import type { Answer, Recorded } from "@refract/testkit/connector/ConnectorTest"
+import { fixtureJson, fixtureText, keyId, keySecret, paymentId, refundId } from "./helpers/Fixtures.ts"
 
 const baseUrl = "https://razorpay.test"
 const fastRetry = { baseDelayMillis: 1, maxDelayMillis: 2 }
@@ -26,12 +27,6 @@ const razorpayLike = (request: Recorded): Answer => {
   }
   return { status: 400, body: { error: { code: "BAD_REQUEST_ERROR", description: "The id provided does not exist" } } }
 }
-
-const services = (razorpay: Layer.Layer<RazorpayRefunds, RefundError.RefundError | any, any>, http: Layer.Layer<any>) =>
-  Layer.mergeAll(RefundService.RefundService.layer, razorpay).pipe(
-    Layer.provideMerge(ConnectorRegistry.ConnectorRegistry.layer),
-    Layer.provide(http)
-  )
 
 const input = {
   merchantRefundId: "order-42-r1",
@@ -143,19 +138,10 @@ describe("RazorpayConnector.layer through the generic RefundService", () => {
   })
 })
 
-const build = (layer: Layer.Layer<RazorpayRefunds, any, any>) =>
-  Effect.runPromiseExit(Effect.scoped(Layer.build(services(layer, scripted(razorpayLike).layer))))
+const build = (layer: ReturnType<typeof RazorpayConnector.layer>) => buildExit(services(layer, scripted(razorpayLike).layer))
 
-const configurationError = (exit: Exit.Exit<unknown, unknown>): RefundError.RefundError | undefined => {
-  assert.isTrue(Exit.isFailure(exit))
-  if (Exit.isSuccess(exit)) return undefined
-  const fail = exit.cause.reasons.find((r) => r._tag === "Fail")
-  const error = fail?._tag === "Fail" ? (fail.error as RefundError.RefundError) : undefined
-  assert.strictEqual(error?._tag, "RefundError")
-  assert.strictEqual(error?.operation, "configure")
-  assert.strictEqual(error?.reason._tag, "Configuration")
-  return error
-}
+const configurationError = (exit: Exit.Exit<unknown, unknown>): RefundError.RefundError | undefined =>
+  configurationErrorOf(assert, exit, { operation: "configure" })
 
 const withConfig = (env: Record<string, string>) => ConfigProvider.layer(ConfigProvider.fromUnknown(env))
 

@@ -2,7 +2,8 @@ import { assert, describe, it } from "@effect/vitest"
 import type { Refund } from "@refract/core"
 import { Option, Result } from "effect"
 import { RazorpaySchema, RazorpayWebhook, connector } from "@refract/razorpay"
-import { context, createContext, createRequest, failure, fixtureJson, fixtureText, ok, paymentId, reference, refundId, response } from "./helpers/Fixtures.ts"
+import { failure, ok, response } from "@refract/testkit/connector/ConnectorTest"
+import { context, createContext, createRequest, fixtureJson, fixtureText, paymentId, reference, refundId } from "./helpers/Fixtures.ts"
 
 const parseGet = (fixture: string, ref = reference(fixtureJson(fixture).id)) => connector.get!.parse(response(200, fixtureText(fixture)), ref, context)
 

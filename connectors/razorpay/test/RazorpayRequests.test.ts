@@ -2,7 +2,8 @@ import { assert, describe, it } from "@effect/vitest"
 import { Idempotency, ProcessorHttp } from "@refract/core"
 import { Redacted } from "effect"
 import { RazorpayConnector, connector } from "@refract/razorpay"
-import { context, createContext, createRequest, credentials, failure, keyId, keySecret, ok, paymentId, reference } from "./helpers/Fixtures.ts"
+import { failure, ok } from "@refract/testkit/connector/ConnectorTest"
+import { context, createContext, createRequest, credentials, keyId, keySecret, paymentId, reference } from "./helpers/Fixtures.ts"
 
 const build = (input: Parameters<typeof createRequest>[0] = {}, ctx = createContext()) => connector.create.build(createRequest(input), ctx)
 

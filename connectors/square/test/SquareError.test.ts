@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { SquareError, connector } from "@refract/square"
-import { fixtureJson, response } from "./helpers.ts"
+import { response } from "@refract/testkit/connector/ConnectorTest"
+import { fixtureJson } from "./helpers.ts"
 
 type Fixture = { readonly status: number; readonly body: unknown }
 const errors = fixtureJson<Record<string, Fixture>>("errors.json")

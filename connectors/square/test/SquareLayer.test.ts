@@ -4,14 +4,15 @@ import { ConnectorRegistry, RefundService, WebhookEvent, Webhooks } from "@refra
 import type { RefundError } from "@refract/core"
 import { ConfigProvider, Effect, Exit, Layer, Redacted } from "effect"
 import { SquareConnector, SquareRefunds } from "@refract/square"
-import type { Answer, RecordedRequest } from "./helpers.ts"
-import { accessToken, completedRefundId, fixtureJson, fixtureText, mockHttp, paymentId, refundId } from "./helpers.ts"
+import { buildExit, configurationError as configurationErrorOf, scripted, services } from "@refract/testkit/connector/ConnectorTest"
+import type { Answer, Recorded } from "@refract/testkit/connector/ConnectorTest"
+import { accessToken, completedRefundId, fixtureJson, fixtureText, paymentId, refundId } from "./helpers.ts"
 
 const baseUrl = "https://square.test"
 const fastRetry = { baseDelayMillis: 1, maxDelayMillis: 2 }
 
 /** A tiny Square: creates answer the spec's PENDING example, reads answer COMPLETED. */
-const squareLike = (request: RecordedRequest): Answer => {
+const squareLike = (request: Recorded): Answer => {
   if (request.method === "POST" && request.url === `${baseUrl}/v2/refunds`) {
     return { status: 200, body: fixtureText("refund-pending.json"), headers: { "content-type": "application/json" } }
   }
@@ -23,12 +24,6 @@ const squareLike = (request: RecordedRequest): Answer => {
   }
   return { status: 404, body: { errors: [{ category: "INVALID_REQUEST_ERROR", code: "NOT_FOUND", detail: "Not found" }] } }
 }
-
-const services = (square: Layer.Layer<SquareRefunds, any, any>, http: Layer.Layer<any>) =>
-  Layer.mergeAll(RefundService.RefundService.layer, square).pipe(
-    Layer.provideMerge(ConnectorRegistry.ConnectorRegistry.layer),
-    Layer.provide(http)
-  )
 
 const input = {
   merchantRefundId: "order-42-r1",
@@ -48,7 +43,7 @@ const reasonTag = (e: { readonly _tag: string }) => (e._tag === "RefundError" ? 
 
 describe("SquareConnector.layer through the generic RefundService", () => {
   it.live("create → Pending, get → Succeeded, with Square's headers and body on the wire", () => {
-    const http = mockHttp(squareLike)
+    const http = scripted(squareLike)
     return Effect.gen(function*() {
       const service = yield* RefundService.RefundService
       const created = yield* service.create("square", input)
@@ -84,7 +79,7 @@ describe("SquareConnector.layer through the generic RefundService", () => {
   })
 
   it.live("a 500 is retried with the identical body (the idempotency key is in it)", () => {
-    const http = mockHttp((request, index) =>
+    const http = scripted((request, index) =>
       index === 0
         ? { status: 500, body: { errors: [{ category: "API_ERROR", code: "INTERNAL_SERVER_ERROR", detail: "boom" }] } }
         : squareLike(request)
@@ -99,7 +94,7 @@ describe("SquareConnector.layer through the generic RefundService", () => {
   })
 
   it.live("a 429 is retried after Retry-After", () => {
-    const http = mockHttp((request, index) =>
+    const http = scripted((request, index) =>
       index === 0
         ? { status: 429, body: { errors: [{ category: "RATE_LIMIT_ERROR", code: "RATE_LIMITED" }] }, headers: { "Retry-After": "0.2" } }
         : squareLike(request)
@@ -115,7 +110,7 @@ describe("SquareConnector.layer through the generic RefundService", () => {
 
   it.live("a decline and a 401 are typed reasons, not retried, and never carry the token", () => {
     const errors = fixtureJson<Record<string, { status: number; body: unknown }>>("errors.json")
-    const http = mockHttp((_, index) => {
+    const http = scripted((_, index) => {
       const e = index === 0 ? errors["refund_amount_invalid_400"]! : errors["unauthorized_401"]!
       return { status: e.status, body: e.body }
     })
@@ -139,7 +134,7 @@ describe("SquareConnector.layer through the generic RefundService", () => {
   })
 
   it.live("200 with errors and a FAILED refund: the refund is recorded as Failed with the error", () => {
-    const http = mockHttp(() => ({ status: 200, body: fixtureText("refund-failed-with-errors.json") }))
+    const http = scripted(() => ({ status: 200, body: fixtureText("refund-failed-with-errors.json") }))
     return Effect.gen(function*() {
       const refund = yield* (yield* RefundService.RefundService).create("square", input)
       assert.strictEqual(refund.status, "Failed")
@@ -150,7 +145,7 @@ describe("SquareConnector.layer through the generic RefundService", () => {
   })
 
   it.live("lookup is Unsupported without a request; recover replays the create with the same key", () => {
-    const http = mockHttp(squareLike)
+    const http = scripted(squareLike)
     return Effect.gen(function*() {
       const service = yield* RefundService.RefundService
       const lookup = yield* Effect.flip(service.lookup("square", { merchantRefundId: "order-42-r1", connectorTransactionId: paymentId }))
@@ -166,7 +161,7 @@ describe("SquareConnector.layer through the generic RefundService", () => {
   })
 
   it.live("an invalid payment id fails before any request", () => {
-    const http = mockHttp(squareLike)
+    const http = scripted(squareLike)
     return Effect.gen(function*() {
       const error = yield* Effect.flip((yield* RefundService.RefundService).create("square", { ...input, connectorTransactionId: "pay.ment" }))
       assert.strictEqual(reasonTag(error), "InvalidRequest")
@@ -175,7 +170,7 @@ describe("SquareConnector.layer through the generic RefundService", () => {
   })
 
   it.live("with webhook options, the registered connector verifies Square's deliveries", () => {
-    const http = mockHttp(squareLike)
+    const http = scripted(squareLike)
     const notificationUrl = "https://example.com/webhooks/square"
     const body = fixtureText("event-refund-updated.json")
     return Effect.gen(function*() {
@@ -197,18 +192,9 @@ describe("SquareConnector.layer through the generic RefundService", () => {
 const SquareConnectorSignature = (url: string, body: string) =>
   createHmac("sha256", "sig-key-123").update(url + body, "utf8").digest("base64")
 
-const build = (layer: Layer.Layer<SquareRefunds, any, any>) =>
-  Effect.runPromiseExit(Effect.scoped(Layer.build(services(layer, mockHttp(squareLike).layer))))
+const build = (layer: ReturnType<typeof SquareConnector.layer>) => buildExit(services(layer, scripted(squareLike).layer))
 
-const configurationError = (exit: Exit.Exit<unknown, unknown>): RefundError.RefundError | undefined => {
-  assert.isTrue(Exit.isFailure(exit))
-  if (Exit.isSuccess(exit)) return undefined
-  const fail = exit.cause.reasons.find((r) => r._tag === "Fail")
-  const error = fail?._tag === "Fail" ? (fail.error as RefundError.RefundError) : undefined
-  assert.strictEqual(error?._tag, "RefundError")
-  assert.strictEqual(error?.reason._tag, "Configuration")
-  return error
-}
+const configurationError = (exit: Exit.Exit<unknown, unknown>): RefundError.RefundError | undefined => configurationErrorOf(assert, exit)
 
 const withConfig = (env: Record<string, string>) => ConfigProvider.layer(ConfigProvider.fromUnknown(env))
 
@@ -228,7 +214,7 @@ describe("layer configuration", () => {
 
 describe("SquareConnector.layerConfig", () => {
   it.live("reads SQUARE_ACCESS_TOKEN and SQUARE_BASE_URL from configuration", () => {
-    const http = mockHttp(squareLike)
+    const http = scripted(squareLike)
     return Effect.gen(function*() {
       const refund = yield* (yield* RefundService.RefundService).create("square", input)
       assert.strictEqual(refund.status, "Pending")
@@ -240,7 +226,7 @@ describe("SquareConnector.layerConfig", () => {
   })
 
   it.live("SQUARE_ENVIRONMENT=production uses https://connect.squareup.com; overrides win", () => {
-    const http = mockHttp(() => ({ status: 200, body: fixtureText("refund-pending.json") }))
+    const http = scripted(() => ({ status: 200, body: fixtureText("refund-pending.json") }))
     return Effect.gen(function*() {
       yield* (yield* SquareRefunds).create(input)
       assert.strictEqual(http.requests[0]!.url, "https://connect.squareup.com/v2/refunds")
@@ -251,7 +237,7 @@ describe("SquareConnector.layerConfig", () => {
   })
 
   it.live("the sandbox is the default environment", () => {
-    const http = mockHttp(() => ({ status: 200, body: fixtureText("refund-pending.json") }))
+    const http = scripted(() => ({ status: 200, body: fixtureText("refund-pending.json") }))
     return Effect.gen(function*() {
       yield* (yield* SquareRefunds).create(input)
       assert.strictEqual(http.requests[0]!.url, "https://connect.squareupsandbox.com/v2/refunds")
@@ -261,7 +247,7 @@ describe("SquareConnector.layerConfig", () => {
   })
 
   it.live("webhook secrets come from SQUARE_WEBHOOK_SIGNATURE_KEY and SQUARE_WEBHOOK_URL", () => {
-    const http = mockHttp(squareLike)
+    const http = scripted(squareLike)
     const notificationUrl = "https://example.com/webhooks/square"
     const body = fixtureText("event-refund-created.json")
     return Effect.gen(function*() {
@@ -281,7 +267,7 @@ describe("SquareConnector.layerConfig", () => {
   })
 
   it("a missing SQUARE_ACCESS_TOKEN is a Configuration RefundError naming the variable, without secrets", async () => {
-    const layer = services(SquareConnector.layerConfig(), mockHttp(squareLike).layer).pipe(
+    const layer = services(SquareConnector.layerConfig(), scripted(squareLike).layer).pipe(
       Layer.provide(withConfig({ SQUARE_WEBHOOK_SIGNATURE_KEY: "sig-do-not-print", SQUARE_WEBHOOK_URL: "https://example.com/h" }))
     )
     const error = configurationError(await Effect.runPromiseExit(Effect.scoped(Layer.build(layer))))

@@ -3,16 +3,8 @@ import { Money } from "@refract/core"
 import type { Refund, RefundError } from "@refract/core"
 import { Result } from "effect"
 import { SquareConnector, SquareSchema, SquareWebhook } from "@refract/square"
-import {
-  completedPaymentId,
-  completedRefundId,
-  createRequest,
-  fixtureText,
-  paymentId,
-  reference,
-  refundId,
-  response
-} from "./helpers.ts"
+import { response } from "@refract/testkit/connector/ConnectorTest"
+import { completedPaymentId, completedRefundId, createRequest, fixtureText, paymentId, reference, refundId } from "./helpers.ts"
 
 const ok = (result: Result.Result<Refund.RefundSnapshot, RefundError.RefundErrorReason>): Refund.RefundSnapshot => {
   if (Result.isFailure(result)) assert.fail(`expected a snapshot, got ${result.failure._tag}: ${result.failure.message}`)

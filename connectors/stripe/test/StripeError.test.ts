@@ -3,7 +3,7 @@ import { StripeError, connector } from "@refract/stripe"
 
 /** A fixed clock: HTTP-date Retry-After values are relative to it. */
 const NOW = Date.UTC(2026, 10, 22, 12, 0, 0)
-import { response } from "./helpers/Fixtures.ts"
+import { response } from "@refract/testkit/connector/ConnectorTest"
 
 type Operation = "create" | "get" | "lookup" | "authenticate"
 

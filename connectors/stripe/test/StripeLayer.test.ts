@@ -1,10 +1,11 @@
 import { assert, describe, it } from "@effect/vitest"
-import { ConnectorRegistry, RefundService } from "@refract/core"
+import { RefundService } from "@refract/core"
 import type { RefundError } from "@refract/core"
 import { ConfigProvider, Effect, Exit, Layer, Redacted } from "effect"
 import { StripeConnector, StripeRefunds } from "@refract/stripe"
-import type { Answer, Recorded } from "./helpers/Fixtures.ts"
-import { fixtureJson, fixtureText, scripted } from "./helpers/Fixtures.ts"
+import { buildExit, configurationError, scripted, services } from "@refract/testkit/connector/ConnectorTest"
+import type { Answer, Recorded } from "@refract/testkit/connector/ConnectorTest"
+import { fixtureJson, fixtureText } from "./helpers/Fixtures.ts"
 
 const apiKey = "sk_test_51QbXbzLkdIwHu7ixLAYERTESTKEYdoNotLeak"
 const baseUrl = "https://stripe.test"
@@ -20,12 +21,6 @@ const stripeLike = (request: Recorded): Answer => {
   }
   return { status: 404, body: { error: { type: "invalid_request_error", code: "resource_missing", message: "No such thing" } } }
 }
-
-const services = (stripe: Layer.Layer<StripeRefunds, RefundError.RefundError | any, any>, http: Layer.Layer<any>) =>
-  Layer.mergeAll(RefundService.RefundService.layer, stripe).pipe(
-    Layer.provideMerge(ConnectorRegistry.ConnectorRegistry.layer),
-    Layer.provide(http)
-  )
 
 const input = {
   merchantRefundId: "order-42-r1",
@@ -160,19 +155,10 @@ describe("StripeConnector.layer through the generic RefundService", () => {
   })
 })
 
-const build = (layer: Layer.Layer<StripeRefunds, any, any>) =>
-  Effect.runPromiseExit(Effect.scoped(Layer.build(services(layer, scripted(stripeLike).layer))))
+const build = (layer: ReturnType<typeof StripeConnector.layer>) => buildExit(services(layer, scripted(stripeLike).layer))
 
-const configurationMessage = (exit: Exit.Exit<unknown, unknown>): string => {
-  assert.isTrue(Exit.isFailure(exit))
-  if (Exit.isSuccess(exit)) return ""
-  const fail = exit.cause.reasons.find((r) => r._tag === "Fail")
-  const error = fail?._tag === "Fail" ? (fail.error as RefundError.RefundError) : undefined
-  assert.strictEqual(error?._tag, "RefundError")
-  assert.strictEqual(error?.operation, "configure")
-  assert.strictEqual(error?.reason._tag, "Configuration")
-  return error?.message ?? ""
-}
+const configurationMessage = (exit: Exit.Exit<unknown, unknown>): string =>
+  configurationError(assert, exit, { operation: "configure" })?.message ?? ""
 
 const withConfig = (env: Record<string, string>) => ConfigProvider.layer(ConfigProvider.fromUnknown(env))
 

@@ -2,7 +2,8 @@ import { assert, describe, it } from "@effect/vitest"
 import type { Refund } from "@refract/core"
 import { Option, Redacted, Result } from "effect"
 import { StripeWebhook, connector } from "@refract/stripe"
-import { createRequest, fixtureJson, fixtureText, reference, response } from "./helpers/Fixtures.ts"
+import { response } from "@refract/testkit/connector/ConnectorTest"
+import { createRequest, fixtureJson, fixtureText, reference } from "./helpers/Fixtures.ts"
 
 const ctx = { credentials: { apiKey: Redacted.make("sk_test_abc") }, environment: "sandbox" } as const
 const createCtx = { ...ctx, idempotencyKey: "refract-order-42-r1" }

@@ -5,6 +5,7 @@
  */
 export * as AdyenEmulator from "./adyen/AdyenEmulator.ts"
 export * as CheckoutEmulator from "./checkout/CheckoutEmulator.ts"
+export * as ConnectorTest from "./connector/ConnectorTest.ts"
 export * as ControlApi from "./emulator/ControlApi.ts"
 export * as ControlClient from "./emulator/ControlClient.ts"
 export * as Emulator from "./emulator/Emulator.ts"
