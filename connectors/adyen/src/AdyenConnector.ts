@@ -9,7 +9,8 @@
  *   AdyenConnector.layer({ apiKey, merchantAccount, hmacKey })           // explicit options
  *   AdyenConnector.layerConfig()                                         // ADYEN_* environment variables
  */
-import type { BoundConnector, ConnectorRegistry, Credentials, RefundClient, RetryPolicy } from "@refract/core"
+import { BoundConnector } from "@refract/core"
+import type { ConnectorRegistry, Credentials, RefundClient } from "@refract/core"
 import { Connector, ConnectorLayer, ProcessorHttp, Refund, RefundError } from "@refract/core"
 import type { Config, Layer, Redacted } from "effect"
 import { Context, Result, Schema } from "effect"
@@ -156,36 +157,24 @@ export const connector = Connector.make({
 /** The Adyen refund client, next to the generic `RefundService` (like `PgClient` next to `SqlClient`). */
 export class AdyenRefunds extends Context.Service<AdyenRefunds, RefundClient.RefundClient>()("@refract/adyen/AdyenRefunds") {}
 
-export interface AdyenOptions {
+export interface AdyenOptions extends BoundConnector.CommonOptions {
   readonly apiKey: string | Redacted.Redacted<string>
   readonly merchantAccount: string
   /** Required for `environment: "production"`: the prefix of your live Checkout URL. */
   readonly liveEndpointPrefix?: string | undefined
-  /** Defaults to "sandbox". */
-  readonly environment?: Connector.Environment | undefined
-  /** Overrides the environment's base URL (an emulator, a proxy). */
-  readonly baseUrl?: string | undefined
   /** The webhook HMAC key (hex), when this process receives Adyen webhooks. */
   readonly hmacKey?: string | Redacted.Redacted<string> | undefined
-  readonly timeouts?: Partial<RetryPolicy.Timeouts> | undefined
-  readonly retry?: Partial<RetryPolicy.RetryPolicy> | undefined
-  /** Client-side request limit; none by default (Adyen publishes none). */
-  readonly rateLimit?: { readonly requestsPerSecond: number } | undefined
 }
 
 /** Maps {@link AdyenOptions} onto core's generic connector options. */
 export const toConnectorOptions = (options: AdyenOptions): BoundConnector.ConnectorOptions => ({
+  ...BoundConnector.commonOptions(options),
   credentials: {
     apiKey: options.apiKey,
     merchantAccount: options.merchantAccount,
     liveEndpointPrefix: options.liveEndpointPrefix
   },
-  webhookSecrets: options.hmacKey !== undefined ? { hmacKey: options.hmacKey } : undefined,
-  environment: options.environment,
-  baseUrl: options.baseUrl,
-  timeouts: options.timeouts,
-  retry: options.retry,
-  rateLimit: options.rateLimit
+  webhookSecrets: options.hmacKey !== undefined ? { hmacKey: options.hmacKey } : undefined
 })
 
 /** Binds Adyen with explicit options, registers it for `RefundService`, and provides {@link AdyenRefunds}. */

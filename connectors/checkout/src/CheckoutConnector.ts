@@ -14,7 +14,8 @@
  *   Promise:  new PaymentClient({ connector: "checkout", secretKey, environment: "sandbox" })
  */
 import { Connector, ConnectorLayer, ProcessorHttp, Refund, RefundError } from "@refract/core"
-import type { BoundConnector, ConnectorRegistry, Credentials, RefundClient, RetryPolicy } from "@refract/core"
+import { BoundConnector } from "@refract/core"
+import type { ConnectorRegistry, Credentials, RefundClient } from "@refract/core"
 import { Context, Layer, Option, Redacted, Result } from "effect"
 import type { Config } from "effect"
 import type { HttpClient } from "effect/http"
@@ -340,33 +341,18 @@ export const connector = Connector.make({
 /** The Checkout.com refund client, for code that wants Checkout.com specifically (generic code uses `RefundService`). */
 export class CheckoutRefunds extends Context.Service<CheckoutRefunds, RefundClient.RefundClient>()("@refract/checkout/CheckoutRefunds") {}
 
-export interface CheckoutOptions {
+export interface CheckoutOptions extends BoundConnector.CommonOptions {
   /** `sk_sbox_…` for sandbox, `sk_…` for production. Prefer `Redacted`. */
   readonly secretKey: string | Redacted.Redacted<string>
-  /** Defaults to sandbox. */
-  readonly environment?: Connector.Environment | undefined
-  /**
-   * Overrides the environment's base URL: your account's own host (`https://{prefix}.api.checkout.com`,
-   * `https://{prefix}.api.sandbox.checkout.com`), an emulator, a proxy.
-   */
-  readonly baseUrl?: string | undefined
   /** The webhook's signature key, for processes that receive webhooks. */
   readonly signatureKey?: string | Redacted.Redacted<string> | undefined
-  readonly timeouts?: Partial<RetryPolicy.Timeouts> | undefined
-  readonly retry?: Partial<RetryPolicy.RetryPolicy> | undefined
-  /** Client-side request limit; none by default (Checkout.com publishes none). */
-  readonly rateLimit?: { readonly requestsPerSecond: number } | undefined
 }
 
 /** Maps {@link CheckoutOptions} onto core's generic connector options. */
 export const toConnectorOptions = (options: CheckoutOptions): BoundConnector.ConnectorOptions => ({
+  ...BoundConnector.commonOptions(options),
   credentials: { secretKey: options.secretKey },
-  environment: options.environment,
-  baseUrl: options.baseUrl,
-  webhookSecrets: options.signatureKey !== undefined ? { signatureKey: options.signatureKey } : undefined,
-  timeouts: options.timeouts,
-  retry: options.retry,
-  rateLimit: options.rateLimit
+  webhookSecrets: options.signatureKey !== undefined ? { signatureKey: options.signatureKey } : undefined
 })
 
 /**

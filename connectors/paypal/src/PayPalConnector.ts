@@ -14,7 +14,8 @@
  *   Promise:  new PaymentClient({ connector: "paypal", credentials: { clientId, clientSecret } })
  */
 import { ConnectorLayer, Connector, ProcessorHttp, RefundError } from "@refract/core"
-import type { BoundConnector, ConnectorRegistry, Credentials, Refund, RefundClient, RetryPolicy } from "@refract/core"
+import { BoundConnector } from "@refract/core"
+import type { ConnectorRegistry, Credentials, Refund, RefundClient } from "@refract/core"
 import { Context, Layer, Redacted, Result } from "effect"
 import type { Config } from "effect"
 import type { HttpClient } from "effect/http"
@@ -258,23 +259,15 @@ export const connector = Connector.make({
 /** The PayPal refund client, for code that wants PayPal specifically (generic code uses `RefundService`). */
 export class PayPalRefunds extends Context.Service<PayPalRefunds, RefundClient.RefundClient>()("@refract/paypal/PayPalRefunds") {}
 
-export interface PayPalOptions {
+export interface PayPalOptions extends BoundConnector.CommonOptions {
   /** The REST app's client id. */
   readonly clientId: string
   /** The REST app's client secret. Prefer `Redacted`. */
   readonly clientSecret: string | Redacted.Redacted<string>
-  /** Defaults to sandbox. */
-  readonly environment?: Connector.Environment | undefined
-  /** Overrides `https://api-m.sandbox.paypal.com` / `https://api-m.paypal.com` (an emulator, a proxy). */
-  readonly baseUrl?: string | undefined
   /** The id of the webhook registered for this endpoint, for processes that receive webhooks. */
   readonly webhookId?: string | undefined
   /** A pinned signing certificate (PEM); when set, `PAYPAL-CERT-URL` is never fetched. */
   readonly certificatePem?: string | undefined
-  readonly timeouts?: Partial<RetryPolicy.Timeouts> | undefined
-  readonly retry?: Partial<RetryPolicy.RetryPolicy> | undefined
-  /** Client-side request limit; none by default (PayPal publishes none). */
-  readonly rateLimit?: { readonly requestsPerSecond: number } | undefined
 }
 
 const webhookSecretsOf = (o: Partial<PayPalOptions>) =>
@@ -287,13 +280,9 @@ const webhookSecretsOf = (o: Partial<PayPalOptions>) =>
 
 /** Maps {@link PayPalOptions} onto core's generic connector options. */
 export const toConnectorOptions = (options: PayPalOptions): BoundConnector.ConnectorOptions => ({
+  ...BoundConnector.commonOptions(options),
   credentials: { clientId: options.clientId, clientSecret: options.clientSecret },
-  environment: options.environment,
-  baseUrl: options.baseUrl,
   webhookSecrets: webhookSecretsOf(options),
-  timeouts: options.timeouts,
-  retry: options.retry,
-  rateLimit: options.rateLimit
 })
 
 /**

@@ -11,7 +11,8 @@
  *   Promise:  new PaymentClient({ connector: "razorpay", credentials: { keyId, keySecret }, environment: "sandbox" })
  */
 import { ConnectorLayer, Connector, ProcessorHttp, RefundError } from "@refract/core"
-import type { BoundConnector, ConnectorRegistry, Credentials, Refund, RefundClient, RetryPolicy } from "@refract/core"
+import { BoundConnector } from "@refract/core"
+import type { ConnectorRegistry, Credentials, Refund, RefundClient } from "@refract/core"
 import { Context, Layer, Option, Redacted, Result } from "effect"
 import type { Config } from "effect"
 import type { HttpClient } from "effect/http"
@@ -332,32 +333,20 @@ export const connector = Connector.make({
 /** The Razorpay refund client, for code that wants Razorpay specifically (generic code uses `RefundService`). */
 export class RazorpayRefunds extends Context.Service<RazorpayRefunds, RefundClient.RefundClient>()("@refract/razorpay/RazorpayRefunds") {}
 
-export interface RazorpayOptions {
+export interface RazorpayOptions extends BoundConnector.CommonOptions {
   /** `rzp_test_…` for sandbox, `rzp_live_…` for production. */
   readonly keyId: string
   /** The key secret. Prefer `Redacted`. */
   readonly keySecret: string | Redacted.Redacted<string>
-  /** Defaults to sandbox. */
-  readonly environment?: Connector.Environment | undefined
-  /** Overrides `https://api.razorpay.com` (an emulator, a proxy). */
-  readonly baseUrl?: string | undefined
   /** The webhook endpoint's secret, for processes that receive webhooks. */
   readonly webhookSecret?: string | Redacted.Redacted<string> | undefined
-  readonly timeouts?: Partial<RetryPolicy.Timeouts> | undefined
-  readonly retry?: Partial<RetryPolicy.RetryPolicy> | undefined
-  /** Client-side request limit; none by default (Razorpay publishes no figure). */
-  readonly rateLimit?: { readonly requestsPerSecond: number } | undefined
 }
 
 /** Maps {@link RazorpayOptions} onto core's generic connector options. */
 export const toConnectorOptions = (options: RazorpayOptions): BoundConnector.ConnectorOptions => ({
+  ...BoundConnector.commonOptions(options),
   credentials: { keyId: options.keyId, keySecret: options.keySecret },
-  environment: options.environment,
-  baseUrl: options.baseUrl,
-  webhookSecrets: options.webhookSecret !== undefined ? { webhookSecret: options.webhookSecret } : undefined,
-  timeouts: options.timeouts,
-  retry: options.retry,
-  rateLimit: options.rateLimit
+  webhookSecrets: options.webhookSecret !== undefined ? { webhookSecret: options.webhookSecret } : undefined
 })
 
 /**

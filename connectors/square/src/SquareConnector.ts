@@ -14,7 +14,8 @@
  *   Promise:  new PaymentClient({ connector: "square", credentials: { accessToken }, environment: "sandbox" })
  */
 import { Connector, ConnectorLayer, ProcessorHttp, RefundError } from "@refract/core"
-import type { BoundConnector, ConnectorRegistry, Credentials, Refund, RefundClient, RetryPolicy } from "@refract/core"
+import { BoundConnector } from "@refract/core"
+import type { ConnectorRegistry, Credentials, Refund, RefundClient } from "@refract/core"
 import { Context, Layer, Redacted, Result } from "effect"
 import type { Config } from "effect"
 import type { HttpClient } from "effect/http"
@@ -239,21 +240,13 @@ export const connector = Connector.make({
 /** The Square refund client, for code that wants Square specifically (generic code uses `RefundService`). */
 export class SquareRefunds extends Context.Service<SquareRefunds, RefundClient.RefundClient>()("@refract/square/SquareRefunds") {}
 
-export interface SquareOptions {
+export interface SquareOptions extends BoundConnector.CommonOptions {
   /** A sandbox or production access token. Prefer `Redacted`. */
   readonly accessToken: string | Redacted.Redacted<string>
-  /** Defaults to sandbox (`https://connect.squareupsandbox.com`). */
-  readonly environment?: Connector.Environment | undefined
-  /** Overrides the environment's base URL (an emulator, a proxy). */
-  readonly baseUrl?: string | undefined
   /** The webhook subscription's signature key, for processes that receive webhooks. */
   readonly signatureKey?: string | Redacted.Redacted<string> | undefined
   /** The exact notification URL of the webhook subscription (Square signs it); needed with `signatureKey`. */
   readonly notificationUrl?: string | undefined
-  readonly timeouts?: Partial<RetryPolicy.Timeouts> | undefined
-  readonly retry?: Partial<RetryPolicy.RetryPolicy> | undefined
-  /** Client-side request limit; none by default (Square publishes none). */
-  readonly rateLimit?: { readonly requestsPerSecond: number } | undefined
 }
 
 const webhookSecretsOf = (
@@ -268,13 +261,9 @@ const webhookSecretsOf = (
 
 /** Maps {@link SquareOptions} onto core's generic connector options. */
 export const toConnectorOptions = (options: SquareOptions): BoundConnector.ConnectorOptions => ({
+  ...BoundConnector.commonOptions(options),
   credentials: { accessToken: options.accessToken },
-  environment: options.environment,
-  baseUrl: options.baseUrl,
   webhookSecrets: webhookSecretsOf(options),
-  timeouts: options.timeouts,
-  retry: options.retry,
-  rateLimit: options.rateLimit
 })
 
 /**

@@ -10,7 +10,8 @@
  *   Promise:  new PaymentClient({ connector: "stripe", apiKey, environment: "sandbox" })
  */
 import { ConnectorLayer, Connector, ProcessorHttp, RefundError } from "@refract/core"
-import type { BoundConnector, ConnectorRegistry, Credentials, Refund, RefundClient, RetryPolicy } from "@refract/core"
+import { BoundConnector } from "@refract/core"
+import type { ConnectorRegistry, Credentials, Refund, RefundClient } from "@refract/core"
 import { Context, Layer, Option, Redacted, Result } from "effect"
 import type { Config } from "effect"
 import type { HttpClient } from "effect/http"
@@ -321,35 +322,23 @@ export const connector = Connector.make({
 /** The Stripe refund client, for code that wants Stripe specifically (generic code uses `RefundService`). */
 export class StripeRefunds extends Context.Service<StripeRefunds, RefundClient.RefundClient>()("@refract/stripe/StripeRefunds") {}
 
-export interface StripeOptions {
+export interface StripeOptions extends BoundConnector.CommonOptions {
   /** `sk_test_…`/`rk_test_…` for sandbox, `sk_live_…`/`rk_live_…` for production. Prefer `Redacted`. */
   readonly apiKey: string | Redacted.Redacted<string>
   /** Stripe Connect: the connected account (`acct_…`) to act for, sent as `Stripe-Account`. */
   readonly stripeAccount?: string | undefined
-  /** Defaults to sandbox. */
-  readonly environment?: Connector.Environment | undefined
-  /** Overrides `https://api.stripe.com` (an emulator, a proxy). */
-  readonly baseUrl?: string | undefined
   /** The endpoint's signing secret (`whsec_…`), for processes that receive webhooks. */
   readonly webhookSecret?: string | Redacted.Redacted<string> | undefined
-  readonly timeouts?: Partial<RetryPolicy.Timeouts> | undefined
-  readonly retry?: Partial<RetryPolicy.RetryPolicy> | undefined
-  /** Client-side request limit; none by default (pollers use {@link SANDBOX_REQUESTS_PER_SECOND}). */
-  readonly rateLimit?: { readonly requestsPerSecond: number } | undefined
 }
 
 /** Maps {@link StripeOptions} onto core's generic connector options. */
 export const toConnectorOptions = (options: StripeOptions): BoundConnector.ConnectorOptions => ({
+  ...BoundConnector.commonOptions(options),
   credentials: {
     apiKey: options.apiKey,
     ...(options.stripeAccount !== undefined ? { stripeAccount: options.stripeAccount } : {})
   },
-  environment: options.environment,
-  baseUrl: options.baseUrl,
-  webhookSecrets: options.webhookSecret !== undefined ? { signingSecret: options.webhookSecret } : undefined,
-  timeouts: options.timeouts,
-  retry: options.retry,
-  rateLimit: options.rateLimit
+  webhookSecrets: options.webhookSecret !== undefined ? { signingSecret: options.webhookSecret } : undefined
 })
 
 /**

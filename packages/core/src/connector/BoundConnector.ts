@@ -11,20 +11,33 @@ import * as TokenCache from "../pipeline/TokenCache.ts"
 import type { Connector, Environment } from "./Connector.ts"
 import * as Credentials from "./Credentials.ts"
 
-export interface ConnectorOptions {
-  /** Credential fields as plain strings or `Redacted` (see the connector's credential spec). */
-  readonly credentials: Readonly<Record<string, string | Redacted.Redacted<string> | undefined>>
+/** Where and how to call a processor: the part of the options every connector package shares. */
+export interface CommonOptions {
   /** Defaults to "sandbox": production must be asked for. */
   readonly environment?: Environment | undefined
   /** Overrides the environment's base URL (emulators, proxies, regional hosts). */
   readonly baseUrl?: string | undefined
-  /** Secrets for verifying webhooks, when this process receives them. */
-  readonly webhookSecrets?: Readonly<Record<string, string | Redacted.Redacted<string> | undefined>> | undefined
   readonly timeouts?: Partial<Timeouts> | undefined
   readonly retry?: Partial<RetryPolicy> | undefined
   /** Client-side request rate limit; defaults to none for direct calls (pollers apply the connector's own). */
   readonly rateLimit?: { readonly requestsPerSecond: number } | undefined
 }
+
+export interface ConnectorOptions extends CommonOptions {
+  /** Credential fields as plain strings or `Redacted` (see the connector's credential spec). */
+  readonly credentials: Readonly<Record<string, string | Redacted.Redacted<string> | undefined>>
+  /** Secrets for verifying webhooks, when this process receives them. */
+  readonly webhookSecrets?: Readonly<Record<string, string | Redacted.Redacted<string> | undefined>> | undefined
+}
+
+/** The common fields of a connector package's own options, for its `toConnectorOptions`. */
+export const commonOptions = (options: CommonOptions): CommonOptions => ({
+  environment: options.environment,
+  baseUrl: options.baseUrl,
+  timeouts: options.timeouts,
+  retry: options.retry,
+  rateLimit: options.rateLimit
+})
 
 export interface BoundConnector {
   readonly connector: Connector
