@@ -207,7 +207,7 @@ const successOf = (item: NotificationRequestItem): string =>
  * | REFUND, REFUND_WITH_DATA          | true    | Succeeded                                       |
  * | REFUND, REFUND_WITH_DATA          | false   | Failed (failure.message = reason)               |
  * | CANCEL_OR_REFUND (modification.action = refund) | true / false | Succeeded / Failed              |
- * | REFUND_FAILED                     | true    | Failed (after a success the core records Reversed) |
+ * | REFUND_FAILED                     | true    | Reversed: the scheme rejected a refund that had succeeded |
  * | REFUNDED_REVERSED                 | true    | Reversed                                        |
  * | POSTPONED_REFUND                  | true    | Pending                                         |
  * | any of the above, other success   |         | Unknown (the core keeps the previous state)     |
@@ -232,8 +232,10 @@ export const refundOutcome = (item: NotificationRequestItem): RefundOutcome | un
       return action === "refund" ? result() : undefined
     }
     case "REFUND_FAILED":
+      // Adyen sends REFUND_FAILED only after a successful REFUND (Webhooks-v1.json: "Refund failed due
+      // to scheme rejection"), so it is a reversal whichever of the two arrives first.
       return success === "true"
-        ? { status: "Failed", failure: { code: "REFUND_FAILED", message: reason ?? "the refund failed after it was processed" } }
+        ? { status: "Reversed", failure: { code: "REFUND_FAILED", message: reason ?? "the refund failed after it was processed" } }
         : unknown
     case "REFUNDED_REVERSED":
       return success === "true"

@@ -162,8 +162,9 @@ export const buildCreate = (
   const reason = stripeReason(input.reason)
   const fields: Array<readonly [string, string]> = [
     [parameter, input.connectorTransactionId],
+    // No `currency`: Stripe refunds in the charge's currency and refuses the parameter on refunds of
+    // charges and payment intents (400 parameter_unknown; stripe/stripe-node#1804, stripe/stripe-dotnet#2786).
     ["amount", String(input.amount.amount)],
-    ["currency", input.amount.currency.toLowerCase()],
     ...(reason !== undefined ? [["reason", reason] as const] : []),
     ...metadata.success
   ]

@@ -82,9 +82,21 @@ export const Event = Schema.Struct({
   created: Schema.optionalKey(Schema.Unknown),
   livemode: Schema.optionalKey(Schema.Boolean),
   api_version: optionalNullable(Schema.String),
-  data: Schema.optionalKey(Schema.Struct({ object: Schema.Unknown }))
+  data: Schema.optionalKey(Schema.Struct({
+    object: Schema.Unknown,
+    /** `*.updated` events: the changed fields' values before the change (only `status` is read). */
+    previous_attributes: Schema.optionalKey(Schema.Unknown)
+  }))
 })
 export type Event = typeof Event.Type
+
+/** The status a `*.updated` event's `previous_attributes` says the object had, when it says. */
+export const previousStatus = (event: Event): string | undefined => {
+  const previous = event.data?.previous_attributes
+  if (previous === null || typeof previous !== "object" || !Object.hasOwn(previous, "status")) return undefined
+  const status = (previous as { readonly status?: unknown }).status
+  return typeof status === "string" ? status : undefined
+}
 
 /** The charge object of `charge.refunded`. `refunds` is only included by older API versions. */
 export const Charge = Schema.Struct({

@@ -215,6 +215,15 @@ export const toSnapshot = (
   }
 }
 
+/**
+ * A failed refund whose `refund.updated` event says it was `succeeded` just before is a reversal:
+ * Stripe's own evidence, so the state is right even when this event arrives before the success.
+ */
+export const reversalEvidence = (snapshot: Refund.RefundSnapshot, previousStatus: string | undefined): Refund.RefundSnapshot =>
+  snapshot.status === "Failed" && previousStatus === "succeeded"
+    ? new Refund.RefundSnapshot({ ...snapshot, status: "Reversed" }, { disableChecks: true })
+    : snapshot
+
 const malformed = (message: string) =>
   new WebhookError.WebhookError({ connector: connectorId, reason: new WebhookError.MalformedPayload({ message }) })
 
@@ -260,7 +269,7 @@ export const parseEvents = (request: { readonly body: Uint8Array }): Result.Resu
     if (Result.isFailure(refund)) return Result.fail(malformed(`${evt.type} ${evt.id}: data.object is not a refund: ${refund.failure}`))
     const snapshot = toSnapshot(refund.success, { occurredAt })
     if (Result.isFailure(snapshot)) return Result.fail(malformed(`${evt.type} ${evt.id}: ${snapshot.failure}`))
-    return Result.succeed([event({ ...base, refund: snapshot.success })])
+    return Result.succeed([event({ ...base, refund: reversalEvidence(snapshot.success, StripeSchema.previousStatus(evt)) })])
   }
 
   if (evt.type === "charge.refunded") {

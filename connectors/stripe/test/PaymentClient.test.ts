@@ -63,7 +63,7 @@ describe("the Promise PaymentClient", () => {
       const post = seen.find((s) => s.method === "POST")!
       assert.strictEqual(post.headers["idempotency-key"], "refract-order-42-r1")
       assert.strictEqual(post.headers["stripe-version"], "2026-10-28.endive")
-      assert.strictEqual(post.body, "payment_intent=pi_3QbXc2LkdIwHu7ix0Hn1Ww6Y&amount=1050&currency=usd&metadata%5Bmerchant_refund_id%5D=order-42-r1")
+      assert.strictEqual(post.body, "payment_intent=pi_3QbXc2LkdIwHu7ix0Hn1Ww6Y&amount=1050&metadata%5Bmerchant_refund_id%5D=order-42-r1")
     } finally {
       await client.close()
     }

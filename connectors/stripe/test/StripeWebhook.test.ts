@@ -228,6 +228,12 @@ const events = (fixture: string) => {
   return result.success
 }
 
+const eventsOf = (body: string) => {
+  const result = connector.webhooks!.parse(raw(body, undefined))
+  if (Result.isFailure(result)) throw new Error(`expected events, got ${result.failure.message}`)
+  return result.success
+}
+
 const expectMalformed = (body: string) => {
   const result = connector.webhooks!.parse(raw(body, undefined))
   assert.isTrue(Result.isFailure(result), body)
@@ -258,11 +264,22 @@ describe("event parsing", () => {
     assert.strictEqual(e!.refund?.occurredAt, 1763812900000)
   })
 
-  it("refund.failed carries the failure reason", () => {
+  it("a failure whose previous_attributes say succeeded is a reversal, with the failure reason", () => {
     const [e] = events("event-refund-failed.json")
     assert.strictEqual(e!.eventType, "refund.failed")
-    assert.strictEqual(e!.refund?.status, "Failed")
+    assert.strictEqual(e!.refund?.status, "Reversed")
+    assert.strictEqual(e!.refund?.rawStatus, "failed")
     assert.strictEqual(e!.refund?.failure?.code, "expired_or_canceled_card")
+  })
+
+  it("a failure without previous_attributes is a plain failure; other previous statuses change nothing", () => {
+    const fixture = JSON.parse(fixtureText("event-refund-failed.json")) as { data: Record<string, unknown> }
+    const without = { ...fixture, data: { object: fixture.data["object"] } }
+    assert.strictEqual(eventsOf(JSON.stringify(without))[0]!.refund?.status, "Failed")
+    const fromPending = { ...fixture, data: { ...fixture.data, previous_attributes: { status: "pending" } } }
+    assert.strictEqual(eventsOf(JSON.stringify(fromPending))[0]!.refund?.status, "Failed")
+    const notAnObject = { ...fixture, data: { ...fixture.data, previous_attributes: "succeeded" } }
+    assert.strictEqual(eventsOf(JSON.stringify(notAnObject))[0]!.refund?.status, "Failed")
   })
 
   it("charge.refund.updated carries a refund", () => {

@@ -100,9 +100,14 @@ describe("Executor", () => {
     Effect.gen(function*() {
       const script = ScriptedHttp.make(() => ({ status: 500, body: {}, headers: { "should-retry": "false" } }))
       const client = yield* clientFor(script)
-      const error = yield* Effect.flip(client.create(input))
-      assert.strictEqual(error.reason._tag, "ProcessorUnavailable")
+      const read = yield* Effect.flip(client.get("rf_1"))
+      assert.strictEqual(read.reason._tag, "ProcessorUnavailable")
       assert.strictEqual(script.requests.length, 1)
+      // A 5xx to a create may have been acted on before the processor failed: the outcome is unknown.
+      const create = yield* Effect.flip(client.create(input))
+      assert.strictEqual(create.reason._tag, "OutcomeUnknown")
+      assert.strictEqual(create.httpStatus, 500)
+      assert.strictEqual(script.requests.length, 2)
     }))
 
   it.effect("a timeout after sending a create is OutcomeUnknown with the idempotency key", () =>
@@ -152,13 +157,100 @@ describe("Executor", () => {
         timeouts: { attemptMillis: 1000, totalMillis: 3000 }
       })
       const started = yield* Clock.currentTimeMillis
-      const error = yield* drive(Effect.flip(client.create(input)), 100)
+      const error = yield* drive(Effect.flip(client.get("rf_1")), 100)
       assert.strictEqual(error.reason._tag, "ProcessorUnavailable")
       // waits are 250..500 ms (equal jitter): within 3 s that is 6 to 13 attempts, never 100
       assert.isAtLeast(script.requests.length, 6)
       assert.isAtMost(script.requests.length, 13)
       assert.isAtMost((yield* Clock.currentTimeMillis) - started, 3100)
     }))
+
+  describe("what may have happened is never forgotten across attempts", () => {
+    const answers = (...list: ReadonlyArray<ScriptedHttp.Answer>) => ScriptedHttp.make((_, i) => list[Math.min(i, list.length - 1)]!)
+    const twoAttempts = { retry: { maxAttempts: 2, baseDelayMillis: 1, maxDelayMillis: 1 } }
+
+    it.effect("a timeout then a refused connection: a create is OutcomeUnknown, a read says the request was sent", () =>
+      Effect.gen(function*() {
+        const create = yield* drive(Effect.flip((yield* clientFor(answers({ hang: true }, { transport: "refused" }), twoAttempts)).create(input)), 100)
+        assert.strictEqual(create.reason._tag, "OutcomeUnknown")
+        assert.strictEqual(create.attempts, 2)
+        const read = yield* drive(Effect.flip((yield* clientFor(answers({ hang: true }, { transport: "refused" }), twoAttempts)).get("rf_1")), 100)
+        assert.strictEqual(read.reason._tag, "Network")
+        assert.isTrue((read.reason as RefundError.Network).requestSent)
+      }))
+
+    it.effect("a timeout then a 503 ends OutcomeUnknown for a create", () =>
+      Effect.gen(function*() {
+        const script = answers({ hang: true }, { status: 503, body: { error: { code: "down" } } })
+        const error = yield* drive(Effect.flip((yield* clientFor(script, twoAttempts)).create(input)), 100)
+        assert.strictEqual(error.reason._tag, "OutcomeUnknown")
+        assert.strictEqual(error.httpStatus, 503)
+        assert.strictEqual((error.reason as RefundError.OutcomeUnknown).idempotencyKey, "refract-order-1")
+      }))
+
+    it.effect("a definitive refusal after a timeout is reported as such, one our own first attempt may have caused is not", () =>
+      Effect.gen(function*() {
+        const invalid = answers({ hang: true }, { status: 400, body: { error: { code: "bad_param", message: "no" } } })
+        const refused = yield* drive(Effect.flip((yield* clientFor(invalid, twoAttempts)).create(input)), 100)
+        assert.strictEqual(refused.reason._tag, "InvalidRequest")
+        const tooLarge = answers({ hang: true }, { status: 400, body: { error: { code: "amount_too_large", message: "no" } } })
+        const unknown = yield* drive(Effect.flip((yield* clientFor(tooLarge, twoAttempts)).create(input)), 100)
+        assert.strictEqual(unknown.reason._tag, "OutcomeUnknown")
+        // Without an earlier attempt that may have acted, the same refusal is definitive.
+        const plain = yield* Effect.flip((yield* clientFor(answers({ status: 400, body: { error: { code: "amount_too_large" } } }))).create(input))
+        assert.strictEqual(plain.reason._tag, "RefundRejected")
+      }))
+
+    it.effect("refused connections only: a create is Network, not sent, safe to retry", () =>
+      Effect.gen(function*() {
+        const error = yield* drive(Effect.flip((yield* clientFor(answers({ transport: "refused" }), twoAttempts)).create(input)))
+        assert.strictEqual(error.reason._tag, "Network")
+        assert.isFalse((error.reason as RefundError.Network).requestSent)
+      }))
+
+    it.effect("a 2xx create answer that cannot be read is replayed with the same key", () =>
+      Effect.gen(function*() {
+        const script = answers({ status: 200, body: "{\"id\":\"rf_1\",\"sta" }, { status: 200, body: ScriptedHttp.refundBody() })
+        const refund = yield* drive((yield* clientFor(script, twoAttempts)).create(input))
+        assert.strictEqual(refund.connectorRefundId, "rf_1")
+        assert.strictEqual(script.requests.length, 2)
+        assert.strictEqual(script.requests[1]!.headers["idempotency-key"], script.requests[0]!.headers["idempotency-key"])
+      }))
+
+    it.effect("a 2xx create answer that never becomes readable is OutcomeUnknown, never UnexpectedResponse", () =>
+      Effect.gen(function*() {
+        const script = answers({ status: 200, body: "<html>" })
+        const error = yield* drive(Effect.flip((yield* clientFor(script, twoAttempts)).create(input)))
+        assert.strictEqual(error.reason._tag, "OutcomeUnknown")
+        assert.strictEqual(error.httpStatus, 200)
+        assert.strictEqual(script.requests.length, 2)
+      }))
+
+    it.effect("the overall deadline cutting an attempt in flight is OutcomeUnknown for a create", () =>
+      Effect.gen(function*() {
+        const script = answers({ hang: true })
+        const client = yield* clientFor(script, { timeouts: { attemptMillis: 60_000, totalMillis: 3_000 } })
+        const error = yield* drive(Effect.flip(client.create(input)), 100)
+        assert.strictEqual(error.reason._tag, "OutcomeUnknown")
+        assert.strictEqual(script.requests.length, 1)
+        const read = yield* drive(Effect.flip(client.get("rf_1")), 100)
+        assert.strictEqual(read.reason._tag, "Network")
+        assert.isTrue((read.reason as RefundError.Network).requestSent)
+      }))
+
+    it.effect("the overall deadline before anything was sent is Network, not sent", () =>
+      Effect.gen(function*() {
+        // The only attempt is refused, the retry waits past the deadline: nothing ever reached the processor.
+        const script = answers({ transport: "refused" })
+        const client = yield* clientFor(script, {
+          retry: { maxAttempts: 5, baseDelayMillis: 10_000, maxDelayMillis: 10_000 },
+          timeouts: { attemptMillis: 1_000, totalMillis: 3_000 }
+        })
+        const error = yield* drive(Effect.flip(client.create(input)), 100)
+        assert.strictEqual(error.reason._tag, "Network")
+        assert.isFalse((error.reason as RefundError.Network).requestSent)
+      }))
+  })
 
   it.effect("an undecodable 2xx body is UnexpectedResponse", () =>
     Effect.gen(function*() {

@@ -4,20 +4,24 @@ import { RefundStateMachine, RefundStatus } from "@refract/core"
 
 type S = RefundStatus.RefundStatus
 type O = RefundStatus.ObservedStatus
-const { transition, replay } = RefundStateMachine
+const { transition, replay, evidenceOf, derive } = RefundStateMachine
 
-const obs = (status: O, occurredAt?: number): RefundStateMachine.Observation => ({
+const obs = (status: O, at: number, rawStatus = status.toLowerCase()): RefundStateMachine.Observation => ({
   status,
-  rawStatus: status.toLowerCase(),
+  rawStatus,
   source: "poll",
-  occurredAt
+  at
 })
+
+const known = (status: S, at: number): RefundStateMachine.Evidence => evidenceOf({ status, rawStatus: status.toLowerCase(), at })
 
 const observed: ReadonlyArray<O> = [...RefundStatus.all, "Unknown"]
 const froms: ReadonlyArray<S | undefined> = [undefined, ...RefundStatus.all]
 
-/** The whole table, written out: from -> observed -> [transition tag, resulting status]. */
-const expected: Record<string, Record<O, [string, S | undefined]>> = {
+type Table = Record<string, Record<O, [string, S | undefined]>>
+
+/** Every status against every observation made LATER (5 s after the current status was set). */
+const later: Table = {
   none: {
     Pending: ["Applied", "Pending"],
     RequiresAction: ["Applied", "RequiresAction"],
@@ -57,140 +61,255 @@ const expected: Record<string, Record<O, [string, S | undefined]>> = {
   Failed: {
     Pending: ["Stale", "Failed"],
     RequiresAction: ["Stale", "Failed"],
-    Succeeded: ["Stale", "Failed"],
+    Succeeded: ["Applied", "Reversed"],
     Failed: ["Unchanged", "Failed"],
-    Cancelled: ["Stale", "Failed"],
-    Reversed: ["Stale", "Failed"],
+    Cancelled: ["Applied", "Cancelled"],
+    Reversed: ["Applied", "Reversed"],
     Unknown: ["Unrecognised", "Failed"]
   },
   Cancelled: {
     Pending: ["Stale", "Cancelled"],
     RequiresAction: ["Stale", "Cancelled"],
-    Succeeded: ["Stale", "Cancelled"],
-    Failed: ["Stale", "Cancelled"],
+    Succeeded: ["Applied", "Succeeded"],
+    Failed: ["Applied", "Failed"],
     Cancelled: ["Unchanged", "Cancelled"],
-    Reversed: ["Stale", "Cancelled"],
+    Reversed: ["Applied", "Reversed"],
     Unknown: ["Unrecognised", "Cancelled"]
   },
   Reversed: {
     Pending: ["Stale", "Reversed"],
     RequiresAction: ["Stale", "Reversed"],
     Succeeded: ["Stale", "Reversed"],
-    Failed: ["Stale", "Reversed"],
-    Cancelled: ["Stale", "Reversed"],
+    Failed: ["Unchanged", "Reversed"],
+    Cancelled: ["Rejected", "Reversed"],
     Reversed: ["Unchanged", "Reversed"],
     Unknown: ["Unrecognised", "Reversed"]
   }
 }
 
+/** The cells that differ when the observation is OLDER (5 s before the current status was set). */
+const olderDiffers: Partial<Record<S, Partial<Record<O, [string, S]>>>> = {
+  Pending: { RequiresAction: ["Stale", "Pending"] },
+  RequiresAction: { Pending: ["Stale", "RequiresAction"] },
+  Failed: { Cancelled: ["Stale", "Failed"] },
+  Cancelled: { Failed: ["Stale", "Cancelled"] }
+}
+
 const rank = (s: S | undefined) =>
-  s === undefined ? -1 : s === "Pending" || s === "RequiresAction" ? 0 : s === "Succeeded" ? 1 : 2
+  s === undefined ? -1 : s === "Pending" || s === "RequiresAction" ? 0 : 1
+
+const check = (from: S | undefined, o: O, currentAt: number, observedAt: number, tag: string, to: S | undefined) => {
+  const t = transition(from === undefined ? undefined : known(from, currentAt), obs(o, observedAt))
+  assert.strictEqual(t._tag, tag)
+  assert.strictEqual(t.state?.status, to)
+  if (t._tag === "Applied") {
+    assert.strictEqual(t.from, from)
+    assert.strictEqual(t.to, to)
+  }
+  if (t._tag === "Stale" || t._tag === "Rejected") assert.strictEqual(t.observed, o)
+  if (t._tag === "Unrecognised") assert.strictEqual(t.rawStatus, "unknown")
+}
 
 describe("RefundStateMachine", () => {
-  describe("every state against every observation", () => {
+  describe("every state against every observation made later", () => {
     for (const from of froms) {
       for (const o of observed) {
-        const [tag, to] = expected[from ?? "none"]![o]
-        it(`${from ?? "(none)"} + ${o} -> ${tag} ${to ?? ""}`, () => {
-          const t = transition(from === undefined ? undefined : { status: from }, obs(o))
-          assert.strictEqual(t._tag, tag)
-          assert.strictEqual(t.state?.status, to)
-          if (t._tag === "Applied") {
-            assert.strictEqual(t.from, from)
-            assert.strictEqual(t.to, to)
-          }
-          if (t._tag === "Stale" || t._tag === "Rejected") assert.strictEqual(t.observed, o)
-          if (t._tag === "Unrecognised") assert.strictEqual(t.rawStatus, "unknown")
-        })
+        const [tag, to] = later[from ?? "none"]![o]
+        it(`${from ?? "(none)"} + later ${o} -> ${tag} ${to ?? ""}`, () => check(from, o, 10_000, 15_000, tag, to))
       }
     }
-    it("covers 49 cases", () => {
-      assert.strictEqual(froms.length * observed.length, 49)
-    })
   })
 
-  describe("processor time between in-flight states", () => {
-    it("an older Pending after RequiresAction is stale", () => {
-      const t = transition({ status: "RequiresAction", occurredAt: 20 }, obs("Pending", 10))
-      assert.strictEqual(t._tag, "Stale")
+  describe("every state against every observation made earlier", () => {
+    for (const from of RefundStatus.all) {
+      for (const o of observed) {
+        const [tag, to] = olderDiffers[from]?.[o] ?? later[from]![o]
+        it(`${from} + earlier ${o} -> ${tag} ${to ?? ""}`, () => check(from, o, 15_000, 10_000, tag, to))
+      }
+    }
+  })
+
+  describe("time", () => {
+    it("orders by whole seconds: within one second RequiresAction beats Pending, in either order", () => {
+      assert.strictEqual(transition(known("Pending", 10_900), obs("RequiresAction", 10_100))._tag, "Applied")
+      assert.strictEqual(transition(known("RequiresAction", 10_100), obs("Pending", 10_900))._tag, "Stale")
     })
-    it("a newer Pending after RequiresAction applies", () => {
-      const t = transition({ status: "RequiresAction", occurredAt: 20 }, obs("Pending", 30))
+    it("within one second Failed beats Cancelled, in either order", () => {
+      assert.strictEqual(transition(known("Cancelled", 20_900), obs("Failed", 20_000)).state?.status, "Failed")
+      assert.strictEqual(transition(known("Failed", 20_000), obs("Cancelled", 20_900)).state?.status, "Failed")
+    })
+    it("a read made later within the second of an event does not beat it (Stripe stamps events in seconds)", () => {
+      // The refund moved to requires_action at 10.7 s; Stripe's event says created=10. A read at 10.5 s saw pending.
+      const afterRead = transition(undefined, obs("Pending", 10_500)).state!
+      const t = transition(afterRead.evidence, obs("RequiresAction", 10_000))
       assert.strictEqual(t._tag, "Applied")
-      assert.strictEqual(t.state?.occurredAt, 30)
+      assert.strictEqual(t.state?.status, "RequiresAction")
     })
-    it("without times, the later observation wins", () => {
-      assert.strictEqual(transition({ status: "RequiresAction" }, obs("Pending"))._tag, "Applied")
+    it("the same status seen again keeps the latest time and raw status", () => {
+      const first = transition(undefined, obs("Pending", 1_000, "pending")).state!
+      const t = transition(first.evidence, obs("Pending", 3_000, "processing"))
+      assert.strictEqual(t._tag, "Unchanged")
+      assert.strictEqual(t.state?.occurredAt, 3_000)
+      assert.strictEqual(t.state?.rawStatus, "processing")
+      const back = transition(t.state?.evidence, obs("Pending", 2_000, "pending"))
+      assert.strictEqual(back.state?.occurredAt, 3_000)
+      assert.strictEqual(back.state?.rawStatus, "processing")
+    })
+    it("an exact tie has one answer: the raw status decides", () => {
+      const a = replay([obs("Failed", 5_000, "declined"), obs("Failed", 5_000, "expired")])
+      const b = replay([obs("Failed", 5_000, "expired"), obs("Failed", 5_000, "declined")])
+      assert.strictEqual(a?.rawStatus, "expired")
+      assert.deepStrictEqual(a, b)
     })
     it("an older Succeeded still settles a Pending refund (progress is never undone by clocks)", () => {
-      const t = transition({ status: "Pending", occurredAt: 50 }, obs("Succeeded", 10))
+      const t = transition(known("Pending", 50_000), obs("Succeeded", 10_000))
       assert.strictEqual(t._tag, "Applied")
       assert.strictEqual(t.state?.status, "Succeeded")
+      assert.strictEqual(t.state?.occurredAt, 10_000)
     })
   })
 
-  describe("properties over random observation orders", () => {
+  describe("reversals", () => {
+    it("succeeded then failed is a reversal in both arrival orders, and keeps the failure's raw status and time", () => {
+      const inOrder = replay([obs("Pending", 1_000), obs("Succeeded", 2_000), obs("Failed", 9_000, "failed")])
+      const reordered = replay([obs("Failed", 9_000, "failed"), obs("Pending", 1_000), obs("Succeeded", 2_000)])
+      assert.strictEqual(inOrder?.status, "Reversed")
+      assert.strictEqual(inOrder?.rawStatus, "failed")
+      assert.strictEqual(inOrder?.occurredAt, 9_000)
+      assert.deepStrictEqual(reordered, inOrder)
+    })
+    it("a reversal reported first (Adyen REFUND_FAILED) stays Reversed when the older success arrives", () => {
+      const t = transition(transition(undefined, obs("Reversed", 9_000, "REFUND_FAILED")).state!.evidence, obs("Succeeded", 2_000, "REFUND"))
+      assert.strictEqual(t._tag, "Stale")
+      assert.strictEqual(t.state?.status, "Reversed")
+      assert.strictEqual(t.state?.rawStatus, "REFUND_FAILED")
+    })
+    it("keeps the failure details of the failure it derives the reversal from", () => {
+      const failure = { code: "expired_or_canceled_card" }
+      const state = replay([{ ...obs("Failed", 9_000), failure }, obs("Succeeded", 2_000)])
+      assert.strictEqual(state?.status, "Reversed")
+      assert.deepStrictEqual(state?.failure, failure)
+    })
+  })
+
+  describe("the bugs this machine was rebuilt for", () => {
+    it("a poll's RequiresAction is not undone by the older refund.created webhook arriving after it", () => {
+      const poll = transition(undefined, obs("RequiresAction", 60_000)).state!
+      const created = transition(poll.evidence, { ...obs("Pending", 30_000), source: "webhook" })
+      assert.strictEqual(created._tag, "Stale")
+      assert.strictEqual(created.state?.status, "RequiresAction")
+    })
+    it("a Stripe refund that succeeded then failed ends Reversed whichever message arrives first", () => {
+      const updated = { ...obs("Succeeded", 100_000), source: "webhook" as const }
+      const failedRead = obs("Failed", 200_500)
+      assert.strictEqual(replay([updated, failedRead])?.status, "Reversed")
+      assert.strictEqual(replay([failedRead, updated])?.status, "Reversed")
+    })
+  })
+
+  describe("properties", () => {
     const observation = fc.record({
       status: fc.constantFrom(...observed),
-      occurredAt: fc.option(fc.integer({ min: 0, max: 1000 }), { nil: undefined })
-    }).map(({ status, occurredAt }) => obs(status, occurredAt))
-    const sequences = fc.array(observation, { maxLength: 30 })
+      at: fc.integer({ min: 0, max: 20_000 }),
+      raw: fc.constantFrom("a", "b")
+    }).map(({ at, raw, status }) => obs(status, at, `${status.toLowerCase()}-${raw}`))
+    const sequences = fc.array(observation, { maxLength: 24 })
 
-    it("never regresses: the rank only grows", () => {
-      fc.assert(fc.property(sequences, (seq) => {
-        let state: RefundStateMachine.State | undefined
-        for (const o of seq) {
-          const next = transition(state, o).state
-          assert.isAtLeast(rank(next?.status), rank(state?.status))
-          state = next
+    it("the final state does not depend on arrival order", () => {
+      fc.assert(fc.property(sequences, fc.integer(), (seq, seed) => {
+        const shuffled = [...seq]
+        let s = seed
+        for (let i = shuffled.length - 1; i > 0; i--) {
+          s = (s * 1103515245 + 12345) | 0
+          const j = Math.abs(s) % (i + 1)
+          ;[shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!]
         }
+        assert.deepStrictEqual(replay(shuffled), replay(seq))
+      }), { numRuns: 3000 })
+    })
+
+    it("re-applying observations (duplicates, redeliveries) changes nothing", () => {
+      fc.assert(fc.property(sequences, (seq) => {
+        assert.deepStrictEqual(replay([...seq, ...seq]), replay(seq))
+        assert.deepStrictEqual(replay(seq.flatMap((o) => [o, o])), replay(seq))
       }), { numRuns: 2000 })
     })
 
-    it("re-applying an observation is idempotent", () => {
+    it("never regresses: settled never goes back in flight, success is never hidden, Reversed is final", () => {
       fc.assert(fc.property(sequences, (seq) => {
-        const once = replay(seq)
-        const twice = replay(seq.flatMap((o) => [o, o]))
-        assert.deepStrictEqual(twice?.status, once?.status)
-      }), { numRuns: 2000 })
+        let evidence: RefundStateMachine.Evidence | undefined
+        let status: S | undefined
+        for (const o of seq) {
+          const t = transition(evidence, o)
+          const next = t.state?.status
+          assert.isAtLeast(rank(next), rank(status))
+          if (status === "Succeeded" || status === "Reversed") assert.include(["Succeeded", "Reversed"], next)
+          if (status === "Reversed") assert.strictEqual(next, "Reversed")
+          if (t._tag !== "Applied") assert.strictEqual(next, status)
+          evidence = t.state?.evidence ?? evidence
+          status = next
+        }
+      }), { numRuns: 3000 })
     })
 
     it("an Unknown observation never changes the state", () => {
       fc.assert(fc.property(sequences, fc.nat(), (seq, at) => {
         const before = replay(seq)
-        const t = transition(before, obs("Unknown"))
+        const t = transition(before?.evidence, obs("Unknown", at))
         assert.strictEqual(t._tag, "Unrecognised")
         assert.deepStrictEqual(t.state, before)
-        void at
       }), { numRuns: 1000 })
     })
 
-    it("terminal states absorb every later observation", () => {
-      fc.assert(fc.property(fc.constantFrom<S>("Failed", "Cancelled", "Reversed"), sequences, (terminal, seq) => {
-        assert.strictEqual(replay(seq, { status: terminal })?.status, terminal)
-      }), { numRuns: 1000 })
-    })
+    /** A truthful processor history: each step at least a second after the previous one. */
+    const paths: ReadonlyArray<ReadonlyArray<S>> = [
+      ["Pending", "Succeeded"],
+      ["Pending", "Failed"],
+      ["Pending", "RequiresAction", "Cancelled"],
+      ["Pending", "RequiresAction", "Pending", "Succeeded"],
+      ["Pending", "RequiresAction"],
+      ["Pending", "RequiresAction", "Pending"],
+      ["Pending", "Succeeded", "Failed"],
+      ["Pending", "Succeeded", "Reversed"]
+    ]
+    /** What the processor's evidence says: a failure is a reversal only when the success was seen too. */
+    const truthOf = (path: ReadonlyArray<S>, seen: ReadonlyArray<S>): S => {
+      const last = path[path.length - 1]!
+      return last === "Failed" && seen.includes("Succeeded") ? "Reversed" : last
+    }
 
-    it("in-flight reads in any order around one Succeeded end Succeeded", () => {
-      const inflight = fc.array(fc.constantFrom<O>("Pending", "RequiresAction", "Unknown"), { maxLength: 12 })
-      fc.assert(fc.property(inflight, fc.nat(), (others, position) => {
-        const seq = [...others]
-        seq.splice(position % (others.length + 1), 0, "Succeeded")
-        assert.strictEqual(replay(seq.map((s) => obs(s)))?.status, "Succeeded")
-      }), { numRuns: 2000 })
+    it("any subset of a truthful history that includes its last step, in any order, ends at the truth", () => {
+      const scenario = fc.record({
+        path: fc.constantFrom(...paths),
+        gaps: fc.array(fc.integer({ min: 1_000, max: 100_000 }), { minLength: 4, maxLength: 4 }),
+        picks: fc.array(fc.nat(), { maxLength: 12 }),
+        order: fc.array(fc.nat(), { maxLength: 24 })
+      })
+      fc.assert(fc.property(scenario, ({ gaps, order, path, picks }) => {
+        let at = 1_000_000
+        const steps = path.map((status, i) => obs(status, (at += i === 0 ? 0 : gaps[i - 1]!)))
+        // The last step is always seen (the processor's webhooks are redelivered until acknowledged);
+        // any earlier step may be seen any number of times, by polls (later times) or webhooks.
+        const seen = [steps[steps.length - 1]!, ...picks.map((p) => steps[p % steps.length]!)]
+        const arrival = [...seen]
+        order.forEach((o, i) => {
+          const a = i % arrival.length
+          const b = o % arrival.length
+          ;[arrival[a], arrival[b]] = [arrival[b]!, arrival[a]!]
+        })
+        assert.strictEqual(replay(arrival)?.status, truthOf(path, seen.map((o) => o.status as S)))
+      }), { numRuns: 3000 })
     })
+  })
 
-    it("a Succeeded seen before any failure ends Succeeded or Reversed, never Pending/Failed", () => {
-      fc.assert(fc.property(sequences, sequences, (before, after) => {
-        const clean = before.filter((o) => o.status === "Pending" || o.status === "RequiresAction" || o.status === "Unknown")
-        const final = replay([...clean, obs("Succeeded"), ...after])?.status
-        assert.include(["Succeeded", "Reversed"], final)
-      }), { numRuns: 2000 })
-    })
-
-    it("succeeded then failed is a reversal; failed then succeeded stays failed", () => {
-      assert.strictEqual(replay([obs("Pending"), obs("Succeeded"), obs("Failed")])?.status, "Reversed")
-      assert.strictEqual(replay([obs("Pending"), obs("Failed"), obs("Succeeded")])?.status, "Failed")
+  describe("evidence", () => {
+    it("derive of empty evidence is undefined, and evidenceOf round-trips a status", () => {
+      assert.isUndefined(derive({}))
+      for (const status of RefundStatus.all) {
+        const state = derive(known(status, 7_000))
+        assert.strictEqual(state?.status, status)
+        assert.strictEqual(state?.occurredAt, 7_000)
+      }
     })
   })
 

@@ -6,7 +6,7 @@
  * - jittered exponential retries, only for retryable reasons, honouring the processor's hints
  *   (Retry-After, Stripe-Should-Retry, Adyen Transient-Error);
  * - the same idempotency key on every attempt of a request that moves money; a send without an
- *   answer is OutcomeUnknown, never silently retried under a new key;
+ *   answer is OutcomeUnknown, never silently retried under a new key (see "what may have happened");
  * - access tokens (single flight, refresh on 401) and an optional client-side rate limit;
  * - spans and metrics per connector and operation, with secret headers redacted.
  */
@@ -54,6 +54,8 @@ const neverSent = (cause: unknown): boolean => {
   for (let depth = 0; depth < 6 && current !== null && typeof current === "object"; depth++) {
     const code = (current as { code?: unknown }).code
     if (typeof code === "string" && notSentCodes.has(code)) return true
+    // fetch refuses the Fetch standard's blocked ports (1, 6000, 10080, ...) before connecting.
+    if (code === undefined && (current as { message?: unknown }).message === "bad port") return true
     const errors = (current as { errors?: unknown }).errors // AggregateError from happy-eyeballs connects
     if (Array.isArray(errors) && errors.length > 0 && errors.every((e) => neverSent(e))) return true
     current = (current as { cause?: unknown }).cause
@@ -202,14 +204,81 @@ const authHeaders = (bound: BoundConnector) =>
   })
 
 /**
+ * What may have happened at the processor, across every attempt of one operation.
+ *
+ * For a request that moves money the outcome is unknown as soon as any attempt may have reached the
+ * processor without a definitive answer: sent and then no answer (a timeout, a dropped connection),
+ * a 5xx (the processor may have done the work before failing), or a 2xx whose body cannot be read
+ * (the processor did the work). From then on no later attempt's error can make it known again: a
+ * connection refused on attempt 2 does not undo attempt 1. Only a success, or a definitive refusal
+ * from the processor under the same idempotency key, settles it; otherwise the operation fails with
+ * OutcomeUnknown, to be resolved by a lookup or a same-key replay, never by a new create.
+ *
+ * Definitive refusals are answers about this request that a replay of an earlier attempt could not
+ * have caused. A refusal that our own earlier attempt may have caused (already refunded, amount too
+ * large, duplicate) is not definitive after such an attempt.
+ */
+interface Exposure {
+  /** An attempt may have been sent (for Network.requestSent). */
+  sent: boolean
+  /** An attempt may have been acted on by the processor (for OutcomeUnknown). */
+  acted: boolean
+  /** An attempt is being sent right now (the overall timeout may cut it). */
+  sending: boolean
+}
+
+const maybeOwnDoing = new Set(["AlreadyRefunded", "AmountTooLarge", "DuplicateRequest"])
+
+/** Whether `reason`, answered after an attempt that may have acted, still settles the outcome. */
+export const isDefinitive = (reason: RefundErrorReason): boolean => {
+  switch (reason._tag) {
+    case "InvalidRequest":
+    case "Authentication":
+    case "NotFound":
+    case "Configuration":
+    case "Unsupported":
+      return true
+    case "RefundRejected":
+      return !maybeOwnDoing.has(reason.kind)
+    case "RateLimited":
+    case "ProcessorUnavailable":
+    case "Network":
+    case "OutcomeUnknown":
+    case "UnexpectedResponse":
+      return false
+  }
+}
+
+/**
  * Runs one connector flow: build, send with retries, parse. Requires an `HttpClient`
  * (NodeHttpClient, FetchHttpClient, or a test double).
  */
 export const run = <In, Out, Ctx>(bound: BoundConnector, call: Call<In, Out, Ctx>): Effect.Effect<Out, RefundError, HttpClient.HttpClient> => {
   const { operation, flow, input, context, idempotency } = call
   const attributes = { connector: bound.id, operation }
+  const exposure: Exposure = { sent: false, acted: false, sending: false }
+  let attempt = 0
   const fail = (reason: RefundErrorReason, attempts?: number) =>
     new RefundError({ connector: bound.id, operation, reason, ...(attempts !== undefined ? { attempts } : {}) })
+
+  const outcomeUnknown = (what: string) =>
+    new OutcomeUnknown({
+      message: `${what}; the refund may exist: read its status or retry with the same idempotency key`,
+      idempotencyKey: idempotency!.key,
+      merchantRefundId: idempotency!.merchantRefundId
+    })
+
+  /** The error to report, given what may have happened across the attempts. */
+  const settle = (error: RefundError): RefundError => {
+    if (idempotency !== undefined && exposure.acted && !isDefinitive(error.reason)) {
+      if (error.reason._tag === "OutcomeUnknown") return error
+      return new RefundError({ ...error, reason: outcomeUnknown(`${error.reason._tag}: ${error.reason.message}`) })
+    }
+    if (error.reason._tag === "Network" && exposure.sent && !error.reason.requestSent) {
+      return new RefundError({ ...error, reason: new Network({ message: error.reason.message, requestSent: true }) })
+    }
+    return error
+  }
 
   const program = Effect.gen(function*() {
     const built = flow.build(input, context)
@@ -217,21 +286,11 @@ export const run = <In, Out, Ctx>(bound: BoundConnector, call: Call<In, Out, Ctx
     const spec = built.success
     const started = yield* Clock.currentTimeMillis
     let refreshedToken = false
-    let attempt = 0
 
     const noAnswerError = (none: NoAnswer): RefundError => {
       const sent = none._tag === "Timeout" || none.sent
       const what = none._tag === "Timeout" ? `no answer within ${bound.timeouts.attemptMillis} ms` : none.message
-      if (idempotency !== undefined && sent) {
-        return fail(
-          new OutcomeUnknown({
-            message: `${what}; the refund may exist: read its status or retry with the same idempotency key`,
-            idempotencyKey: idempotency.key,
-            merchantRefundId: idempotency.merchantRefundId
-          }),
-          attempt
-        )
-      }
+      if (idempotency !== undefined && sent) return fail(outcomeUnknown(what), attempt)
       return fail(new Network({ message: what, requestSent: sent }), attempt)
     }
 
@@ -246,31 +305,47 @@ export const run = <In, Out, Ctx>(bound: BoundConnector, call: Call<In, Out, Ctx
       }
       const auth = authResult.success
       yield* Metric.update(Metric.withAttributes(Telemetry.attempts, attributes), 1)
+      // Left set if the overall deadline interrupts the send: the request may be on the wire.
+      exposure.sending = true
       const answer = yield* send(bound, spec, auth.headers)
+      exposure.sending = false
       if (Result.isFailure(answer)) {
-        return Result.fail<AttemptFailure>({ error: noAnswerError(answer.failure), retry: true, authRejected: false })
+        const none = answer.failure
+        if (none._tag === "Timeout" || none.sent) {
+          exposure.sent = true
+          exposure.acted = true
+        }
+        return Result.fail<AttemptFailure>({ error: noAnswerError(none), retry: true, authRejected: false })
       }
+      exposure.sent = true
       const response = answer.success
       yield* Effect.annotateCurrentSpan({ "http.response.status_code": response.status })
       if (response.status >= 200 && response.status < 300) {
         const parsed = flow.parse(response, input, context)
         if (Result.isSuccess(parsed)) return Result.succeed(parsed.success)
         const details = bound.connector.mapError(response, operation, yield* Clock.currentTimeMillis)
+        // The processor answered 2xx: for a request that moves money it did the work, whatever the
+        // body says. Replaying with the same key fetches the stored answer again.
+        if (idempotency !== undefined) exposure.acted = true
+        const reason = idempotency !== undefined
+          ? outcomeUnknown(`the processor answered ${response.status} with a body that could not be read (${parsed.failure.message})`)
+          : parsed.failure
         return Result.fail<AttemptFailure>({
           error: new RefundError({
             connector: bound.id,
             operation,
-            reason: parsed.failure,
+            reason,
             httpStatus: response.status,
             // A 2xx that carries an error (Square answers 200 with `errors`): keep the processor's code too.
             processorCode: details.processorCode,
             processorMessage: details.processorMessage,
             requestId: details.requestId
           }),
-          retry: false,
+          retry: idempotency !== undefined,
           authRejected: false
         })
       }
+      if (idempotency !== undefined && response.status >= 500) exposure.acted = true
       const now = yield* Clock.currentTimeMillis
       const failure = errorFromAnswer(
         bound,
@@ -294,7 +369,7 @@ export const run = <In, Out, Ctx>(bound: BoundConnector, call: Call<In, Out, Ctx
       const outcome = yield* once
       if (Result.isSuccess(outcome)) return outcome.success
       const failure = outcome.failure
-      const error = new RefundError({ ...failure.error, attempts: attempt })
+      const error = settle(new RefundError({ ...failure.error, attempts: attempt }))
       if (!failure.retry || attempt >= bound.retry.maxAttempts) return yield* error
       const backoff = failure.waitMillis === 0 ? 0 : backoffMillis(attempt, bound.retry, yield* Random.next)
       const wait = Math.max(backoff, failure.waitMillis ?? 0)
@@ -306,22 +381,18 @@ export const run = <In, Out, Ctx>(bound: BoundConnector, call: Call<In, Out, Ctx
     }
   })
 
+  /** The overall deadline passed: unknown only if something may have reached the processor. */
+  const deadline = () => {
+    const what = `no final answer within ${bound.timeouts.totalMillis} ms`
+    const mayHaveActed = exposure.acted || exposure.sending
+    if (idempotency !== undefined && mayHaveActed) return fail(outcomeUnknown(what), attempt)
+    return fail(new Network({ message: what, requestSent: exposure.sent || exposure.sending }), attempt)
+  }
+
   return Effect.gen(function*() {
     const started = yield* Clock.currentTimeMillis
     const result = yield* program.pipe(
-      Effect.timeoutOrElse({
-        duration: bound.timeouts.totalMillis,
-        orElse: () =>
-          Effect.fail(
-            idempotency !== undefined
-              ? fail(new OutcomeUnknown({
-                message: `no final answer within ${bound.timeouts.totalMillis} ms; the refund may exist: read its status or retry with the same idempotency key`,
-                idempotencyKey: idempotency.key,
-                merchantRefundId: idempotency.merchantRefundId
-              }))
-              : fail(new Network({ message: `no final answer within ${bound.timeouts.totalMillis} ms`, requestSent: true }))
-          )
-      }),
+      Effect.timeoutOrElse({ duration: bound.timeouts.totalMillis, orElse: () => Effect.fail(deadline()) }),
       Effect.result
     )
     const outcome = Result.isSuccess(result) ? "ok" : result.failure.reason._tag

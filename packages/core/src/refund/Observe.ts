@@ -1,12 +1,23 @@
 /**
  * Folds a processor snapshot into a refund through the state machine.
  * Used for create responses, status reads and webhooks alike, so the three can never disagree.
+ *
+ * Besides the status (derived by `RefundStateMachine` from the evidence), the refund's other fields
+ * follow these rules:
+ * - the time of an observation is the snapshot's `occurredAt`, else `observedAt` (the read or
+ *   receipt time, or the first attempt of a create), else `now`;
+ * - ids: the merchant refund id and the processor's refund id are kept from the first observation
+ *   that had them; the payment id, amount and reason take the newest snapshot's value when it has one;
+ * - `createdAt` is the earliest creation time any snapshot reported, else when Refract first saw it;
+ * - `updatedAt` moves only when the status changes (or on the first observation);
+ * - `unrecognisedStatus` is set by an observation with a status the connector does not know and
+ *   cleared by the next recognised one.
  */
 import { Result } from "effect"
 import type { CreateRefundRequest, RefundSnapshot } from "./Refund.ts"
-import { Refund } from "./Refund.ts"
-import type { ObservationSource, Transition } from "./RefundStateMachine.ts"
-import { transition } from "./RefundStateMachine.ts"
+import { FailureDetails, Refund } from "./Refund.ts"
+import type { Evidence, ObservationSource, State, Transition } from "./RefundStateMachine.ts"
+import { evidenceOf, transition } from "./RefundStateMachine.ts"
 
 export interface Observed {
   readonly refund: Refund
@@ -18,11 +29,25 @@ export interface ObserveInput {
   readonly previous: Refund | undefined
   readonly snapshot: RefundSnapshot
   readonly source: ObservationSource
-  /** Now, epoch ms. */
+  /** Now, epoch ms: becomes `updatedAt` when the status changes. */
   readonly now: number
+  /** When the observation was made, epoch ms (see the module header). Default `now`. */
+  readonly observedAt?: number | undefined
   /** The create request, when observing its response. */
   readonly request?: CreateRefundRequest | undefined
 }
+
+/** The evidence a stored refund stands for (older records have only their status). */
+export const evidenceOfRefund = (refund: Refund): Evidence =>
+  refund.evidence ?? evidenceOf({
+    status: refund.status,
+    rawStatus: refund.rawStatus,
+    at: refund.statusAt ?? refund.updatedAt,
+    failure: refund.failure
+  })
+
+const earliest = (a: number | undefined, b: number | undefined): number | undefined =>
+  a === undefined ? b : b === undefined ? a : Math.min(a, b)
 
 /**
  * The refund after an observation. Fails (with the raw status) only when the processor's status is
@@ -31,16 +56,22 @@ export interface ObserveInput {
  */
 export const observe = (input: ObserveInput): Result.Result<Observed, { readonly rawStatus: string }> => {
   const { previous, snapshot, source, now, request } = input
-  const t = transition(
-    previous === undefined ? undefined : { status: previous.status, occurredAt: previous.statusAt },
-    { status: snapshot.status, rawStatus: snapshot.rawStatus, source, occurredAt: snapshot.occurredAt }
-  )
-  let state = t.state
+  const at = snapshot.occurredAt ?? input.observedAt ?? now
+  const evidence = previous === undefined ? undefined : evidenceOfRefund(previous)
+  const t = transition(evidence, {
+    status: snapshot.status,
+    rawStatus: snapshot.rawStatus,
+    source,
+    at,
+    failure: snapshot.failure
+  })
+  let state: State | undefined = t.state
   if (state === undefined) {
     if (source !== "create") return Result.fail({ rawStatus: snapshot.rawStatus })
-    state = { status: "Pending", occurredAt: snapshot.occurredAt }
+    const pending = transition(undefined, { status: "Pending", rawStatus: snapshot.rawStatus, source, at })
+    state = pending.state!
   }
-  const applied = t._tag === "Applied" || previous === undefined
+  const changed = previous === undefined || state.status !== previous.status
   const refund = new Refund({
     connector: input.connector,
     merchantRefundId: previous?.merchantRefundId ?? request?.merchantRefundId ?? snapshot.merchantRefundId,
@@ -48,13 +79,20 @@ export const observe = (input: ObserveInput): Result.Result<Observed, { readonly
     connectorTransactionId: snapshot.connectorTransactionId ?? previous?.connectorTransactionId ?? request?.connectorTransactionId,
     amount: snapshot.amount ?? previous?.amount ?? request?.amount,
     status: state.status,
-    rawStatus: applied ? snapshot.rawStatus : previous!.rawStatus,
+    rawStatus: state.rawStatus,
     reason: snapshot.reason ?? previous?.reason ?? request?.reason,
-    failure: applied ? snapshot.failure ?? (state.status === previous?.status ? previous?.failure : undefined) : previous?.failure,
+    failure: state.failure === undefined
+      ? undefined
+      : state.failure instanceof FailureDetails
+      ? state.failure
+      : new FailureDetails(state.failure, { disableChecks: true }),
     statusAt: state.occurredAt,
     unrecognisedStatus: t._tag === "Unrecognised" ? snapshot.rawStatus : undefined,
-    createdAt: previous?.createdAt ?? snapshot.createdAt ?? now,
-    updatedAt: applied ? now : previous!.updatedAt
+    createdAt: previous === undefined
+      ? snapshot.createdAt ?? now
+      : earliest(previous.createdAt, snapshot.createdAt)!,
+    updatedAt: changed ? now : previous.updatedAt,
+    evidence: state.evidence
   }, { disableChecks: true })
   return Result.succeed({ refund, transition: t })
 }

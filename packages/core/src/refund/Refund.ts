@@ -62,6 +62,24 @@ export class FailureDetails extends Schema.Class<FailureDetails>("@refract/core/
   message: Schema.optional(Schema.String)
 }) {}
 
+/** One observation kept as evidence by the state machine (see `RefundStateMachine`). */
+export const EvidenceMark = Schema.Struct({
+  status: RefundStatus,
+  rawStatus: Schema.String,
+  /** Epoch ms. */
+  at: Schema.Number,
+  failure: Schema.optional(FailureDetails)
+})
+
+/** The latest observation of each kind of status: what the refund's status is derived from. */
+export const Evidence = Schema.Struct({
+  inFlight: Schema.optional(EvidenceMark),
+  succeeded: Schema.optional(EvidenceMark),
+  failed: Schema.optional(EvidenceMark),
+  cancelled: Schema.optional(EvidenceMark),
+  reversed: Schema.optional(EvidenceMark)
+})
+
 /**
  * What a processor said about a refund at one moment: the output of a connector's response parser
  * and webhook parser. The core folds snapshots into a {@link Refund} through the state machine.
@@ -75,7 +93,12 @@ export class RefundSnapshot extends Schema.Class<RefundSnapshot>("@refract/core/
   rawStatus: Schema.String,
   reason: Schema.optional(Schema.String),
   failure: Schema.optional(FailureDetails),
-  /** Processor time of this state (epoch ms), when the processor gives one. */
+  /**
+   * Processor time at which this status held (epoch ms), when the processor gives one: the event
+   * time of a webhook, the processor's own update time of a read. Leave it out for a read that
+   * carries no such time (the core then uses the time of the read), never use the creation time
+   * for a later status. A create answer may carry the creation time: a replay returns the original.
+   */
   occurredAt: Schema.optional(Schema.Number),
   /** Processor creation time (epoch ms). */
   createdAt: Schema.optional(Schema.Number)
@@ -92,15 +115,22 @@ export class Refund extends Schema.Class<Refund>("@refract/core/Refund")({
   rawStatus: Schema.String,
   reason: Schema.optional(Schema.String),
   failure: Schema.optional(FailureDetails),
-  /** Processor time of the current state (epoch ms), when known. */
+  /** Time of the observation that set the current status (epoch ms; see `RefundStateMachine`). */
   statusAt: Schema.optional(Schema.Number),
   /**
    * Set when the latest observation carried a processor status the connector does not know.
    * The status above is then the last known one, never a guess.
    */
   unrecognisedStatus: Schema.optional(Schema.String),
+  /** Processor creation time when known, else when Refract first saw the refund (epoch ms). */
   createdAt: Schema.Number,
-  updatedAt: Schema.Number
+  /** When Refract last changed the refund's status (epoch ms). */
+  updatedAt: Schema.Number,
+  /**
+   * The latest observation of each kind of status, which the status is derived from. Absent on
+   * records written before it existed; the state machine then starts from the status alone.
+   */
+  evidence: Schema.optional(Evidence)
 }) {
   /** PENDING, SUCCEEDED or FAILED. */
   get simpleStatus(): SimpleStatus {

@@ -16,7 +16,8 @@ import type { Scope } from "effect"
 import { observe } from "../refund/Observe.ts"
 import type { CreateRefundRequest } from "../refund/Refund.ts"
 import { Refund, RefundSnapshot } from "../refund/Refund.ts"
-import { Transition } from "../refund/RefundStateMachine.ts"
+import { Transition, replay } from "../refund/RefundStateMachine.ts"
+import type { State } from "../refund/RefundStateMachine.ts"
 import type { ObservationSource } from "../refund/RefundStateMachine.ts"
 import { ObservedStatus, RefundStatus, isSettled } from "../refund/RefundStatus.ts"
 
@@ -67,7 +68,10 @@ export class HistoryEntry extends Schema.Class<HistoryEntry>("@refract/core/Refu
   /** The refund's status before and after this observation (undefined before the first one). */
   statusBefore: Schema.optional(RefundStatus),
   statusAfter: Schema.optional(RefundStatus),
-  /** Processor time of the observed state, when it gives one. */
+  /**
+   * The time the state machine ordered this observation by (epoch ms): the processor's time when
+   * it gave one, else the read, receipt or first-attempt time. Always set on new entries.
+   */
   occurredAt: Schema.optional(Schema.Number),
   /** The observation as the connector parsed it. */
   snapshot: RefundSnapshot
@@ -82,6 +86,11 @@ export interface Observation {
   readonly eventId?: string | undefined
   /** When Refract received it (epoch ms); also the refund's `updatedAt` when it changes. */
   readonly receivedAt: number
+  /**
+   * When the observation was made, if not `receivedAt` (epoch ms): the state machine's time for a
+   * snapshot without a processor time (a create answer is stamped with its first attempt).
+   */
+  readonly observedAt?: number | undefined
   /** The create request, when recording a create response. */
   readonly request?: CreateRefundRequest | undefined
 }
@@ -180,6 +189,7 @@ export const fold = (previous: Refund | undefined, observation: Observation, seq
     snapshot,
     source: observation.source,
     now: observation.receivedAt,
+    observedAt: observation.observedAt,
     request: observation.request
   })
   const current = Result.isSuccess(observed) ? observed.success.refund : previous
@@ -198,11 +208,21 @@ export const fold = (previous: Refund | undefined, observation: Observation, seq
     transition: transition._tag,
     statusBefore: previous?.status,
     statusAfter: current?.status,
-    occurredAt: snapshot.occurredAt,
+    occurredAt: snapshot.occurredAt ?? observation.observedAt ?? observation.receivedAt,
     snapshot
   }, { disableChecks: true })
   return { current, transition, entry }
 }
+
+/** The state a history stands for: its observations folded again (equal to the stored status). */
+export const replayHistory = (history: ReadonlyArray<HistoryEntry>): State | undefined =>
+  replay(history.map((e) => ({
+    status: e.observedStatus,
+    rawStatus: e.rawStatus,
+    source: e.source,
+    at: e.occurredAt ?? e.receivedAt,
+    failure: e.snapshot.failure
+  })))
 
 /** The change to publish for a folded observation: only when the status moved (or a refund appeared). */
 export const changeOf = (previous: Refund | undefined, folded: Folded): Change | undefined =>

@@ -14,10 +14,9 @@ import { Effect, Option, PubSub } from "effect"
 import * as Money from "../money/Money.ts"
 import { RefundSnapshot } from "../refund/Refund.ts"
 import type { Refund } from "../refund/Refund.ts"
-import { replay } from "../refund/RefundStateMachine.ts"
 import type { ObservedStatus } from "../refund/RefundStatus.ts"
 import type { ApplyResult, HistoryEntry, Observation, Source } from "./RefundStore.ts"
-import { RefundStore } from "./RefundStore.ts"
+import { RefundStore, replayHistory } from "./RefundStore.ts"
 
 export interface Case {
   readonly name: string
@@ -121,12 +120,7 @@ const checkConsistent = (refund: Refund | undefined, history: ReadonlyArray<Hist
     for (let i = 1; i < history.length; i++) {
       yield* equal(history[i]!.statusBefore, history[i - 1]!.statusAfter, `${what}: entry ${i + 1} starts where entry ${i} ended`)
     }
-    const replayed = replay(history.map((e) => ({
-      status: e.observedStatus,
-      rawStatus: e.rawStatus,
-      source: e.source,
-      occurredAt: e.occurredAt
-    })))
+    const replayed = replayHistory(history)
     yield* equal(replayed?.status, refund?.status, `${what}: replayed history matches the current status`)
   })
 
@@ -197,14 +191,14 @@ export const cases = (options: Options = {}): ReadonlyArray<Case> => {
       run: Effect.gen(function*() {
         const store = yield* RefundStore
         const c = uniqueConnector("order")
-        yield* store.apply(observation(c, "re_o", "Pending", "create", { occurredAt: 100 }))
-        yield* store.apply(observation(c, "re_o", "Succeeded", "webhook", { eventId: "evt_o2", occurredAt: 300 }))
-        const late = observed(yield* store.apply(observation(c, "re_o", "Pending", "webhook", { eventId: "evt_o1", occurredAt: 200 })))
+        yield* store.apply(observation(c, "re_o", "Pending", "create", { occurredAt: 100_000 }))
+        yield* store.apply(observation(c, "re_o", "Succeeded", "webhook", { eventId: "evt_o2", occurredAt: 300_000 }))
+        const late = observed(yield* store.apply(observation(c, "re_o", "Pending", "webhook", { eventId: "evt_o1", occurredAt: 200_000 })))
         yield* equal(late.transition._tag, "Stale", "late pending")
         yield* equal(late.current?.status, "Succeeded", "still succeeded")
-        // Same rank, older processor time: RequiresAction at 50 after Pending at 100 is stale too.
-        yield* store.apply(observation(c, "re_o2", "Pending", "create", { occurredAt: 100 }))
-        const older = observed(yield* store.apply(observation(c, "re_o2", "RequiresAction", "webhook", { eventId: "evt_o3", occurredAt: 50 })))
+        // Same rank, older processor time: RequiresAction at 50 s after Pending at 100 s is stale too.
+        yield* store.apply(observation(c, "re_o2", "Pending", "create", { occurredAt: 100_000 }))
+        const older = observed(yield* store.apply(observation(c, "re_o2", "RequiresAction", "webhook", { eventId: "evt_o3", occurredAt: 50_000 })))
         yield* equal(older.transition._tag, "Stale", "older same-rank event")
         const history = yield* historyOf(c, "re_o")
         yield* equal(history.length, 3, "stale observation is in the history")

@@ -6,8 +6,8 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, PubSub } from "effect"
-import { RefundStateMachine } from "@refract/core"
-import type { RefundStore, RefundTracker } from "@refract/core"
+import { RefundStore } from "@refract/core"
+import type { RefundTracker } from "@refract/core"
 import { AdyenEmulator, StripeEmulator } from "@refract/testkit"
 import type { EmulatorHandle } from "@refract/testkit"
 import * as Harness from "./Harness.ts"
@@ -43,12 +43,7 @@ const adyenPayment = (adyen: EmulatorHandle, outcome: Parameters<EmulatorHandle[
 /** Sequences without gaps and a history whose replay gives the stored status. */
 const assertConsistent = (refund: { readonly status: string } | undefined, entries: ReadonlyArray<RefundStore.HistoryEntry>) => {
   entries.forEach((e, i) => assert.strictEqual(e.sequence, i + 1))
-  const replayed = RefundStateMachine.replay(entries.map((e) => ({
-    status: e.observedStatus,
-    rawStatus: e.rawStatus,
-    source: e.source,
-    occurredAt: e.occurredAt
-  })))
+  const replayed = RefundStore.replayHistory(entries)
   assert.strictEqual(replayed?.status, refund?.status)
 }
 

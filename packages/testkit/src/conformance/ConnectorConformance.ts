@@ -322,14 +322,30 @@ export const run = (target: ConformanceTarget): void => {
           assert.strictEqual(emulatorId(recovered.connectorRefundId), emulator.refunds()[0]!.id)
         }))
 
-      it.live("an undecodable 2xx body is UnexpectedResponse", () =>
+      it.live("an undecodable 2xx create answer is OutcomeUnknown (the refund exists), resolved without a second refund", () =>
         Effect.gen(function*() {
           const c = yield* client({ retry: { maxAttempts: 1 } })
           const paymentId = yield* payment()
           const request = input(paymentId)
           emulator.injectFault({ _tag: "MalformedBody" }, createMatch(request))
           const error = yield* Effect.flip(c.create(request))
-          expectReason(error, ["UnexpectedResponse"])
+          expectReason(error, ["OutcomeUnknown"])
+          assert.strictEqual(emulator.refunds().length, 1, "the processor made the refund")
+          const recovered = yield* (yield* client()).recover(request)
+          assert.strictEqual(emulator.refunds().length, 1, "recovering never creates a second refund")
+          assert.strictEqual(emulatorId(recovered.connectorRefundId), emulator.refunds()[0]!.id)
+        }))
+
+      it.live("an undecodable 2xx create answer is replayed with the same key and succeeds", () =>
+        Effect.gen(function*() {
+          const c = yield* client()
+          const paymentId = yield* payment()
+          const request = input(paymentId)
+          emulator.injectFault({ _tag: "MalformedBody" }, createMatch(request))
+          const refund = yield* c.create(request)
+          assert.strictEqual(emulator.refunds().length, 1)
+          assert.strictEqual(emulatorId(refund.connectorRefundId), emulator.refunds()[0]!.id)
+          assert.strictEqual(creates(request).length, 2)
         }))
     })
 
