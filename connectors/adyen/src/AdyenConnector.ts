@@ -86,7 +86,9 @@ export const connector = Connector.make({
     headers: (c) => ({ "X-API-Key": c.apiKey })
   },
   // "A unique identifier for the message with a maximum of 64 characters" (Idempotency-Key header).
-  idempotencyKey: { maxLength: 64 },
+  // "Idempotency keys are valid for a minimum period of 31 days after first submission"
+  // (https://docs.adyen.com/development-resources/api-idempotency).
+  idempotencyKey: { maxLength: 64, windowMillis: 31 * 24 * 60 * 60 * 1000 },
   secretHeaders: ["x-api-key"],
   // Adyen publishes no request rate for the Checkout API (and no 429/Retry-After behaviour was found
   // in the spec), so none is declared; a 429 is still mapped to RateLimited and honours Retry-After.

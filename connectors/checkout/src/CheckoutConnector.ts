@@ -322,7 +322,9 @@ export const connector = Connector.make({
     })
   },
   // Checkout documents no length limit for Cko-Idempotency-Key (it recommends a UUID); 64 is a conservative bound.
-  idempotencyKey: { maxLength: 64 },
+  // "By default, keys expire after 24 hours for both the sandbox and production environments"
+  // (https://www.checkout.com/docs/payments/manage-payments/idempotency).
+  idempotencyKey: { maxLength: 64, windowMillis: 24 * 60 * 60 * 1000 },
   secretHeaders: ["authorization"],
   // Checkout.com publishes no request rate; 429 is still mapped to RateLimited and honours Retry-After.
   rateLimit: undefined,

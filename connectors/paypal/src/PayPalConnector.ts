@@ -243,7 +243,8 @@ export const connector = Connector.make({
     headers: (token) => bearerHeaders(token)
   },
   // PayPal-Request-Id: PayPal documents at most 108 characters for its request ids.
-  idempotencyKey: { maxLength: 108, minLength: 1 },
+  // PayPal-Request-Id on captures.refund: "The server stores keys for 45 days" (payments_payment_v2.json).
+  idempotencyKey: { maxLength: 108, minLength: 1, windowMillis: 45 * 24 * 60 * 60 * 1000 },
   secretHeaders: ["authorization"],
   create: { build: buildCreate, parse: parseCreate },
   get: { build: buildGet, parse: parseGet },

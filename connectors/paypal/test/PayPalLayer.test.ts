@@ -231,14 +231,20 @@ describe("PayPalConnector.layer through the generic RefundService", () => {
     }).pipe(Effect.provide(services(PayPalConnector.layer({ clientId, clientSecret, baseUrl }), script.layer)))
   })
 
-  it.live("lookup is Unsupported; recover replays the create under the same PayPal-Request-Id", () => {
+  it.live("lookup is Unsupported; recover replays the create under the same PayPal-Request-Id within the key window only", () => {
     const script = scripted(paypalLike)
     return Effect.gen(function*() {
       const service = yield* RefundService.RefundService
       const lookup = yield* Effect.flip(service.lookup("paypal", { merchantRefundId: "order-42-r1", connectorTransactionId: captureId }))
       assert.strictEqual(reasonTag(lookup), "Unsupported")
+      const sentAt = Date.now()
       const first = yield* service.create("paypal", input)
-      const recovered = yield* service.recover("paypal", input)
+      // Without knowing when the key was first used, a replay could be a second refund: refused, nothing sent.
+      assert.strictEqual(reasonTag(yield* Effect.flip(service.recover("paypal", input))), "IdempotencyExpired")
+      const expired = yield* Effect.flip(service.recover("paypal", input, { firstAttemptAt: sentAt - 46 * 24 * 3_600_000 }))
+      assert.strictEqual(reasonTag(expired), "IdempotencyExpired")
+      assert.strictEqual(script.requests.filter(isCreate).length, 1)
+      const recovered = yield* service.recover("paypal", input, { firstAttemptAt: sentAt })
       assert.strictEqual(recovered.connectorRefundId, first.connectorRefundId)
       const creates = script.requests.filter(isCreate)
       assert.strictEqual(creates.length, 2)

@@ -106,7 +106,10 @@ export const MERCHANT_REFUND_ID_KEY = RazorpayWebhook.MERCHANT_REFUND_ID_KEY
 export const idempotencyKeyRules: Connector.IdempotencyKeyRules = {
   minLength: 10,
   maxLength: 64,
-  pattern: /^[A-Za-z0-9_-]{10,64}$/
+  pattern: /^[A-Za-z0-9_-]{10,64}$/,
+  // Razorpay publishes no retention period for X-Refund-Idempotency keys
+  // (https://razorpay.com/docs/api/refunds/normal-refunds-idempotent): assume 24 hours.
+  windowMillis: 24 * 60 * 60 * 1000
 }
 
 export const IDEMPOTENCY_HEADER = "X-Refund-Idempotency"

@@ -222,7 +222,9 @@ export const connector = Connector.make({
     })
   },
   // In the BODY (`idempotency_key`), at most 45 characters: the core derives a key that fits.
-  idempotencyKey: { maxLength: IDEMPOTENCY_KEY_MAX_LENGTH },
+  // Square publishes no retention period for idempotency keys (Square developer forum, "How long are
+  // idempotency keys retained", 2026-10-22): assume the 24 hours common to processors that do.
+  idempotencyKey: { maxLength: IDEMPOTENCY_KEY_MAX_LENGTH, windowMillis: 24 * 60 * 60 * 1000 },
   secretHeaders: ["authorization"],
   // Square publishes no request rate; a 429 is still RateLimited and honours Retry-After.
   rateLimit: undefined,

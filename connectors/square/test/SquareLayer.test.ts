@@ -144,15 +144,20 @@ describe("SquareConnector.layer through the generic RefundService", () => {
     }).pipe(Effect.provide(services(SquareConnector.layer({ accessToken, baseUrl }), http.layer)))
   })
 
-  it.live("lookup is Unsupported without a request; recover replays the create with the same key", () => {
+  it.live("lookup is Unsupported without a request; recover replays the create with the same key within the window", () => {
     const http = scripted(squareLike)
     return Effect.gen(function*() {
       const service = yield* RefundService.RefundService
       const lookup = yield* Effect.flip(service.lookup("square", { merchantRefundId: "order-42-r1", connectorTransactionId: paymentId }))
       assert.strictEqual(reasonTag(lookup), "Unsupported")
       assert.strictEqual(http.requests.length, 0)
+      const sentAt = Date.now()
       const first = yield* service.create("square", input)
-      const recovered = yield* service.recover("square", input)
+      // Square publishes no key retention: beyond the assumed 24 h, or with no known first attempt, no replay.
+      assert.strictEqual(reasonTag(yield* Effect.flip(service.recover("square", input))), "IdempotencyExpired")
+      assert.strictEqual(reasonTag(yield* Effect.flip(service.recover("square", input, { firstAttemptAt: sentAt - 25 * 3_600_000 }))), "IdempotencyExpired")
+      assert.strictEqual(http.requests.length, 1)
+      const recovered = yield* service.recover("square", input, { firstAttemptAt: sentAt })
       assert.strictEqual(recovered.connectorRefundId, first.connectorRefundId)
       assert.strictEqual(http.requests.length, 2)
       assert.strictEqual(http.requests[1]!.method, "POST")

@@ -32,7 +32,7 @@ describe("the connector value", () => {
       production: "https://connect.squareup.com"
     })
     assert.isUndefined(connector.lookup)
-    assert.deepStrictEqual(connector.idempotencyKey, { maxLength: 45 })
+    assert.deepStrictEqual(connector.idempotencyKey, { maxLength: 45, windowMillis: 24 * 60 * 60 * 1000 })
     assert.deepStrictEqual(connector.secretHeaders, ["authorization"])
   })
 

@@ -305,7 +305,9 @@ export const connector = Connector.make({
       ...(c.stripeAccount !== undefined ? { "Stripe-Account": c.stripeAccount } : {})
     })
   },
-  idempotencyKey: { maxLength: 255 },
+  // "Keys are eligible to be removed from the system automatically after they're at least 24 hours
+  // old" (https://docs.stripe.com/api/idempotent_requests).
+  idempotencyKey: { maxLength: 255, windowMillis: 24 * 60 * 60 * 1000 },
   secretHeaders: ["authorization"],
   rateLimit: { requestsPerSecond: SANDBOX_REQUESTS_PER_SECOND },
   create: { build: buildCreate, parse: parseCreate },

@@ -219,7 +219,7 @@ describe("auth and connector description", () => {
       cancellation: true
     })
     assert.deepStrictEqual(connector.environments, { sandbox: "https://api.stripe.com", production: "https://api.stripe.com" })
-    assert.deepStrictEqual(connector.idempotencyKey, { maxLength: 255 })
+    assert.deepStrictEqual(connector.idempotencyKey, { maxLength: 255, windowMillis: 24 * 60 * 60 * 1000 })
     assert.deepStrictEqual(connector.secretHeaders, ["authorization"])
     assert.deepStrictEqual(connector.rateLimit, { requestsPerSecond: 25 })
     assert.deepStrictEqual(connector.webhooks?.acknowledgement, { status: 200, contentType: "application/json", body: "{\"received\":true}" })

@@ -33,6 +33,7 @@ const readableReason: Record<RefundError.RefundErrorReason["_tag"], string> = {
   ProcessorUnavailable: "processor unavailable",
   Network: "network error",
   OutcomeUnknown: "outcome unknown",
+  IdempotencyExpired: "idempotency key expired",
   RefundRejected: "refund declined",
   Unsupported: "not supported",
   UnexpectedResponse: "unexpected processor response"

@@ -83,6 +83,27 @@ export const migrations: ReadonlyArray<Migration> = [
             PRIMARY KEY (connector, event_id)
           )`)
       })
+  },
+  {
+    id: 2,
+    name: "create_intents_and_reversal_watch",
+    up: (sql, s) =>
+      Effect.gen(function*() {
+        // Creates recorded before their first attempt: the idempotency key's first use survives restarts.
+        yield* sql.unsafe(`
+          CREATE TABLE ${s}.refract_create_intents (
+            connector           text   NOT NULL,
+            merchant_refund_id  text   NOT NULL,
+            state               text   NOT NULL CHECK (state IN ('Pending', 'Created', 'Failed')),
+            first_attempt_at    bigint NOT NULL,
+            intent              jsonb  NOT NULL,
+            updated_at          bigint NOT NULL,
+            PRIMARY KEY (connector, merchant_refund_id)
+          )`)
+        yield* sql.unsafe(`CREATE INDEX refract_create_intents_pending_idx ON ${s}.refract_create_intents (first_attempt_at) WHERE state = 'Pending'`)
+        // Succeeded refunds the tracker watches for reversals, by when they succeeded.
+        yield* sql.unsafe(`CREATE INDEX refract_refunds_succeeded_idx ON ${s}.refract_refunds (updated_at) WHERE status = 'Succeeded'`)
+      })
   }
 ]
 

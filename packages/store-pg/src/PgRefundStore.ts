@@ -28,6 +28,7 @@ export interface Options {
 
 const decodeRefund = Schema.decodeUnknownEffect(Refund.Refund)
 const decodeEntry = Schema.decodeUnknownEffect(RefundStore.HistoryEntry)
+const decodeIntent = Schema.decodeUnknownEffect(RefundStore.CreateIntent)
 
 /** The most specific message in an error's cause chain (PostgreSQL's own text, a socket error code). */
 export const detail = (error: unknown): string => {
@@ -64,6 +65,28 @@ export const make = (
     const refunds = sql.literal(`${s}.refract_refunds`)
     const observations = sql.literal(`${s}.refract_observations`)
     const events = sql.literal(`${s}.refract_webhook_events`)
+    const intents = sql.literal(`${s}.refract_create_intents`)
+
+    const loadIntent = (connector: string, merchantRefundId: string, forUpdate: boolean) =>
+      Effect.gen(function*() {
+        const rows = forUpdate
+          ? yield* sql<{ intent: unknown }>`SELECT intent FROM ${intents}
+              WHERE connector = ${connector} AND merchant_refund_id = ${merchantRefundId} FOR UPDATE`
+          : yield* sql<{ intent: unknown }>`SELECT intent FROM ${intents}
+              WHERE connector = ${connector} AND merchant_refund_id = ${merchantRefundId}`
+        return rows.length === 0 ? undefined : yield* decodeIntent(rows[0]!.intent)
+      })
+
+    const writeIntent = (intent: RefundStore.CreateIntent) =>
+      sql`INSERT INTO ${intents} (connector, merchant_refund_id, state, first_attempt_at, intent, updated_at)
+        VALUES (${intent.connector}, ${intent.merchantRefundId}, ${intent.state}, ${intent.firstAttemptAt},
+          ${JSON.stringify(RefundStore.encodeIntent(intent))}::jsonb, ${intent.updatedAt})
+        ON CONFLICT (connector, merchant_refund_id) DO UPDATE SET state = EXCLUDED.state,
+          first_attempt_at = EXCLUDED.first_attempt_at, intent = EXCLUDED.intent, updated_at = EXCLUDED.updated_at`
+
+    /** Serializes everything about one create, even before its row exists. */
+    const lockCreate = (connector: string, merchantRefundId: string) =>
+      sql`SELECT pg_advisory_xact_lock(hashtextextended(${`refract:${schema}:create:${connector}:${merchantRefundId}`}, 0))`
     const hub = yield* RefundStore.makeChangeHub
 
     const load = (connector: string, connectorRefundId: string, forUpdate: boolean) =>
@@ -141,14 +164,42 @@ export const make = (
             WHERE connector = ${key.connector} AND connector_refund_id = ${key.connectorRefundId} ORDER BY sequence`
           return yield* Effect.forEach(rows, (row) => decodeEntry(row.entry))
         }).pipe(Effect.mapError(storeError("history"))),
-      listUnsettled: (connector) =>
+      listUnsettled: (connector, options) =>
         Effect.gen(function*() {
+          const since = options?.succeededSince
+          const listed = since === undefined
+            ? sql`NOT settled`
+            : sql`(NOT settled OR (status = 'Succeeded' AND updated_at >= ${since}))`
           const rows = connector === undefined
-            ? yield* sql<{ refund: unknown }>`SELECT refund FROM ${refunds} WHERE NOT settled ORDER BY updated_at`
+            ? yield* sql<{ refund: unknown }>`SELECT refund FROM ${refunds} WHERE ${listed} ORDER BY updated_at`
             : yield* sql<{ refund: unknown }>`SELECT refund FROM ${refunds}
-                WHERE NOT settled AND connector = ${connector} ORDER BY updated_at`
+                WHERE ${listed} AND connector = ${connector} ORDER BY updated_at`
           return yield* refundsOf(rows)
         }).pipe(Effect.mapError(storeError("listUnsettled"))),
+      beginCreate: (intent) =>
+        sql.withTransaction(Effect.gen(function*() {
+          yield* lockCreate(intent.connector, intent.merchantRefundId)
+          const existing = yield* loadIntent(intent.connector, intent.merchantRefundId, true)
+          const kept = RefundStore.beginOver(existing, intent)
+          if (kept !== existing) yield* writeIntent(kept)
+          return kept
+        })).pipe(Effect.mapError(storeError("beginCreate"))),
+      endCreate: (connector, merchantRefundId, end, at) =>
+        sql.withTransaction(Effect.gen(function*() {
+          yield* lockCreate(connector, merchantRefundId)
+          const existing = yield* loadIntent(connector, merchantRefundId, true)
+          if (existing !== undefined) yield* writeIntent(RefundStore.endOf(existing, end, at))
+        })).pipe(Effect.mapError(storeError("endCreate"))),
+      getCreate: (connector, merchantRefundId) =>
+        loadIntent(connector, merchantRefundId, false).pipe(Effect.map(Option.fromNullishOr), Effect.mapError(storeError("getCreate"))),
+      pendingCreates: (connector) =>
+        Effect.gen(function*() {
+          const rows = connector === undefined
+            ? yield* sql<{ intent: unknown }>`SELECT intent FROM ${intents} WHERE state = 'Pending' ORDER BY first_attempt_at`
+            : yield* sql<{ intent: unknown }>`SELECT intent FROM ${intents}
+                WHERE state = 'Pending' AND connector = ${connector} ORDER BY first_attempt_at`
+          return yield* Effect.forEach(rows, (row) => decodeIntent(row.intent))
+        }).pipe(Effect.mapError(storeError("pendingCreates"))),
       hasEvent: (connector, eventId) =>
         sql`SELECT 1 AS found FROM ${events} WHERE connector = ${connector} AND event_id = ${eventId}`.pipe(
           Effect.map((rows) => rows.length > 0),

@@ -32,6 +32,7 @@ describe("PgRefundStore specifics", () => {
         const sql = yield* SqlClient.SqlClient
         const tables = yield* sql<{ table_name: string }>`SELECT table_name FROM information_schema.tables WHERE table_schema = ${schema} ORDER BY table_name`
         assert.deepStrictEqual(tables.map((t) => t.table_name), [
+          "refract_create_intents",
           "refract_observations",
           "refract_refunds",
           "refract_schema_migrations",

@@ -24,7 +24,7 @@ const echopay = Connector.make({
     apiKey: { secret: true, pattern: /^ek_[a-z]+_[A-Za-z0-9]+$/, description: "an echopay key (ek_test_…)", env: "ECHOPAY_API_KEY" }
   },
   auth: { _tag: "Static", headers: (c) => ({ "X-Echo-Key": c.apiKey }) },
-  idempotencyKey: { maxLength: 40 },
+  idempotencyKey: { maxLength: 40, windowMillis: 24 * 60 * 60 * 1000 },
   secretHeaders: ["x-echo-key"],
   create: {
     build: (input, ctx) =>

@@ -51,6 +51,12 @@ export interface BoundConnector {
   readonly retry: RetryPolicy
   readonly tokens: TokenCache.TokenCache
   readonly limiter: RateLimiter.RateLimiter
+  /**
+   * When each create of this process whose outcome is still unknown first used its idempotency key
+   * (merchant refund id → epoch ms): without a store, this is how a recovery in the same process
+   * knows whether the processor still remembers the key.
+   */
+  readonly firstAttempts: Map<string, number>
 }
 
 const configError = (connector: string, message: string) =>
@@ -129,6 +135,7 @@ export const bind = (connector: Connector, options: ConnectorOptions): Effect.Ef
       timeouts,
       retry,
       tokens: yield* TokenCache.make,
-      limiter
+      limiter,
+      firstAttempts: new Map()
     }
   })

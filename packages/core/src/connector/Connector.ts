@@ -22,6 +22,12 @@ export interface IdempotencyKeyRules {
   readonly maxLength: number
   readonly minLength?: number | undefined
   readonly pattern?: RegExp | undefined
+  /**
+   * How long the processor remembers a key (ms), measured from its first use: a replay within the
+   * window returns the first outcome, one after it runs as a NEW request. Where the processor
+   * publishes no window, declare the shortest one it could plausibly have and say so.
+   */
+  readonly windowMillis: number
 }
 
 export interface Capabilities {

@@ -90,10 +90,35 @@ export class Network extends Schema.TaggedError<Network>()("Network", {
 export class OutcomeUnknown extends Schema.TaggedError<OutcomeUnknown>()("OutcomeUnknown", {
   message: Schema.String,
   idempotencyKey: Schema.String,
-  merchantRefundId: Schema.String
+  merchantRefundId: Schema.String,
+  /**
+   * When the first attempt under this key was sent (epoch ms). A same-key replay is only safe within
+   * the processor's key window from then (`recover` checks it).
+   */
+  firstAttemptAt: Schema.optional(Schema.Number)
 }) {
   get isRetryable(): boolean {
     return true
+  }
+}
+
+/**
+ * A replay of a create whose outcome is unknown was refused, because the processor has forgotten
+ * the idempotency key (its key window has passed, or when the key was first used is not known) and
+ * the connector cannot look the refund up by the merchant refund id. Sending it again could refund
+ * twice. Find the refund at the processor (its dashboard, its webhooks, a reconciliation) instead.
+ */
+export class IdempotencyExpired extends Schema.TaggedError<IdempotencyExpired>()("IdempotencyExpired", {
+  message: Schema.String,
+  idempotencyKey: Schema.String,
+  merchantRefundId: Schema.String,
+  /** When the key was first used (epoch ms), when known. */
+  firstAttemptAt: Schema.optional(Schema.Number),
+  /** The processor's key window (ms). */
+  windowMillis: Schema.Number
+}) {
+  get isRetryable(): boolean {
+    return false
   }
 }
 
@@ -148,6 +173,7 @@ export const RefundErrorReason = Schema.Union([
   ProcessorUnavailable,
   Network,
   OutcomeUnknown,
+  IdempotencyExpired,
   RefundRejected,
   Unsupported,
   UnexpectedResponse

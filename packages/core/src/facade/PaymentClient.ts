@@ -21,7 +21,7 @@ import type { CredentialField } from "../connector/Credentials.ts"
 import { Configuration, RefundError } from "../error/RefundError.ts"
 import type { Refund } from "../refund/Refund.ts"
 import { ConnectorRegistry, register } from "../service/ConnectorRegistry.ts"
-import type { CreateRefundInput, ReferenceInput, RefundNotSettled } from "../service/RefundClient.ts"
+import type { CreateRefundInput, RecoverOptions, ReferenceInput, RefundNotSettled } from "../service/RefundClient.ts"
 import { RefundService } from "../service/RefundService.ts"
 
 export type EnvironmentName = "sandbox" | "production" | "SANDBOX" | "PRODUCTION"
@@ -136,8 +136,12 @@ export class PaymentClient {
     /** Finds a refund by merchant refund id; undefined when the processor has none. */
     lookup: (input: { merchantRefundId: string; connectorTransactionId: string }): Promise<Refund | undefined> =>
       this.#run((s) => Effect.map(s.lookup(this.connectorId, input), Option.getOrUndefined)),
-    /** After an OutcomeUnknown: finds or safely replays the refund (same idempotency key). */
-    recover: (input: CreateRefundInput): Promise<Refund> => this.#run((s) => s.recover(this.connectorId, input)),
+    /**
+     * After an OutcomeUnknown: finds or safely replays the refund (same idempotency key), within the
+     * processor's key window. In another process, pass the error's `firstAttemptAt`.
+     */
+    recover: (input: CreateRefundInput, options?: RecoverOptions): Promise<Refund> =>
+      this.#run((s) => s.recover(this.connectorId, input, options)),
     /** Polls until the refund is settled; rejects with RefundNotSettled past the deadline. */
     waitUntilSettled: (reference: ReferenceInput | Refund, options?: WaitOptions): Promise<Refund> =>
       this.#run((s) =>

@@ -28,8 +28,15 @@ export interface Call<In, Out, Ctx> {
   readonly flow: Flow<In, Out, Ctx>
   readonly input: In
   readonly context: Ctx
-  /** Set for requests that move money: the key sent on every attempt, and the refund it belongs to. */
-  readonly idempotency?: { readonly key: string; readonly merchantRefundId: string } | undefined
+  /**
+   * Set for requests that move money: the key sent on every attempt, the refund it belongs to, and
+   * when the key was first used if an earlier operation already sent it (a recovery's replay).
+   */
+  readonly idempotency?: {
+    readonly key: string
+    readonly merchantRefundId: string
+    readonly firstAttemptAt?: number | undefined
+  } | undefined
 }
 
 /** Header names always redacted, whatever the connector declares. */
@@ -225,6 +232,8 @@ interface Exposure {
   acted: boolean
   /** An attempt is being sent right now (the overall timeout may cut it). */
   sending: boolean
+  /** When the first attempt was sent (epoch ms). */
+  firstSentAt: number | undefined
 }
 
 const maybeOwnDoing = new Set(["AlreadyRefunded", "AmountTooLarge", "DuplicateRequest"])
@@ -237,6 +246,7 @@ export const isDefinitive = (reason: RefundErrorReason): boolean => {
     case "NotFound":
     case "Configuration":
     case "Unsupported":
+    case "IdempotencyExpired":
       return true
     case "RefundRejected":
       return !maybeOwnDoing.has(reason.kind)
@@ -256,7 +266,7 @@ export const isDefinitive = (reason: RefundErrorReason): boolean => {
 export const run = <In, Out, Ctx>(bound: BoundConnector, call: Call<In, Out, Ctx>): Effect.Effect<Out, RefundError, HttpClient.HttpClient> => {
   const { operation, flow, input, context, idempotency } = call
   const attributes = { connector: bound.id, operation }
-  const exposure: Exposure = { sent: false, acted: false, sending: false }
+  const exposure: Exposure = { sent: false, acted: false, sending: false, firstSentAt: undefined }
   let attempt = 0
   const fail = (reason: RefundErrorReason, attempts?: number) =>
     new RefundError({ connector: bound.id, operation, reason, ...(attempts !== undefined ? { attempts } : {}) })
@@ -265,7 +275,8 @@ export const run = <In, Out, Ctx>(bound: BoundConnector, call: Call<In, Out, Ctx
     new OutcomeUnknown({
       message: `${what}; the refund may exist: read its status or retry with the same idempotency key`,
       idempotencyKey: idempotency!.key,
-      merchantRefundId: idempotency!.merchantRefundId
+      merchantRefundId: idempotency!.merchantRefundId,
+      firstAttemptAt: idempotency!.firstAttemptAt ?? exposure.firstSentAt
     })
 
   /** The error to report, given what may have happened across the attempts. */
@@ -305,6 +316,7 @@ export const run = <In, Out, Ctx>(bound: BoundConnector, call: Call<In, Out, Ctx
       }
       const auth = authResult.success
       yield* Metric.update(Metric.withAttributes(Telemetry.attempts, attributes), 1)
+      exposure.firstSentAt ??= yield* Clock.currentTimeMillis
       // Left set if the overall deadline interrupts the send: the request may be on the wire.
       exposure.sending = true
       const answer = yield* send(bound, spec, auth.headers)

@@ -15,6 +15,7 @@ import { bind } from "../connector/BoundConnector.ts"
 import type { Connector, Environment } from "../connector/Connector.ts"
 import type { CredentialSpec } from "../connector/Credentials.ts"
 import type { RefundError } from "../error/RefundError.ts"
+import { RefundStore } from "../store/RefundStore.ts"
 import { ConnectorRegistry } from "./ConnectorRegistry.ts"
 import type { RefundClient } from "./RefundClient.ts"
 import { make as makeClient } from "./RefundClient.ts"
@@ -31,7 +32,8 @@ export const layer = <I>(
       const bound = yield* bind(connector, options)
       const registry = yield* ConnectorRegistry
       yield* registry.register(bound)
-      return yield* makeClient(bound)
+      // A RefundStore in the layer's context makes create consult and record it (see RefundService).
+      return yield* makeClient(bound, { store: Option.getOrUndefined(yield* Effect.serviceOption(RefundStore)) })
     })
   )
 

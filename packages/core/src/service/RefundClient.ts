@@ -7,7 +7,7 @@ import { Clock, Duration, Effect, Option, Result, Schedule, Schema } from "effec
 import type { HttpClient } from "effect/http"
 import type { BoundConnector } from "../connector/BoundConnector.ts"
 import type { Capabilities, LookupRequest } from "../connector/Connector.ts"
-import { InvalidRequest, RefundError, UnexpectedResponse, Unsupported } from "../error/RefundError.ts"
+import { IdempotencyExpired, InvalidRequest, RefundError, UnexpectedResponse, Unsupported } from "../error/RefundError.ts"
 import * as Money from "../money/Money.ts"
 import * as Idempotency from "../pipeline/Idempotency.ts"
 import * as Executor from "../pipeline/Executor.ts"
@@ -16,6 +16,8 @@ import type { RefundReason, RefundSnapshot } from "../refund/Refund.ts"
 import { CreateRefundRequest, Refund, RefundReference } from "../refund/Refund.ts"
 import type { ObservationSource } from "../refund/RefundStateMachine.ts"
 import { isSettled } from "../refund/RefundStatus.ts"
+import type { Store } from "../store/RefundStore.ts"
+import { CreateIntent, createdObservation } from "../store/RefundStore.ts"
 
 /** Plain input for a refund; validated into a {@link CreateRefundRequest}. */
 export interface CreateRefundInput {
@@ -37,8 +39,30 @@ export type ReferenceInput =
 export interface PollOptions {
   /** Delays between reads. Default: exponential from 500 ms (x1.5), jittered, at most 15 s apart. */
   readonly schedule?: Schedule.Schedule<unknown, unknown> | undefined
-  /** Give up after this long. Default 10 minutes. */
+  /**
+   * Give up after this long. Default 10 minutes. Reads that fail for a retryable reason (a 503, a
+   * rate limit, a dropped connection) do not end the wait: the next read is tried on schedule.
+   */
   readonly deadline?: Duration.Input | undefined
+}
+
+export interface RecoverOptions {
+  /**
+   * When the first attempt under the refund's idempotency key was sent (epoch ms): the
+   * `firstAttemptAt` of the OutcomeUnknown being resolved. Needed, for a connector that cannot look
+   * refunds up, when neither a RefundStore nor this process remembers it.
+   */
+  readonly firstAttemptAt?: number | undefined
+}
+
+export interface ClientOptions {
+  /**
+   * Where created refunds and create intents are kept. With a store, `create` first returns a refund
+   * the store already has for the merchant refund id, records the intent (the idempotency key's first
+   * use) before sending, and records the created refund; a recovery after a restart then knows
+   * whether a same-key replay is still safe.
+   */
+  readonly store?: Store | undefined
 }
 
 /** Polling gave up before the processor decided. `lastKnown` is the latest state read. */
@@ -55,7 +79,10 @@ export class RefundNotSettled extends Schema.TaggedError<RefundNotSettled>()("Re
 export interface RefundClient {
   readonly connector: string
   readonly capabilities: Capabilities
-  /** Initiates a refund. The idempotency key is derived from `merchantRefundId`: retrying the same input is safe. */
+  /**
+   * Initiates a refund. The idempotency key is derived from `merchantRefundId`: retrying the same input
+   * is safe. A create whose earlier attempt's outcome is unknown resolves it first, as `recover` does.
+   */
   readonly create: (input: CreateRefundInput) => Effect.Effect<Refund, RefundError>
   /** Reads the refund's status; with `previous`, folds the read through the state machine (no regression). */
   readonly get: (reference: ReferenceInput, previous?: Refund) => Effect.Effect<Refund, RefundError>
@@ -63,9 +90,11 @@ export interface RefundClient {
   readonly lookup: (input: LookupRequest) => Effect.Effect<Option.Option<Refund>, RefundError>
   /**
    * Resolves an OutcomeUnknown without risking a second refund: looks the refund up where the
-   * processor allows it, otherwise replays the create with the same idempotency key.
+   * processor allows it, otherwise replays the create with the same idempotency key, but only while
+   * the processor still remembers the key (its window, from the first attempt): after that, or when
+   * the first attempt's time is unknown, it fails with IdempotencyExpired instead of sending blind.
    */
-  readonly recover: (input: CreateRefundInput) => Effect.Effect<Refund, RefundError>
+  readonly recover: (input: CreateRefundInput, options?: RecoverOptions) => Effect.Effect<Refund, RefundError>
   /** Reads until the refund is settled (Succeeded, Failed, Cancelled, Reversed) or the deadline passes. */
   readonly pollUntilSettled: (
     reference: ReferenceInput | Refund,
@@ -112,11 +141,12 @@ const defaultSchedule = Schedule.min([
 ])
 
 /** Builds the client. It captures the `HttpClient` it is built with. */
-export const make = (bound: BoundConnector): Effect.Effect<RefundClient, never, HttpClient.HttpClient> =>
+export const make = (bound: BoundConnector, options: ClientOptions = {}): Effect.Effect<RefundClient, never, HttpClient.HttpClient> =>
   Effect.gen(function*() {
     const services = yield* Effect.context<HttpClient.HttpClient>()
     const connector = bound.connector
     const id = bound.id
+    const store = options.store
     const context = { credentials: bound.credentials, environment: bound.environment }
 
     const unsupported = (operation: "get" | "lookup", capability: string) =>
@@ -130,10 +160,19 @@ export const make = (bound: BoundConnector): Effect.Effect<RefundClient, never, 
         attempts: 0
       })
 
-    const fold = (snapshot: RefundSnapshot, source: ObservationSource, previous: Refund | undefined, request?: CreateRefundRequest) =>
+    const storeFailure = (operation: "create" | "get", message: string) =>
+      new RefundError({ connector: id, operation, reason: new UnexpectedResponse({ message: `refund store: ${message}` }) })
+
+    const fold = (
+      snapshot: RefundSnapshot,
+      source: ObservationSource,
+      previous: Refund | undefined,
+      request?: CreateRefundRequest,
+      observedAt?: number
+    ) =>
       Effect.gen(function*() {
         const now = yield* Clock.currentTimeMillis
-        const result = observe({ connector: id, previous, snapshot, source, now, request })
+        const result = observe({ connector: id, previous, snapshot, source, now, observedAt, request })
         if (Result.isFailure(result)) {
           return yield* new RefundError({
             connector: id,
@@ -155,23 +194,131 @@ export const make = (bound: BoundConnector): Effect.Effect<RefundClient, never, 
         return refund
       })
 
-    const createRequest = (request: CreateRefundRequest) =>
+    const lookupFlow = (input: LookupRequest) =>
       Effect.gen(function*() {
-        const key = Idempotency.derive(request.merchantRefundId, connector.idempotencyKey)
-        const snapshot = yield* Executor.run(bound, {
+        const flow = connector.lookup
+        if (flow === undefined || !connector.capabilities.lookup) return yield* unsupported("lookup", "lookup by merchant refund id")
+        const found = yield* Executor.run(bound, { operation: "lookup", flow, input, context })
+        if (Option.isNone(found)) return Option.none<Refund>()
+        return Option.some(yield* fold(found.value, "poll", undefined))
+      })
+
+    const canLookup = connector.lookup !== undefined && connector.capabilities.lookup
+    const windowMillis = connector.idempotencyKey.windowMillis
+
+    /** Records a refund the processor has, and ends its create intent (best effort: the refund is real either way). */
+    const remember = (refund: Refund, request: CreateRefundRequest, observedAt: number) =>
+      Effect.gen(function*() {
+        bound.firstAttempts.delete(request.merchantRefundId)
+        if (store === undefined) return
+        const now = yield* Clock.currentTimeMillis
+        yield* store.apply({ ...createdObservation(refund, now, request), observedAt }).pipe(
+          Effect.andThen(store.endCreate(id, request.merchantRefundId, { state: "Created", connectorRefundId: refund.connectorRefundId }, now)),
+          Effect.catch((e) => Effect.logWarning("refract: the refund exists but could not be recorded in the store", { connector: id, error: e.message }))
+        )
+      })
+
+    /**
+     * Creates a refund, or resolves an earlier create of the same merchant refund id whose outcome is
+     * unknown: the refund the store knows, else a lookup where the processor has one, else a replay
+     * under the same key while the processor still remembers it. Never a blind second create.
+     */
+    const createOrRecover = (request: CreateRefundRequest, recovering: boolean, hint?: RecoverOptions) =>
+      Effect.gen(function*() {
+        const mrid = request.merchantRefundId
+        const key = Idempotency.derive(mrid, connector.idempotencyKey)
+        const now = yield* Clock.currentTimeMillis
+
+        if (store !== undefined) {
+          const known = yield* store.getByMerchantRefundId(mrid, id).pipe(Effect.mapError((e) => storeFailure("create", e.message)))
+          if (Option.isSome(known)) return known.value
+        }
+
+        // When was the key first used, by an earlier create of this refund?
+        let earlier = hint?.firstAttemptAt ?? bound.firstAttempts.get(mrid)
+        if (store !== undefined) {
+          const intent = yield* store.beginCreate(new CreateIntent({
+            connector: id,
+            merchantRefundId: mrid,
+            idempotencyKey: key,
+            firstAttemptAt: earlier ?? now,
+            state: "Pending",
+            request,
+            updatedAt: now
+          })).pipe(Effect.mapError((e) => storeFailure("create", e.message)))
+          if (intent.firstAttemptAt < now || intent.state !== "Pending") earlier = Math.min(earlier ?? Infinity, intent.firstAttemptAt)
+        }
+        if (!bound.firstAttempts.has(mrid)) bound.firstAttempts.set(mrid, earlier ?? now)
+
+        if (recovering || earlier !== undefined) {
+          if (canLookup) {
+            const found = yield* lookupFlow({ merchantRefundId: mrid, connectorTransactionId: request.connectorTransactionId })
+            if (Option.isSome(found)) {
+              yield* remember(found.value, request, now)
+              return found.value
+            }
+            // Not at the processor: a create (a replay while the key lives, a new request after) is safe.
+          } else {
+            const expires = earlier === undefined ? undefined : earlier + windowMillis
+            if (expires === undefined || now + bound.timeouts.totalMillis >= expires) {
+              return yield* new RefundError({
+                connector: id,
+                operation: "create",
+                attempts: 0,
+                reason: new IdempotencyExpired({
+                  message: earlier === undefined
+                    ? `when the idempotency key of ${mrid} was first used is not known, and ${connector.displayName} cannot look refunds up: ` +
+                      `a replay could refund twice. Pass firstAttemptAt from the OutcomeUnknown, or find the refund at ${connector.displayName}`
+                    : `${connector.displayName} keeps idempotency keys for ${Math.round(windowMillis / 3_600_000)} h and the key of ${mrid} ` +
+                      `was first used ${Math.round((now - earlier) / 60_000)} min ago: a replay would be a new refund. Find it at ${connector.displayName}`,
+                  idempotencyKey: key,
+                  merchantRefundId: mrid,
+                  firstAttemptAt: earlier,
+                  windowMillis
+                })
+              })
+            }
+          }
+        }
+
+        const sentAt = earlier ?? now
+        const result = yield* Executor.run(bound, {
           operation: "create",
           flow: connector.create,
           input: request,
           context: { ...context, idempotencyKey: key },
-          idempotency: { key, merchantRefundId: request.merchantRefundId }
-        })
-        return yield* fold(snapshot, "create", undefined, request)
+          idempotency: { key, merchantRefundId: mrid, firstAttemptAt: earlier }
+        }).pipe(Effect.result)
+        if (Result.isFailure(result)) {
+          const error = result.failure
+          if (error.reason._tag !== "OutcomeUnknown" && Executor.isDefinitive(error.reason)) {
+            bound.firstAttempts.delete(mrid)
+            if (store !== undefined) {
+              yield* store.endCreate(id, mrid, { state: "Failed" }, yield* Clock.currentTimeMillis).pipe(
+                Effect.catch((e) => Effect.logWarning("refract: could not record a refused create", { connector: id, error: e.message }))
+              )
+            }
+          }
+          return yield* error
+        }
+        // A create answer reflects the state when the request was first processed (a replay returns it).
+        const refund = yield* fold(result.success, "create", undefined, request, sentAt)
+        if (refund.amount !== undefined && (refund.amount.amount !== request.amount.amount || refund.amount.currency !== request.amount.currency)) {
+          yield* Effect.logWarning("refract: the processor refunded another amount than requested", {
+            connector: id,
+            refund: refund.connectorRefundId,
+            requested: request.amount.toString(),
+            refunded: refund.amount.toString()
+          })
+        }
+        yield* remember(refund, request, sentAt)
+        return refund
       })
 
     const create = (input: CreateRefundInput) =>
       Effect.suspend(() => {
         const request = decodeCreate(id, input)
-        return Result.isFailure(request) ? Effect.fail(request.failure) : createRequest(request.success)
+        return Result.isFailure(request) ? Effect.fail(request.failure) : createOrRecover(request.success, false)
       }).pipe(Effect.provideContext(services))
 
     const get = (reference: ReferenceInput, previous?: Refund) =>
@@ -184,44 +331,41 @@ export const make = (bound: BoundConnector): Effect.Effect<RefundClient, never, 
         return yield* fold(snapshot, "poll", previous)
       }).pipe(Effect.provideContext(services))
 
-    const lookup = (input: LookupRequest) =>
-      Effect.gen(function*() {
-        const flow = connector.lookup
-        if (flow === undefined || !connector.capabilities.lookup) return yield* unsupported("lookup", "lookup by merchant refund id")
-        const found = yield* Executor.run(bound, { operation: "lookup", flow, input, context })
-        if (Option.isNone(found)) return Option.none<Refund>()
-        return Option.some(yield* fold(found.value, "poll", undefined))
+    const lookup = (input: LookupRequest) => lookupFlow(input).pipe(Effect.provideContext(services))
+
+    const recover = (input: CreateRefundInput, recoverOptions?: RecoverOptions) =>
+      Effect.suspend(() => {
+        const request = decodeCreate(id, input)
+        return Result.isFailure(request) ? Effect.fail(request.failure) : createOrRecover(request.success, true, recoverOptions)
       }).pipe(Effect.provideContext(services))
 
-    const recover = (input: CreateRefundInput) =>
-      Effect.gen(function*() {
-        const request = decodeCreate(id, input)
-        if (Result.isFailure(request)) return yield* request.failure
-        if (connector.lookup !== undefined && connector.capabilities.lookup) {
-          const found = yield* lookup({
-            merchantRefundId: request.success.merchantRefundId,
-            connectorTransactionId: request.success.connectorTransactionId
-          })
-          if (Option.isSome(found)) return found.value
-        }
-        // Not found, or no lookup: the same idempotency key makes this a replay, never a second refund.
-        return yield* createRequest(request.success).pipe(Effect.provideContext(services))
-      })
-
-    const pollUntilSettled = (reference: ReferenceInput | Refund, options?: PollOptions) =>
+    const pollUntilSettled = (reference: ReferenceInput | Refund, pollOptions?: PollOptions) =>
       Effect.gen(function*() {
         let last: Refund | undefined = reference instanceof Refund ? reference : undefined
         if (last !== undefined && isSettled(last.status)) return last
         const ref = reference instanceof Refund ? reference.reference : reference
         const started = yield* Clock.currentTimeMillis
-        const read = Effect.suspend(() => get(ref, last)).pipe(Effect.tap((r) => Effect.sync(() => (last = r))))
+        let lastError: RefundError | undefined
+        // A retryable failure is one more read that told nothing: the wait goes on until the deadline.
+        const read = Effect.suspend(() => get(ref, last)).pipe(
+          Effect.map((r) => {
+            last = r
+            lastError = undefined
+            return isSettled(r.status)
+          }),
+          Effect.catchIf((e): e is RefundError => e.isRetryable, (e) => Effect.sync(() => {
+            lastError = e
+            return false
+          }))
+        )
         const settled = yield* read.pipe(
-          Effect.repeat({ schedule: options?.schedule ?? defaultSchedule, until: (r: Refund) => isSettled(r.status) }),
-          Effect.timeoutOption(options?.deadline ?? Duration.minutes(10))
+          Effect.repeat({ schedule: pollOptions?.schedule ?? defaultSchedule, until: (done: boolean) => done }),
+          Effect.timeoutOption(pollOptions?.deadline ?? Duration.minutes(10))
         )
         if (Option.isSome(settled) && last !== undefined && isSettled(last.status)) return last
         const waited = (yield* Clock.currentTimeMillis) - started
         if (last === undefined) {
+          if (lastError !== undefined) return yield* lastError
           return yield* new RefundError({
             connector: id,
             operation: "get",

@@ -9,8 +9,9 @@ import type { HttpClient } from "effect/http"
 import type { Capabilities, LookupRequest } from "../connector/Connector.ts"
 import type { RefundError } from "../error/RefundError.ts"
 import type { Refund } from "../refund/Refund.ts"
+import { RefundStore } from "../store/RefundStore.ts"
 import { ConnectorRegistry } from "./ConnectorRegistry.ts"
-import type { CreateRefundInput, PollOptions, ReferenceInput, RefundClient, RefundNotSettled } from "./RefundClient.ts"
+import type { CreateRefundInput, PollOptions, RecoverOptions, ReferenceInput, RefundClient, RefundNotSettled } from "./RefundClient.ts"
 import * as RefundClientModule from "./RefundClient.ts"
 
 export interface ConnectorInfo {
@@ -27,7 +28,7 @@ export interface Service {
   readonly create: (connector: string, input: CreateRefundInput) => Effect.Effect<Refund, RefundError>
   readonly get: (connector: string, reference: ReferenceInput, previous?: Refund) => Effect.Effect<Refund, RefundError>
   readonly lookup: (connector: string, input: LookupRequest) => Effect.Effect<Option.Option<Refund>, RefundError>
-  readonly recover: (connector: string, input: CreateRefundInput) => Effect.Effect<Refund, RefundError>
+  readonly recover: (connector: string, input: CreateRefundInput, options?: RecoverOptions) => Effect.Effect<Refund, RefundError>
   readonly pollUntilSettled: (
     connector: string,
     reference: ReferenceInput | Refund,
@@ -36,17 +37,23 @@ export interface Service {
   readonly connectors: Effect.Effect<ReadonlyArray<ConnectorInfo>>
 }
 
+/**
+ * When a `RefundStore` is in the context the service is built in, every client uses it: `create`
+ * returns a refund the store already has, records its intent before sending and the created refund
+ * after (see `RefundClient.ClientOptions`).
+ */
 export class RefundService extends Context.Service<RefundService, Service>()("@refract/core/RefundService") {
   static readonly make: Effect.Effect<Service, never, ConnectorRegistry | HttpClient.HttpClient> = Effect.gen(function*() {
     const registry = yield* ConnectorRegistry
     const services = yield* Effect.context<HttpClient.HttpClient>()
+    const store = Option.getOrUndefined(yield* Effect.serviceOption(RefundStore))
     const clients = new Map<string, RefundClient>()
     const client = (connector: string) =>
       Effect.gen(function*() {
         const cached = clients.get(connector)
         if (cached !== undefined) return cached
         const bound = yield* registry.get(connector)
-        const made = yield* RefundClientModule.make(bound).pipe(Effect.provideContext(services))
+        const made = yield* RefundClientModule.make(bound, { store }).pipe(Effect.provideContext(services))
         clients.set(connector, made)
         return made
       })
@@ -55,7 +62,7 @@ export class RefundService extends Context.Service<RefundService, Service>()("@r
       create: (connector, input) => Effect.flatMap(client(connector), (c) => c.create(input)),
       get: (connector, reference, previous) => Effect.flatMap(client(connector), (c) => c.get(reference, previous)),
       lookup: (connector, input) => Effect.flatMap(client(connector), (c) => c.lookup(input)),
-      recover: (connector, input) => Effect.flatMap(client(connector), (c) => c.recover(input)),
+      recover: (connector, input, options) => Effect.flatMap(client(connector), (c) => c.recover(input, options)),
       pollUntilSettled: (connector, reference, options) =>
         Effect.flatMap(client(connector), (c) => c.pollUntilSettled(reference, options)),
       connectors: Effect.map(registry.list, (all) =>

@@ -7,8 +7,8 @@
  */
 import { Effect, Layer, Option, Semaphore } from "effect"
 import type { Refund } from "../refund/Refund.ts"
-import type { ApplyResult as ApplyResultType, HistoryEntry, Observation, RefundKey, Store } from "./RefundStore.ts"
-import { ApplyResult, RefundStore, changeOf, fold, isUnsettled, keyString, makeChangeHub } from "./RefundStore.ts"
+import type { ApplyResult as ApplyResultType, CreateIntent, HistoryEntry, Observation, RefundKey, Store } from "./RefundStore.ts"
+import { ApplyResult, RefundStore, beginOver, changeOf, endOf, fold, isListedUnsettled, keyString, makeChangeHub } from "./RefundStore.ts"
 
 interface Row {
   current: Refund | undefined
@@ -22,6 +22,7 @@ export const make = Effect.gen(function*() {
   const hub = yield* makeChangeHub
   const rows = new Map<string, Row>()
   const events = new Set<string>()
+  const intents = new Map<string, CreateIntent>()
   const locks = new Map<string, Semaphore.Semaphore>()
 
   const lockFor = (key: string): Semaphore.Semaphore => {
@@ -75,8 +76,30 @@ export const make = Effect.gen(function*() {
         return Option.fromNullishOr(found[0])
       }),
     history: (key) => Effect.sync(() => [...(rows.get(keyString(key))?.history ?? [])]),
-    listUnsettled: (connector) =>
-      Effect.sync(() => all().filter((r) => isUnsettled(r) && (connector === undefined || r.connector === connector))),
+    listUnsettled: (connector, options) =>
+      Effect.sync(() =>
+        all().filter((r) => isListedUnsettled(r, options?.succeededSince) && (connector === undefined || r.connector === connector))
+      ),
+    beginCreate: (intent) =>
+      Effect.sync(() => {
+        const key = eventKey(intent.connector, intent.merchantRefundId)
+        const kept = beginOver(intents.get(key), intent)
+        intents.set(key, kept)
+        return kept
+      }),
+    endCreate: (connector, merchantRefundId, end, at) =>
+      Effect.sync(() => {
+        const key = eventKey(connector, merchantRefundId)
+        const intent = intents.get(key)
+        if (intent !== undefined) intents.set(key, endOf(intent, end, at))
+      }),
+    getCreate: (connector, merchantRefundId) => Effect.sync(() => Option.fromNullishOr(intents.get(eventKey(connector, merchantRefundId)))),
+    pendingCreates: (connector) =>
+      Effect.sync(() =>
+        [...intents.values()]
+          .filter((i) => i.state === "Pending" && (connector === undefined || i.connector === connector))
+          .toSorted((a, b) => a.firstAttemptAt - b.firstAttemptAt)
+      ),
     hasEvent: (connector, eventId) => Effect.sync(() => events.has(eventKey(connector, eventId))),
     changes: hub.changes,
     subscribe: hub.subscribe

@@ -14,8 +14,7 @@
 import { Clock, Context, Data, Effect, Option, PubSub, Result, Schema, Stream } from "effect"
 import type { Scope } from "effect"
 import { observe } from "../refund/Observe.ts"
-import type { CreateRefundRequest } from "../refund/Refund.ts"
-import { Refund, RefundSnapshot } from "../refund/Refund.ts"
+import { CreateRefundRequest, Refund, RefundSnapshot } from "../refund/Refund.ts"
 import { Transition, replay } from "../refund/RefundStateMachine.ts"
 import type { State } from "../refund/RefundStateMachine.ts"
 import type { ObservationSource } from "../refund/RefundStateMachine.ts"
@@ -120,6 +119,33 @@ export type ApplyResult = Data.TaggedEnum<{
 }>
 export const ApplyResult = Data.taggedEnum<ApplyResult>()
 
+/** Where a create stands: sent with its outcome unknown (Pending), made (Created), refused (Failed). */
+export const CreateState = Schema.Literals(["Pending", "Created", "Failed"])
+export type CreateState = typeof CreateState.Type
+
+/**
+ * A create request Refract sent or is about to send, recorded BEFORE the first attempt. It keeps the
+ * idempotency key's first use, so that after a lost answer, a restart or a crash the refund is found
+ * (lookup) or replayed under the same key only while the processor still remembers it.
+ */
+export class CreateIntent extends Schema.Class<CreateIntent>("@refract/core/CreateIntent")({
+  connector: Schema.String,
+  merchantRefundId: Schema.String,
+  idempotencyKey: Schema.String,
+  /** When the first attempt under this key was (or was about to be) sent, epoch ms. */
+  firstAttemptAt: Schema.Number,
+  state: CreateState,
+  /** The processor's refund id, once the create is known to have made it. */
+  connectorRefundId: Schema.optional(Schema.String),
+  request: CreateRefundRequest,
+  updatedAt: Schema.Number
+}) {}
+
+/** How a create ended. */
+export type CreateEnd =
+  | { readonly state: "Created"; readonly connectorRefundId: string }
+  | { readonly state: "Failed" }
+
 export interface Store {
   /**
    * Applies one observation atomically: de-duplicate (by event id), load, fold through the state
@@ -135,8 +161,26 @@ export interface Store {
   ) => Effect.Effect<Option.Option<Refund>, StoreError>
   /** Every observation of a refund, oldest first. */
   readonly history: (key: RefundKey) => Effect.Effect<ReadonlyArray<HistoryEntry>, StoreError>
-  /** Refunds still Pending or RequiresAction (what the tracker resumes), optionally for one connector. */
-  readonly listUnsettled: (connector?: string) => Effect.Effect<ReadonlyArray<Refund>, StoreError>
+  /**
+   * Refunds still Pending or RequiresAction (what the tracker resumes), optionally for one connector;
+   * with `succeededSince`, also Succeeded refunds whose status changed at or after that time (epoch
+   * ms), which the tracker watches for reversals.
+   */
+  readonly listUnsettled: (
+    connector?: string,
+    options?: { readonly succeededSince?: number | undefined }
+  ) => Effect.Effect<ReadonlyArray<Refund>, StoreError>
+  /**
+   * Records a create before it is sent, atomically per (connector, merchant refund id): the intent as
+   * given when there is none (or the earlier create failed), else the one already recorded, whose
+   * `firstAttemptAt` is when the idempotency key was really first used.
+   */
+  readonly beginCreate: (intent: CreateIntent) => Effect.Effect<CreateIntent, StoreError>
+  /** Records how a create ended. */
+  readonly endCreate: (connector: string, merchantRefundId: string, end: CreateEnd, at: number) => Effect.Effect<void, StoreError>
+  readonly getCreate: (connector: string, merchantRefundId: string) => Effect.Effect<Option.Option<CreateIntent>, StoreError>
+  /** Creates whose outcome is still unknown, oldest first (what a recovery job resolves). */
+  readonly pendingCreates: (connector?: string) => Effect.Effect<ReadonlyArray<CreateIntent>, StoreError>
   /** Was this webhook event applied already? */
   readonly hasEvent: (connector: string, eventId: string) => Effect.Effect<boolean, StoreError>
   /** Status changes committed through this store instance, from the moment the stream starts. */
@@ -233,6 +277,10 @@ export const changeOf = (previous: Refund | undefined, folded: Folded): Change |
 /** Pending or RequiresAction: the processor has not decided yet. */
 export const isUnsettled = (refund: Refund): boolean => !isSettled(refund.status)
 
+/** What `listUnsettled` returns: unsettled, or succeeded at or after `succeededSince`. */
+export const isListedUnsettled = (refund: Refund, succeededSince: number | undefined): boolean =>
+  isUnsettled(refund) || (succeededSince !== undefined && refund.status === "Succeeded" && refund.updatedAt >= succeededSince)
+
 /** The shared change hub of a store implementation: an unbounded PubSub, so publishing never blocks a write. */
 export const makeChangeHub: Effect.Effect<
   {
@@ -257,6 +305,21 @@ export const encodeRefund = Schema.encodeSync(Refund)
 export const decodeRefund = Schema.decodeUnknownSync(Refund)
 export const encodeEntry = Schema.encodeSync(HistoryEntry)
 export const decodeEntry = Schema.decodeUnknownSync(HistoryEntry)
+export const encodeIntent = Schema.encodeSync(CreateIntent)
+export const decodeIntent = Schema.decodeUnknownSync(CreateIntent)
+
+/** The intent after `beginCreate` finds `existing`: kept, unless the earlier create failed. */
+export const beginOver = (existing: CreateIntent | undefined, intent: CreateIntent): CreateIntent =>
+  existing === undefined || existing.state === "Failed" ? intent : existing
+
+/** The intent after `endCreate`. */
+export const endOf = (intent: CreateIntent, end: CreateEnd, at: number): CreateIntent =>
+  new CreateIntent({
+    ...intent,
+    state: end.state,
+    connectorRefundId: end.state === "Created" ? end.connectorRefundId : intent.connectorRefundId,
+    updatedAt: at
+  }, { disableChecks: true })
 
 /** Records a refund created through Refract (from `RefundClient.create` / `RefundService.create`). */
 export const recordCreated = (

@@ -12,11 +12,11 @@
  */
 import { Effect, Option, PubSub } from "effect"
 import * as Money from "../money/Money.ts"
-import { RefundSnapshot } from "../refund/Refund.ts"
+import { CreateRefundRequest, RefundSnapshot } from "../refund/Refund.ts"
 import type { Refund } from "../refund/Refund.ts"
 import type { ObservedStatus } from "../refund/RefundStatus.ts"
 import type { ApplyResult, HistoryEntry, Observation, Source } from "./RefundStore.ts"
-import { RefundStore, replayHistory } from "./RefundStore.ts"
+import { CreateIntent, RefundStore, replayHistory } from "./RefundStore.ts"
 
 export interface Case {
   readonly name: string
@@ -286,6 +286,98 @@ export const cases = (options: Options = {}): ReadonlyArray<Case> => {
         yield* equal(listed.join(","), "re_l1,re_l2", "unsettled")
         const everywhere = (yield* store.listUnsettled()).filter((r) => r.connector === c || r.connector === other)
         yield* equal(everywhere.length, 3, "unsettled across connectors")
+      })
+    },
+    {
+      name: "lists succeeded refunds since a time with the unsettled ones, for reversal watching",
+      run: Effect.gen(function*() {
+        const store = yield* RefundStore
+        const c = uniqueConnector("watch")
+        yield* store.apply(observation(c, "re_w1", "Pending", "create", { receivedAt: 1_000 }))
+        yield* store.apply(observation(c, "re_w2", "Succeeded", "create", { receivedAt: 1_000 }))
+        yield* store.apply(observation(c, "re_w3", "Succeeded", "create", { receivedAt: 5_000 }))
+        yield* store.apply(observation(c, "re_w4", "Failed", "create", { receivedAt: 5_000 }))
+        const ids = (since?: number) =>
+          store.listUnsettled(c, { succeededSince: since }).pipe(Effect.map((all) => all.map((r) => r.connectorRefundId).toSorted().join(",")))
+        yield* equal(yield* ids(), "re_w1", "without a time: unsettled only")
+        yield* equal(yield* ids(5_000), "re_w1,re_w3", "succeeded at or after 5000")
+        yield* equal(yield* ids(5_001), "re_w1", "none succeeded after 5000")
+        yield* equal(yield* ids(0), "re_w1,re_w2,re_w3", "every succeeded one since 0, never a failed one")
+      })
+    },
+    {
+      name: "create intents: the key's first use survives; a failed create may begin again; pending ones are listed",
+      run: Effect.gen(function*() {
+        const store = yield* RefundStore
+        const c = uniqueConnector("intent")
+        const request = new CreateRefundRequest({
+          merchantRefundId: "order-intent-1" as CreateRefundRequest["merchantRefundId"],
+          connectorTransactionId: "pay_1",
+          amount: Money.make(1050, "USD")
+        })
+        const intent = (merchantRefundId: string, firstAttemptAt: number) =>
+          new CreateIntent({
+            connector: c,
+            merchantRefundId,
+            idempotencyKey: `refract-${merchantRefundId}`,
+            firstAttemptAt,
+            state: "Pending",
+            request,
+            updatedAt: firstAttemptAt
+          })
+        yield* equal(Option.isNone(yield* store.getCreate(c, "m1")), true, "nothing recorded yet")
+        const first = yield* store.beginCreate(intent("m1", 1_000))
+        yield* equal(first.firstAttemptAt, 1_000, "recorded as given")
+        const again = yield* store.beginCreate(intent("m1", 9_000))
+        yield* equal(again.firstAttemptAt, 1_000, "a later begin keeps the first use of the key")
+        yield* equal(again.request.amount.amount, 1050, "the request is kept")
+        yield* store.beginCreate(intent("m2", 500))
+        yield* store.beginCreate(intent("m3", 2_000))
+        yield* equal((yield* store.pendingCreates(c)).map((i) => i.merchantRefundId).join(","), "m2,m1,m3", "pending, oldest first")
+        yield* store.endCreate(c, "m1", { state: "Created", connectorRefundId: "re_m1" }, 3_000)
+        const created = yield* store.getCreate(c, "m1")
+        yield* equal(Option.isSome(created) ? `${created.value.state}/${created.value.connectorRefundId}/${created.value.updatedAt}` : "none", "Created/re_m1/3000", "ended as created")
+        yield* equal((yield* store.beginCreate(intent("m1", 9_000))).state, "Created", "a created intent is kept")
+        yield* store.endCreate(c, "m2", { state: "Failed" }, 3_000)
+        const retried = yield* store.beginCreate(intent("m2", 7_000))
+        yield* equal(`${retried.state}/${retried.firstAttemptAt}`, "Pending/7000", "a failed create begins again")
+        yield* equal((yield* store.pendingCreates(c)).map((i) => i.merchantRefundId).join(","), "m3,m2", "created ones are not pending")
+        yield* equal((yield* store.pendingCreates(uniqueConnector("intent-other"))).length, 0, "per connector")
+        yield* store.endCreate(c, "never-begun", { state: "Failed" }, 1)
+        yield* equal(Option.isNone(yield* store.getCreate(c, "never-begun")), true, "ending an unknown create records nothing")
+      })
+    },
+    {
+      name: "race: concurrent begins of one create agree on one first use of the key",
+      run: Effect.gen(function*() {
+        const store = yield* RefundStore
+        const c = uniqueConnector("intent-race")
+        const request = new CreateRefundRequest({
+          merchantRefundId: "order-race-1" as CreateRefundRequest["merchantRefundId"],
+          connectorTransactionId: "pay_1",
+          amount: Money.make(100, "USD")
+        })
+        for (let round = 0; round < 20; round++) {
+          const id = `m${round}`
+          const results = yield* Effect.forEach(
+            [1, 2, 3, 4, 5, 6],
+            (n) =>
+              jitter(store.beginCreate(new CreateIntent({
+                connector: c,
+                merchantRefundId: id,
+                idempotencyKey: `k-${id}`,
+                firstAttemptAt: n * 1_000,
+                state: "Pending",
+                request,
+                updatedAt: n * 1_000
+              }))),
+            { concurrency: "unbounded" }
+          )
+          const firsts = new Set(results.map((r) => r.firstAttemptAt))
+          yield* equal(firsts.size, 1, `round ${round}: every begin sees the same first use`)
+          const stored = yield* store.getCreate(c, id)
+          yield* equal(Option.isSome(stored) ? stored.value.firstAttemptAt : -1, results[0]!.firstAttemptAt, `round ${round}: stored`)
+        }
       })
     },
     {

@@ -13,6 +13,10 @@
  * - Webhook-only connectors (Adyen: no status endpoint) are not polled: the tracker waits for the
  *   event and flags a refund `Stuck` once it is still pending past the deadline (`stuckAfter`
  *   after its creation). Polled refunds pending that long are flagged too.
+ * - A succeeded refund can still fail or be reversed. For connectors that report reversals and can
+ *   be polled, the tracker keeps watching a Succeeded refund at a low rate (`reversalPollEvery`)
+ *   through the reversal window (`reversalWindow` after it succeeded), so a reversal whose webhook
+ *   was lost is still found. After a restart it resumes those watches too.
  * - `changes` is a Stream of `StatusChange`s (every committed status change, from webhooks, polls
  *   and creates, plus `Stuck` flags) for notifying customers or posting to a ledger.
  */
@@ -24,7 +28,7 @@ import type { RefundError } from "../error/RefundError.ts"
 import * as Executor from "../pipeline/Executor.ts"
 import * as RateLimiter from "../pipeline/RateLimiter.ts"
 import type { Refund } from "../refund/Refund.ts"
-import { isSettled } from "../refund/RefundStatus.ts"
+import { isSettled, isTerminal } from "../refund/RefundStatus.ts"
 import { ConnectorRegistry } from "../service/ConnectorRegistry.ts"
 import type { CreateRefundInput } from "../service/RefundClient.ts"
 import { make as makeClient } from "../service/RefundClient.ts"
@@ -48,6 +52,14 @@ export interface Options {
   readonly resume?: boolean | undefined
   /** Start following unsettled refunds as they appear in the store. Default true. */
   readonly followStore?: boolean | undefined
+  /**
+   * How long after a refund succeeded it is watched for a reversal (connectors that report reversals
+   * and can be polled). Default 30 days: reversals (Stripe's failed-after-succeeded, Adyen's
+   * REFUND_FAILED) come days to weeks later. `0` turns watching off.
+   */
+  readonly reversalWindow?: Duration.Input | undefined
+  /** How often a watched Succeeded refund is read. Default 6 hours. */
+  readonly reversalPollEvery?: Duration.Input | undefined
 }
 
 export type StatusChange = Data.TaggedEnum<{
@@ -100,6 +112,16 @@ const parseKey = (key: string): RefundKey => {
 const canPoll = (bound: BoundConnector | undefined): boolean =>
   bound !== undefined && bound.connector.capabilities.get && bound.connector.get !== undefined
 
+/** Succeeded refunds of this connector can be reversed later, and the tracker can find out by reading. */
+const watchesReversals = (bound: BoundConnector | undefined): boolean =>
+  canPoll(bound) && bound!.connector.capabilities.reportsReversals
+
+/**
+ * What following a refund means now: polling it until the processor decides, watching a success for
+ * a reversal, or nothing more.
+ */
+type Mode = "Pending" | "Watching" | "Done"
+
 /** Builds a tracker that lives as long as the scope (its fibers are interrupted when it closes). */
 export const make = (
   options: Options = {}
@@ -114,6 +136,8 @@ export const make = (
     const jitter = options.jitter ?? true
     const stuckAfter = millis(options.stuckAfter, "24 hours")
     const recheckEvery = millis(options.recheckEvery, maxDelay)
+    const reversalWindow = millis(options.reversalWindow, "30 days")
+    const reversalPollEvery = millis(options.reversalPollEvery, "6 hours")
 
     const hub = yield* PubSub.unbounded<StatusChange>()
     yield* Effect.addFinalizer(() => PubSub.shutdown(hub))
@@ -136,15 +160,12 @@ export const make = (
         return jitter ? Math.round(base * (0.8 + 0.4 * (yield* Random.next))) : base
       })
 
-    /**
-     * The stored refund while it still needs following, from the source of truth. A failed read is
-     * retried (after `initialDelay`, then up to `maxDelay`): an unreachable database must not end tracking.
-     */
-    const unsettled = (key: RefundKey): Effect.Effect<Option.Option<Refund>> =>
+    /** The stored refund, from the source of truth. A failed read is retried: an unreachable database must not end tracking. */
+    const stored = (key: RefundKey): Effect.Effect<Option.Option<Refund>> =>
       Effect.gen(function*() {
         for (let failures = 0;; failures++) {
           const read = yield* Effect.result(store.get(key))
-          if (Result.isSuccess(read)) return Option.filter(read.success, (r) => !isSettled(r.status))
+          if (Result.isSuccess(read)) return read.success
           yield* Effect.logWarning("refract tracker: store read failed; retrying", { error: read.failure.message })
           yield* Effect.sleep(Duration.millis(Math.min(initialDelay * Math.pow(2, failures), maxDelay)))
         }
@@ -193,38 +214,59 @@ export const make = (
         )
       })
 
+    const modeOf = (refund: Refund, b: BoundConnector | undefined, now: number): Mode =>
+      !isSettled(refund.status)
+        ? "Pending"
+        : refund.status === "Succeeded" && watchesReversals(b) && now < refund.updatedAt + reversalWindow
+        ? "Watching"
+        : "Done"
+
+    /** The refund and what following it means now, or none when there is nothing left to follow. */
+    const current = (key: RefundKey) =>
+      Effect.gen(function*() {
+        const found = yield* stored(key)
+        if (Option.isNone(found)) return undefined
+        const b = yield* bound(key.connector)
+        const mode = modeOf(found.value, b, yield* Clock.currentTimeMillis)
+        return mode === "Done" ? undefined : { refund: found.value, b, mode }
+      })
+
     const follow = (key: RefundKey): Effect.Effect<void> =>
       Effect.gen(function*() {
         let attempt = 0
         let flagged = false
         while (true) {
-          const found = yield* unsettled(key)
-          if (Option.isNone(found)) return
-          const refund = found.value
-          const b = yield* bound(key.connector)
+          const now0 = yield* current(key)
+          if (now0 === undefined) return
+          const { b, mode, refund } = now0
           const pollable = canPoll(b)
           const now = yield* Clock.currentTimeMillis
-          const deadline = refund.createdAt + stuckAfter
-          if (!flagged && now >= deadline) {
-            flagged = true
-            yield* Effect.logWarning("refract tracker: refund stuck", {
-              connector: key.connector,
-              refund: key.connectorRefundId,
-              status: refund.status,
-              pendingForMillis: now - refund.createdAt
-            })
-            yield* PubSub.publish(hub, StatusChange.Stuck({ refund, pendingForMillis: now - refund.createdAt, deadline, webhookOnly: !pollable }))
+          let delay: number
+          if (mode === "Watching") {
+            delay = Math.min(reversalPollEvery, Math.max(0, refund.updatedAt + reversalWindow - now))
+          } else {
+            const deadline = refund.createdAt + stuckAfter
+            if (!flagged && now >= deadline) {
+              flagged = true
+              yield* Effect.logWarning("refract tracker: refund stuck", {
+                connector: key.connector,
+                refund: key.connectorRefundId,
+                status: refund.status,
+                pendingForMillis: now - refund.createdAt
+              })
+              yield* PubSub.publish(hub, StatusChange.Stuck({ refund, pendingForMillis: now - refund.createdAt, deadline, webhookOnly: !pollable }))
+            }
+            delay = pollable
+              ? yield* delayFor(attempt++)
+              : flagged
+              ? recheckEvery
+              : Math.max(0, Math.min(recheckEvery, deadline - now))
           }
-          const delay = pollable
-            ? yield* delayFor(attempt++)
-            : flagged
-            ? recheckEvery
-            : Math.max(0, Math.min(recheckEvery, deadline - now))
           yield* Effect.sleep(Duration.millis(delay))
           // The store is the source of truth: a webhook may have settled the refund while we slept.
-          const latest = yield* unsettled(key)
-          if (Option.isNone(latest)) return
-          if (pollable && b !== undefined) yield* poll(b, latest.value)
+          const latest = yield* current(key)
+          if (latest === undefined) return
+          if (latest.b !== undefined && canPoll(latest.b)) yield* poll(latest.b, latest.refund)
         }
       }).pipe(Effect.annotateLogs({ connector: key.connector, refund: key.connectorRefundId }))
 
@@ -242,14 +284,17 @@ export const make = (
         entry: change.entry
       }))
       const key = keyOf(change.current)
-      if (isSettled(change.current.status)) yield* FiberMap.remove(fibers, keyString(key))
+      const b = yield* bound(key.connector)
+      const mode = modeOf(change.current, b, yield* Clock.currentTimeMillis)
+      if (mode === "Done" || isTerminal(change.current.status)) yield* FiberMap.remove(fibers, keyString(key))
       else if (options.followStore ?? true) yield* watch(key)
     })))
 
     if (options.resume ?? true) {
-      const pending = yield* store.listUnsettled()
+      const since = (yield* Clock.currentTimeMillis) - reversalWindow
+      const pending = yield* store.listUnsettled(undefined, { succeededSince: reversalWindow > 0 ? since : undefined })
       yield* Effect.forEach(pending, (refund) => watch(keyOf(refund)), { discard: true })
-      if (pending.length > 0) yield* Effect.logInfo(`refract tracker: resumed ${pending.length} unsettled refunds`)
+      if (pending.length > 0) yield* Effect.logInfo(`refract tracker: resumed ${pending.length} unsettled or watched refunds`)
     }
 
     const track = (refund: Refund) =>
@@ -265,9 +310,10 @@ export const make = (
       create: (connector, input) =>
         Effect.gen(function*() {
           const b = yield* registry.get(connector)
-          const client = yield* makeClient(b).pipe(Effect.provideContext(services))
+          // The client records the intent before sending and the refund after, in this store.
+          const client = yield* makeClient(b, { store }).pipe(Effect.provideContext(services))
           const refund = yield* client.create(input)
-          yield* track(refund)
+          yield* watch(keyOf(refund))
           return refund
         }),
       tracked: Effect.sync(() => [...fibers].map(([key]) => parseKey(key))),

@@ -67,7 +67,7 @@ const base = {
   },
   environments: { sandbox: "https://sandbox.fakepay.test/v1", production: "https://{account}.fakepay.test/v1" },
   credentials: credentialSpec,
-  idempotencyKey: { maxLength: 40 },
+  idempotencyKey: { maxLength: 40, windowMillis: 24 * 60 * 60 * 1000 },
   secretHeaders: ["x-fake-key"],
   rateLimit: { requestsPerSecond: 10 },
   create: {

@@ -16,7 +16,9 @@ const defaults: RefundTracker.Options = {
   maxDelay: "30 seconds",
   factor: 2,
   jitter: false,
-  stuckAfter: "1 hour"
+  stuckAfter: "1 hour",
+  // Watching succeeded refunds for reversals has its own tests below.
+  reversalWindow: 0
 }
 
 const setup = (options: RefundTracker.Options = {}, store: Layer.Layer<RefundStore.RefundStore> = MemoryRefundStore.layer) => {
@@ -54,6 +56,81 @@ const describeChange = (c: RefundTracker.StatusChange) =>
   c._tag === "Changed"
     ? `${c.refund.connectorRefundId}:${c.previous?.status ?? "-"}>${c.refund.status}:${c.source}`
     : `${c.refund.connectorRefundId}:Stuck${c.webhookOnly ? "(webhook-only)" : ""}`
+
+describe("RefundTracker: watching succeeded refunds for reversals", () => {
+  const watching: RefundTracker.Options = { reversalWindow: "2 hours", reversalPollEvery: "30 minutes" }
+
+  it.effect("keeps reading a succeeded refund at a low rate and finds a reversal whose webhook was lost", () => {
+    const { processor, layer } = setup(watching)
+    return Effect.scoped(Effect.gen(function*() {
+      const tracker = yield* RefundTracker.RefundTracker
+      const refund = yield* tracker.create("hookpay", input(1))
+      processor.set(refund.connectorRefundId, "succeeded")
+      yield* advance(1_000)
+      assert.strictEqual((yield* stored("hookpay", refund.connectorRefundId))?.status, "Succeeded")
+      assert.deepStrictEqual(yield* tracker.tracked, [{ connector: "hookpay", connectorRefundId: refund.connectorRefundId }])
+      yield* advance(29 * 60_000, 60_000)
+      assert.strictEqual(polls(processor).length, 1, "nothing read within the watch interval")
+      yield* advance(2 * 60_000, 60_000)
+      assert.strictEqual(polls(processor).length, 2, "one read per interval")
+      processor.set(refund.connectorRefundId, "failed")
+      yield* advance(30 * 60_000, 60_000)
+      assert.strictEqual((yield* stored("hookpay", refund.connectorRefundId))?.status, "Reversed")
+      assert.deepStrictEqual(yield* tracker.tracked, [])
+      const after = polls(processor).length
+      yield* advance(3 * 60 * 60_000, 60_000)
+      assert.strictEqual(polls(processor).length, after, "a reversal is final: no more reads")
+    })).pipe(Effect.provide(layer))
+  })
+
+  it.effect("stops watching at the end of the reversal window", () => {
+    const { processor, layer } = setup(watching)
+    return Effect.scoped(Effect.gen(function*() {
+      const tracker = yield* RefundTracker.RefundTracker
+      const refund = yield* tracker.create("hookpay", input(2))
+      processor.set(refund.connectorRefundId, "succeeded")
+      yield* advance(1_000)
+      yield* advance(2 * 60 * 60_000, 60_000)
+      assert.deepStrictEqual(yield* tracker.tracked, [])
+      const reads = polls(processor).length
+      assert.strictEqual(reads, 1 + 3, "the settling read, then one every 30 minutes within the 2 hours")
+      yield* advance(5 * 60 * 60_000, 60_000)
+      assert.strictEqual(polls(processor).length, reads, "no reads after the window")
+    })).pipe(Effect.provide(layer))
+  })
+
+  it.effect("does not watch refunds of a connector that cannot be read (its reversals come by webhook)", () => {
+    const { layer } = setup(watching)
+    return Effect.scoped(Effect.gen(function*() {
+      const tracker = yield* RefundTracker.RefundTracker
+      const store = yield* RefundStore.RefundStore
+      yield* store.apply({
+        connector: "hookonly",
+        snapshot: HookPay.snapshotOf({ id: "re_h1", status: "succeeded", amount: 100, currency: "USD", payment: "pay_1" }),
+        source: "webhook",
+        eventId: "evt_h1",
+        receivedAt: 0
+      })
+      yield* Effect.yieldNow
+      assert.deepStrictEqual(yield* tracker.tracked, [])
+    })).pipe(Effect.provide(layer))
+  })
+
+  it.effect("a restart resumes watching the refunds that succeeded within the window, not older ones", () =>
+    Effect.gen(function*() {
+      const store = yield* RefundStore.RefundStore
+      yield* TestClock.setTime(10 * 60 * 60_000)
+      const now = 10 * 60 * 60_000
+      yield* store.apply({ connector: "hookpay", snapshot: HookPay.snapshotOf({ id: "re_old", status: "succeeded", amount: 100, currency: "USD", payment: "pay_1" }), source: "webhook", eventId: "e1", receivedAt: now - 3 * 60 * 60_000 })
+      yield* store.apply({ connector: "hookpay", snapshot: HookPay.snapshotOf({ id: "re_new", status: "succeeded", amount: 100, currency: "USD", payment: "pay_1" }), source: "webhook", eventId: "e2", receivedAt: now - 60 * 60_000 })
+      yield* store.apply({ connector: "hookpay", snapshot: HookPay.snapshotOf({ id: "re_pend", status: "pending", amount: 100, currency: "USD", payment: "pay_1" }), source: "webhook", eventId: "e3", receivedAt: now - 3 * 60 * 60_000 })
+      const tracked = yield* Effect.scoped(Effect.gen(function*() {
+        const tracker = yield* RefundTracker.make({ ...defaults, ...watching })
+        return (yield* tracker.tracked).map((k) => k.connectorRefundId).toSorted()
+      }))
+      assert.deepStrictEqual(tracked, ["re_new", "re_pend"])
+    }).pipe(Effect.provide(Layer.mergeAll(HookPay.registryLayer(), MemoryRefundStore.layer, HookPay.processor().layer))))
+})
 
 describe("RefundTracker", () => {
   it.effect("polls a pending refund with exponential backoff until it settles, and reports the change", () => {

@@ -12,8 +12,9 @@ import { AdyenEmulator, StripeEmulator } from "@refract/testkit"
 import type { EmulatorHandle } from "@refract/testkit"
 import * as Harness from "./Harness.ts"
 
-const noPolling: RefundTracker.Options = { initialDelay: "1 hour", maxDelay: "1 hour", jitter: false }
-const fastPolling: RefundTracker.Options = { initialDelay: "20 millis", maxDelay: "100 millis", factor: 1.5, jitter: false }
+const noPolling: RefundTracker.Options = { initialDelay: "1 hour", maxDelay: "1 hour", jitter: false, reversalWindow: 0 }
+// Reversal watching is off: these cases follow refunds to settlement (RefundTracker tests cover watching).
+const fastPolling: RefundTracker.Options = { initialDelay: "20 millis", maxDelay: "100 millis", factor: 1.5, jitter: false, reversalWindow: 0 }
 
 const report = (name: string, counts: Readonly<Record<string, number>>) => console.log(`[e2e] ${name}: ${JSON.stringify(counts)}`)
 

@@ -197,6 +197,10 @@ export const run = (target: ConformanceTarget): void => {
       assert.include(tags, reason, `reason ${reason} is not one of ${tags.join(", ")}`)
     }
 
+    /** The first attempt's time an OutcomeUnknown carries. */
+    const firstAttemptOf = (error: RefundError.RefundError): number | undefined =>
+      error.reason._tag === "OutcomeUnknown" ? error.reason.firstAttemptAt : undefined
+
     const skipIf = (condition: boolean, name: string, why: string, body: () => Effect.Effect<void, unknown>) => {
       if (condition) it.skip(`${name} (skipped: ${why})`, () => {})
       else it.live(name, body, 30_000)
@@ -316,11 +320,39 @@ export const run = (target: ConformanceTarget): void => {
           emulator.injectFault({ _tag: "Slow", delayMillis: 1_000 }, createMatch(request))
           const error = yield* Effect.flip(impatient.create(request))
           expectReason(error, ["OutcomeUnknown"])
+          // Another client (a restarted process without a store) knows when the key was first used from the error.
           const c = yield* client()
-          const recovered = yield* c.recover(request)
+          const recovered = yield* c.recover(request, { firstAttemptAt: firstAttemptOf(error) })
           assert.strictEqual(emulator.refunds().length, 1, "recovering never creates a second refund")
           assert.strictEqual(emulatorId(recovered.connectorRefundId), emulator.refunds()[0]!.id)
         }))
+
+      it.live(
+        caps.lookup
+          ? "a recovery finds the refund by lookup, whenever the key was first used"
+          : "a recovery past the processor's key window, or with no known first attempt, is refused without sending",
+        () =>
+          Effect.gen(function*() {
+            const c = yield* client()
+            const paymentId = yield* payment()
+            const request = input(paymentId)
+            const created = yield* c.create(request)
+            const before = creates(request).length
+            const longAgo = Date.now() - connector.idempotencyKey.windowMillis - 60_000
+            const fresh = yield* client()
+            if (caps.lookup) {
+              const found = yield* fresh.recover(request, { firstAttemptAt: longAgo })
+              assert.strictEqual(found.connectorRefundId, created.connectorRefundId)
+            } else {
+              const expired = yield* Effect.flip(fresh.recover(request, { firstAttemptAt: longAgo }))
+              expectReason(expired, ["IdempotencyExpired"])
+              const unknown = yield* Effect.flip(fresh.recover(request))
+              expectReason(unknown, ["IdempotencyExpired"])
+            }
+            assert.strictEqual(creates(request).length, before, "no create was sent")
+            assert.strictEqual(emulator.refunds().length, 1)
+          })
+      )
 
       it.live("an undecodable 2xx create answer is OutcomeUnknown (the refund exists), resolved without a second refund", () =>
         Effect.gen(function*() {
@@ -331,7 +363,7 @@ export const run = (target: ConformanceTarget): void => {
           const error = yield* Effect.flip(c.create(request))
           expectReason(error, ["OutcomeUnknown"])
           assert.strictEqual(emulator.refunds().length, 1, "the processor made the refund")
-          const recovered = yield* (yield* client()).recover(request)
+          const recovered = yield* (yield* client()).recover(request, { firstAttemptAt: firstAttemptOf(error) })
           assert.strictEqual(emulator.refunds().length, 1, "recovering never creates a second refund")
           assert.strictEqual(emulatorId(recovered.connectorRefundId), emulator.refunds()[0]!.id)
         }))

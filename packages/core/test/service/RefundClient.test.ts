@@ -1,0 +1,208 @@
+/**
+ * The client's promises about money: with a store, create consults it and records the intent before
+ * sending; a create whose outcome was unknown is resolved by a lookup or a same-key replay within
+ * the processor's key window, never sent blind; polling rides over transient read failures.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Clock, Effect, Fiber, Option } from "effect"
+import { TestClock } from "effect/testing"
+import { BoundConnector, MemoryRefundStore, RefundClient } from "@refract/core"
+import type { Connector, RefundError, RefundStore } from "@refract/core"
+import { fakeConnector, testKey } from "../helpers/FakeConnector.ts"
+import * as ScriptedHttp from "../helpers/ScriptedHttp.ts"
+
+const noLookup: Connector.Connector = {
+  ...fakeConnector,
+  capabilities: { ...fakeConnector.capabilities, lookup: false },
+  lookup: undefined
+}
+
+const day = 24 * 60 * 60 * 1000
+
+const clientFor = (script: ScriptedHttp.Script, connector: Connector.Connector, store?: RefundStore.Store) =>
+  Effect.gen(function*() {
+    const bound = yield* BoundConnector.bind(connector, {
+      credentials: { apiKey: testKey },
+      retry: { maxAttempts: 1 },
+      timeouts: { attemptMillis: 1_000, totalMillis: 2_000 }
+    })
+    return yield* RefundClient.make(bound, { store })
+  }).pipe(Effect.provide(script.layer))
+
+const input = { merchantRefundId: "order-7", connectorTransactionId: "pay_1", amount: { amount: 1050, currency: "USD" } }
+
+const drive = <A, E>(effect: Effect.Effect<A, E>, stepMillis = 100) =>
+  Effect.gen(function*() {
+    const fiber = yield* Effect.forkChild(effect)
+    for (let i = 0; i < 2_000 && fiber.pollUnsafe() === undefined; i++) yield* TestClock.adjust(stepMillis)
+    return yield* Fiber.join(fiber)
+  })
+
+const creates = (script: ScriptedHttp.Script) => script.requests.filter((r) => r.method === "POST")
+
+/** Hangs the first create (its outcome is unknown), answers the rest. */
+const lostFirstAnswer = () => ScriptedHttp.make((r, i) => (r.method === "POST" && i === 0 ? { hang: true } : { status: 200, body: ScriptedHttp.refundBody() }))
+
+describe("RefundClient with a store", () => {
+  it.effect("records the intent before sending and the refund after; a second create returns it without a request", () =>
+    Effect.gen(function*() {
+      const store = yield* MemoryRefundStore.make
+      const script = ScriptedHttp.make(() => ({ status: 200, body: ScriptedHttp.refundBody() }))
+      const client = yield* clientFor(script, noLookup, store)
+      const refund = yield* client.create(input)
+      const intent = yield* store.getCreate("fakepay", "order-7")
+      assert.isTrue(Option.isSome(intent))
+      if (Option.isSome(intent)) {
+        assert.strictEqual(intent.value.state, "Created")
+        assert.strictEqual(intent.value.connectorRefundId, refund.connectorRefundId)
+        assert.strictEqual(intent.value.idempotencyKey, "refract-order-7")
+      }
+      assert.strictEqual(Option.getOrUndefined(yield* store.get({ connector: "fakepay", connectorRefundId: "rf_1" }))?.status, "Pending")
+      const again = yield* client.create(input)
+      assert.strictEqual(again.connectorRefundId, refund.connectorRefundId)
+      assert.strictEqual(creates(script).length, 1, "the store answered: no second request")
+    }))
+
+  it.effect("after a lost answer and a restart, a create within the key window replays the same key", () =>
+    Effect.gen(function*() {
+      const store = yield* MemoryRefundStore.make
+      const script = lostFirstAnswer()
+      const first = yield* drive(Effect.flip((yield* clientFor(script, noLookup, store)).create(input)))
+      assert.strictEqual(first.reason._tag, "OutcomeUnknown")
+      const pending = yield* store.pendingCreates("fakepay")
+      assert.deepStrictEqual(pending.map((i) => i.merchantRefundId), ["order-7"])
+      yield* TestClock.adjust(60 * 60 * 1000)
+      // A restarted process: a new binding, the same store.
+      const refund = yield* (yield* clientFor(script, noLookup, store)).create(input)
+      assert.strictEqual(refund.connectorRefundId, "rf_1")
+      assert.strictEqual(creates(script).length, 2)
+      assert.strictEqual(creates(script)[1]!.headers["idempotency-key"], creates(script)[0]!.headers["idempotency-key"])
+      assert.deepStrictEqual(yield* store.pendingCreates("fakepay"), [])
+    }))
+
+  it.effect("after the key window, a connector without lookup refuses to send: IdempotencyExpired", () =>
+    Effect.gen(function*() {
+      const store = yield* MemoryRefundStore.make
+      const script = lostFirstAnswer()
+      yield* drive(Effect.flip((yield* clientFor(script, noLookup, store)).create(input)))
+      yield* TestClock.adjust(day + 1)
+      const error: RefundError.RefundError = yield* Effect.flip((yield* clientFor(script, noLookup, store)).create(input))
+      assert.strictEqual(error.reason._tag, "IdempotencyExpired")
+      const reason = error.reason as RefundError.IdempotencyExpired
+      assert.strictEqual(reason.windowMillis, day)
+      assert.strictEqual(reason.idempotencyKey, "refract-order-7")
+      assert.strictEqual(creates(script).length, 1, "nothing sent blind")
+      // The key window is judged for the whole operation: just inside it, but not with room for the request, is refused too.
+      const edge = yield* MemoryRefundStore.make
+      const script2 = lostFirstAnswer()
+      yield* drive(Effect.flip((yield* clientFor(script2, noLookup, edge)).create(input)))
+      yield* TestClock.adjust(day - 1_000)
+      const late: RefundError.RefundError = yield* Effect.flip((yield* clientFor(script2, noLookup, edge)).create(input))
+      assert.strictEqual(late.reason._tag, "IdempotencyExpired")
+    }))
+
+  it.effect("a connector with lookup finds the refund instead of replaying, even after the window", () =>
+    Effect.gen(function*() {
+      const store = yield* MemoryRefundStore.make
+      const script = ScriptedHttp.make((r, i) =>
+        r.method === "POST" && i === 0
+          ? { hang: true }
+          : r.method === "GET"
+          ? { status: 200, body: { data: [ScriptedHttp.refundBody({ status: "succeeded" })] } }
+          : { status: 500, body: {} }
+      )
+      yield* drive(Effect.flip((yield* clientFor(script, fakeConnector, store)).create(input)))
+      yield* TestClock.adjust(3 * day)
+      const refund = yield* (yield* clientFor(script, fakeConnector, store)).create(input)
+      assert.strictEqual(refund.status, "Succeeded")
+      assert.strictEqual(creates(script).length, 1)
+      assert.strictEqual(Option.getOrUndefined(yield* store.get({ connector: "fakepay", connectorRefundId: "rf_1" }))?.status, "Succeeded")
+    }))
+
+  it.effect("a definitive refusal ends the intent as Failed, and a later create may try again", () =>
+    Effect.gen(function*() {
+      const store = yield* MemoryRefundStore.make
+      const script = ScriptedHttp.make((_, i) => (i === 0 ? { status: 400, body: { error: { code: "bad", message: "no" } } } : { status: 200, body: ScriptedHttp.refundBody() }))
+      const client = yield* clientFor(script, noLookup, store)
+      const refused: RefundError.RefundError = yield* Effect.flip(client.create(input))
+      assert.strictEqual(refused.reason._tag, "InvalidRequest")
+      assert.strictEqual(Option.getOrUndefined(yield* store.getCreate("fakepay", "order-7"))?.state, "Failed")
+      yield* TestClock.adjust(2 * day)
+      const refund = yield* client.create(input)
+      assert.strictEqual(refund.connectorRefundId, "rf_1")
+    }))
+})
+
+describe("RefundClient without a store", () => {
+  it.effect("the same process remembers a lost answer's first attempt and replays within the window", () =>
+    Effect.gen(function*() {
+      const script = lostFirstAnswer()
+      const client = yield* clientFor(script, noLookup)
+      const lost: RefundError.RefundError = yield* drive(Effect.flip(client.create(input)))
+      assert.strictEqual(lost.reason._tag, "OutcomeUnknown")
+      const firstAttemptAt = (lost.reason as RefundError.OutcomeUnknown).firstAttemptAt
+      assert.strictEqual(firstAttemptAt, 0)
+      const refund = yield* client.recover(input)
+      assert.strictEqual(refund.connectorRefundId, "rf_1")
+      assert.strictEqual(creates(script).length, 2)
+    }))
+
+  it.effect("another process needs the first attempt's time; past the window it refuses", () =>
+    Effect.gen(function*() {
+      const script = lostFirstAnswer()
+      const lost: RefundError.RefundError = yield* drive(Effect.flip((yield* clientFor(script, noLookup)).create(input)))
+      const firstAttemptAt = (lost.reason as RefundError.OutcomeUnknown).firstAttemptAt
+      const other = yield* clientFor(script, noLookup)
+      assert.strictEqual((yield* Effect.flip(other.recover(input))).reason._tag, "IdempotencyExpired")
+      yield* TestClock.adjust(day)
+      assert.strictEqual((yield* Effect.flip(other.recover(input, { firstAttemptAt }))).reason._tag, "IdempotencyExpired")
+      assert.strictEqual(creates(script).length, 1)
+      const early = yield* clientFor(script, noLookup)
+      yield* TestClock.setTime(60_000)
+      const refund = yield* early.recover(input, { firstAttemptAt })
+      assert.strictEqual(refund.connectorRefundId, "rf_1")
+    }))
+})
+
+describe("pollUntilSettled", () => {
+  it.effect("rides over transient read failures until the refund settles", () =>
+    Effect.gen(function*() {
+      const script = ScriptedHttp.make((_, i) =>
+        i < 3 ? { status: 503, body: {} } : i === 3 ? { transport: "reset" } : { status: 200, body: ScriptedHttp.refundBody({ status: "succeeded" }) }
+      )
+      const client = yield* clientFor(script, fakeConnector)
+      const refund = yield* drive(client.pollUntilSettled("rf_1", { deadline: "1 minute" }), 250)
+      assert.strictEqual(refund.status, "Succeeded")
+      assert.strictEqual(script.requests.length, 5)
+    }))
+
+  it.effect("fails with the last failure when no read ever succeeded before the deadline", () =>
+    Effect.gen(function*() {
+      const script = ScriptedHttp.make(() => ({ status: 503, body: {} }))
+      const client = yield* clientFor(script, fakeConnector)
+      const started = yield* Clock.currentTimeMillis
+      const error = yield* drive(Effect.flip(client.pollUntilSettled("rf_1", { deadline: "20 seconds" })), 250)
+      assert.strictEqual(error._tag, "RefundError")
+      assert.strictEqual((error as RefundError.RefundError).reason._tag, "ProcessorUnavailable")
+      assert.isAbove(script.requests.length, 3)
+      assert.isAtMost((yield* Clock.currentTimeMillis) - started, 21_000)
+    }))
+
+  it.effect("a non-retryable failure ends the wait at once", () =>
+    Effect.gen(function*() {
+      const script = ScriptedHttp.make(() => ({ status: 404, body: {} }))
+      const client = yield* clientFor(script, fakeConnector)
+      const error = yield* Effect.flip(client.pollUntilSettled("rf_1"))
+      assert.strictEqual((error as RefundError.RefundError).reason._tag, "NotFound")
+      assert.strictEqual(script.requests.length, 1)
+    }))
+
+  it.effect("with a failure after a known state, the deadline reports the last known state", () =>
+    Effect.gen(function*() {
+      const script = ScriptedHttp.make((_, i) => (i === 0 ? { status: 200, body: ScriptedHttp.refundBody() } : { status: 503, body: {} }))
+      const client = yield* clientFor(script, fakeConnector)
+      const error = yield* drive(Effect.flip(client.pollUntilSettled("rf_1", { deadline: "10 seconds" })), 250)
+      assert.strictEqual(error._tag, "RefundNotSettled")
+      if (error._tag === "RefundNotSettled") assert.strictEqual(error.lastKnown.status, "Pending")
+    }))
+})
