@@ -4,6 +4,7 @@
  */
 export * as Currency from "./money/Currency.ts"
 export * as Money from "./money/Money.ts"
+export * as Timestamp from "./time/Timestamp.ts"
 
 export * as Refund from "./refund/Refund.ts"
 export * as RefundStatus from "./refund/RefundStatus.ts"
