@@ -89,21 +89,20 @@ const variablesIn = (entry: InstalledConnector, message: string): ReadonlyArray<
  * Binds every selected connector before anything starts and fails with all the problems at once
  * (a RefundError message names fields and expected shapes, never values).
  */
-const checkBindable = (selected: ReadonlyArray<Selected>): Effect.Effect<void, UsageError> =>
-  Effect.gen(function*() {
-    const problems: Array<string> = []
-    for (const s of selected) {
-      const bound = yield* Effect.result(BoundConnector.bind(s.installed.connector, s.options))
-      if (Result.isSuccess(bound)) continue
-      const variables = variablesIn(s.installed, bound.failure.reason.message)
-      problems.push(`${s.installed.id}: ${bound.failure.reason.message}${variables.length > 0 ? ` (check ${variables.join(", ")})` : ""}`)
-    }
-    if (problems.length > 0) {
-      return yield* new UsageError({
-        message: `not starting: ${problems.length === 1 ? "a connector is" : `${problems.length} connectors are`} misconfigured: ${problems.join("; ")}`
-      })
-    }
-  })
+const checkBindable = Effect.fn("refract.serve.checkBindable")(function*(selected: ReadonlyArray<Selected>) {
+  const problems: Array<string> = []
+  for (const s of selected) {
+    const bound = yield* Effect.result(BoundConnector.bind(s.installed.connector, s.options))
+    if (Result.isSuccess(bound)) continue
+    const variables = variablesIn(s.installed, bound.failure.reason.message)
+    problems.push(`${s.installed.id}: ${bound.failure.reason.message}${variables.length > 0 ? ` (check ${variables.join(", ")})` : ""}`)
+  }
+  if (problems.length > 0) {
+    return yield* new UsageError({
+      message: `not starting: ${problems.length === 1 ? "a connector is" : `${problems.length} connectors are`} misconfigured: ${problems.join("; ")}`
+    })
+  }
+})
 
 const describeStore = (choice: StoreConfig.Choice): string => {
   if (choice._tag === "Memory") return "in memory (state is lost when the server stops; set REFRACT_DATABASE_URL to keep it)"
