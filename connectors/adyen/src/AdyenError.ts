@@ -53,15 +53,19 @@ const fieldByCode: Readonly<Record<string, string>> = {
 
 const fieldPattern = /(?:field|object|structure|parameter)\s+'([A-Za-z0-9_.]+)'/i
 
+/** A table entry by an own key: a name such as "constructor" must not find Object.prototype's members. */
+const own = (table: Readonly<Record<string, string>>, key: string): string | undefined =>
+  Object.hasOwn(table, key) ? table[key] : undefined
+
 /** The Refract field an Adyen validation error is about, when the code or message says. */
 export const fieldOf = (error: ServiceError): string | undefined => {
   const match = error.message === undefined ? null : fieldPattern.exec(error.message)
   if (match !== null) {
     const wire = match[1]!
-    return fieldNames[wire] ?? fieldNames[wire.split(".")[0]!] ?? wire
+    return own(fieldNames, wire) ?? own(fieldNames, wire.split(".")[0]!) ?? wire
   }
   if (error.message !== undefined && /\bamount\b|\bcurrency\b/i.test(error.message)) return "amount"
-  return error.errorCode !== undefined ? fieldByCode[error.errorCode] : undefined
+  return error.errorCode !== undefined ? own(fieldByCode, error.errorCode) : undefined
 }
 
 /** Declines recognised by message, in order. Adyen reports most refund declines asynchronously (REFUND success=false). */

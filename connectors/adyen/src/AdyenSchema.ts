@@ -118,7 +118,7 @@ const isoExponent = (currency: Currency.CurrencyCode): number => Currency.expone
 
 /** Adyen's exponent for a currency Refract knows. */
 export const adyenExponent = (currency: Currency.CurrencyCode): number =>
-  adyenExponentOverrides[currency] ?? isoExponent(currency)
+  (Object.hasOwn(adyenExponentOverrides, currency) ? adyenExponentOverrides[currency] : undefined) ?? isoExponent(currency)
 
 /**
  * Refract Money (ISO minor units) to Adyen's `{ currency, value }`. Fails, with a message, when the

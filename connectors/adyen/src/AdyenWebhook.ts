@@ -19,7 +19,7 @@
  */
 import { createHash } from "node:crypto"
 import type { Connector, Credentials } from "@refract/core"
-import { Refund, Signature, WebhookError, WebhookEvent } from "@refract/core"
+import { Refund, Signature, Timestamp, WebhookError, WebhookEvent } from "@refract/core"
 import { Effect, Redacted, Result, Schema } from "effect"
 import { fromAdyenAmount, NotificationRequestItem } from "./AdyenSchema.ts"
 
@@ -252,21 +252,18 @@ const hash = (data: string): string => createHash("sha256").update(data, "utf8")
 
 /**
  * A stable id for a notification item: Adyen sends none, and redeliveries repeat the same
- * pspReference, eventCode and success. (eventDate is left out on purpose: the id must not change if
- * a redelivery carried a different timestamp.) Items without a pspReference fall back to a hash of
- * the signed fields and the event date.
+ * pspReference, eventCode and success. Only signed fields make up the id: eventDate (like
+ * `reason` and `additionalData`) is outside Adyen's HMAC, so a replay carrying another eventDate
+ * must not pass as a new event. Items without a pspReference fall back to a hash of the signed fields.
  */
 export const eventIdOf = (item: NotificationRequestItem): string => {
   const psp = nonEmpty(item.pspReference)
   if (psp !== undefined) return `${psp}:${item.eventCode}:${successOf(item)}`
-  return `${item.eventCode}:${hash(`${signingString(item as unknown as JsonRecord)}|${item.eventDate ?? ""}`)}`
+  return `${item.eventCode}:${hash(signingString(item as unknown as JsonRecord))}`
 }
 
-const timeOf = (value: string | null | undefined): number | undefined => {
-  if (value === null || value === undefined) return undefined
-  const t = Date.parse(value)
-  return Number.isNaN(t) ? undefined : t
-}
+/** Adyen's `eventDate` (RFC 3339, `2026-11-22T10:00:00+01:00`), bounded by core's Timestamp. */
+const timeOf = (value: string | null | undefined): number | undefined => Timestamp.fromIsoString(value)
 
 const isProcessorId = Schema.is(Refund.ProcessorId)
 

@@ -131,6 +131,15 @@ describe("AdyenError.mapError", () => {
     })
   }
 
+  it("field names and codes named like Object.prototype members are not known ones", () => {
+    for (const name of ["constructor", "__proto__", "toString", "hasOwnProperty"]) {
+      assert.isUndefined(AdyenError.fieldOf({ errorCode: name }), name)
+      assert.strictEqual(AdyenError.fieldOf({ message: `Required field '${name}' is not provided.` }), name)
+      const reason = AdyenError.mapError(serviceError(422, name, "Structure of PaymentRefundRequest contains the following unknown fields"), "create", NOW).reason
+      assert.strictEqual(reason._tag, "InvalidRequest", name)
+    }
+  })
+
   it("copies errorCode, message and pspReference into the details", () => {
     const details = AdyenError.mapError(response(403, specErrors["generic-403"]), "create", NOW)
     assert.strictEqual(details.processorCode, "901")

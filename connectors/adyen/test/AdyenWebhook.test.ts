@@ -352,6 +352,27 @@ describe("refund notifications signed in the test", () => {
     assert.notStrictEqual(first, reversed)
   })
 
+  it("an item without pspReference takes its id from signed fields only (eventDate is not signed)", () => {
+    const report = refundItem({ eventCode: "REPORT_AVAILABLE", pspReference: "", originalReference: "", merchantReference: "report.csv" })
+    const ids = ["2026-11-22T10:00:00+01:00", "2026-11-23T10:00:00+01:00", "2031-01-01T00:00:00Z"].map((eventDate) => {
+      const request = raw(notification(signed(KEY, { ...report, eventDate })))
+      assert.isTrue(Result.isSuccess(verify(KEY, request)))
+      return parsed(request)[0]!.eventId
+    })
+    assert.deepStrictEqual(new Set(ids).size, 1, "a replay with another eventDate is the same event")
+    const other = parsed(raw(notification(signed(KEY, { ...report, merchantReference: "other.csv" }))))[0]!.eventId
+    assert.notStrictEqual(other, ids[0])
+  })
+
+  it("processor times are bounded: an impossible, pre-2000 or non-RFC 3339 eventDate is dropped", () => {
+    for (const eventDate of ["0001-01-01T00:00:00+01:00", "2026-02-30T10:00:00+01:00", "1969-12-31T23:59:59Z", "+275760-09-13T00:00:00.000Z"]) {
+      const [event] = parsed(raw(notification(signed(KEY, refundItem({ eventDate })))))
+      assert.isUndefined(event!.occurredAt, eventDate)
+      assert.isUndefined(event!.refund!.occurredAt, eventDate)
+      assert.strictEqual(event!.refund!.status, "Succeeded")
+    }
+  })
+
   it("unreadable deliveries are MalformedPayload (or MissingSignature when nothing is signed)", () => {
     assert.strictEqual(failureTag(verify(KEY, raw("not json"))), "MalformedPayload")
     assert.strictEqual(failureTag(verify(KEY, raw("[]"))), "MalformedPayload")

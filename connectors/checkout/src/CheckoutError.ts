@@ -100,7 +100,8 @@ const fieldOfPrefix = (prefix: string): string | undefined => {
 
 /** The meaning of one code; undefined when it is not recognised. */
 export const meaningOf = (code: string): CodeMeaning | undefined => {
-  const known = knownCodes[code]
+  // Own keys only: a code such as "constructor" must not find Object.prototype's members.
+  const known = Object.hasOwn(knownCodes, code) ? knownCodes[code] : undefined
   if (known !== undefined) return known
   for (const [pattern, kind] of declinePatterns) if (pattern.test(code)) return rejected(kind)
   const field = /^(.+)_(?:invalid|required)$/.exec(code)

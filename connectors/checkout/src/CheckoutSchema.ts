@@ -10,7 +10,7 @@
  * Only the fields the connector uses are declared; unknown keys are ignored, and every optional
  * field may also be `null`.
  */
-import { Currency } from "@refract/core"
+import { Currency, Timestamp } from "@refract/core"
 import { Option, Result, Schema } from "effect"
 
 const optionalNullable = <S extends Schema.Top>(schema: S) => Schema.optionalKey(Schema.NullOr(schema))
@@ -207,11 +207,8 @@ export const decodeErrorBody = decode(ErrorBody)
 export const decodeEvent = decode(Event)
 export const decodeEventData = decode(EventData)
 
-const isoDateTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/
-
-/** An ISO 8601 date-time (`2023-05-24T09:27:47.0891199Z`) as epoch ms; undefined when absent or not one. */
-export const timestamp = (value: unknown): number | undefined => {
-  if (typeof value !== "string" || !isoDateTime.test(value)) return undefined
-  const ms = Date.parse(value)
-  return Number.isNaN(ms) ? undefined : ms
-}
+/**
+ * An ISO 8601 date-time (`2023-05-24T09:27:47.0891199Z`) as epoch ms; undefined when absent, not one,
+ * not a real date or outside core's {@link Timestamp} bounds.
+ */
+export const timestamp = (value: unknown): number | undefined => Timestamp.fromIsoString(value)

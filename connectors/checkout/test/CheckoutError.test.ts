@@ -70,6 +70,15 @@ describe("status mapping table", () => {
   }
 })
 
+describe("codes named like Object.prototype members", () => {
+  it("are not known codes", () => {
+    for (const code of ["constructor", "__proto__", "toString", "hasOwnProperty"]) {
+      assert.isUndefined(CheckoutError.meaningOf(code), code)
+      assert.strictEqual(map(422, validation(code)).reason._tag, "InvalidRequest", code)
+    }
+  })
+})
+
 describe("ranking several codes", () => {
   it("input errors first, then declines, then technical errors, then unknown codes", () => {
     const both = map(422, validation("refund_amount_exceeds_balance", "amount_invalid"))

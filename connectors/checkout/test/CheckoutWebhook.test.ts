@@ -169,6 +169,17 @@ describe("parsing events", () => {
     }
   })
 
+  it("processor times are bounded: an impossible or pre-2000 time is dropped, not stored", () => {
+    const base = JSON.parse(fixtureText("event-payment-refunded.json"))
+    for (const time of ["0001-01-01T00:00:00Z", "2026-02-30T10:00:00Z", "1969-12-31T23:59:59Z"]) {
+      const body = JSON.stringify({ ...base, created_on: time, data: { ...base.data, processed_on: time } })
+      const [event] = Result.getOrThrow(CheckoutWebhook.parseEvents({ body: new TextEncoder().encode(body) }))
+      assert.isUndefined(event!.occurredAt, time)
+      assert.isUndefined(event!.refund!.occurredAt, time)
+      assert.strictEqual(event!.refund!.status, "Succeeded")
+    }
+  })
+
   it("a redelivery parses to the same event id", () => {
     assert.strictEqual(parsedOk("event-payment-refunded.json")[0]!.eventId, parsedOk("event-payment-refunded.json")[0]!.eventId)
   })

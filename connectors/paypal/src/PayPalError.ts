@@ -187,7 +187,8 @@ export const reasonOf = (
   if (issue !== undefined && invalidAmountIssues.has(issue)) {
     return new RefundError.InvalidRequest({ message: withDetail(`PayPal refused the amount (${issue})`, fields), field: "amount" })
   }
-  const kind = issue !== undefined ? rejectionKinds[issue] : undefined
+  // Own keys only: an issue such as "constructor" must not find Object.prototype's members.
+  const kind = issue !== undefined && Object.hasOwn(rejectionKinds, issue) ? rejectionKinds[issue] : undefined
   if (kind !== undefined) {
     return new RefundError.RefundRejected({ message: withDetail(`PayPal declined the refund (${issue})`, fields), kind })
   }

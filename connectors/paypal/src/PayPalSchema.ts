@@ -8,6 +8,7 @@
  * `captures.refund-400/422`, `409`) and `openapi/notifications_webhooks_v1.json` (`event`).
  * Only the fields the connector uses are declared; PayPal adds fields and unknown keys are ignored.
  */
+import { Timestamp } from "@refract/core"
 import { Result, Schema } from "effect"
 
 /** `money`: an ISO 4217 code and a decimal string in major units ("10.50", "1050" for JPY, "1.050" for KWD). */
@@ -132,13 +133,11 @@ export const decodeErrorBody = decode(ErrorBody)
 export const decodeOAuthErrorBody = decode(OAuthErrorBody)
 export const decodeEvent = decode(Event)
 
-/** An RFC 3339 time as epoch ms; undefined when absent or unreadable. */
-export const timeOf = (value: string | undefined): number | undefined => {
-  if (value === undefined) return undefined
-  if (!/^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$/.test(value)) return undefined
-  const ms = Date.parse(value)
-  return Number.isFinite(ms) ? ms : undefined
-}
+/**
+ * An RFC 3339 time as epoch ms; undefined when absent, unreadable, not a real date or outside
+ * core's {@link Timestamp} bounds.
+ */
+export const timeOf = (value: string | undefined): number | undefined => Timestamp.fromIsoString(value)
 
 /** The capture id a refund belongs to, from its `up` link (`…/v2/payments/captures/{id}`). */
 export const captureIdOf = (links: ReadonlyArray<Link> | undefined): string | undefined => {

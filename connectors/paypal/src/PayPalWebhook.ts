@@ -403,7 +403,8 @@ export const parseEvents = (request: { readonly body: Uint8Array }): Result.Resu
   if (evt.id.trim() === "") return Result.fail(malformed("the event has an empty id"))
   const occurredAt = PayPalSchema.timeOf(evt.create_time)
   const base = { connector: connectorId, eventId: evt.id, eventType: evt.event_type, occurredAt }
-  const implied = refundEventTypes[evt.event_type]
+  // Own keys only: an event_type such as "constructor" must not find Object.prototype's members.
+  const implied = Object.hasOwn(refundEventTypes, evt.event_type) ? refundEventTypes[evt.event_type] : undefined
   if (implied === undefined && evt.resource_type?.toLowerCase() !== "refund") {
     return Result.succeed([new WebhookEvent.WebhookEvent(base)])
   }

@@ -93,6 +93,13 @@ describe("mapError: PayPal's REST errors", () => {
     }
   })
 
+  it("an issue named like an Object.prototype member is not a known issue", () => {
+    for (const issue of ["constructor", "__proto__", "toString"]) {
+      const details = map(400, { name: "INVALID_REQUEST", message: "m", details: [{ issue }] })
+      expect(details.reason._tag, issue).toBe("InvalidRequest")
+    }
+  })
+
   it("422 without details → RefundRejected Other, code = the name", () => {
     const details = map(422, { name: "UNPROCESSABLE_ENTITY", message: "failed business validation" })
     expect(details.reason._tag === "RefundRejected" ? details.reason.kind : undefined).toBe("Other")

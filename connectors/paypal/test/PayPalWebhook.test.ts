@@ -413,6 +413,33 @@ describe("event parsing", () => {
     expect(plan[0]!.refund).toBeUndefined()
   })
 
+  it("an event_type named like an Object.prototype member is not a refund event", () => {
+    for (const eventType of ["constructor", "__proto__", "toString", "hasOwnProperty", "valueOf"]) {
+      const json = JSON.parse(fixtureText("event-capture-refunded.json"))
+      json.event_type = eventType
+      delete json.resource_type
+      const withRefund = Result.getOrThrow(connector.webhooks!.parse(WebhookEvent.makeRawRequest({ headers: {}, body: JSON.stringify(json) })))
+      expect(withRefund.map((e) => [e.eventType, e.refund]), eventType).toEqual([[eventType, undefined]])
+      delete json.resource
+      const without = Result.getOrThrow(connector.webhooks!.parse(WebhookEvent.makeRawRequest({ headers: {}, body: JSON.stringify(json) })))
+      expect(without[0]!.refund, eventType).toBeUndefined()
+    }
+  })
+
+  it("processor times are bounded: an impossible or pre-2000 update_time is dropped, not stored", () => {
+    for (const time of ["0001-01-01T00:00:00Z", "2026-02-30T10:00:00Z", "1969-12-31T23:59:59Z"]) {
+      const json = JSON.parse(fixtureText("event-capture-refunded.json"))
+      json.create_time = time
+      json.resource.update_time = time
+      json.resource.create_time = time
+      const event = Result.getOrThrow(connector.webhooks!.parse(WebhookEvent.makeRawRequest({ headers: {}, body: JSON.stringify(json) })))[0]!
+      expect(event.occurredAt, time).toBeUndefined()
+      expect(event.refund?.occurredAt, time).toBeUndefined()
+      expect(event.refund?.createdAt, time).toBeUndefined()
+      expect(event.refund?.status).toBe("Succeeded")
+    }
+  })
+
   it("a redelivery parses to the same event id", () => {
     const a = Result.getOrThrow(parse("event-capture-refunded.json"))
     const b = Result.getOrThrow(parse("event-capture-refunded.json"))

@@ -10,7 +10,7 @@
  *             RazorpayConnector.layerConfig()   // RAZORPAY_KEY_ID, RAZORPAY_KEY_SECRET, RAZORPAY_ENVIRONMENT, ...
  *   Promise:  new PaymentClient({ connector: "razorpay", credentials: { keyId, keySecret }, environment: "sandbox" })
  */
-import { ConnectorLayer, Connector, ProcessorHttp, RefundError } from "@refract/core"
+import { ConnectorLayer, Connector, ProcessorHttp, RefundError, Timestamp } from "@refract/core"
 import { BoundConnector } from "@refract/core"
 import type { ConnectorRegistry, Credentials, Refund, RefundClient } from "@refract/core"
 import { Context, Layer, Option, Redacted, Result } from "effect"
@@ -241,7 +241,7 @@ export const parseCreate = (
     ))
   }
   // The create answer is the state at creation (a replay under the same key returns the stored answer).
-  return snapshot(r, { occurredAt: Number.isFinite(r.created_at) ? r.created_at * 1000 : undefined })
+  return snapshot(r, { occurredAt: Timestamp.fromUnixSeconds(r.created_at) })
 }
 
 export const parseGet = (

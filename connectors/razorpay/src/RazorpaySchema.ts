@@ -47,8 +47,8 @@ export const Refund = Schema.Struct({
   receipt: optionalNullable(Schema.String),
   /** Bank reference numbers; `arn` is set once the refund is processed. */
   acquirer_data: optionalNullable(Schema.Struct({ arn: optionalNullable(Schema.String) })),
-  /** Unix seconds. */
-  created_at: Schema.Number,
+  /** Unix seconds. Optional: nothing depends on it, and a refund without it is still a refund. */
+  created_at: optionalNullable(Schema.Number),
   batch_id: optionalNullable(Schema.String),
   /** `pending`, `processed` or `failed`. */
   status: optionalNullable(Schema.String),

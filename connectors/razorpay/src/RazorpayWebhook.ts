@@ -5,8 +5,10 @@
  * `validateWebhookSignature`): the header is `hex(HMAC-SHA256(key = the webhook secret as UTF-8,
  * message = the raw request body))`. razorpay-node compares with `===`; here the comparison is
  * constant time over the decoded bytes (and fails, never throws, on a malformed header). The scheme
- * signs no timestamp, so replays are caught by de-duplicating on the event id
- * (`x-razorpay-event-id`, the same on every retry of an event).
+ * signs no timestamp and no header, so replays are caught by de-duplicating on an event id taken
+ * from the signed body only (see {@link parseEvents}). Razorpay's `x-razorpay-event-id` header is
+ * NOT covered by the signature: anyone holding one genuine delivery could resend it under fresh
+ * header values, so it is never used as the event's identity.
  *
  * Failure reasons: no header → MissingSignature; a header that is not hex, or does not match
  * (tampered body, wrong secret) → InvalidSignature; a verified body that is not a Razorpay event →
@@ -15,14 +17,17 @@
  * Events (https://razorpay.com/docs/webhooks/refunds): `refund.created`, `refund.processed`,
  * `refund.failed`, `refund.speed_changed`, each with the refund entity at `payload.refund.entity`.
  */
-import { Money, Refund, Signature, WebhookError, WebhookEvent } from "@refract/core"
+import { Money, Refund, Signature, Timestamp, WebhookError, WebhookEvent } from "@refract/core"
 import type { Connector, RefundStatus } from "@refract/core"
 import { createHash } from "node:crypto"
 import { Effect, Redacted, Result } from "effect"
 import * as RazorpaySchema from "./RazorpaySchema.ts"
 
 export const SIGNATURE_HEADER = "x-razorpay-signature"
-/** Razorpay's id of the event, identical on every redelivery: the de-duplication key. */
+/**
+ * Razorpay's id of the event. Unsigned, so informational only: never the de-duplication key
+ * (a replayed body with a new header value must still be recognised as the same event).
+ */
 export const EVENT_ID_HEADER = "x-razorpay-event-id"
 
 /** The notes key that carries the merchant refund id (set on create, read by lookup and webhooks). */
@@ -110,7 +115,7 @@ export const toSnapshot = (
         status,
         rawStatus,
         occurredAt: options.occurredAt,
-        createdAt: Number.isFinite(refund.created_at) ? refund.created_at * 1000 : undefined
+        createdAt: Timestamp.fromUnixSeconds(refund.created_at)
       })
     )
   } catch (error) {
@@ -151,12 +156,12 @@ const shortDigest = (body: Uint8Array): string => createHash("sha256").update(bo
  * - events whose payload carries a refund entity (`refund.*`): one event with the refund snapshot;
  * - any other event: one event without a refund.
  *
- * The event id is the `x-razorpay-event-id` header when present (Razorpay's de-duplication id);
- * otherwise a stable derivation: `<event>:<refund id>:<raw status>` for refund events, and
- * `<event>:<sha256 of the body>` for others, so redeliveries of the same body de-duplicate.
+ * The event id comes from the signed body alone: `<event>:<refund id>:<sha256 of the body>` for
+ * refund events, `<event>:<sha256 of the body>` for others. A redelivery (Razorpay resends the same
+ * bytes) and a replay under new headers both map to the same id and are applied once; two different
+ * events about the same refund (another `created_at`, another entity state) keep different ids.
  */
 export const parseEvents = (request: {
-  readonly headers: Readonly<Record<string, string>>
   readonly body: Uint8Array
 }): Result.Result<ReadonlyArray<WebhookEvent.WebhookEvent>, WebhookError.WebhookError> => {
   const text = new TextDecoder("utf-8", { fatal: false }).decode(request.body)
@@ -169,9 +174,8 @@ export const parseEvents = (request: {
   const decoded = RazorpaySchema.decodeEvent(json)
   if (Result.isFailure(decoded)) return Result.fail(malformed(`not a Razorpay event: ${decoded.failure}`))
   const evt = decoded.success
-  const occurredAt = typeof evt.created_at === "number" && Number.isFinite(evt.created_at) ? evt.created_at * 1000 : undefined
-  const headerId = request.headers[EVENT_ID_HEADER]?.trim()
-  const eventId = (derived: string) => (headerId !== undefined && headerId !== "" ? headerId : derived)
+  const occurredAt = Timestamp.fromUnixSeconds(evt.created_at)
+  const digest = shortDigest(request.body)
 
   const refundPayload = evt.payload?.refund
   if (refundPayload === undefined) {
@@ -179,7 +183,7 @@ export const parseEvents = (request: {
     return Result.succeed([
       new WebhookEvent.WebhookEvent({
         connector: connectorId,
-        eventId: eventId(`${evt.event}:${shortDigest(request.body)}`),
+        eventId: `${evt.event}:${digest}`,
         eventType: evt.event,
         occurredAt
       })
@@ -193,7 +197,7 @@ export const parseEvents = (request: {
   return Result.succeed([
     new WebhookEvent.WebhookEvent({
       connector: connectorId,
-      eventId: eventId(`${evt.event}:${refund.success.id}:${status.rawStatus}`),
+      eventId: `${evt.event}:${refund.success.id}:${digest}`,
       eventType: evt.event,
       refund: snapshot.success,
       occurredAt
@@ -204,7 +208,7 @@ export const parseEvents = (request: {
 /** The connector's webhook support. */
 export const webhooks: Connector.WebhookSupport<typeof secrets> = {
   secrets,
-  scheme: "X-Razorpay-Signature: hex(HMAC-SHA256(webhook secret, raw body)); no signed timestamp (de-duplicate on x-razorpay-event-id)",
+  scheme: "X-Razorpay-Signature: hex(HMAC-SHA256(webhook secret, raw body)); no signed timestamp (de-duplicated on a digest of the signed body)",
   verify: (request, decoded) => verifySignature(request, decoded.webhookSecret),
   parse: parseEvents,
   acknowledgement: { status: 200, contentType: "text/plain", body: "OK" }

@@ -91,6 +91,18 @@ describe("refund entity parser", () => {
     assert.strictEqual(fractional._tag, "UnexpectedResponse")
   })
 
+  it("an absurd created_at is dropped (never Infinity); a refund without created_at still parses", () => {
+    const absurd = snapshotOf(
+      connector.create.parse(response(200, JSON.stringify({ ...fixtureJson("refund-pending.json"), created_at: 1e306 })), createRequest(), createContext())
+    )
+    assert.isUndefined(absurd.occurredAt)
+    assert.isUndefined(absurd.createdAt)
+    const { created_at: _, ...withoutCreated } = fixtureJson("refund-pending.json")
+    const missing = snapshotOf(connector.create.parse(response(200, JSON.stringify(withoutCreated)), createRequest(), createContext()))
+    assert.strictEqual(missing.status, "Pending")
+    assert.isUndefined(missing.createdAt)
+  })
+
   it("get: an answer about another refund is UnexpectedResponse", () => {
     const reason = failure(connector.get!.parse(response(200, fixtureText("refund-pending.json")), reference("rfnd_Other00000001a"), context))
     assert.strictEqual(reason._tag, "UnexpectedResponse")

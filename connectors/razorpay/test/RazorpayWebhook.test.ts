@@ -1,9 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
-import { BoundConnector, WebhookEvent, Webhooks } from "@refract/core"
-import { Effect, Redacted, Result } from "effect"
+import { BoundConnector, ConnectorRegistry, EventHandler, MemoryRefundStore, RefundStore, WebhookEvent, Webhooks } from "@refract/core"
+import { Effect, Layer, Redacted, Result } from "effect"
 import { FetchHttpClient } from "effect/http"
 import { RazorpayWebhook, connector } from "@refract/razorpay"
-import { fixtureBytes, fixtureText, keyId, keySecret, paymentId, refundId } from "./helpers/Fixtures.ts"
+import { fixtureBytes, fixtureJson, fixtureText, keyId, keySecret, paymentId, refundId } from "./helpers/Fixtures.ts"
 
 const secret = "whsec-like-but-any-string-you-chose"
 
@@ -126,13 +126,22 @@ describe("refund events", () => {
     assert.deepStrictEqual(RazorpayWebhook.eventStatus("refund.arn_updated", "processed"), { status: "Succeeded", rawStatus: "processed" })
   })
 
-  it("event ids: x-razorpay-event-id when present, else a stable derivation per refund state", () => {
+  it("event ids come from the signed body: the unsigned x-razorpay-event-id header never changes them", () => {
     const body = fixtureText("event-refund-processed.json")
-    assert.strictEqual(parse(body, { "x-razorpay-event-id": "HeazeuODW9RQ8b" })[0]!.eventId, "HeazeuODW9RQ8b")
     const derived = parse(body)[0]!.eventId
-    assert.strictEqual(derived, `refund.processed:${refundId}:processed`)
-    assert.strictEqual(parse(body)[0]!.eventId, derived, "redeliveries de-duplicate")
+    assert.match(derived, new RegExp(`^refund\\.processed:${refundId}:[0-9a-f]{32}$`))
+    for (const header of ["HeazeuODW9RQ8b", "replay-2", "replay-3", "", " "]) {
+      assert.strictEqual(parse(body, { "x-razorpay-event-id": header })[0]!.eventId, derived, `x-razorpay-event-id: ${JSON.stringify(header)}`)
+    }
+    assert.strictEqual(parse(body)[0]!.eventId, derived, "redeliveries of the same body de-duplicate")
     assert.notStrictEqual(parse(fixtureText("event-refund-created.json"))[0]!.eventId, derived)
+  })
+
+  it("two different signed events about the same refund state keep different ids", () => {
+    const first = fixtureJson("event-refund-speed-changed.json")
+    const second = { ...first, created_at: first.created_at + 60 }
+    const ids = [first, second].map((e) => parse(JSON.stringify(e))[0]!.eventId)
+    assert.notStrictEqual(ids[0], ids[1])
   })
 
   it("a non-refund event parses to one event without a refund, with a stable id", () => {
@@ -166,7 +175,7 @@ describe("through core Webhooks.verifyAndParse", () => {
       const body = fixtureText("event-refund-failed.json")
       const events = yield* Webhooks.verifyAndParse(b, signed(body, { "x-razorpay-event-id": "evt1" }))
       assert.strictEqual(events[0]!.refund?.status, "Failed")
-      assert.strictEqual(events[0]!.eventId, "evt1")
+      assert.match(events[0]!.eventId, /^refund\.failed:rfnd_\w+:[0-9a-f]{32}$/, "not the unsigned header's evt1")
       const error = yield* Effect.flip(Webhooks.verifyAndParse(b, signed("not json at all", {}, "other")))
       assert.strictEqual(error.reason._tag, "InvalidSignature")
       assert.strictEqual(error.httpStatus, 401)
@@ -179,4 +188,51 @@ describe("through core Webhooks.verifyAndParse", () => {
       const error = yield* Effect.flip(Webhooks.verifyAndParse(b, signed(fixtureText("event-refund-processed.json"))))
       assert.strictEqual(error.reason._tag, "NotConfigured")
     }).pipe(Effect.provide(FetchHttpClient.layer)))
+})
+
+describe("replays", () => {
+  it.live("one signed body replayed five times with new x-razorpay-event-id headers is applied once", () =>
+    Effect.gen(function*() {
+      const body = fixtureText("event-refund-processed.json")
+      const outcomes: Array<string> = []
+      for (const header of ["evt_original", "evt_replay_1", "evt_replay_2", "evt_replay_3", "evt_replay_4"]) {
+        const result = yield* EventHandler.handleEvent({ connector: "razorpay", request: signed(body, { "x-razorpay-event-id": header }) })
+        outcomes.push(...result.outcomes.map((o) => o._tag))
+      }
+      assert.deepStrictEqual(outcomes, ["UnknownRefund", "Duplicate", "Duplicate", "Duplicate", "Duplicate"])
+      const store = yield* RefundStore.RefundStore
+      assert.strictEqual((yield* store.history({ connector: "razorpay", connectorRefundId: refundId })).length, 1)
+    }).pipe(
+      Effect.provide(Layer.mergeAll(
+        ConnectorRegistry.register(connector, { credentials: { keyId, keySecret }, webhookSecrets: { webhookSecret: secret } }).pipe(
+          Layer.provideMerge(ConnectorRegistry.ConnectorRegistry.layer)
+        ),
+        MemoryRefundStore.layer,
+        FetchHttpClient.layer
+      ))
+    ))
+})
+
+describe("processor times in a signed body are bounded, and optional", () => {
+  it("created_at: 1e306, a negative or a millisecond value is dropped, never stored as Infinity", () => {
+    for (const created of [1e306, -1, 1763812800000]) {
+      const body = fixtureJson("event-refund-processed.json")
+      body.created_at = created
+      body.payload.refund.entity.created_at = created
+      const [event] = parse(JSON.stringify(body))
+      assert.isUndefined(event!.occurredAt, String(created))
+      assert.isUndefined(event!.refund?.occurredAt, String(created))
+      assert.isUndefined(event!.refund?.createdAt, String(created))
+      assert.strictEqual(event!.refund?.status, "Succeeded")
+    }
+  })
+
+  it("a refund entity without created_at is read: nothing needs it", () => {
+    const body = fixtureJson("event-refund-processed.json")
+    delete body.payload.refund.entity.created_at
+    const [event] = parse(JSON.stringify(body))
+    assert.strictEqual(event!.refund?.status, "Succeeded")
+    assert.isUndefined(event!.refund?.createdAt)
+    assert.strictEqual(event!.occurredAt, 1763899200 * 1000)
+  })
 })

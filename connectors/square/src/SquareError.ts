@@ -80,6 +80,9 @@ export const readErrors = (body: string): ReadonlyArray<SquareErrorFields> | und
   return Result.isFailure(decoded) ? undefined : fromSchema(decoded.success.errors)
 }
 
+/** A table entry by an own key: a code such as "constructor" must not find Object.prototype's members. */
+const own = <V>(table: Readonly<Record<string, V>>, key: string): V | undefined => Object.hasOwn(table, key) ? table[key] : undefined
+
 /** Refund declines by code. */
 export const rejectionKinds: Readonly<Record<string, RefundError.RejectionKind>> = {
   REFUND_AMOUNT_INVALID: "AmountTooLarge",
@@ -137,7 +140,7 @@ const fieldNames: Readonly<Record<string, string>> = {
 
 /** The Refract field a Square `field` is about (the wire name when it has no Refract counterpart). */
 export const refractField = (field: string | undefined): string | undefined =>
-  field === undefined || field === "" ? undefined : fieldNames[field] ?? (field.startsWith("amount_money") ? "amount" : field)
+  field === undefined || field === "" ? undefined : own(fieldNames, field) ?? (field.startsWith("amount_money") ? "amount" : field)
 
 const describe = (status: number, e: SquareErrorFields | undefined, fallback: string): string => {
   const code = e?.code !== undefined ? ` ${e.code}` : ""
@@ -162,7 +165,7 @@ export const reasonOf = (
       ...(retryAfterMillis !== undefined ? { retryAfterMillis } : {})
     })
   }
-  const auth = code !== undefined ? authenticationCodes[code] : undefined
+  const auth = code !== undefined ? own(authenticationCodes, code) : undefined
   if (auth !== undefined || category === "AUTHENTICATION_ERROR") {
     return new RefundError.Authentication({
       message: `${describe(status, e, "unauthorised")} (${auth ?? "check SQUARE_ACCESS_TOKEN"})`
@@ -172,7 +175,7 @@ export const reasonOf = (
   const kind = valueTooHigh
     ? "AmountTooLarge"
     : code !== undefined
-    ? rejectionKinds[code] ?? (category === "REFUND_ERROR" || category === "PAYMENT_METHOD_ERROR" ? "Other" : undefined)
+    ? own(rejectionKinds, code) ?? (category === "REFUND_ERROR" || category === "PAYMENT_METHOD_ERROR" ? "Other" : undefined)
     : undefined
   if (kind !== undefined) {
     return new RefundError.RefundRejected({ message: describe(status, e, "the refund was declined"), kind })

@@ -9,6 +9,7 @@
  * declared; unknown keys are ignored (Square adds fields in new versions). Fields the spec marks
  * `nullable` accept `null`.
  */
+import { Timestamp } from "@refract/core"
 import { Result, Schema } from "effect"
 
 const optionalNullable = <S extends Schema.Top>(schema: S) => Schema.optionalKey(Schema.NullOr(schema))
@@ -30,12 +31,15 @@ export interface RefundPaymentRequest {
   readonly reason?: string
 }
 
-/** `PaymentRefund` (`id` and `amount_money` are required by the spec). */
+/**
+ * `PaymentRefund`. The spec requires `id` and `amount_money`; only `id` is required here, since a
+ * snapshot's amount is optional (the refund keeps the amount it was created with).
+ */
 export const PaymentRefund = Schema.Struct({
   id: Schema.String,
   /** `PENDING`, `COMPLETED`, `REJECTED`, `FAILED` (string, nullable). */
   status: optionalNullable(Schema.String),
-  amount_money: Money,
+  amount_money: optionalNullable(Money),
   payment_id: optionalNullable(Schema.String),
   order_id: optionalNullable(Schema.String),
   location_id: optionalNullable(Schema.String),
@@ -117,30 +121,10 @@ export const decodeErrorBody = decode(ErrorBody)
 export const decodeEvent = decode(Event)
 export const decodeRefundEventObject = decode(RefundEventObject)
 
-const rfc3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?([Zz]|[+-]\d{2}:\d{2})$/
-
 /**
  * An RFC 3339 timestamp ("2020-02-06T21:27:41.836Z", "2022-07-13T20:30:59.037339943Z",
  * "2021-10-13T14:23:19-07:00") as epoch milliseconds, fractions beyond milliseconds truncated.
- * Undefined when absent or unreadable (times are informative; a bad one never fails a parse).
+ * Undefined when absent, unreadable, not a real date or outside core's {@link Timestamp} bounds
+ * (times are informative; a bad one never fails a parse).
  */
-export const toEpochMillis = (value: string | null | undefined): number | undefined => {
-  if (value === null || value === undefined) return undefined
-  const m = rfc3339.exec(value.trim())
-  if (m === null) return undefined
-  const [, y, mo, d, h, mi, s, frac, zone] = m
-  const month = Number(mo)
-  const day = Number(d)
-  const hour = Number(h)
-  const minute = Number(mi)
-  const second = Number(s)
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return undefined
-  const millis = Number((frac ?? "").slice(0, 3).padEnd(3, "0"))
-  let offsetMinutes = 0
-  if (zone !== undefined && zone !== "Z" && zone !== "z") {
-    const sign = zone.startsWith("-") ? -1 : 1
-    offsetMinutes = sign * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)))
-  }
-  const utc = Date.UTC(Number(y), month - 1, day, hour, minute, Math.min(second, 59), millis) - offsetMinutes * 60_000
-  return Number.isFinite(utc) ? utc : undefined
-}
+export const toEpochMillis = (value: string | null | undefined): number | undefined => Timestamp.fromIsoString(value)

@@ -130,7 +130,7 @@ export const toSnapshot = (
 ): Result.Result<Refund.RefundSnapshot, string> => {
   if (!isProcessorId(refund.id)) return Result.fail(`the refund id ${JSON.stringify(refund.id.slice(0, 64))} is not a Square id`)
   let amount: Money.Money | undefined
-  const money = refund.amount_money
+  const money = refund.amount_money ?? {}
   if (money.amount != null || money.currency != null) {
     if (money.amount == null || money.currency == null) return Result.fail(`refund ${refund.id}: amount_money lacks its amount or currency`)
     const converted = Money.fromMinor(money.amount, money.currency)

@@ -76,6 +76,19 @@ describe("SquareError.mapError: the mapping table", () => {
     }
   })
 
+  it("codes and fields named like Object.prototype members are not known ones", () => {
+    for (const name of ["constructor", "__proto__", "toString", "hasOwnProperty"]) {
+      const byCode = connector.mapError(response(400, { errors: [{ category: "INVALID_REQUEST_ERROR", code: name }] }), "create", NOW)
+      assert.strictEqual(byCode.reason._tag, "InvalidRequest", name)
+      const byField = connector.mapError(
+        response(400, { errors: [{ category: "INVALID_REQUEST_ERROR", code: "MISSING_REQUIRED_PARAMETER", field: name }] }),
+        "create",
+        NOW
+      )
+      assert.strictEqual(byField.reason._tag === "InvalidRequest" ? byField.reason.field : undefined, name)
+    }
+  })
+
   it("the first error decides", () => {
     const mapped = connector.mapError(response(400, {
       errors: [

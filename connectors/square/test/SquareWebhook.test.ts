@@ -189,6 +189,28 @@ describe("parsing deliveries", () => {
     assert.strictEqual(event!.refund!.occurredAt, Date.UTC(2020, 1, 6, 22, 14, 16, 381))
   })
 
+  it("processor times are bounded: an impossible or pre-2000 time is dropped, not stored", () => {
+    for (const time of ["0001-01-01T00:00:00Z", "2026-02-30T10:00:00Z", "1969-12-31T23:59:59Z"]) {
+      const body = JSON.parse(fixtureText("event-refund-updated.json"))
+      body.created_at = time
+      body.data.object.refund.created_at = time
+      body.data.object.refund.updated_at = time
+      const [event] = events(JSON.stringify(body))
+      assert.isUndefined(event!.occurredAt, time)
+      assert.isUndefined(event!.refund!.occurredAt, time)
+      assert.isUndefined(event!.refund!.createdAt, time)
+      assert.strictEqual(event!.refund!.status, "Succeeded")
+    }
+  })
+
+  it("a refund without amount_money is read: the amount is optional in a snapshot", () => {
+    const body = JSON.parse(fixtureText("event-refund-updated.json"))
+    delete body.data.object.refund.amount_money
+    const [event] = events(JSON.stringify(body))
+    assert.strictEqual(event!.refund!.status, "Succeeded")
+    assert.isUndefined(event!.refund!.amount)
+  })
+
   it("a redelivery parses to the same event id", () => {
     const first = events(fixtureBytes("event-refund-updated.json"))
     const again = events(fixtureBytes("event-refund-updated.json"))

@@ -9,7 +9,7 @@
  *             StripeConnector.layerConfig()        // STRIPE_API_KEY, STRIPE_ACCOUNT, STRIPE_ENVIRONMENT, ...
  *   Promise:  new PaymentClient({ connector: "stripe", apiKey, environment: "sandbox" })
  */
-import { ConnectorLayer, Connector, ProcessorHttp, RefundError } from "@refract/core"
+import { ConnectorLayer, Connector, ProcessorHttp, RefundError, Timestamp } from "@refract/core"
 import { BoundConnector } from "@refract/core"
 import type { ConnectorRegistry, Credentials, Refund, RefundClient } from "@refract/core"
 import { Context, Layer, Option, Redacted, Result } from "effect"
@@ -150,7 +150,7 @@ export const buildCreate = (
 ): Result.Result<ProcessorHttp.ProcessorRequest, RefundError.RefundErrorReason> => {
   const parameter = paymentParameter(input.connectorTransactionId)
   if (parameter === undefined) return Result.fail(invalidTransaction(input.connectorTransactionId))
-  const mismatch = StripeSchema.scaleMismatch[input.amount.currency]
+  const mismatch = StripeSchema.scaleMismatchOf(input.amount.currency)
   if (mismatch !== undefined) {
     return Result.fail(new RefundError.InvalidRequest({
       message: `${input.amount.currency} refunds are not supported through Refract: ${mismatch}, so the amount would be off by a factor of 100`,
@@ -233,7 +233,7 @@ export const parseCreate = (
   if (Result.isFailure(refund)) return Result.fail(refund.failure)
   // The create answer is the state at creation (a replay under the same key returns the stored answer).
   return snapshot(refund.success, {
-    occurredAt: refund.success.created * 1000,
+    occurredAt: Timestamp.fromUnixSeconds(refund.success.created),
     preferredTransactionId: input.connectorTransactionId
   })
 }

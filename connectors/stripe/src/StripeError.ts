@@ -133,7 +133,8 @@ export const reasonOf = (
       )
     })
   }
-  const kind = code !== undefined ? rejectionKinds[code] : undefined
+  // Own keys only: a code such as "constructor" must not find Object.prototype's members.
+  const kind = code !== undefined && Object.hasOwn(rejectionKinds, code) ? rejectionKinds[code] : undefined
   if (kind !== undefined) {
     return new RefundError.RefundRejected({ message: withDetail(`Stripe declined the refund (${code})`, detail), kind })
   }

@@ -35,8 +35,8 @@ export const Refund = Schema.Struct({
   status: optionalNullable(Schema.String),
   charge: optionalNullable(Expandable),
   payment_intent: optionalNullable(Expandable),
-  /** Unix seconds. */
-  created: Schema.Number,
+  /** Unix seconds. Optional: nothing depends on it, and a refund without it is still a refund. */
+  created: optionalNullable(Schema.Number),
   metadata: optionalNullable(Metadata),
   reason: optionalNullable(Schema.String),
   failure_reason: optionalNullable(Schema.String),
@@ -122,6 +122,10 @@ export const scaleMismatch: Readonly<Record<string, string>> = {
   ISK: "Stripe's API keeps ISK two-decimal (100 = 1 króna) while ISO 4217 gives it no minor unit",
   MGA: "Stripe's API treats MGA as zero-decimal while ISO 4217 gives it two decimals"
 }
+
+/** Why a currency cannot be refunded through Stripe, or undefined (own keys only: never `constructor`). */
+export const scaleMismatchOf = (currency: string): string | undefined =>
+  Object.hasOwn(scaleMismatch, currency) ? scaleMismatch[currency] : undefined
 
 /** Decodes without throwing; the failure is a one-line description of the first problems. */
 export const decode = <S extends Schema.ConstraintDecoder<unknown>>(schema: S) => {

@@ -18,7 +18,7 @@
  * signature); no candidate matches → InvalidSignature; a matching signature outside the tolerance →
  * TimestampOutOfTolerance; an empty body → MalformedPayload (stripe-node: "No webhook payload was provided").
  */
-import { Money, Refund, Signature, WebhookError, WebhookEvent } from "@refract/core"
+import { Money, Refund, Signature, Timestamp, WebhookError, WebhookEvent } from "@refract/core"
 import type { Connector, RefundStatus } from "@refract/core"
 import { Effect, Redacted, Result } from "effect"
 import * as StripeSchema from "./StripeSchema.ts"
@@ -183,7 +183,7 @@ export const toSnapshot = (
   refund: StripeSchema.Refund,
   options: SnapshotOptions = {}
 ): Result.Result<Refund.RefundSnapshot, string> => {
-  const mismatch = StripeSchema.scaleMismatch[refund.currency.toUpperCase()]
+  const mismatch = StripeSchema.scaleMismatchOf(refund.currency.toUpperCase())
   if (mismatch !== undefined) return Result.fail(`refund ${refund.id}: ${refund.currency} is not supported: ${mismatch}`)
   const money = Money.fromMinor(refund.amount, refund.currency)
   if (Result.isFailure(money)) return Result.fail(`refund ${refund.id}: ${Money.describeProblem(money.failure)}`)
@@ -207,7 +207,7 @@ export const toSnapshot = (
         reason: refund.reason ?? undefined,
         failure: refund.failure_reason != null ? new Refund.FailureDetails({ code: refund.failure_reason }) : undefined,
         occurredAt: options.occurredAt,
-        createdAt: Number.isFinite(refund.created) ? refund.created * 1000 : undefined
+        createdAt: Timestamp.fromUnixSeconds(refund.created)
       })
     )
   } catch (error) {
@@ -261,7 +261,8 @@ export const parseEvents = (request: { readonly body: Uint8Array }): Result.Resu
   const decoded = StripeSchema.decodeEvent(json)
   if (Result.isFailure(decoded)) return Result.fail(malformed(`not a Stripe event: ${decoded.failure}`))
   const evt = decoded.success
-  const occurredAt = typeof evt.created === "number" && Number.isFinite(evt.created) ? evt.created * 1000 : undefined
+  // Snapshot events carry unix seconds, thin (v2) event notifications an ISO string.
+  const occurredAt = Timestamp.fromUnixSeconds(evt.created) ?? Timestamp.fromIsoString(evt.created)
   const base = { eventId: evt.id, eventType: evt.type, occurredAt }
 
   if (refundEventTypes.has(evt.type)) {

@@ -242,6 +242,14 @@ describe("mapError", () => {
     })
   }
 
+  it("an error code named like an Object.prototype member is not a known code", () => {
+    for (const code of ["constructor", "__proto__", "toString", "hasOwnProperty"]) {
+      const details = connector.mapError(response(402, JSON.stringify({ error: { type: "invalid_request_error", code } })), "create", NOW)
+      assert.notStrictEqual(details.reason._tag, "RefundRejected", code)
+      assert.strictEqual(details.processorCode, code)
+    }
+  })
+
   it("answers without a Request-Id leave requestId undefined", () => {
     const details = connector.mapError(response(500, ""), "get", NOW)
     assert.strictEqual(details.requestId, undefined)

@@ -129,6 +129,18 @@ describe("refund object parser", () => {
     }
   })
 
+  it("an absurd created is dropped (never Infinity); a refund without created still parses", () => {
+    const absurd = snapshotOf(
+      connector.create.parse(response(200, JSON.stringify({ ...fixtureJson("refund-pending.json"), created: 1e306 })), request, createCtx)
+    )
+    assert.isUndefined(absurd.occurredAt)
+    assert.isUndefined(absurd.createdAt)
+    const { created: _, ...withoutCreated } = fixtureJson("refund-pending.json")
+    const missing = snapshotOf(connector.create.parse(response(200, JSON.stringify(withoutCreated)), request, createCtx))
+    assert.strictEqual(missing.status, "Pending")
+    assert.isUndefined(missing.createdAt)
+  })
+
   it("get refuses an answer about another refund", () => {
     const result = connector.get!.parse(response(200, fixtureText("refund-pending.json")), reference("re_other"), ctx)
     assert.isTrue(Result.isFailure(result) && result.failure._tag === "UnexpectedResponse")

@@ -330,3 +330,40 @@ describe("event parsing", () => {
     assert.deepStrictEqual(JSON.parse(connector.webhooks!.acknowledgement.body), { received: true })
   })
 })
+
+describe("processor times in a signed body are bounded, and optional", () => {
+  const parsed = (body: unknown) => {
+    const result = connector.webhooks!.parse(raw(JSON.stringify(body), undefined))
+    if (Result.isFailure(result)) assert.fail(result.failure.message)
+    return result.success
+  }
+  const updated = () => JSON.parse(fixtureText("event-refund-updated.json"))
+
+  it("created: 1e306, a negative or a millisecond value is dropped, never stored as Infinity or year 50000", () => {
+    for (const created of [1e306, -1, 1763812900000]) {
+      const body = updated()
+      body.created = created
+      body.data.object.created = created
+      const [e] = parsed(body)
+      assert.isUndefined(e!.occurredAt, String(created))
+      assert.isUndefined(e!.refund?.occurredAt, String(created))
+      assert.isUndefined(e!.refund?.createdAt, String(created))
+      assert.strictEqual(e!.refund?.status, "Succeeded", "the event still counts")
+    }
+  })
+
+  it("a refund object without created is read: nothing needs it", () => {
+    const body = updated()
+    delete body.data.object.created
+    const [e] = parsed(body)
+    assert.strictEqual(e!.refund?.status, "Succeeded")
+    assert.isUndefined(e!.refund?.createdAt)
+    assert.strictEqual(e!.occurredAt, 1763812900000)
+  })
+
+  it("a thin (v2) event's ISO created is read as a time too", () => {
+    const body = { id: "evt_thin_1", object: "v2.core.event", type: "v2.core.account.updated", created: "2026-11-22T12:00:00.000Z" }
+    const [e] = parsed(body)
+    assert.strictEqual(e!.occurredAt, Date.UTC(2026, 10, 22, 12))
+  })
+})

@@ -2,8 +2,27 @@
  * `refract serve` receives and records signed webhooks from `refract emulator`: two CLI processes,
  * real HTTP on loopback, the Stripe emulator signing exactly as Stripe does.
  */
+import { connect } from "node:net"
 import { describe, expect, it } from "vitest"
 import { run, start, waitForOutput } from "./helpers.ts"
+
+/** Sends raw bytes on a new TCP connection and resolves with the first status code answered (0 if none). */
+const rawStatus = (port: number, bytes: string): Promise<number> =>
+  new Promise((resolve) => {
+    let data = ""
+    const socket = connect({ port, host: "127.0.0.1" }, () => socket.write(bytes))
+    const done = () => {
+      socket.destroy()
+      resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(data)?.[1] ?? 0))
+    }
+    socket.setEncoding("latin1")
+    socket.on("data", (chunk: string) => {
+      data += chunk
+      if (data.includes("\r\n\r\n")) done()
+    })
+    socket.on("error", done)
+    socket.on("close", done)
+  })
 
 const json = async (url: string, init?: RequestInit) => {
   const response = await fetch(url, { ...init, headers: { "content-type": "application/json", ...init?.headers } })
@@ -71,6 +90,42 @@ describe("refract serve", () => {
       emulator.kill("SIGKILL")
     }
   }, 60_000)
+
+  it("survives hostile requests over raw TCP (Host: [, //[, /webhooks/%E0%A4%A, garbage, 2 MiB) and keeps serving", async () => {
+    const server = start(["serve", "--port", "0", "--host", "127.0.0.1"], { STRIPE_API_KEY: "sk_test_abc", STRIPE_WEBHOOK_SECRET: "whsec_test_abc" })
+    try {
+      const banner = await waitForOutput(server, /Press Ctrl-C to stop/)
+      const port = Number(/listening\s+http:\/\/127\.0\.0\.1:(\d+)/.exec(banner)![1])
+      const post = (target: string, host: string, body = "{}") =>
+        `POST ${target} HTTP/1.1\r\nHost: ${host}\r\nContent-Length: ${body.length}\r\n\r\n${body}`
+      expect(await rawStatus(port, post("/webhooks/stripe", "["))).toBe(400)
+      expect(await rawStatus(port, post("//[", "127.0.0.1"))).toBe(404)
+      expect(await rawStatus(port, post("/webhooks/%E0%A4%A", "127.0.0.1"))).toBe(404)
+      expect(await rawStatus(port, "\x16\x03\x01garbage\r\n\r\n")).toBe(400)
+      expect(await rawStatus(port, post("/webhooks/stripe", "127.0.0.1", "x".repeat(2 * 1024 * 1024)))).toBe(413)
+      expect(await rawStatus(port, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")).toBe(200)
+      expect(server.exitCode).toBeNull()
+    } finally {
+      server.kill("SIGKILL")
+    }
+  }, 60_000)
+
+  it("refuses to start when selected connectors are misconfigured, naming each and its variable, never the value", async () => {
+    const result = await run(["serve", "--port", "0", "--host", "127.0.0.1"], {
+      STRIPE_API_KEY: "sk_test_abc",
+      STRIPE_WEBHOOK_SECRET: "not-a-whsec-VALUE-1",
+      ADYEN_API_KEY: "AQEyhmfxK4_test_key",
+      ADYEN_MERCHANT_ACCOUNT: "TestMerchantECOM",
+      ADYEN_HMAC_KEY: "zz-not-hex-VALUE-2"
+    })
+    expect(result.code).toBe(2)
+    expect(result.stderr).toMatch(/not starting: 2 connectors are misconfigured/)
+    expect(result.stderr).toMatch(/stripe: .*signingSecret is malformed.*STRIPE_WEBHOOK_SECRET/)
+    expect(result.stderr).toMatch(/adyen: .*hmacKey is malformed.*ADYEN_HMAC_KEY/)
+    expect(result.output).not.toContain("not-a-whsec-VALUE-1")
+    expect(result.output).not.toContain("zz-not-hex-VALUE-2")
+    expect(result.stdout).not.toContain("Press Ctrl-C to stop")
+  })
 
   it("refuses to start without any webhook secret, naming the variables", async () => {
     const result = await run(["serve", "--port", "0"])

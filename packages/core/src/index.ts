@@ -4,6 +4,7 @@
  */
 export * as Currency from "./money/Currency.ts"
 export * as Money from "./money/Money.ts"
+export * as Timestamp from "./time/Timestamp.ts"
 
 export * as Refund from "./refund/Refund.ts"
 export * as RefundStatus from "./refund/RefundStatus.ts"
@@ -45,8 +46,3 @@ export * as RefundStoreConformance from "./store/RefundStoreConformance.ts"
 export * as EventHandler from "./events/EventHandler.ts"
 export * as RefundTracker from "./tracker/RefundTracker.ts"
 export * as WebhookRoute from "./http/WebhookRoute.ts"
-export * as WebhookServer from "./http/WebhookServer.ts"
-export * as NodeHttp from "./http/NodeHttp.ts"
-// The Promise webhook receiver, as a class like PaymentClient: `new WebhookHandler({ connectors })`.
-export { WebhookHandler } from "./events/WebhookHandler.ts"
-export type { ConnectorEntry as WebhookConnectorEntry, IncomingWebhook, Options as WebhookHandlerOptions } from "./events/WebhookHandler.ts"

@@ -1,33 +1,24 @@
 /**
- * The code shown in docs/receiving-webhooks.md, docs/tracking.md and docs/stores.md, kept here so
- * `tsc` checks it against the real APIs. Typechecked only, never run (no test file imports it).
+ * The code shown in docs/receiving-webhooks.md, docs/tracking.md and docs/stores.md that involves
+ * the PostgreSQL store, kept here so `tsc` checks it against the real APIs. Typechecked only, never
+ * run (no test file imports it). The Effect HTTP app example is checked in packages/node.
  */
 import { Effect, Layer, Stream } from "effect"
-import { FetchHttpClient, HttpRouter } from "effect/http"
-import { EventHandler, MemoryRefundStore, NodeHttp, RefundService, RefundTracker, WebhookEvent, WebhookRoute, WebhookServer } from "@refract/core"
+import { FetchHttpClient } from "effect/http"
+import { EventHandler, RefundService, RefundTracker, WebhookEvent } from "@refract/core"
 import type { Refund } from "@refract/core"
-import { WebhookHandler } from "@refract/core/events/WebhookHandler"
+import { NodeWebhookHandler, NodeWebhookServer } from "@refract/node"
 import { StripeConnector, connector as stripe } from "@refract/stripe"
 import { AdyenConnector, connector as adyen } from "@refract/adyen"
 import { StoreConfig, PgRefundStore } from "@refract/store-pg"
 
-const Routes = Layer.mergeAll(WebhookRoute.layer({ maxBodyBytes: 512 * 1024 }), WebhookRoute.health)
-export const App = HttpRouter.serve(Routes).pipe(
-  Layer.provideMerge(RefundTracker.layer()),
-  Layer.provideMerge(MemoryRefundStore.layer),
-  Layer.provide(RefundService.layer(StripeConnector.layerConfig(), AdyenConnector.layerConfig())),
-  Layer.provide(FetchHttpClient.layer),
-  Layer.provide(NodeHttp.layer({ port: 8080 }))
-)
-export const launched: Effect.Effect<never, unknown> = Layer.launch(App)
-
-export const serve: Effect.Effect<never, unknown> = WebhookServer.layer({ port: 8080, host: "0.0.0.0", store: StoreConfig.layer() }).pipe(
+export const serve: Effect.Effect<never, unknown> = NodeWebhookServer.layer({ port: 8080, host: "0.0.0.0", store: StoreConfig.layer() }).pipe(
   Layer.provide(RefundService.layer(StripeConnector.layerConfig(), AdyenConnector.layerConfig())),
   Layer.provide(FetchHttpClient.layer),
   Layer.launch
 )
 
-export const webhooks = () => new WebhookHandler({
+export const webhooks = () => NodeWebhookHandler.make({
   connectors: [
     { connector: stripe, options: { credentials: { apiKey: "sk_test_x" }, webhookSecrets: { signingSecret: "whsec_x" } } },
     { connector: adyen, options: { credentials: { apiKey: "x", merchantAccount: "m" }, webhookSecrets: { hmacKey: "00" } } }

@@ -2,14 +2,21 @@
  * `refract serve`: the standalone webhook receiver and refund tracker.
  *
  * It binds every selected connector (credentials and webhook secrets from the environment, as the
- * other commands read them), runs `POST /webhooks/:connector` with core's WebhookServer, and keeps
- * refund state in the store chosen by configuration: in memory by default, PostgreSQL with
- * `--database-url` or `REFRACT_DATABASE_URL`. Each status change is printed as one line.
+ * other commands read them), runs `POST /webhooks/:connector` with `@refract/node`'s
+ * NodeWebhookServer, and keeps refund state in the store chosen by configuration: in memory by
+ * default, PostgreSQL with `--database-url` or `REFRACT_DATABASE_URL`. Each status change is printed
+ * as one line.
+ *
+ * A selected connector that cannot be bound (a malformed secret) stops start-up: every such
+ * connector is named in one message, with the variables to fix and never their values, and the
+ * exit code is 2. A standalone server that started with a subset would answer the broken
+ * connector's deliveries with errors until someone read its log; refusing to start is seen at once
+ * by whoever (or whatever supervisor) started it, and processors keep retrying meanwhile.
  */
-import { ConnectorRegistry, Credentials, RefundService, RefundTracker, WebhookServer } from "@refract/core"
-import type { BoundConnector } from "@refract/core"
+import { BoundConnector, ConnectorRegistry, Credentials, RefundService, RefundTracker } from "@refract/core"
+import { NodeWebhookServer } from "@refract/node"
 import * as StoreConfig from "@refract/store-pg/StoreConfig"
-import { Console, Effect, Layer, Option, Redacted, Stream } from "effect"
+import { Console, Effect, Layer, Option, Redacted, Result, Stream } from "effect"
 import { Command, Flag } from "effect/cli"
 import { FetchHttpClient } from "effect/http"
 import type { InstalledConnector } from "../connectors.ts"
@@ -72,6 +79,31 @@ const select = (requested: ReadonlyArray<string>, env: Env): Effect.Effect<Reado
     return selected
   })
 
+/** The variables behind the fields a configuration message names (`signingSecret` → STRIPE_WEBHOOK_SECRET). */
+const variablesIn = (entry: InstalledConnector, message: string): ReadonlyArray<string> => {
+  const fields = { ...(entry.connector.credentials as Credentials.CredentialSpec), ...webhookSpec(entry) }
+  return Object.entries(fields).filter(([name]) => new RegExp(`\\b${name}\\b`).test(message)).map(([, field]) => field.env)
+}
+
+/**
+ * Binds every selected connector before anything starts and fails with all the problems at once
+ * (a RefundError message names fields and expected shapes, never values).
+ */
+const checkBindable = Effect.fn("refract.serve.checkBindable")(function*(selected: ReadonlyArray<Selected>) {
+  const problems: Array<string> = []
+  for (const s of selected) {
+    const bound = yield* Effect.result(BoundConnector.bind(s.installed.connector, s.options))
+    if (Result.isSuccess(bound)) continue
+    const variables = variablesIn(s.installed, bound.failure.reason.message)
+    problems.push(`${s.installed.id}: ${bound.failure.reason.message}${variables.length > 0 ? ` (check ${variables.join(", ")})` : ""}`)
+  }
+  if (problems.length > 0) {
+    return yield* new UsageError({
+      message: `not starting: ${problems.length === 1 ? "a connector is" : `${problems.length} connectors are`} misconfigured: ${problems.join("; ")}`
+    })
+  }
+})
+
 const describeStore = (choice: StoreConfig.Choice): string => {
   if (choice._tag === "Memory") return "in memory (state is lost when the server stops; set REFRACT_DATABASE_URL to keep it)"
   const url = typeof choice.url === "string" ? choice.url : Redacted.value(choice.url)
@@ -104,6 +136,7 @@ export const serve = Command.make(
     if (input.maxBodyBytes <= 0) return yield* new UsageError({ message: "--max-body-bytes must be positive" })
     const env: Env = process.env
     const selected = yield* select(input.connector, env)
+    yield* checkBindable(selected)
     const storeOptions: StoreConfig.Options = Option.isSome(input.databaseUrl) ? { url: input.databaseUrl.value } : {}
     const choice = yield* StoreConfig.choice(storeOptions).pipe(
       Effect.mapError((e) => new UsageError({ message: `store configuration: ${e.message}` }))
@@ -113,7 +146,7 @@ export const serve = Command.make(
       RefundService.RefundService.layer,
       ...selected.map((s) => ConnectorRegistry.register(s.installed.connector, s.options))
     ).pipe(Layer.provideMerge(ConnectorRegistry.ConnectorRegistry.layer))
-    const server = WebhookServer.layer({
+    const server = NodeWebhookServer.layer({
       port: input.port,
       host: input.host,
       maxBodyBytes: input.maxBodyBytes,
@@ -121,7 +154,7 @@ export const serve = Command.make(
     }).pipe(Layer.provide(registry), Layer.provide(FetchHttpClient.layer))
 
     return yield* Effect.gen(function*() {
-      const info = yield* WebhookServer.WebhookServer
+      const info = yield* NodeWebhookServer.NodeWebhookServer
       const tracker = yield* RefundTracker.RefundTracker
       signalStopsGracefully()
       yield* Console.log([

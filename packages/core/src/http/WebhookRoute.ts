@@ -1,5 +1,6 @@
 /**
- * The webhook endpoint as an `effect/http` route: `POST /webhooks/:connector`.
+ * The webhook endpoint as an `effect/http` route: `POST /webhooks/:connector`. Platform-agnostic:
+ * serve it with any `HttpServer` (`@refract/node` runs it on `@effect/platform-node`).
  *
  *   const Routes = Layer.mergeAll(WebhookRoute.layer(), MyOtherRoutes)
  *   HttpRouter.serve(Routes).pipe(Layer.provide(NodeHttpServer.layer(createServer, { port: 3000 })), ...)
@@ -38,7 +39,7 @@ export interface Options extends HandleOptions {
 export const defaultPath = "/webhooks/:connector"
 export const defaultMaxBodyBytes = 1024 * 1024
 
-/** A plain HTTP answer, shared by the Effect route and the Node listener. */
+/** A plain HTTP answer, shared by the Effect route and the Promise receivers. */
 export interface WebhookResponse {
   readonly status: number
   readonly contentType: string
@@ -132,11 +133,18 @@ const fullUrl = (request: HttpServerRequest.HttpServerRequest, publicUrl: string
   return url._tag === "Some" ? url.value.toString() : `http://localhost${request.url}`
 }
 
-/** The handler behind the route (usable with `HttpRouter.route` or your own router). */
-export const handler = (options: Options = {}) => (request: HttpServerRequest.HttpServerRequest) =>
+/**
+ * Handles one delivery for `connector` from a server request: reads the raw body (up to the limit),
+ * verifies, stores and answers. For routers that know the connector some other way than a
+ * `:connector` path parameter.
+ */
+export const handleRequest = (
+  connector: string,
+  request: HttpServerRequest.HttpServerRequest,
+  options: Options = {}
+): Effect.Effect<HttpServerResponse.HttpServerResponse, never, RefundStore | ConnectorRegistry | HttpClient.HttpClient> =>
   Effect.gen(function*() {
     const limit = options.maxBodyBytes ?? defaultMaxBodyBytes
-    const { connector } = yield* HttpRouter.params
     const body = yield* readBody(request, limit).pipe(Effect.result)
     let answer: WebhookResponse
     if (body._tag === "Failure") {
@@ -150,10 +158,14 @@ export const handler = (options: Options = {}) => (request: HttpServerRequest.Ht
         headers: request.headers,
         body: body.success
       })
-      answer = yield* respond(connector ?? "", raw, options)
+      answer = yield* respond(connector, raw, options)
     }
     return HttpServerResponse.text(answer.body, { status: answer.status, contentType: answer.contentType })
   })
+
+/** The handler behind the route (usable with `HttpRouter.route` or your own router). */
+export const handler = (options: Options = {}) => (request: HttpServerRequest.HttpServerRequest) =>
+  Effect.flatMap(HttpRouter.params, ({ connector }) => handleRequest(connector ?? "", request, options))
 
 /** The route as a layer for an `HttpRouter` app. */
 export const layer = (options: Options = {}) =>

@@ -20,7 +20,9 @@ export const makeRawRequest = (input: {
   readonly headers: Readonly<Record<string, string | ReadonlyArray<string> | undefined>>
   readonly body: Uint8Array | string
 }): RawWebhookRequest => {
-  const headers: Record<string, string> = {}
+  // No prototype: a header named `__proto__` is kept as a header, and looking up an absent
+  // header (`constructor`, `toString`) finds nothing rather than Object.prototype's members.
+  const headers: Record<string, string> = Object.create(null)
   for (const [k, v] of Object.entries(input.headers)) {
     if (v === undefined) continue
     headers[k.toLowerCase()] = typeof v === "string" ? v : v.join(", ")

@@ -57,7 +57,7 @@ export const snapshotOf = (w: WireRefund): Refund.RefundSnapshot =>
     connectorTransactionId: w.payment,
     merchantRefundId: w.merchant_refund_id,
     amount: Money.make(w.amount, w.currency),
-    status: statuses[w.status] ?? "Unknown",
+    status: (Object.hasOwn(statuses, w.status) ? statuses[w.status] : undefined) ?? "Unknown",
     rawStatus: w.status,
     occurredAt: w.updated
   })

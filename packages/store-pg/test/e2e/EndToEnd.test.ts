@@ -1,6 +1,6 @@
 /**
  * End to end: the Stripe and Adyen emulators send real signed webhooks over HTTP to the running
- * webhook server (`WebhookServer.layer`), which stores refund state in PostgreSQL (an isolated
+ * webhook server (`NodeWebhookServer.layer`), which stores refund state in PostgreSQL (an isolated
  * schema per test) while the tracker polls alongside. Counts of the race and ordering cases are
  * printed as `[e2e] …` lines.
  */

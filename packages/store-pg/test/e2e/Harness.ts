@@ -1,5 +1,6 @@
 /**
- * End-to-end harness: the real webhook server (`WebhookServer.layer`) with the Stripe and Adyen
+ * End-to-end harness: the real webhook server (`NodeWebhookServer.layer` from @refract/node, what
+ * `refract serve` runs) with the Stripe and Adyen
  * connectors pointed at the testkit emulators, over the PostgreSQL store in an isolated schema.
  * The emulators send real signed webhooks to the server over HTTP.
  */
@@ -8,16 +9,17 @@ import type { Scope } from "effect"
 import { FetchHttpClient } from "effect/http"
 import { PgClient } from "@effect/sql-pg"
 import { SqlClient } from "effect/sql"
-import { ConnectorRegistry, RefundStore, RefundTracker, WebhookServer } from "@refract/core"
+import { ConnectorRegistry, RefundStore, RefundTracker } from "@refract/core"
 import type { Refund } from "@refract/core"
 import { AdyenConnector } from "@refract/adyen"
+import { NodeWebhookServer } from "@refract/node"
 import { StripeConnector } from "@refract/stripe"
 import type { EmulatorHandle } from "@refract/testkit"
 import { PgRefundStore } from "@refract/store-pg"
 import * as TestDatabase from "../helpers/TestDatabase.ts"
 
 export interface Server {
-  readonly info: WebhookServer.Info
+  readonly info: NodeWebhookServer.Info
   readonly store: RefundStore.Store
   readonly tracker: RefundTracker.Tracker
 }
@@ -65,9 +67,9 @@ export const startServer = (
 ): Effect.Effect<Server, unknown, Scope.Scope> =>
   Effect.gen(function*() {
     const context = yield* Layer.build(
-      WebhookServer.layer({ port: 0, host: "127.0.0.1", store, tracker }).pipe(Layer.provide(connectors(stripe, adyen)))
+      NodeWebhookServer.layer({ port: 0, host: "127.0.0.1", store, tracker }).pipe(Layer.provide(connectors(stripe, adyen)))
     )
-    const info = Context.get(context, WebhookServer.WebhookServer)
+    const info = Context.get(context, NodeWebhookServer.NodeWebhookServer)
     stripe.setWebhookUrl(info.webhookUrl("stripe"))
     adyen.setWebhookUrl(info.webhookUrl("adyen"))
     return { info, store: Context.get(context, RefundStore.RefundStore), tracker: Context.get(context, RefundTracker.RefundTracker) }

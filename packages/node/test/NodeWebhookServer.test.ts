@@ -1,15 +1,20 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Option, PubSub } from "effect"
-import { MemoryRefundStore, RefundStore, RefundTracker, WebhookServer } from "@refract/core"
-import * as HookPay from "../events/HookPay.ts"
+import { ConnectorRegistry, MemoryRefundStore, RefundStore, RefundTracker } from "@refract/core"
+import { NodeWebhookServer } from "@refract/node"
+import * as HookPay from "./helpers/HookPay.ts"
 
-const serverLayer = (processor: HookPay.Processor, options: WebhookServer.Options = {}) =>
-  WebhookServer.layer({
+const serverLayer = (
+  processor: HookPay.Processor,
+  options: NodeWebhookServer.Options = {},
+  registry: Layer.Layer<ConnectorRegistry.ConnectorRegistry, unknown> = HookPay.registryLayer()
+) =>
+  NodeWebhookServer.layer({
     port: 0,
     host: "127.0.0.1",
     tracker: { initialDelay: "20 millis", maxDelay: "200 millis", jitter: false },
     ...options
-  }).pipe(Layer.provide(Layer.mergeAll(HookPay.registryLayer(), processor.layer)))
+  }).pipe(Layer.provide(Layer.mergeAll(registry, processor.layer)))
 
 const post = (url: string, delivery: { headers: Readonly<Record<string, string>>; body: Uint8Array | string }) =>
   Effect.promise(async () => {
@@ -21,15 +26,21 @@ const post = (url: string, delivery: { headers: Readonly<Record<string, string>>
     return { status: response.status, type: response.headers.get("content-type"), body: await response.text() }
   })
 
-describe("WebhookServer.layer", () => {
+const get = (url: string, method = "GET") =>
+  Effect.promise(async () => {
+    const response = await fetch(url, { method })
+    return { status: response.status, allow: response.headers.get("allow"), body: await response.text() }
+  })
+
+describe("NodeWebhookServer.layer", () => {
   it.live("serves the webhook route and /healthz on a real port, with a store and a tracker", () => {
     const processor = HookPay.processor()
     return Effect.gen(function*() {
-      const server = yield* WebhookServer.WebhookServer
+      const server = yield* NodeWebhookServer.NodeWebhookServer
       assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+$/)
       assert.strictEqual(server.webhookUrl("hookpay"), `${server.url}/webhooks/hookpay`)
-      const health = yield* Effect.promise(() => fetch(`${server.url}/healthz`).then((r) => r.text()))
-      assert.strictEqual(health, "ok")
+      const health = yield* get(`${server.url}/healthz`)
+      assert.deepStrictEqual(health, { status: 200, allow: null, body: "ok" })
 
       const tracker = yield* RefundTracker.RefundTracker
       const refund = yield* tracker.create("hookpay", {
@@ -86,7 +97,7 @@ describe("WebhookServer.layer", () => {
       const shared = yield* MemoryRefundStore.make
       yield* shared.apply({ connector: "hookpay", snapshot: HookPay.snapshotOf(HookPay.refund({ id: "re_x" })), source: "create", receivedAt: 0 })
       yield* Effect.gen(function*() {
-        const server = yield* WebhookServer.WebhookServer
+        const server = yield* NodeWebhookServer.NodeWebhookServer
         const tracker = yield* RefundTracker.RefundTracker
         assert.deepStrictEqual(yield* tracker.tracked, [{ connector: "hookpay", connectorRefundId: "re_x" }], "resumed from the store")
         const r = yield* post(server.webhookUrl("hookpay"), HookPay.delivery([HookPay.event("x1", HookPay.refund({ id: "re_x", status: "failed" }))]))
@@ -94,6 +105,37 @@ describe("WebhookServer.layer", () => {
       }).pipe(Effect.provide(serverLayer(processor, { store: Layer.succeed(RefundStore.RefundStore, shared) })))
       const after = yield* shared.get({ connector: "hookpay", connectorRefundId: "re_x" })
       assert.strictEqual(Option.getOrUndefined(after)?.status, "Failed")
+    }).pipe(Effect.scoped)
+  })
+
+  it.live("other methods on the webhook path are 405 (Allow: POST); unknown paths a JSON 404; unknown connectors 404", () => {
+    const processor = HookPay.processor()
+    return Effect.gen(function*() {
+      const server = yield* NodeWebhookServer.NodeWebhookServer
+      for (const method of ["GET", "PUT", "DELETE"]) {
+        const answer = yield* get(server.webhookUrl("hookpay"), method)
+        assert.deepStrictEqual(answer, { status: 405, allow: "POST", body: "{\"error\":\"MethodNotAllowed\"}" }, method)
+      }
+      assert.deepStrictEqual(yield* get(`${server.url}/elsewhere`), { status: 404, allow: null, body: "{\"error\":\"NotFound\"}" })
+      const unknown = yield* post(server.webhookUrl("nopay"), HookPay.delivery([]))
+      assert.deepStrictEqual(unknown, { status: 404, type: "application/json", body: "{\"error\":\"NotConfigured\"}" })
+    }).pipe(Effect.provide(serverLayer(processor)))
+  })
+
+  it.live("a misconfigured connector stops start-up with a typed error naming it, never its secret", () => {
+    const processor = HookPay.processor()
+    const secret = "not-a-whsec-VALUE-12345"
+    const registry = Layer.mergeAll(
+      ConnectorRegistry.register(HookPay.hookpay, HookPay.options()),
+      ConnectorRegistry.register(HookPay.hookonly, HookPay.options({ webhookSecrets: { signingSecret: secret } }))
+    ).pipe(Layer.provideMerge(ConnectorRegistry.ConnectorRegistry.layer))
+    return Effect.gen(function*() {
+      const error = (yield* Effect.flip(Layer.build(serverLayer(processor, {}, registry)))) as { _tag: string; message: string }
+      assert.strictEqual(error._tag, "RefundError")
+      const message = error.message
+      assert.include(message, "hookonly")
+      assert.include(message, "signingSecret is malformed")
+      assert.notInclude(message, secret)
     }).pipe(Effect.scoped)
   })
 })

@@ -1,0 +1,10 @@
+/**
+ * @refract/node: Refract's receivers on Node.js, built on `@effect/platform-node`.
+ *
+ * - `NodeWebhookServer`: the webhook server layer (route, `/healthz`, store, tracker) that
+ *   `refract serve` runs.
+ * - `NodeWebhookHandler`: the Promise receiver for applications that do not use Effect, with a
+ *   listener for `http.createServer` and a handler for your own routing.
+ */
+export * as NodeWebhookServer from "./NodeWebhookServer.ts"
+export * as NodeWebhookHandler from "./NodeWebhookHandler.ts"
