@@ -70,6 +70,7 @@ export const connector = Connector.make({
     // No refund-status endpoint: outcomes arrive only by webhook.
     get: false,
     lookup: false,
+    lookupFindsPending: false,
     webhooks: true,
     partialRefunds: true,
     // REFUND_FAILED after a successful REFUND, and REFUNDED_REVERSED.

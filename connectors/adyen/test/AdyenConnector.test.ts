@@ -29,6 +29,7 @@ describe("the connector value", () => {
       create: true,
       get: false,
       lookup: false,
+      lookupFindsPending: false,
       webhooks: true,
       partialRefunds: true,
       reportsReversals: true,

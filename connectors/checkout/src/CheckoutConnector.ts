@@ -304,6 +304,8 @@ export const connector = Connector.make({
     create: true,
     get: true,
     lookup: true,
+    // A refund shows among the payment's actions only once processed: finding none proves nothing.
+    lookupFindsPending: false,
     webhooks: true,
     partialRefunds: true,
     // An approved refund action is final: Checkout reports no later reversal of a refund.

@@ -132,12 +132,19 @@ describe("CheckoutConnector.layer through the generic RefundService", () => {
     }).pipe(Effect.provide(services(CheckoutConnector.layer({ secretKey: sandboxKey, baseUrl }), script.layer)))
   })
 
-  it.live("recover replays the create under the same key when the refund is not listed yet", () => {
+  it.live("recover replays the create under the same key when the refund is not listed yet, within the key window only", () => {
     const script = scripted((request) =>
       request.method === "GET" ? { status: 200, body: fixtureText("actions-refund-missing.json") } : checkoutLike(request)
     )
     return Effect.gen(function*() {
-      const recovered = yield* (yield* RefundService.RefundService).recover("checkout", input)
+      const service = yield* RefundService.RefundService
+      // A refund is listed only once processed, so "not listed" proves nothing: past the 24 h key
+      // window (or with no known first attempt) a replay could be a second refund.
+      const expired = yield* Effect.flip(service.recover("checkout", input, { firstAttemptAt: Date.now() - 25 * 3_600_000 }))
+      assert.strictEqual(expired._tag === "RefundError" ? expired.reason._tag : expired._tag, "IdempotencyExpired")
+      assert.deepStrictEqual(script.requests.map((r) => r.method), ["GET"])
+      script.requests.length = 0
+      const recovered = yield* service.recover("checkout", input, { firstAttemptAt: Date.now() - 60_000 })
       assert.strictEqual(recovered.connectorRefundId, refundId)
       assert.deepStrictEqual(script.requests.map((r) => r.method), ["GET", "POST"])
       assert.strictEqual(script.requests[1]!.headers["cko-idempotency-key"], "refract-order-42-r1")

@@ -206,6 +206,7 @@ describe("credentials, auth and environments", () => {
       create: true,
       get: true,
       lookup: true,
+      lookupFindsPending: false,
       webhooks: true,
       partialRefunds: true,
       reportsReversals: false,

@@ -229,6 +229,7 @@ export const connector = Connector.make({
     // No refund search by merchant id: OutcomeUnknown is resolved by replaying the create with the
     // same PayPal-Request-Id (stored 45 days), which answers the refund already made.
     lookup: false,
+    lookupFindsPending: false,
     webhooks: true,
     partialRefunds: true,
     reportsReversals: false,

@@ -217,6 +217,7 @@ describe("the connector value", () => {
       create: true,
       get: true,
       lookup: false,
+      lookupFindsPending: false,
       webhooks: true,
       partialRefunds: true,
       reportsReversals: false,

@@ -306,6 +306,7 @@ export const connector = Connector.make({
     create: true,
     get: true,
     lookup: true,
+    lookupFindsPending: true,
     webhooks: true,
     partialRefunds: true,
     // Razorpay: refunds "cannot be canceled or reversed".

@@ -170,6 +170,7 @@ describe("auth, key mode and the connector description", () => {
       create: true,
       get: true,
       lookup: true,
+      lookupFindsPending: true,
       webhooks: true,
       partialRefunds: true,
       reportsReversals: false,

@@ -205,6 +205,7 @@ export const connector = Connector.make({
     get: true,
     // The refund list cannot filter by the merchant's id; recovery replays the create under the same key.
     lookup: false,
+    lookupFindsPending: false,
     webhooks: true,
     partialRefunds: true,
     // A COMPLETED refund is final at Square; no later failure or reversal is documented.

@@ -22,6 +22,7 @@ describe("the connector value", () => {
       create: true,
       get: true,
       lookup: false,
+      lookupFindsPending: false,
       webhooks: true,
       partialRefunds: true,
       reportsReversals: false,

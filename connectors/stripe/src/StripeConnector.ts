@@ -289,6 +289,7 @@ export const connector = Connector.make({
     create: true,
     get: true,
     lookup: true,
+    lookupFindsPending: true,
     webhooks: true,
     partialRefunds: true,
     reportsReversals: true,

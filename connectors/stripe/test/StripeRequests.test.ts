@@ -213,6 +213,7 @@ describe("auth and connector description", () => {
       create: true,
       get: true,
       lookup: true,
+      lookupFindsPending: true,
       webhooks: true,
       partialRefunds: true,
       reportsReversals: true,

@@ -14,6 +14,7 @@ const echopay = Connector.make({
     create: true,
     get: true,
     lookup: false,
+    lookupFindsPending: false,
     webhooks: false,
     partialRefunds: true,
     reportsReversals: false,

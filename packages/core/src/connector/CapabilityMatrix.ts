@@ -8,17 +8,23 @@ import type { CredentialField } from "./Credentials.ts"
 
 const yes = (b: boolean) => (b ? "yes" : "no")
 
+const hour = 3_600_000
+const duration = (millis: number) => (millis % (24 * hour) === 0 ? `${millis / (24 * hour)} days` : `${millis / hour} h`)
+
 const rows: ReadonlyArray<readonly [string, (c: Connector) => string]> = [
   ["Create refund", (c) => yes(c.capabilities.create)],
   ["Status endpoint (get)", (c) => (c.capabilities.get ? "yes" : "no: webhooks only")],
-  ["Lookup by merchant refund id", (c) => yes(c.capabilities.lookup)],
+  [
+    "Lookup by merchant refund id",
+    (c) => (!c.capabilities.lookup ? "no" : c.capabilities.lookupFindsPending ? "yes" : "yes, once the refund is processed")
+  ],
   ["Webhooks", (c) => (c.webhooks !== undefined && c.capabilities.webhooks ? "yes" : "no")],
   ["Webhook signature", (c) => c.webhooks?.scheme ?? "n/a"],
   ["Partial refunds", (c) => yes(c.capabilities.partialRefunds)],
   ["Reports reversals", (c) => yes(c.capabilities.reportsReversals)],
   ["Cancelled state", (c) => yes(c.capabilities.cancellation)],
   ["Authentication", (c) => (c.auth._tag === "AccessToken" ? "OAuth2 access token (cached, refreshed on 401)" : "static headers")],
-  ["Idempotency key", (c) => `derived, at most ${c.idempotencyKey.maxLength} chars`],
+  ["Idempotency key", (c) => `derived, at most ${c.idempotencyKey.maxLength} chars, kept ${duration(c.idempotencyKey.windowMillis)}`],
   ["Documented rate limit", (c) => (c.rateLimit !== undefined ? `${c.rateLimit.requestsPerSecond} req/s` : "none published")],
   ["Sandbox base URL", (c) => `\`${c.environments.sandbox}\``],
   ["Production base URL", (c) => `\`${c.environments.production}\``],

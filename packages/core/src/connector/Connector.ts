@@ -37,6 +37,13 @@ export interface Capabilities {
   readonly get: boolean
   /** Can find a refund by the merchant refund id, which resolves an OutcomeUnknown without a new create. */
   readonly lookup: boolean
+  /**
+   * A lookup also finds refunds the processor has not processed yet, so finding nothing proves there
+   * is none (Stripe and Razorpay list a refund from its creation). Checkout.com lists a refund among
+   * a payment's actions only once processed: finding nothing there proves nothing, and a recovery
+   * falls back to a same-key replay within the key window.
+   */
+  readonly lookupFindsPending: boolean
   /** Verifies and parses refund webhooks. */
   readonly webhooks: boolean
   readonly partialRefunds: boolean

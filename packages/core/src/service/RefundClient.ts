@@ -251,14 +251,18 @@ export const make = (bound: BoundConnector, options: ClientOptions = {}): Effect
         if (!bound.firstAttempts.has(mrid)) bound.firstAttempts.set(mrid, earlier ?? now)
 
         if (recovering || earlier !== undefined) {
+          let absent = false
           if (canLookup) {
             const found = yield* lookupFlow({ merchantRefundId: mrid, connectorTransactionId: request.connectorTransactionId })
             if (Option.isSome(found)) {
               yield* remember(found.value, request, now)
               return found.value
             }
-            // Not at the processor: a create (a replay while the key lives, a new request after) is safe.
-          } else {
+            // Where a lookup also finds pending refunds, finding none proves there is none: a create (a
+            // replay while the key lives, a new request after) is then safe.
+            absent = connector.capabilities.lookupFindsPending
+          }
+          if (!absent) {
             const expires = earlier === undefined ? undefined : earlier + windowMillis
             if (expires === undefined || now + bound.timeouts.totalMillis >= expires) {
               return yield* new RefundError({

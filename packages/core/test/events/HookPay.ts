@@ -148,6 +148,7 @@ const make = (
       create: true,
       get: options.get,
       lookup: false,
+      lookupFindsPending: false,
       webhooks: true,
       partialRefunds: true,
       reportsReversals: true,

@@ -60,6 +60,7 @@ const base = {
     create: true,
     get: true,
     lookup: true,
+    lookupFindsPending: true,
     webhooks: true,
     partialRefunds: true,
     reportsReversals: true,
