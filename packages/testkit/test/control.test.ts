@@ -123,7 +123,7 @@ describe("Registry", () => {
 })
 
 describe("Effect API", () => {
-  layer(StripeEmulator.layer({ settleAfterReads: 0 }))("StripeEmulator.layer", (it) => {
+  layer(StripeEmulator.layer({ clock: "manual", settleAfterMillis: 5_000 }))("StripeEmulator.layer", (it) => {
     it.effect("provides the running emulator as EmulatorService", () =>
       Effect.gen(function*() {
         const emu = yield* EmulatorService
@@ -141,7 +141,8 @@ describe("Effect API", () => {
           })
         )
         assert.strictEqual(created.json.status, "pending")
-        // settleAfterReads: 0 → the first read already moves it.
+        // The emulator clock is not Effect's TestClock: the test moves it explicitly.
+        yield* Effect.promise(() => emu.clock.advance(5_000))
         const read = yield* Effect.promise(() =>
           request(`${emu.url}/v1/refunds/${created.json.id}`, {
             headers: { authorization: `Bearer ${emu.credentials.apiKey}` }
