@@ -303,7 +303,10 @@ export interface WebhookOptions {
   readonly seed?: number | string
   /** POSTs in flight at once. Default 1 (adv. 4). */
   readonly concurrency?: number
-  /** Each delivery waits a random multiple of `delayStepMillis` up to this before its first attempt (out of order). Default 0 (adv. 3000). */
+  /**
+   * Each delivery waits a random 1..n multiple of `delayStepMillis`, up to this, before its first attempt
+   * (so deliveries go out of order). Default 0 (adv. 3000).
+   */
   readonly maxDelayMillis?: number
   /** Granularity of those delays, so deliveries coincide and go out concurrently. Default 1000. */
   readonly delayStepMillis?: number

@@ -314,8 +314,10 @@ export class WebhookEngine {
   /** The first attempt (after a seeded random delay), and the duplicate / redelivery the seed decides on. */
   private planFirst(unit: Unit, earliest: number): void {
     const p = this.policy
+    // 1..n whole steps: never at the instant of the change itself, so a test on a manual clock decides when
+    // delayed deliveries go (and which ones share an instant) by moving time, whatever its HTTP timing.
     const steps = Math.floor(p.maxDelayMillis / p.delayStepMillis)
-    const delay = steps === 0 ? 0 : Random.below(steps + 1, p.seed, "delay", unit.id) * p.delayStepMillis
+    const delay = steps === 0 ? 0 : (1 + Random.below(steps, p.seed, "delay", unit.id)) * p.delayStepMillis
     const dueAt = earliest + delay
     this.schedule(unit, "first", dueAt)
     if (Random.chance(p.duplicateRate, p.seed, "duplicate", unit.id)) this.schedule(unit, "duplicate", dueAt)
