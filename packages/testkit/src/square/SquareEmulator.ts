@@ -274,7 +274,8 @@ const createRefund = (kit: Kit, locationId: string, request: EmulatorRequest): H
   if (key.length === 0) return invalid("VALUE_TOO_SHORT", "Field must have a length of at least 1", "idempotency_key")
   if (key.length > 45) return invalid("VALUE_TOO_LONG", "Field must not be greater than 45 length", "idempotency_key")
 
-  const storeKey = `POST /v2/refunds ${key}`
+  // Only `POST /v2/refunds` takes keys here, so the key itself names the entry (as the truth API shows it).
+  const storeKey = key
   const begin = kit.idempotency.begin(storeKey, canonical(body))
   kit.log.noteIdempotency(request.seq, {
     key,
