@@ -189,3 +189,18 @@ describe("retry schedules", () => {
     assert.throws(() => RetrySchedule.check({ delays: [0] }), RangeError)
   })
 })
+
+describe("real clock and slow work", () => {
+  it("does not hold later timers back while earlier work is still running", async () => {
+    const clock = EmulatorClock.real()
+    try {
+      let later = false
+      clock.after(0, () => sleep(500))
+      clock.after(20, () => void (later = true))
+      await sleep(120)
+      assert.isTrue(later, "the 20 ms timer fired while the first task's work was still pending")
+    } finally {
+      clock.close()
+    }
+  })
+})

@@ -244,13 +244,16 @@ class Clock implements EmulatorClock {
     else this.skipped += at - now
   }
 
-  /** Due timers fire soon after they are scheduled, without waiting for someone to advance the clock. */
+  /**
+   * Due timers fire soon after they are scheduled, without waiting for someone to advance the clock. A real
+   * clock does not wait for their work (real time goes on while a webhook POST is in flight).
+   */
   private kick(): void {
     if (this.kickQueued || this.closed) return
     this.kickQueued = true
     setImmediate(() => {
       this.kickQueued = false
-      void this.serialize(() => this.drainTo(this.now(), false))
+      void this.serialize(() => (this.kind === "real" ? this.fireDetached() : this.drainTo(this.now(), false)))
     })
   }
 

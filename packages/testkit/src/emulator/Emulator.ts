@@ -75,9 +75,6 @@ export type Fault =
 /** The `_tag`s of {@link Fault}. */
 export type FaultTag = Fault["_tag"]
 
-/** The faults that refuse a request before the processor handles it (nothing recorded). */
-export const edgeFaults: ReadonlyArray<FaultTag> = ["RateLimit", "ServerError", "DropBeforeRecord"]
-
 /**
  * A seeded fault campaign: each matching request gets a fault with probability `rate`, picked from `kinds`.
  * The same seed and the same requests (in the same order) give the same faults. Queued faults
