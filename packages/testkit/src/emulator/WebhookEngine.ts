@@ -16,6 +16,7 @@
 import type { EmulatorClock, TimerHandle } from "./Clock.ts"
 import type { AttemptKind, WebhookDelivery, WebhookEventRecord, WebhookOptions } from "./Emulator.ts"
 import * as Random from "./Random.ts"
+import { redactHeaders } from "./RequestLog.ts"
 import type { RetrySchedule } from "./RetrySchedule.ts"
 import { check as checkSchedule, millis, nextRetryAt } from "./RetrySchedule.ts"
 import type { WebhookMessage } from "./Webhooks.ts"
@@ -389,7 +390,8 @@ export class WebhookEngine {
       events: unit.events.map((e) => ({ id: e.id, type: e.message.eventType, refundId: e.message.refundId })),
       kind,
       attempt: ++unit.attempts,
-      headers,
+      // The record keeps no secrets (a receiver's Basic credentials, say); the POST carries them.
+      headers: redactHeaders(headers),
       body: unit.frozen.body,
       time: now,
       finished: false,
@@ -397,7 +399,7 @@ export class WebhookEngine {
     }
     this.deliveryList.push(delivery)
     for (const event of unit.events) event.attempts.push(delivery)
-    await this.post(url, delivery)
+    await this.post(url, headers, delivery)
     delivery.finished = true
     if (this.closed || generation !== this.generation) return
     const at = this.clock.now()
@@ -421,13 +423,13 @@ export class WebhookEngine {
     }
   }
 
-  private async post(url: string, delivery: MutableDelivery): Promise<void> {
+  private async post(url: string, headers: Readonly<Record<string, string>>, delivery: MutableDelivery): Promise<void> {
     const controller = new AbortController()
     this.controllers.add(controller)
     // Real time: a manual clock does not move while a POST is in flight.
     const timer = setTimeout(() => controller.abort(), this.policy.timeoutMillis)
     try {
-      const response = await fetch(url, { method: "POST", headers: delivery.headers, body: delivery.body, signal: controller.signal })
+      const response = await fetch(url, { method: "POST", headers, body: delivery.body, signal: controller.signal })
       const text = await response.text()
       delivery.status = response.status
       delivery.responseBody = text
