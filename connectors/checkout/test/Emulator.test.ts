@@ -14,7 +14,7 @@ import { CheckoutSchema, connector } from "@refract/checkout"
 let emulator: EmulatorHandle
 
 beforeAll(async () => {
-  emulator = await CheckoutEmulator.start({ settleAfterReads: 1, settleAfterMillis: Number.POSITIVE_INFINITY })
+  emulator = await CheckoutEmulator.start({ clock: "manual" })
 })
 afterAll(async () => {
   await emulator?.close()

@@ -15,7 +15,7 @@ const TOKEN_PATH = "/v1/oauth2/token"
 let emulator: PayPalEmulator.PayPalEmulatorHandle
 
 beforeAll(async () => {
-  emulator = await PayPalEmulator.start({ settleAfterReads: 1, settleAfterMillis: Number.POSITIVE_INFINITY, tokenLifetimeSeconds: 3_600 })
+  emulator = await PayPalEmulator.start({ clock: "manual", tokenLifetimeSeconds: 3_600 })
 })
 afterAll(async () => {
   await emulator?.close()
@@ -90,7 +90,7 @@ describe("access tokens against the PayPal emulator", () => {
   it.live("an expired token is replaced", () =>
     Effect.gen(function*() {
       const shortLived = yield* Effect.acquireRelease(
-        Effect.promise(() => PayPalEmulator.start({ settleAfterMillis: Number.POSITIVE_INFINITY, tokenLifetimeSeconds: 1 })),
+        Effect.promise(() => PayPalEmulator.start({ clock: "manual", tokenLifetimeSeconds: 1 })),
         (e) => Effect.promise(() => e.close())
       )
       const c = yield* Effect.flatMap(
@@ -103,7 +103,8 @@ describe("access tokens against the PayPal emulator", () => {
       ).pipe(Effect.provide(FetchHttpClient.layer))
       const paymentId = yield* Effect.promise(() => shortLived.createPayment({ amount: 10_000, currency: "USD" }))
       const refund = yield* c.create(input(paymentId))
-      yield* Effect.sleep("1200 millis")
+      // Tokens expire on the emulator clock: move it past the token's lifetime instead of waiting.
+      yield* Effect.promise(() => shortLived.clock.advance(1_000))
       yield* c.get(refund.reference, refund)
       assert.strictEqual((shortLived as PayPalEmulator.PayPalEmulatorHandle).tokenRequests(), 2)
     }).pipe(Effect.scoped))

@@ -35,7 +35,7 @@ describe("Square against its emulator", () => {
   let receiverUrl = ""
 
   beforeAll(async () => {
-    emulator = await SquareEmulator.start({ settleAfterReads: 1, settleAfterMillis: Number.POSITIVE_INFINITY })
+    emulator = await SquareEmulator.start({ clock: "manual" })
     await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve))
     receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/webhooks/square`
   })
@@ -72,6 +72,8 @@ describe("Square against its emulator", () => {
       })
       assert.strictEqual(created.rawStatus, "PENDING")
       assert.strictEqual(created.reason, "Duplicate payment", "Square echoes the reason it was sent")
+      // The emulator runs on a manual clock: let Square's processing time pass, then poll.
+      yield* Effect.promise(() => emulator.clock.advance(SquareEmulator.numbers.timing.settleAfterMillis))
       const settled = yield* refunds.pollUntilSettled(created, { schedule: Schedule.spaced("10 millis"), deadline: "10 seconds" })
       assert.strictEqual(settled.status, "Failed")
       assert.strictEqual(settled.rawStatus, "REJECTED")

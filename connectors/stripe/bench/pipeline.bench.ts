@@ -16,7 +16,7 @@ const key = "sk_test_emulator"
 const rounds = Number(process.env["BENCH_ROUNDS"] ?? 300)
 const warmup = 30
 
-const emulator = await StripeEmulator.start({ settleAfterReads: 1 })
+const emulator = await StripeEmulator.start({ clock: "manual" })
 // One large payment that every refund draws from.
 const payment = await emulator.createPayment({ amount: 1_000_000_000, currency: "USD" })
 const runtime = ManagedRuntime.make(

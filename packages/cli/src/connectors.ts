@@ -18,14 +18,22 @@ import type { Emulator, EmulatorHandle } from "@refract/testkit"
 /** The testkit (emulators and their HTTP servers) is loaded only by the commands that start one. */
 const testkit = () => import("@refract/testkit")
 
+/** The testkit's default timing, in words (every emulator uses it until a processor is tuned). */
+const byTime = "2 s after creation on the emulator clock (reversals 3 days later); reads never move a refund"
+/** The demo polls every 150 ms: a refund settling 600 ms after creation shows PENDING first, then its outcome. */
+const demoSettle: Emulator.EmulatorOptions = { settleAfterMillis: 600 }
+
 export interface EmulatorSupport {
   /** Starts the emulator on loopback (`port: 0` = ephemeral). */
   readonly start: (options: Emulator.EmulatorOptions) => Promise<EmulatorHandle>
   /** The port `refract emulator <id>` listens on when `--port` is not given. */
   readonly defaultPort: number
-  /** Options the demo needs so that it, not a timer, moves refunds along (deterministic timeline). */
+  /**
+   * Options for the demo: a short settle delay on the (real) emulator clock, so polling sees PENDING first
+   * and then the outcome; webhook-only processors wait for the demo's `advance` instead.
+   */
   readonly demoOptions?: Emulator.EmulatorOptions | undefined
-  /** How refunds move when no --settle-* flag is given (for the banner). */
+  /** How refunds move when no --settle-after-ms flag is given (for the banner). */
   readonly settleDefault: string
   /** The payment the demo refunds. */
   readonly demo: { readonly amount: number; readonly currency: string }
@@ -48,43 +56,44 @@ export const installed: ReadonlyArray<InstalledConnector> = [
   entry(stripe, {
     start: (options) => testkit().then((t) => t.StripeEmulator.start(options)),
     defaultPort: 12111,
-    settleDefault: "one step per status read (the first read shows pending)",
-    demoOptions: { settleAfterReads: 2 },
+    settleDefault: byTime,
+    demoOptions: demoSettle,
     demo: { amount: 2500, currency: "USD" }
   }),
   entry(adyen, {
     start: (options) => testkit().then((t) => t.AdyenEmulator.start(options)),
     defaultPort: 12112,
-    settleDefault: "one step every 100 ms, announced by signed notifications",
+    settleDefault: `${byTime}; each step announced by signed notifications`,
+    // The demo moves the refund itself (`advance`) once its webhook receiver listens.
     demoOptions: { settleAfterMillis: Number.POSITIVE_INFINITY },
     demo: { amount: 2500, currency: "EUR" }
   }),
   entry(paypal, {
     start: (options) => testkit().then((t) => t.PayPalEmulator.start(options)),
     defaultPort: 12113,
-    settleDefault: "one step per status read (the first read shows PENDING)",
-    demoOptions: { settleAfterReads: 2 },
+    settleDefault: byTime,
+    demoOptions: demoSettle,
     demo: { amount: 2500, currency: "USD" }
   }),
   entry(checkout, {
     start: (options) => testkit().then((t) => t.CheckoutEmulator.start(options)),
     defaultPort: 12114,
-    settleDefault: "one step per status read (a refund action appears once processed)",
-    demoOptions: { settleAfterReads: 2 },
+    settleDefault: byTime,
+    demoOptions: demoSettle,
     demo: { amount: 2500, currency: "GBP" }
   }),
   entry(razorpay, {
     start: (options) => testkit().then((t) => t.RazorpayEmulator.start(options)),
     defaultPort: 12115,
-    settleDefault: "one step per status read (the first read shows pending)",
-    demoOptions: { settleAfterReads: 2 },
+    settleDefault: byTime,
+    demoOptions: demoSettle,
     demo: { amount: 250_000, currency: "INR" }
   }),
   entry(square, {
     start: (options) => testkit().then((t) => t.SquareEmulator.start(options)),
     defaultPort: 12116,
-    settleDefault: "one step per status read (the first read shows PENDING)",
-    demoOptions: { settleAfterReads: 2 },
+    settleDefault: byTime,
+    demoOptions: demoSettle,
     demo: { amount: 2500, currency: "USD" }
   })
 ]

@@ -16,7 +16,7 @@ describe.concurrent("--help", () => {
     [["refunds", "get"], ["--id", "--connector", "--base-url", "--environment", "--api-key", "--credential", "--json"]],
     [["refunds", "create"], ["--payment", "--amount", "--currency", "--merchant-refund-id", "--reason", "--base-url", "--json"]],
     [["connectors"], ["--json"]],
-    [["emulator"], ["--port", "--webhook-url", "--settle-after-reads", "stripe | adyen"]]
+    [["emulator"], ["--port", "--webhook-url", "--settle-after-ms", "--time-scale", "stripe | adyen"]]
   ]
   for (const [path, mentions] of subcommands) {
     it(`refract ${path.join(" ")} --help`, async () => {

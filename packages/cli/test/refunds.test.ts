@@ -11,8 +11,8 @@ let emulator: EmulatorHandle
 let env: Record<string, string>
 
 beforeAll(async () => {
-  // Each status is shown to one read, then the next read moves the refund (pending → succeeded).
-  emulator = await StripeEmulator.start({ port: 0, settleAfterReads: 1 })
+  // A manual clock: a refund stays pending until the test moves time (reads never move it).
+  emulator = await StripeEmulator.start({ port: 0, clock: "manual" })
   env = { STRIPE_API_KEY: emulator.credentials["apiKey"]! }
 })
 
@@ -61,6 +61,8 @@ describe.concurrent("refunds against the Stripe emulator", () => {
       amount: { minor: 1050, currency: "USD", decimal: "10.50" }
     })
 
+    // Moving the clock settles every refund; the other (concurrent) tests only look at create answers, pending whatever the clock does.
+    await emulator.clock.advance(StripeEmulator.numbers.timing.settleAfterMillis)
     const second = await run(["refunds", "get", "--connector", "stripe", "--base-url", emulator.url, "--id", id!, "--json"], env)
     expect(second.code).toBe(0)
     expect(JSON.parse(second.stdout)).toMatchObject({ simpleStatus: "SUCCEEDED", status: "Succeeded", rawStatus: "succeeded" })

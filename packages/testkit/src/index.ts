@@ -9,6 +9,7 @@ export * as ConnectorTest from "./connector/ConnectorTest.ts"
 export * as ControlApi from "./emulator/ControlApi.ts"
 export * as ControlClient from "./emulator/ControlClient.ts"
 export * as Emulator from "./emulator/Emulator.ts"
+export * as EmulatorClock from "./emulator/Clock.ts"
 export * as EmulatorServer from "./emulator/Server.ts"
 export * as Faults from "./emulator/Faults.ts"
 export * as Http from "./emulator/Http.ts"
@@ -18,8 +19,23 @@ export * as RefundStore from "./emulator/RefundStore.ts"
 export * as RazorpayEmulator from "./razorpay/RazorpayEmulator.ts"
 export * as Registry from "./Registry.ts"
 export * as RequestLog from "./emulator/RequestLog.ts"
+export * as RetrySchedule from "./emulator/RetrySchedule.ts"
 export * as SquareEmulator from "./square/SquareEmulator.ts"
 export * as StripeEmulator from "./stripe/StripeEmulator.ts"
+export * as Transport from "./emulator/Transport.ts"
+export * as WebhookEngine from "./emulator/WebhookEngine.ts"
 export * as Webhooks from "./emulator/Webhooks.ts"
 export { EmulatorService } from "./emulator/Emulator.ts"
-export type { Emulator as EmulatorHandle, EmulatedRefund, Fault, FaultMatch, Outcome, RecordedRequest } from "./emulator/Emulator.ts"
+export type {
+  Emulator as EmulatorHandle,
+  EmulatedRefund,
+  Fault,
+  FaultMatch,
+  Outcome,
+  RandomFaults,
+  RecordedRequest,
+  Truth,
+  WebhookDelivery,
+  WebhookEventRecord,
+  WebhookOptions
+} from "./emulator/Emulator.ts"

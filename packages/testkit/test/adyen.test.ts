@@ -2,7 +2,7 @@ import { afterAll, afterEach, assert, beforeAll, describe, it } from "@effect/vi
 import { AdyenEmulator } from "@refract/testkit"
 import type { EmulatorHandle, Outcome } from "@refract/testkit"
 import { createHmac } from "node:crypto"
-import { call, type Receiver, request, sleep, startReceiver } from "./helpers.ts"
+import { call, type Receiver, request, startReceiver, until } from "./helpers.ts"
 
 interface NotificationItem {
   readonly additionalData: { readonly hmacSignature: string }
@@ -64,8 +64,8 @@ describe("Adyen emulator over HTTP", () => {
 
   beforeAll(async () => {
     receiver = await startReceiver(() => ({ status: 200, body: "[accepted]" }))
-    // Manual settling: `advance` drives the notifications in most tests.
-    emu = await AdyenEmulator.start({ settleAfterMillis: Infinity, webhookUrl: receiver.url })
+    // A manual clock: refunds never move on their own; `advance` (or moving the clock) drives the notifications.
+    emu = await AdyenEmulator.start({ clock: "manual", webhookUrl: receiver.url })
     api = client(emu)
     merchantAccount = emu.credentials.merchantAccount!
   })
@@ -282,21 +282,51 @@ describe("Adyen emulator over HTTP", () => {
       assert.isFalse(delivery!.accepted)
     })
 
-    it("lets time drive the notifications by default", async () => {
-      const timed = await AdyenEmulator.start({ webhookUrl: receiver.url })
+    it("lets time drive the notifications: REFUND after the settle delay, REFUNDED_REVERSED days later", async () => {
+      const { settleAfterMillis, reversalAfterMillis } = AdyenEmulator.numbers.timing
+      const psp = await emu.createPayment({ amount: 1000, currency: "EUR" })
+      emu.scriptOutcome(psp, "succeeded_then_reversed")
+      const res = await api.refund(psp, body(100))
+      const createdAt = emu.clock.now()
+      await emu.clock.advance(settleAfterMillis - 1)
+      assert.lengthOf(receiver.received, 0, "nothing before the settle delay")
+      await emu.clock.advance(1)
+      // advance resolves once the notifications it caused were delivered.
+      assert.deepStrictEqual(receiver.received.map((d) => itemOf(d.body).eventCode), ["REFUND"])
+      await emu.clock.advance(reversalAfterMillis)
+      const deliveries = receiver.received
+      assert.deepStrictEqual(deliveries.map((d) => itemOf(d.body).eventCode), ["REFUND", "REFUNDED_REVERSED"])
+      assert.deepStrictEqual(emu.refunds()[0]!.history.map((h) => [h.via, h.at - createdAt]), [
+        ["create", 0],
+        ["timer", settleAfterMillis],
+        ["timer", settleAfterMillis + reversalAfterMillis]
+      ])
+      assert.strictEqual(itemOf(deliveries[0]!.body).pspReference, res.json.pspReference)
+      // Event times come from the emulator clock, not the wall clock.
+      assert.strictEqual(itemOf(deliveries[1]!.body).eventDate, AdyenEmulator.eventDate(createdAt + settleAfterMillis + reversalAfterMillis))
+    })
+
+    it("batches items for the same merchant account into one POST when asked", async () => {
+      const batched = await AdyenEmulator.start({ clock: "manual", webhookUrl: receiver.url, batchNotifications: { windowMillis: 500 } })
       try {
-        const psp = await timed.createPayment({ amount: 1000, currency: "EUR" })
-        timed.scriptOutcome(psp, "succeeded_then_reversed")
-        const res = await client(timed).refund(psp, {
-          merchantAccount: timed.credentials.merchantAccount,
-          amount: { currency: "EUR", value: 100 }
-        })
-        const deliveries = await receiver.waitFor(2)
-        assert.deepStrictEqual(deliveries.map((d) => itemOf(d.body).eventCode), ["REFUND", "REFUNDED_REVERSED"])
-        assert.deepStrictEqual(timed.refunds()[0]!.history.map((h) => h.via), ["create", "timer", "timer"])
-        assert.strictEqual(itemOf(deliveries[0]!.body).pspReference, res.json.pspReference)
+        const psps = await Promise.all([1, 2, 3].map(() => batched.createPayment({ amount: 1000, currency: "EUR" })))
+        const refunds: Array<string> = []
+        for (const psp of psps) {
+          refunds.push((await client(batched).refund(psp, { merchantAccount: batched.credentials.merchantAccount, amount: { currency: "EUR", value: 100 } })).json.pspReference)
+        }
+        for (const id of refunds) await batched.advance(id)
+        assert.lengthOf(receiver.received, 0, "the batch waits for its window")
+        await batched.clock.advance(500)
+        assert.lengthOf(receiver.received, 1, "one POST")
+        const items = JSON.parse(receiver.received[0]!.body).notificationItems.map((i: { NotificationRequestItem: NotificationItem }) => i.NotificationRequestItem)
+        assert.deepStrictEqual(items.map((i: NotificationItem) => i.pspReference), refunds)
+        for (const item of items) assert.strictEqual(item.additionalData.hmacSignature, expectedHmac(item, batched.webhookSecret))
+        const [delivery] = batched.webhookDeliveries()
+        assert.deepStrictEqual(delivery!.events.map((e) => e.refundId), refunds)
+        assert.isTrue(delivery!.accepted)
+        assert.isTrue(batched.webhookEvents().every((e) => e.acknowledged && e.attempts.length === 1))
       } finally {
-        await timed.close()
+        await batched.close()
       }
     })
 
@@ -357,10 +387,11 @@ describe("Adyen emulator over HTTP", () => {
       const psp = await emu.createPayment({ amount: 1000, currency: "EUR" })
       emu.injectFault({ _tag: "Slow", delayMillis: 250 })
       const slow = api.refund(psp, body(100), { "idempotency-key": "adyen-key-4" })
-      await sleep(80)
+      await until(() => emu.refunds().length === 1, "the slow request to be handled")
       const concurrent = await api.refund(psp, body(100), { "idempotency-key": "adyen-key-4" })
       assert.strictEqual(concurrent.status, 422)
       assert.deepInclude(concurrent.json, { errorCode: "704" })
+      await emu.clock.advance(250)
       assert.strictEqual((await slow).status, 201)
       assert.lengthOf(emu.refunds(), 1)
     })
@@ -394,12 +425,10 @@ describe("Adyen emulator over HTTP", () => {
     it("Slow answers late with the refund already recorded; MalformedBody answers 200 garbage", async () => {
       const psp = await emu.createPayment({ amount: 1000, currency: "EUR" })
       emu.injectFault({ _tag: "Slow", delayMillis: 200 })
-      const started = Date.now()
       const pending = api.refund(psp, body(100))
-      await sleep(80)
-      assert.lengthOf(emu.refunds(), 1)
+      await until(() => emu.refunds().length === 1, "the refund to be recorded")
+      await emu.clock.advance(200)
       assert.strictEqual((await pending).status, 201)
-      assert.isAtLeast(Date.now() - started, 190)
       emu.injectFault({ _tag: "MalformedBody" }, { method: "POST", path: /\/refunds$/ })
       const malformed = await api.refund(psp, body(100))
       assert.strictEqual(malformed.status, 200)

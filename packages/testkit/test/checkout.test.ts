@@ -3,7 +3,7 @@ import { CheckoutEmulator, EmulatorService, Registry } from "@refract/testkit"
 import type { EmulatorHandle, Outcome } from "@refract/testkit"
 import { Effect } from "effect"
 import { createHmac } from "node:crypto"
-import { call, type Receiver, request, sleep, startReceiver } from "./helpers.ts"
+import { call, type Receiver, request, startReceiver, until } from "./helpers.ts"
 
 /** Independent Cko-Signature check: hex HMAC-SHA256 of the raw body with the signature key. */
 const expectedSignature = (body: string, key: string) => createHmac("sha256", key).update(body).digest("hex")
@@ -33,7 +33,7 @@ describe("Checkout.com emulator over HTTP", () => {
 
   beforeAll(async () => {
     receiver = await startReceiver()
-    emu = await CheckoutEmulator.start({ webhookUrl: receiver.url })
+    emu = await CheckoutEmulator.start({ clock: "manual", webhookUrl: receiver.url })
     api = client(emu)
   })
   afterEach(() => {
@@ -79,7 +79,7 @@ describe("Checkout.com emulator over HTTP", () => {
   })
 
   describe("create and settle", () => {
-    it("answers 202 with an action id; the Refund action appears once processed (second read)", async () => {
+    it("answers 202 with an action id; the Refund action appears once processed (after the settle delay)", async () => {
       const pay = await emu.createPayment({ amount: 6540, currency: "gbp", reference: "ORD-1" })
       assert.match(pay, /^pay_[a-z2-7]{26}$/)
       const res = await api.refund(pay, { amount: 1000, reference: "RF-1", metadata: { coupon: "NY", partner_id: 123989 } })
@@ -94,6 +94,9 @@ describe("Checkout.com emulator over HTTP", () => {
       const first = await api.get(`/payments/${pay}/actions`)
       assert.strictEqual(first.status, 200)
       assert.deepStrictEqual(first.json.map((a: any) => a.type), ["Capture", "Authorization"], "pending refunds are absent")
+      const again = await api.get(`/payments/${pay}/actions`)
+      assert.deepStrictEqual(again.json.map((a: any) => a.type), ["Capture", "Authorization"], "reading does not process it")
+      await emu.clock.advance(CheckoutEmulator.numbers.timing.settleAfterMillis)
       const second = await api.get(`/payments/${pay}/actions`)
       assert.deepStrictEqual(second.json.map((a: any) => a.type), ["Refund", "Capture", "Authorization"], "latest first")
       const [refund, capture] = second.json
@@ -130,7 +133,7 @@ describe("Checkout.com emulator over HTTP", () => {
       assert.strictEqual(state!.currency, "GBP")
       assert.strictEqual(state!.reference, "RF-1")
       assert.deepStrictEqual(state!.metadata, { coupon: "NY", partner_id: "123989" })
-      assert.deepStrictEqual(state!.history.map((h) => [h.status, h.via]), [["Pending", "create"], ["Approved", "read"]])
+      assert.deepStrictEqual(state!.history.map((h) => [h.status, h.via]), [["Pending", "create"], ["Approved", "timer"]])
     })
 
     it("holds back pending refunds in available_to_refund, refunds the rest when the amount is omitted, then forbids refunds", async () => {
@@ -317,7 +320,8 @@ describe("Checkout.com emulator over HTTP", () => {
         refundPendingEvents: false,
         webhookAuthorization: "hook-secret-value",
         signatureKey: "my-signature-key",
-        settleAfterMillis: 30
+        settleAfterMillis: 30,
+        clock: { kind: "real" }
       })
       try {
         assert.strictEqual(custom.webhookSecret, "my-signature-key")
@@ -326,6 +330,7 @@ describe("Checkout.com emulator over HTTP", () => {
         const [delivery] = await receiver.waitFor(1)
         assert.strictEqual(JSON.parse(delivery!.body).type, "payment_refunded")
         assert.strictEqual(delivery!.headers["authorization"], "hook-secret-value")
+        assert.strictEqual(custom.webhookDeliveries()[0]!.headers["authorization"], "[REDACTED]", "sent, but never recorded")
         assert.strictEqual(delivery!.headers["cko-signature"], expectedSignature(delivery!.body, "my-signature-key"))
         assert.deepStrictEqual(custom.refunds()[0]!.history.map((h) => h.via), ["create", "timer"])
       } finally {
@@ -361,10 +366,11 @@ describe("Checkout.com emulator over HTTP", () => {
       const pay = await emu.createPayment({ amount: 1000, currency: "EUR" })
       emu.injectFault({ _tag: "Slow", delayMillis: 250 })
       const slow = api.refund(pay, { amount: 100 }, { "cko-idempotency-key": "ck-4" })
-      await sleep(80)
+      await until(() => emu.refunds().length === 1, "the slow request to be handled")
       const concurrent = await api.refund(pay, { amount: 100 }, { "cko-idempotency-key": "ck-4" })
       assert.strictEqual(concurrent.status, 429)
       assert.strictEqual(concurrent.json.error_type, "too_many_requests")
+      await emu.clock.advance(250)
       assert.strictEqual((await slow).status, 202)
       assert.lengthOf(emu.refunds(), 1)
     })
@@ -411,12 +417,11 @@ describe("Checkout.com emulator over HTTP", () => {
     it("Slow answers late with the refund already recorded; MalformedBody answers 200 garbage", async () => {
       const pay = await emu.createPayment({ amount: 1000, currency: "EUR" })
       emu.injectFault({ _tag: "Slow", delayMillis: 200 })
-      const started = Date.now()
       const pending = api.refund(pay, { amount: 100 })
-      await sleep(80)
+      await until(() => emu.refunds().length === 1, "the slow request to be handled")
       assert.lengthOf(emu.refunds(), 1)
+      await emu.clock.advance(200)
       assert.strictEqual((await pending).status, 202)
-      assert.isAtLeast(Date.now() - started, 190)
       emu.injectFault({ _tag: "MalformedBody" }, { method: "POST", path: /\/refunds$/ })
       const malformed = await api.refund(pay, { amount: 100 })
       assert.strictEqual(malformed.status, 200)

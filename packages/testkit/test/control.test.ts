@@ -102,6 +102,73 @@ describe("control API (driving a standalone emulator from another process)", () 
   })
 })
 
+describe("control API: clock, truth, events and fault campaigns", () => {
+  let emu: EmulatorHandle
+  let control: ControlClient.ControlClient
+  let receiver: Receiver
+
+  beforeAll(async () => {
+    receiver = await startReceiver()
+    emu = await StripeEmulator.start({ clock: { kind: "manual", startTime: Date.UTC(2026, 2, 1) }, webhookUrl: receiver.url })
+    control = new ControlClient.ControlClient(emu.origin)
+  })
+  afterAll(async () => {
+    await emu.close()
+    await receiver.close()
+  })
+
+  it("reads and moves the emulator clock; the refund settles by it", async () => {
+    const start = Date.UTC(2026, 2, 1)
+    assert.deepInclude(await control.clock(), { kind: "manual", now: start, iso: "2026-03-01T00:00:00.000Z", timeScale: 1 })
+    const pi = await control.createPayment({ amount: 1_000, currency: "usd" })
+    const stripe = new Stripe(emu.credentials.apiKey!, { host: "127.0.0.1", port: emu.port, protocol: "http" })
+    const refund = await stripe.refunds.create({ payment_intent: pi, amount: 400 })
+    assert.deepInclude(await control.clock(), { pendingTimers: 1, nextTimerAt: start + StripeEmulator.numbers.timing.settleAfterMillis })
+    const moved = await control.advanceClock(StripeEmulator.numbers.timing.settleAfterMillis)
+    assert.strictEqual(moved.now, start + StripeEmulator.numbers.timing.settleAfterMillis)
+    assert.strictEqual((await stripe.refunds.retrieve(refund.id)).status, "succeeded")
+    // advance resolved after the deliveries the step caused.
+    assert.deepStrictEqual(receiver.received.map((r) => JSON.parse(r.body).type), [
+      "charge.refunded",
+      "refund.created",
+      "refund.updated",
+      "charge.refund.updated"
+    ])
+    const set = await control.setClock(start + 86_400_000)
+    assert.strictEqual(set.iso, "2026-03-02T00:00:00.000Z")
+    await expectStatus(control.setClock(start), 400)
+    const bad = await call(`${emu.origin}/__emulator/clock/advance`, { method: "POST", body: JSON.stringify({ millis: "soon" }) })
+    assert.isTrue(bad.ok && bad.status === 400)
+  })
+
+  it("serves the truth and the event log", async () => {
+    const truth = await control.truth()
+    assert.strictEqual(truth.name, "stripe")
+    assert.strictEqual(truth.now, (await control.clock()).now)
+    const [refund] = truth.refunds
+    assert.deepInclude(refund, { status: "succeeded", everSucceeded: true, amount: 400 })
+    assert.deepStrictEqual(refund!.history.map((h) => h.via), ["create", "timer"])
+    assert.lengthOf(truth.webhookEvents, 4)
+    assert.isTrue(truth.webhookEvents.every((e) => e.acknowledged && e.attempts.length === 1))
+    const key = truth.idempotencyKeys[0]!
+    assert.match(key.key, /^stripe-node-retry-/)
+    assert.strictEqual(key.state, "expired", "the clock was set a day ahead: Stripe has forgotten the SDK's key")
+    assert.strictEqual(key.expiresAt - key.firstUsedAt, StripeEmulator.numbers.idempotencyWindowMillis)
+    assert.deepStrictEqual((await control.webhookEvents()).map((e) => e.id), truth.webhookEvents.map((e) => e.id))
+  })
+
+  it("starts seeded fault campaigns", async () => {
+    await control.reset()
+    const seed = await control.injectRandomFaults({ rate: 1, kinds: [{ _tag: "ServerError", status: 502 }], seed: "ctl", maxFaults: 1, match: { method: "GET" } })
+    assert.strictEqual(seed, "ctl")
+    const auth = { authorization: `Bearer ${emu.credentials.apiKey}` }
+    assert.strictEqual((await request(`${emu.url}/v1/refunds`, { headers: auth })).status, 502)
+    assert.strictEqual((await request(`${emu.url}/v1/refunds`, { headers: auth })).status, 200)
+    assert.deepStrictEqual((await control.truth()).faultCampaigns, [{ seed: "ctl", rate: 1, faulted: 1 }])
+    await expectStatus(control.injectRandomFaults({ rate: 2, kinds: [{ _tag: "MalformedBody" }] }), 400)
+  })
+})
+
 describe("Registry", () => {
   it("starts emulators by name", async () => {
     assert.includeMembers([...Registry.names()], ["adyen", "stripe"])
@@ -123,7 +190,7 @@ describe("Registry", () => {
 })
 
 describe("Effect API", () => {
-  layer(StripeEmulator.layer({ settleAfterReads: 0 }))("StripeEmulator.layer", (it) => {
+  layer(StripeEmulator.layer({ clock: "manual", settleAfterMillis: 5_000 }))("StripeEmulator.layer", (it) => {
     it.effect("provides the running emulator as EmulatorService", () =>
       Effect.gen(function*() {
         const emu = yield* EmulatorService
@@ -141,7 +208,8 @@ describe("Effect API", () => {
           })
         )
         assert.strictEqual(created.json.status, "pending")
-        // settleAfterReads: 0 → the first read already moves it.
+        // The emulator clock is not Effect's TestClock: the test moves it explicitly.
+        yield* Effect.promise(() => emu.clock.advance(5_000))
         const read = yield* Effect.promise(() =>
           request(`${emu.url}/v1/refunds/${created.json.id}`, {
             headers: { authorization: `Bearer ${emu.credentials.apiKey}` }

@@ -1,6 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Faults, Http, Idempotency, RefundStore, RequestLog, StripeEmulator } from "@refract/testkit"
-import { sleep } from "./helpers.ts"
+import { EmulatorClock, Faults, Http, Idempotency, RefundStore, RequestLog, StripeEmulator } from "@refract/testkit"
 
 const lifecycle: RefundStore.Lifecycle = {
   initialStatus: "new",
@@ -8,57 +7,99 @@ const lifecycle: RefundStore.Lifecycle = {
     outcome === "failed"
       ? [{ status: "bad", reason: reason ?? "nope" }]
       : outcome === "succeeded_then_reversed"
-      ? [{ status: "good" }, { status: "undone" }]
+      ? [{ status: "good" }, { status: "undone", after: "reversal" }]
+      : outcome === "canceled"
+      ? [{ status: "waiting", after: 5_000 }]
       : [{ status: "good" }],
-  holdsFunds: (status) => status !== "bad" && status !== "undone"
+  holdsFunds: (status) => status !== "bad" && status !== "undone",
+  successStatuses: ["good"]
 }
 
-const storeWith = (settle: RefundStore.SettleRules) => {
-  const store = new RefundStore.RefundStore<null>(lifecycle, settle)
+const timing: RefundStore.Timing = { settleAfterMillis: 1_000, reversalAfterMillis: 86_400_000 }
+
+const storeWith = (t: RefundStore.Timing = timing) => {
+  const clock = EmulatorClock.manual({ startTime: Date.UTC(2026, 0, 1) })
+  const store = new RefundStore.RefundStore<null>(lifecycle, t, clock)
   const transitions: Array<string> = []
-  store.onTransition((t) => transitions.push(`${t.from ?? "∅"}→${t.to}:${t.cause}`))
+  store.onTransition((tr) => transitions.push(`${tr.from ?? "∅"}→${tr.to}:${tr.cause}@${clock.now() - Date.UTC(2026, 0, 1)}`))
   const payment = store.addPayment({ id: "pay_1", aliases: ["alias_1"], amount: 1000, currency: "usd" })
   let n = 0
   const refund = (amount: number, extra: Partial<RefundStore.CreateRefundInput<null>> = {}) =>
     store.createRefund({ id: `r_${++n}`, payment, amount, currency: "usd", attributes: null, ...extra })
-  return { store, transitions, payment, refund }
+  return { store, clock, transitions, payment, refund }
 }
 
 describe("RefundStore", () => {
-  it("shows each status to settleAfterReads reads before moving", () => {
-    const { store, refund, transitions } = storeWith({ afterReads: 2 })
+  it("moves a refund by time on its clock, one step per delay, never by looking at it", async () => {
+    const { store, clock, refund, transitions } = storeWith()
     store.scriptOutcome("pay_1", "succeeded_then_reversed")
     const r = refund(100)
-    const seen = Array.from({ length: 7 }, () => store.read(r.id)!.status)
-    assert.deepStrictEqual(seen, ["new", "new", "good", "good", "undone", "undone", "undone"])
-    assert.deepStrictEqual(transitions, ["∅→new:create", "new→good:read", "good→undone:read"])
+    for (let i = 0; i < 5; i++) assert.strictEqual(store.get(r.id)!.status, "new")
+    assert.strictEqual(store.nextStepAt(r.id), r.createdAt + 1_000)
+    await clock.advance(999)
+    assert.strictEqual(r.status, "new")
+    await clock.advance(1)
+    assert.strictEqual(r.status, "good")
+    // The reversal waits its own (long) delay, counted from the previous change.
+    await clock.advance(86_399_999)
+    assert.strictEqual(r.status, "good")
+    await clock.advance(1)
+    assert.strictEqual(r.status, "undone")
+    assert.isUndefined(store.nextStepAt(r.id))
+    assert.deepStrictEqual(transitions, ["∅→new:create@0", "new→good:timer@1000", "good→undone:timer@86401000"])
+    assert.isTrue(store.snapshot(r).everSucceeded, "it succeeded once, even though it was reversed")
+    assert.strictEqual(store.snapshot(r).updatedAt, r.createdAt + 86_401_000)
   })
 
-  it("never moves on reads with afterReads Infinity; advance and transitionTo still work", () => {
-    const { store, refund } = storeWith({ afterReads: Infinity })
+  it("honors explicit step delays and Infinity (advance and transitionTo still work)", async () => {
+    const { store, clock, refund } = storeWith({ settleAfterMillis: Infinity, reversalAfterMillis: Infinity })
     const r = refund(100)
-    for (let i = 0; i < 5; i++) assert.strictEqual(store.read(r.id)!.status, "new")
+    await clock.advance(365 * 86_400_000)
+    assert.strictEqual(r.status, "new", "Infinity: never by time")
     assert.strictEqual(store.advance(r.id)!.to, "good")
+    assert.strictEqual(r.history.at(-1)!.via, "advance")
     assert.isUndefined(store.advance(r.id))
     assert.strictEqual(store.transitionTo(r.id, "manual", "api").to, "manual")
     assert.throws(() => store.advance("missing"), RefundStore.UnknownRefundError)
+    store.scriptOutcome("pay_1", "canceled")
+    const explicit = refund(100)
+    await clock.advance(4_999)
+    assert.strictEqual(explicit.status, "new")
+    await clock.advance(1)
+    assert.strictEqual(explicit.status, "waiting", "a step's own `after` wins over the timing")
   })
 
-  it("re-plans unmoved refunds when the outcome is scripted later, with the scripted reason", () => {
-    const { store, refund } = storeWith({ afterReads: 0 })
+  it("times the next step from an advance, not from creation", async () => {
+    const { store, clock, refund } = storeWith()
+    store.scriptOutcome("pay_1", "succeeded_then_reversed")
+    const r = refund(100)
+    await clock.advance(500)
+    store.advance(r.id)
+    assert.strictEqual(store.nextStepAt(r.id), clock.now() + 86_400_000)
+  })
+
+  it("re-plans (and re-times) unmoved refunds when the outcome is scripted later, with the scripted reason", async () => {
+    const { store, clock, refund } = storeWith()
     const r = refund(100)
     store.scriptOutcome("alias_1", "failed", "insufficient")
-    assert.strictEqual(store.read(r.id)!.status, "bad")
+    await clock.advance(1_000)
+    assert.strictEqual(r.status, "bad")
     assert.strictEqual(r.failureReason, "insufficient")
     assert.strictEqual(store.snapshot(r).outcome, "failed")
+    assert.isFalse(store.snapshot(r).everSucceeded)
     // A moved refund keeps its path.
     store.scriptOutcome("pay_1", "succeeded")
     assert.isUndefined(store.advance(r.id))
     assert.throws(() => store.scriptOutcome("nope", "failed"), RefundStore.UnknownPaymentError)
+    // Re-timed: a 5 s path scripted after 600 ms fires 5 s after creation, not 5 s after scripting.
+    const late = refund(100)
+    await clock.advance(600)
+    store.scriptOutcome("pay_1", "canceled")
+    assert.strictEqual(store.nextStepAt(late.id), late.createdAt + 5_000)
   })
 
   it("accounts refundable amounts by status and forced paths", () => {
-    const { store, refund } = storeWith({ afterReads: 0 })
+    const { store, refund } = storeWith()
     refund(300)
     assert.strictEqual(store.refundable("pay_1"), 700)
     const doomed = refund(5000, { forcedSteps: [{ status: "bad", reason: "too much" }], reservesFunds: false })
@@ -72,23 +113,25 @@ describe("RefundStore", () => {
     assert.strictEqual(doomed.failureReason, "too much")
   })
 
-  it("moves refunds by real time and stops on close", async () => {
-    const { store, refund } = storeWith({ afterReads: Infinity, afterMillis: 30 })
-    store.scriptOutcome("pay_1", "succeeded_then_reversed")
+  it("stops moving refunds on close and after reset", async () => {
+    const { store, clock, refund } = storeWith()
     const r = refund(100)
-    await sleep(250)
-    assert.deepStrictEqual(r.history.map((h) => `${h.status}:${h.via}`), ["new:create", "good:timer", "undone:timer"])
-    const other = refund(100)
     store.close()
-    await sleep(60)
-    assert.strictEqual(other.status, "new")
+    await clock.advance(10_000)
+    assert.strictEqual(r.status, "new")
+    const other = storeWith()
+    const s = other.refund(100)
+    other.store.reset()
+    await other.clock.advance(10_000)
+    assert.strictEqual(s.status, "new")
   })
 
-  it("validates payments", () => {
-    const { store } = storeWith({ afterReads: 1 })
+  it("validates payments and timing", () => {
+    const { store } = storeWith()
     assert.throws(() => store.addPayment({ id: "x", amount: 0, currency: "usd" }), RangeError)
     assert.throws(() => store.addPayment({ id: "x", amount: 1.5, currency: "usd" }), RangeError)
     assert.throws(() => store.addPayment({ id: "x", amount: 1, currency: "dollars" }), RangeError)
+    assert.throws(() => storeWith({ settleAfterMillis: -1, reversalAfterMillis: 1 }), RangeError)
   })
 })
 
@@ -137,7 +180,8 @@ describe("RequestLog", () => {
       method: "post",
       url: "/v1/refunds?expand[]=charge",
       headers: { Authorization: "Bearer sk_test_secret", "X-Custom-Secret": "s3cr3t", Accept: ["a", "b"] },
-      body: "amount=1"
+      body: "amount=1",
+      time: 1_700_000_000_000
     })
     assert.deepStrictEqual(entry.headers, {
       authorization: "Bearer [REDACTED]",
@@ -148,6 +192,7 @@ describe("RequestLog", () => {
     assert.strictEqual(entry.path, "/v1/refunds")
     assert.strictEqual(entry.query, "expand[]=charge")
     assert.strictEqual(entry.seq, 1)
+    assert.strictEqual(entry.time, 1_700_000_000_000)
     assert.notInclude(JSON.stringify(log.list()), "s3cr3t")
   })
 })
@@ -179,7 +224,7 @@ describe("Http helpers", () => {
 
 describe("IdempotencyStore", () => {
   it("runs the begin/complete protocol", () => {
-    const store = new Idempotency.IdempotencyStore()
+    const store = new Idempotency.IdempotencyStore(EmulatorClock.manual())
     const response = { status: 200, headers: {}, body: new TextEncoder().encode("{}") }
     assert.strictEqual(store.begin("k", "a")._tag, "Proceed")
     assert.strictEqual(store.begin("k", "a")._tag, "InFlight")
@@ -190,5 +235,32 @@ describe("IdempotencyStore", () => {
     store.complete("j", undefined)
     assert.isFalse(store.has("j"))
     assert.strictEqual(store.begin("j", "other")._tag, "Proceed")
+  })
+
+  it("forgets a key once its window has passed since its first use, and keeps the forgotten key on record", async () => {
+    const clock = EmulatorClock.manual({ startTime: 0 })
+    const store = new Idempotency.IdempotencyStore(clock, 1_000)
+    const response = { status: 200, headers: {}, body: new TextEncoder().encode("{}") }
+    store.begin("k", "a")
+    store.complete("k", response)
+    await clock.advance(999)
+    assert.strictEqual(store.begin("k", "a")._tag, "Replay", "a replay does not renew the window")
+    assert.isTrue(store.has("k"))
+    await clock.advance(1)
+    assert.isFalse(store.has("k"))
+    assert.deepStrictEqual(store.records().map((r) => [r.key, r.state, r.expiresAt]), [["k", "expired", 1_000]])
+    const again = store.begin("k", "a")
+    assert.deepStrictEqual(again, { _tag: "Proceed", expired: { firstUsedAt: 0 } })
+    store.complete("k", response)
+    assert.deepStrictEqual(store.records().map((r) => [r.key, r.state, r.firstUsedAt]), [["k", "expired", 0], ["k", "stored", 1_000]])
+  })
+
+  it("never expires a key while its first request is in flight", async () => {
+    const clock = EmulatorClock.manual({ startTime: 0 })
+    const store = new Idempotency.IdempotencyStore(clock, 10)
+    store.begin("k", "a")
+    await clock.advance(1_000)
+    assert.strictEqual(store.begin("k", "a")._tag, "InFlight")
+    assert.throws(() => new Idempotency.IdempotencyStore(clock, 0), RangeError)
   })
 })

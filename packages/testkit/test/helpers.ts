@@ -102,3 +102,12 @@ export const request = async (url: string, init: RequestInit = {}) => {
   if (!result.ok) throw result.error
   return result
 }
+
+/** Waits (in real time) until `check` holds; for state a server changes while a request is still open. */
+export const until = async (check: () => boolean, what: string, timeoutMillis = 3_000): Promise<void> => {
+  const deadline = Date.now() + timeoutMillis
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await sleep(5)
+  }
+}

@@ -5,7 +5,7 @@ import { Effect } from "effect"
 import { verify, X509Certificate } from "node:crypto"
 import { readFileSync } from "node:fs"
 import { crc32 } from "node:zlib"
-import { call, type Receiver, request, sleep, startReceiver } from "./helpers.ts"
+import { call, type Receiver, request, startReceiver, until } from "./helpers.ts"
 
 type Handle = PayPalEmulator.PayPalEmulatorHandle
 
@@ -76,7 +76,7 @@ describe("PayPal emulator over HTTP", () => {
   beforeAll(async () => {
     receiver = await startReceiver()
     signingMaterial = await PayPalEmulator.makeSigningMaterial()
-    emu = await PayPalEmulator.start({ webhookUrl: receiver.url, signingMaterial })
+    emu = await PayPalEmulator.start({ clock: "manual", webhookUrl: receiver.url, signingMaterial })
     api = client(emu)
   })
   afterEach(() => {
@@ -174,20 +174,22 @@ describe("PayPal emulator over HTTP", () => {
       assert.strictEqual(emu.requests()[1]!.headers["authorization"], "Bearer [REDACTED]")
     })
 
-    it("expires tokens after tokenLifetimeSeconds; a new token works", async () => {
-      const short = await PayPalEmulator.start({ tokenLifetimeSeconds: 0.3, signingMaterial })
+    it("expires tokens after tokenLifetimeSeconds on the emulator clock; a new token works", async () => {
+      const short = await PayPalEmulator.start({ clock: "manual", tokenLifetimeSeconds: 0.3, signingMaterial })
       try {
         const capture = await short.createPayment({ amount: 1000, currency: "USD" })
         const c = client(short)
         assert.strictEqual((await c.refund(capture, usd("1.00"))).status, 201)
-        await sleep(350)
+        await short.clock.advance(299)
+        assert.strictEqual((await c.refund(capture, usd("1.00"))).status, 201, "still valid a millisecond before")
+        await short.clock.advance(1)
         const expired = await c.refund(capture, usd("1.00"))
         assert.strictEqual(expired.status, 401)
         assert.strictEqual(expired.json.name, "AUTHENTICATION_FAILURE")
         c.forget()
         assert.strictEqual((await c.refund(capture, usd("1.00"))).status, 201)
         assert.strictEqual(short.tokenRequests(), 2)
-        assert.lengthOf(short.refunds(), 2)
+        assert.lengthOf(short.refunds(), 3)
       } finally {
         await short.close()
       }
@@ -227,7 +229,7 @@ describe("PayPal emulator over HTTP", () => {
   })
 
   describe("create and settle", () => {
-    it("answers 201 minimal by default and settles PENDING → COMPLETED on the second read", async () => {
+    it("answers 201 minimal by default and settles PENDING → COMPLETED after the settle delay", async () => {
       const capture = await emu.createPayment({ amount: 2500, currency: "usd", reference: "order-1" })
       assert.match(capture, /^[A-Z0-9]{17}$/)
       const res = await api.refund(capture, { ...usd("10.99"), invoice_id: "INV-1", custom_id: "ref-1", note_to_payer: "Defective" }, {
@@ -245,6 +247,8 @@ describe("PayPal emulator over HTTP", () => {
       const first = await api.get(`/v2/payments/refunds/${id}`)
       assert.strictEqual(first.json.status, "PENDING")
       assert.notProperty(first.json, "seller_payable_breakdown")
+      assert.strictEqual((await api.get(`/v2/payments/refunds/${id}`)).json.status, "PENDING", "reads never move it")
+      await emu.clock.advance(PayPalEmulator.numbers.timing.settleAfterMillis)
       const second = await api.get(`/v2/payments/refunds/${id}`)
       assert.strictEqual(second.status, 200)
       const refund = second.json
@@ -267,7 +271,8 @@ describe("PayPal emulator over HTTP", () => {
       assert.strictEqual(state!.reference, "INV-1")
       assert.strictEqual(state!.idempotencyKey, "req-create-1")
       assert.deepStrictEqual(state!.metadata, { custom_id: "ref-1", note_to_payer: "Defective" })
-      assert.deepStrictEqual(state!.history.map((h) => [h.status, h.via]), [["PENDING", "create"], ["COMPLETED", "read"]])
+      assert.deepStrictEqual(state!.history.map((h) => [h.status, h.via]), [["PENDING", "create"], ["COMPLETED", "timer"]])
+      assert.strictEqual(refund.update_time, PayPalEmulator.paypalTime(state!.history[1]!.at), "times come from the emulator clock")
     })
 
     it("answers the full resource with Prefer: return=representation", async () => {
@@ -622,11 +627,12 @@ describe("PayPal emulator over HTTP", () => {
       await fetchToken(emu)
       emu.injectFault({ _tag: "Slow", delayMillis: 250 }, { path: "/v2/payments/captures/*" })
       const slow = api.refund(capture, usd("1.00"), { "paypal-request-id": "pp-key-4" })
-      await sleep(80)
+      await until(() => emu.refunds().length === 1, "the slow request to be handled")
       const concurrent = await api.refund(capture, usd("1.00"), { "paypal-request-id": "pp-key-4" })
       assert.strictEqual(concurrent.status, 409)
       assert.strictEqual(concurrent.json.name, "RESOURCE_CONFLICT")
       assert.strictEqual(concurrent.json.details[0].issue, "PREVIOUS_REQUEST_IN_PROGRESS")
+      await emu.clock.advance(250)
       assert.strictEqual((await slow).status, 201)
       assert.lengthOf(emu.refunds(), 1)
     })
@@ -679,12 +685,10 @@ describe("PayPal emulator over HTTP", () => {
       const capture = await emu.createPayment({ amount: 1000, currency: "USD" })
       await fetchToken(emu)
       emu.injectFault({ _tag: "Slow", delayMillis: 200 }, { path: refundPath })
-      const started = Date.now()
       const pending = api.refund(capture, usd("1.00"))
-      await sleep(80)
-      assert.lengthOf(emu.refunds(), 1)
+      await until(() => emu.refunds().length === 1, "the refund to be recorded")
+      await emu.clock.advance(200)
       assert.strictEqual((await pending).status, 201)
-      assert.isAtLeast(Date.now() - started, 190)
       emu.injectFault({ _tag: "MalformedBody" }, { method: "POST", path: /\/refund$/ })
       const malformed = await api.refund(capture, usd("1.00"))
       assert.strictEqual(malformed.status, 200)

@@ -3,7 +3,7 @@ import { EmulatorService, RazorpayEmulator, Registry } from "@refract/testkit"
 import type { EmulatorHandle, Outcome } from "@refract/testkit"
 import { Effect } from "effect"
 import { createHmac } from "node:crypto"
-import { call, type Receiver, request, sleep, startReceiver } from "./helpers.ts"
+import { call, type Receiver, request, startReceiver, until } from "./helpers.ts"
 
 /** Independent X-Razorpay-Signature check with node:crypto: hex HMAC-SHA256 of the raw body. */
 const expectedSignature = (body: string, secret: string) => createHmac("sha256", secret).update(body).digest("hex")
@@ -62,7 +62,7 @@ describe("Razorpay emulator over HTTP", () => {
 
   beforeAll(async () => {
     receiver = await startReceiver()
-    emu = await RazorpayEmulator.start({ webhookUrl: receiver.url })
+    emu = await RazorpayEmulator.start({ clock: "manual", webhookUrl: receiver.url })
     api = client(emu)
   })
   afterEach(async () => {
@@ -123,10 +123,10 @@ describe("Razorpay emulator over HTTP", () => {
   })
 
   describe("create and settle", () => {
-    it("creates a pending refund entity and settles it after one status read", async () => {
+    it("creates a pending refund entity and settles it after the settle delay", async () => {
       const pay = await emu.createPayment({ amount: 50_000, currency: "inr", reference: "order-7" })
       assert.match(pay, /^pay_[A-Za-z0-9]{14}$/)
-      const before = Math.floor(Date.now() / 1000)
+      const now = Math.floor(emu.clock.now() / 1000)
       const res = await api.refund(pay, {
         amount: 20_000,
         speed: "normal",
@@ -164,14 +164,14 @@ describe("Razorpay emulator over HTTP", () => {
         speed_processed: "normal",
         speed_requested: "normal"
       })
-      assert.isAtLeast(refund.created_at, before)
-      const first = await api.get(`/refunds/${refund.id}`)
-      assert.strictEqual(first.json.status, "pending")
+      assert.strictEqual(refund.created_at, now, "created_at comes from the emulator clock")
+      for (let read = 0; read < 3; read++) assert.strictEqual((await api.get(`/refunds/${refund.id}`)).json.status, "pending")
+      await emu.clock.advance(RazorpayEmulator.numbers.timing.settleAfterMillis)
       const second = await api.get(`/refunds/${refund.id}`)
       assert.strictEqual(second.json.status, "processed")
       assert.match(second.json.acquirer_data.arn, /^\d{14}$/)
       const [state] = emu.refunds()
-      assert.deepStrictEqual(state!.history.map((h) => [h.status, h.via]), [["pending", "create"], ["processed", "read"]])
+      assert.deepStrictEqual(state!.history.map((h) => [h.status, h.via]), [["pending", "create"], ["processed", "timer"]])
       assert.strictEqual(state!.reference, "Receipt No. 31")
       assert.deepStrictEqual(state!.metadata, { merchant_refund_id: "r-1", attempt: "1" })
     })
@@ -199,7 +199,7 @@ describe("Razorpay emulator over HTTP", () => {
       assert.isNull(rest.json.receipt)
     })
 
-    it("counts reads on both status endpoints but not on lists", async () => {
+    it("serves both status endpoints and lists; none of them moves a refund", async () => {
       const pay = await emu.createPayment({ amount: 10_000, currency: "INR" })
       const id = (await api.refund(pay, { amount: 1_000 })).json.id
       const list = await api.get(`/payments/${pay}/refunds`)
@@ -208,6 +208,8 @@ describe("Razorpay emulator over HTTP", () => {
       await api.get("/refunds")
       assert.strictEqual(emu.refunds()[0]!.status, "pending")
       assert.strictEqual((await api.get(`/payments/${pay}/refunds/${id}`)).json.status, "pending")
+      assert.strictEqual((await api.get(`/refunds/${id}`)).json.status, "pending")
+      await emu.clock.advance(RazorpayEmulator.numbers.timing.settleAfterMillis)
       assert.strictEqual((await api.get(`/payments/${pay}/refunds/${id}`)).json.status, "processed")
       const payment = await api.get(`/payments/${pay}`)
       assert.deepInclude(payment.json, {
@@ -234,25 +236,16 @@ describe("Razorpay emulator over HTTP", () => {
       assert.strictEqual(bad.status, 400)
     })
 
-    it("settles by real time with settleAfterMillis, and after more reads with settleAfterReads", async () => {
+    it("settles on a real clock by itself with settleAfterMillis", async () => {
       const timed = await RazorpayEmulator.start({ settleAfterMillis: 20 })
-      const slow = await RazorpayEmulator.start({ settleAfterReads: 2 })
       try {
         const pay = await timed.createPayment({ amount: 1_000, currency: "INR" })
         const id = (await client(timed).refund(pay)).json.id
-        await sleep(80)
-        assert.strictEqual(timed.refunds()[0]!.status, "processed")
+        await until(() => timed.refunds()[0]!.status === "processed", "the refund to settle")
         assert.deepStrictEqual(timed.refunds()[0]!.history.map((h) => h.via), ["create", "timer"])
         assert.strictEqual((await client(timed).get(`/refunds/${id}`)).json.status, "processed")
-
-        const pay2 = await slow.createPayment({ amount: 1_000, currency: "INR" })
-        const id2 = (await client(slow).refund(pay2)).json.id
-        const statuses: Array<string> = []
-        for (let i = 0; i < 3; i++) statuses.push((await client(slow).get(`/refunds/${id2}`)).json.status)
-        assert.deepStrictEqual(statuses, ["pending", "pending", "processed"])
       } finally {
         await timed.close()
-        await slow.close()
       }
     })
   })
@@ -414,10 +407,11 @@ describe("Razorpay emulator over HTTP", () => {
       const pay = await emu.createPayment({ amount: 10_000, currency: "INR" })
       emu.injectFault({ _tag: "Slow", delayMillis: 250 })
       const slow = api.refund(pay, { amount: 500 }, { "x-refund-idempotency": key })
-      await sleep(80)
+      await until(() => emu.refunds().length === 1, "the slow request to be handled")
       const concurrent = await api.refund(pay, { amount: 500 }, { "x-refund-idempotency": key })
       assert.strictEqual(concurrent.status, 409)
       assert.strictEqual(concurrent.text, errorBody("Another request with the same idempotency key is still in progress."))
+      await emu.clock.advance(250)
       assert.strictEqual((await slow).status, 200)
       assert.strictEqual((await api.refund(pay, { amount: 500 }, { "x-refund-idempotency": key })).text, (await slow).text)
       assert.lengthOf(emu.refunds(), 1)
@@ -494,12 +488,11 @@ describe("Razorpay emulator over HTTP", () => {
     it("Slow answers late with the refund already recorded; MalformedBody answers 200 garbage", async () => {
       const pay = await emu.createPayment({ amount: 1_000, currency: "INR" })
       emu.injectFault({ _tag: "Slow", delayMillis: 200 })
-      const started = Date.now()
       const pending = api.refund(pay, { amount: 100 })
-      await sleep(80)
+      await until(() => emu.refunds().length === 1, "the slow request to be handled")
       assert.lengthOf(emu.refunds(), 1)
+      await emu.clock.advance(200)
       assert.strictEqual((await pending).status, 200)
-      assert.isAtLeast(Date.now() - started, 190)
       emu.injectFault({ _tag: "MalformedBody" }, { method: "POST" })
       const malformed = await api.refund(pay, { amount: 100 })
       assert.strictEqual(malformed.status, 200)
@@ -587,7 +580,7 @@ describe("Razorpay emulator over HTTP", () => {
 })
 
 describe("RazorpayEmulator.layer", () => {
-  layer(RazorpayEmulator.layer({ settleAfterReads: 0 }))("Effect API", (it) => {
+  layer(RazorpayEmulator.layer({ clock: "manual" }))("Effect API", (it) => {
     it.effect("provides the running emulator as EmulatorService and RazorpayEmulator.Service", () =>
       Effect.gen(function*() {
         const emu = yield* EmulatorService
@@ -595,6 +588,7 @@ describe("RazorpayEmulator.layer", () => {
         const pay = yield* Effect.promise(() => emu.createPayment({ amount: 900, currency: "INR" }))
         const created = yield* Effect.promise(() => client(emu).refund(pay))
         assert.strictEqual(created.json.status, "pending")
+        yield* Effect.promise(() => emu.clock.advance(RazorpayEmulator.numbers.timing.settleAfterMillis))
         const read = yield* Effect.promise(() => client(emu).get(`/refunds/${created.json.id}`))
         assert.strictEqual(read.json.status, "processed")
       }))

@@ -3,7 +3,7 @@ import { EmulatorService, Registry, SquareEmulator } from "@refract/testkit"
 import type { EmulatorHandle, Outcome } from "@refract/testkit"
 import { Effect } from "effect"
 import { createHmac } from "node:crypto"
-import { call, type Receiver, request, sleep, startReceiver } from "./helpers.ts"
+import { call, type Receiver, request, startReceiver, until } from "./helpers.ts"
 
 /** Independent x-square-hmacsha256-signature: base64 HMAC-SHA256(key as UTF-8, notification URL + raw body). */
 const expectedSignature = (url: string, body: string, key: string) =>
@@ -47,7 +47,7 @@ describe("Square emulator over HTTP", () => {
 
   beforeAll(async () => {
     receiver = await startReceiver()
-    emu = await SquareEmulator.start({ webhookUrl: receiver.url })
+    emu = await SquareEmulator.start({ clock: "manual", webhookUrl: receiver.url })
     api = client(emu)
   })
   afterEach(async () => {
@@ -115,10 +115,10 @@ describe("Square emulator over HTTP", () => {
   })
 
   describe("create and settle", () => {
-    it("answers 200 { refund } PENDING and settles to COMPLETED after one read", async () => {
+    it("answers 200 { refund } PENDING and settles to COMPLETED after the settle delay", async () => {
       const pay = await emu.createPayment({ amount: 5_000, currency: "usd" })
       assert.match(pay, /^[A-Za-z0-9]{29}$/)
-      const before = Date.now()
+      const now = emu.clock.now()
       const res = await api.refund(body(pay, 1_000, { reason: "Returned goods" }))
       assert.strictEqual(res.status, 200)
       assert.deepStrictEqual(Object.keys(res.json), ["refund"])
@@ -133,15 +133,17 @@ describe("Square emulator over HTTP", () => {
       })
       assert.match(refund.order_id, /^[A-Za-z0-9]{29}$/)
       assert.match(refund.created_at, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/)
-      assert.isAtLeast(Date.parse(refund.created_at), before - 1)
+      assert.strictEqual(Date.parse(refund.created_at), now, "created_at comes from the emulator clock")
       assert.strictEqual(refund.updated_at, refund.created_at)
       const first = await api.get(`/v2/refunds/${refund.id}`)
       assert.strictEqual(first.json.refund.status, "PENDING")
-      await sleep(5)
+      assert.strictEqual((await api.get(`/v2/refunds/${refund.id}`)).json.refund.status, "PENDING", "reads never move it")
+      const settle = SquareEmulator.numbers.timing.settleAfterMillis
+      await emu.clock.advance(settle)
       const second = await api.get(`/v2/refunds/${refund.id}`)
       assert.strictEqual(second.json.refund.status, "COMPLETED")
-      assert.isAbove(Date.parse(second.json.refund.updated_at), Date.parse(refund.created_at))
-      assert.deepStrictEqual(emu.refunds()[0]!.history.map((h) => [h.status, h.via]), [["PENDING", "create"], ["COMPLETED", "read"]])
+      assert.strictEqual(Date.parse(second.json.refund.updated_at), now + settle)
+      assert.deepStrictEqual(emu.refunds()[0]!.history.map((h) => [h.status, h.via]), [["PENDING", "create"], ["COMPLETED", "timer"]])
       assert.strictEqual(emu.refunds()[0]!.reference, "Returned goods")
     })
 
@@ -182,12 +184,12 @@ describe("Square emulator over HTTP", () => {
       assert.strictEqual((await api.get("/v2/refunds?status=COMPLETED")).json.refunds.length, 1)
     })
 
-    it("settles by real time with settleAfterMillis", async () => {
+    it("settles on a real clock by itself with settleAfterMillis", async () => {
       const timed = await SquareEmulator.start({ settleAfterMillis: 20 })
       try {
         const pay = await timed.createPayment({ amount: 1_000, currency: "USD" })
         await client(timed).refund(body(pay, 100))
-        await sleep(80)
+        await until(() => timed.refunds()[0]!.status === "COMPLETED", "the refund to settle")
         assert.deepStrictEqual(timed.refunds()[0]!.history.map((h) => [h.status, h.via]), [["PENDING", "create"], ["COMPLETED", "timer"]])
       } finally {
         await timed.close()
@@ -382,16 +384,15 @@ describe("Square emulator over HTTP", () => {
       const pay = await emu.createPayment({ amount: 1_000, currency: "USD" })
       emu.injectFault({ _tag: "Slow", delayMillis: 200 })
       const request = body(pay, 100)
-      const started = Date.now()
       const pending = api.refund(request)
-      await sleep(80)
+      await until(() => emu.refunds().length === 1, "the slow request to be handled")
       assert.lengthOf(emu.refunds(), 1)
       const concurrent = await api.refund(request)
       assert.strictEqual(concurrent.json.refund.id, emu.refunds()[0]!.id)
+      await emu.clock.advance(200)
       const late = await pending
       assert.strictEqual(late.status, 200)
       assert.strictEqual(late.text, concurrent.text)
-      assert.isAtLeast(Date.now() - started, 190)
       emu.injectFault({ _tag: "MalformedBody" }, { method: "POST" })
       const malformed = await api.refund(body(pay, 100))
       assert.strictEqual(malformed.status, 200)
@@ -509,7 +510,7 @@ describe("Square emulator over HTTP", () => {
 })
 
 describe("SquareEmulator.layer", () => {
-  layer(SquareEmulator.layer({ settleAfterReads: 0 }))("Effect API", (it) => {
+  layer(SquareEmulator.layer({ clock: "manual" }))("Effect API", (it) => {
     it.effect("provides the running emulator as EmulatorService and SquareEmulator.Service", () =>
       Effect.gen(function*() {
         const emu = yield* EmulatorService
@@ -519,6 +520,7 @@ describe("SquareEmulator.layer", () => {
           client(emu).refund({ idempotency_key: "layer-key", amount_money: { amount: 900, currency: "USD" }, payment_id: pay })
         )
         assert.strictEqual(created.json.refund.status, "PENDING")
+        yield* Effect.promise(() => emu.clock.advance(SquareEmulator.numbers.timing.settleAfterMillis))
         const read = yield* Effect.promise(() => client(emu).get(`/v2/refunds/${created.json.refund.id}`))
         assert.strictEqual(read.json.refund.status, "COMPLETED")
       }))

@@ -44,6 +44,9 @@ describe("official stripe SDK against the emulator", () => {
     assert.strictEqual(refund.metadata?.["merchant_refund_id"], "mr_sdk_1")
     assert.match(refund.lastResponse.requestId, /^req_/)
     assert.strictEqual((await stripe.refunds.retrieve(refund.id)).status, "pending")
+    assert.strictEqual((await stripe.refunds.retrieve(refund.id)).status, "pending", "reads never move a refund")
+    // A real clock can be skipped ahead too (signatures stay within the SDK's tolerance of its wall clock).
+    await emu.clock.advance(StripeEmulator.numbers.timing.settleAfterMillis)
     assert.strictEqual((await stripe.refunds.retrieve(refund.id)).status, "succeeded")
     const list = await stripe.refunds.list({ payment_intent: pi })
     assert.deepStrictEqual(list.data.map((r) => r.id), [refund.id])

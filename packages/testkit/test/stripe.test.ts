@@ -2,7 +2,7 @@ import { afterAll, afterEach, assert, beforeAll, describe, it } from "@effect/vi
 import { StripeEmulator } from "@refract/testkit"
 import type { EmulatorHandle, Outcome } from "@refract/testkit"
 import { createHmac } from "node:crypto"
-import { call, type Receiver, request, sleep, startReceiver } from "./helpers.ts"
+import { call, type Receiver, request, sleep, startReceiver, until } from "./helpers.ts"
 
 const form = "application/x-www-form-urlencoded"
 
@@ -28,8 +28,12 @@ describe("Stripe emulator over HTTP", () => {
   let emu: EmulatorHandle
   let api: ReturnType<typeof client>
 
+  // A manual clock: refunds move when the test moves time, never because a test (or a slow machine) waited.
+  const settle = StripeEmulator.numbers.timing.settleAfterMillis
+  const reversal = StripeEmulator.numbers.timing.reversalAfterMillis
+
   beforeAll(async () => {
-    emu = await StripeEmulator.start()
+    emu = await StripeEmulator.start({ clock: "manual" })
     api = client(emu)
   })
   afterEach(() => emu.reset())
@@ -78,7 +82,7 @@ describe("Stripe emulator over HTTP", () => {
   })
 
   describe("create and settle", () => {
-    it("answers a pending refund object, then settles after one read", async () => {
+    it("answers a pending refund object; reads never move it, the settle delay on the clock does", async () => {
       const pi = await emu.createPayment({ amount: 5000, currency: "EUR" })
       const created = await api.post(
         "/v1/refunds",
@@ -98,24 +102,30 @@ describe("Stripe emulator over HTTP", () => {
       assert.strictEqual(refund.reason, "requested_by_customer")
       assert.deepStrictEqual(refund.metadata, { merchant_refund_id: "mr_1", order: "42" })
       assert.match(refund.balance_transaction, /^txn_/)
-      assert.isTrue(Math.abs(refund.created - Date.now() / 1000) < 5)
+      assert.strictEqual(refund.created, Math.floor(emu.clock.now() / 1000), "created comes from the emulator clock")
       assert.strictEqual(created.headers.get("stripe-version"), "2024-06-20")
       assert.include(created.text, "\n  \"id\"")
 
-      const first = await api.get(`/v1/refunds/${refund.id}`)
-      assert.strictEqual(first.json.status, "pending")
-      const second = await api.get(`/v1/refunds/${refund.id}`)
-      assert.strictEqual(second.json.status, "succeeded")
-      assert.strictEqual(second.json.destination_details.card.reference_status, "available")
-      assert.notProperty(second.json, "pending_reason")
-      const third = await api.get(`/v1/refunds/${refund.id}`)
-      assert.strictEqual(third.json.status, "succeeded")
+      for (let read = 0; read < 5; read++) assert.strictEqual((await api.get(`/v1/refunds/${refund.id}`)).json.status, "pending")
+      const createdAt = emu.refunds()[0]!.createdAt
+      assert.strictEqual(emu.refunds()[0]!.nextStepAt, createdAt + settle)
+      await emu.clock.advance(settle - 1)
+      assert.strictEqual((await api.get(`/v1/refunds/${refund.id}`)).json.status, "pending")
+      await emu.clock.advance(1)
+      const settled = await api.get(`/v1/refunds/${refund.id}`)
+      assert.strictEqual(settled.json.status, "succeeded")
+      assert.strictEqual(settled.json.destination_details.card.reference_status, "available")
+      assert.notProperty(settled.json, "pending_reason")
 
       const [state] = emu.refunds()
       assert.strictEqual(state!.status, "succeeded")
       assert.strictEqual(state!.paymentId, pi)
       assert.strictEqual(state!.reference, "mr_1")
-      assert.deepStrictEqual(state!.history.map((h) => [h.status, h.via]), [["pending", "create"], ["succeeded", "read"]])
+      assert.isTrue(state!.everSucceeded)
+      assert.deepStrictEqual(state!.history.map((h) => [h.status, h.via, h.at - createdAt]), [
+        ["pending", "create", 0],
+        ["succeeded", "timer", settle]
+      ])
     })
 
     it("accepts the charge id and defaults the amount to what is left", async () => {
@@ -129,50 +139,65 @@ describe("Stripe emulator over HTTP", () => {
       assert.isTrue(charge.json.refunded)
     })
 
-    it("honors settleAfterReads", async () => {
-      const slow = await StripeEmulator.start({ settleAfterReads: 3 })
+    it("honors settleAfterMillis and reversalAfterMillis", async () => {
+      const slow = await StripeEmulator.start({ clock: "manual", settleAfterMillis: 60_000, reversalAfterMillis: 600_000 })
       try {
         const pi = await slow.createPayment({ amount: 100, currency: "usd" })
+        slow.scriptOutcome(pi, "succeeded_then_reversed")
         const id = (await client(slow).post("/v1/refunds", `payment_intent=${pi}`)).json.id
-        const statuses: Array<string> = []
-        for (let i = 0; i < 5; i++) statuses.push((await client(slow).get(`/v1/refunds/${id}`)).json.status)
-        assert.deepStrictEqual(statuses, ["pending", "pending", "pending", "succeeded", "succeeded"])
+        const seen: Array<string> = []
+        for (const millis of [59_999, 1, 599_999, 1]) {
+          await slow.clock.advance(millis)
+          seen.push((await client(slow).get(`/v1/refunds/${id}`)).json.status)
+        }
+        assert.deepStrictEqual(seen, ["pending", "succeeded", "succeeded", "failed"])
       } finally {
         await slow.close()
       }
     })
 
-    it("honors settleAfterMillis (time, not reads, moves the refund)", async () => {
-      const timed = await StripeEmulator.start({ settleAfterMillis: 250 })
+    it("settles on a real clock by itself, compressed by timeScale", async () => {
+      // 100 emulator ms per real ms: the 25 s settle delay passes in about 250 ms.
+      const timed = await StripeEmulator.start({ clock: { kind: "real", timeScale: 100 }, settleAfterMillis: 25_000 })
       try {
+        assert.strictEqual(timed.clock.kind, "real")
         const pi = await timed.createPayment({ amount: 100, currency: "usd" })
         const id = (await client(timed).post("/v1/refunds", `payment_intent=${pi}`)).json.id
         assert.strictEqual((await client(timed).get(`/v1/refunds/${id}`)).json.status, "pending")
-        assert.strictEqual((await client(timed).get(`/v1/refunds/${id}`)).json.status, "pending")
-        await sleep(400)
-        assert.strictEqual((await client(timed).get(`/v1/refunds/${id}`)).json.status, "succeeded")
-        assert.strictEqual(timed.refunds()[0]!.history[1]!.via, "timer")
+        await until(() => timed.refunds()[0]!.status === "succeeded", "the refund to settle on its own", 5_000)
+        const [pending, succeeded] = timed.refunds()[0]!.history
+        assert.strictEqual(succeeded!.via, "timer")
+        assert.isAtLeast(succeeded!.at - pending!.at, 25_000)
       } finally {
         await timed.close()
       }
     })
 
-    const paths: ReadonlyArray<[Outcome, ReadonlyArray<string>]> = [
-      ["succeeded", ["pending", "succeeded", "succeeded"]],
-      ["failed", ["pending", "failed", "failed"]],
-      ["canceled", ["pending", "requires_action", "canceled", "canceled"]],
-      ["requires_action", ["pending", "requires_action", "requires_action"]],
-      ["succeeded_then_reversed", ["pending", "succeeded", "failed", "failed"]],
-      ["succeeded_then_failed", ["pending", "succeeded", "failed"]]
+    // Each path as [status, delay before it] after `pending`: settle steps take seconds, reversals days.
+    const paths: ReadonlyArray<[Outcome, ReadonlyArray<readonly [string, "settle" | "reversal"]>]> = [
+      ["succeeded", [["succeeded", "settle"]]],
+      ["failed", [["failed", "settle"]]],
+      ["canceled", [["requires_action", "settle"], ["canceled", "settle"]]],
+      ["requires_action", [["requires_action", "settle"]]],
+      ["succeeded_then_reversed", [["succeeded", "settle"], ["failed", "reversal"]]],
+      ["succeeded_then_failed", [["succeeded", "settle"], ["failed", "reversal"]]]
     ]
-    for (const [outcome, expected] of paths) {
-      it(`follows the scripted path for ${outcome}`, async () => {
+    for (const [outcome, steps] of paths) {
+      it(`follows the scripted path for ${outcome}, one step per delay on the clock`, async () => {
         const pi = await emu.createPayment({ amount: 700, currency: "usd" })
         emu.scriptOutcome(pi, outcome)
         const id = (await api.post("/v1/refunds", `payment_intent=${pi}`)).json.id
-        const seen: Array<string> = []
-        for (const _ of expected) seen.push((await api.get(`/v1/refunds/${id}`)).json.status)
-        assert.deepStrictEqual(seen, expected)
+        const seen: Array<string> = [(await api.get(`/v1/refunds/${id}`)).json.status]
+        for (const [status, delay] of steps) {
+          const millis = delay === "settle" ? settle : reversal
+          await emu.clock.advance(millis - 1)
+          assert.notStrictEqual((await api.get(`/v1/refunds/${id}`)).json.status, status, `${status} not before its delay`)
+          await emu.clock.advance(1)
+          seen.push((await api.get(`/v1/refunds/${id}`)).json.status)
+        }
+        await emu.clock.advance(10 * reversal)
+        seen.push((await api.get(`/v1/refunds/${id}`)).json.status)
+        assert.deepStrictEqual(seen, ["pending", ...steps.map(([status]) => status), steps.at(-1)![0]])
         const last = (await api.get(`/v1/refunds/${id}`)).json
         if (last.status === "failed") {
           assert.oneOf(last.failure_reason, ["declined", "expired_or_canceled_card"])
@@ -360,11 +385,12 @@ describe("Stripe emulator over HTTP", () => {
       emu.injectFault({ _tag: "Slow", delayMillis: 400 })
       const body = `payment_intent=${pi}&amount=300`
       const slow = api.post("/v1/refunds", body, { "idempotency-key": "key-3" })
-      await sleep(80)
+      await until(() => emu.refunds().length === 1, "the slow request to be handled")
       const concurrent = await api.post("/v1/refunds", body, { "idempotency-key": "key-3" })
       assert.strictEqual(concurrent.status, 409)
       assert.strictEqual(concurrent.json.error.code, "idempotency_key_in_use")
       assert.strictEqual(concurrent.headers.get("stripe-should-retry"), "true")
+      await emu.clock.advance(400)
       const first = await slow
       const after = await api.post("/v1/refunds", body, { "idempotency-key": "key-3" })
       assert.strictEqual(after.text, first.text)
@@ -452,15 +478,17 @@ describe("Stripe emulator over HTTP", () => {
       assert.lengthOf(emu.refunds(), 1)
     })
 
-    it("Slow records the refund at once and answers late", async () => {
+    it("Slow records the refund at once and answers once the clock passed the delay", async () => {
       const pi = await emu.createPayment({ amount: 1000, currency: "usd" })
       emu.injectFault({ _tag: "Slow", delayMillis: 250 })
-      const started = Date.now()
-      const pending = api.post("/v1/refunds", `payment_intent=${pi}`)
-      await sleep(100)
-      assert.lengthOf(emu.refunds(), 1)
+      let answered = false
+      const pending = api.post("/v1/refunds", `payment_intent=${pi}`).finally(() => (answered = true))
+      await until(() => emu.refunds().length === 1, "the refund to be recorded")
+      await emu.clock.advance(249)
+      await sleep(50)
+      assert.isFalse(answered, "held back while the clock is short of the delay")
+      await emu.clock.advance(1)
       const res = await pending
-      assert.isAtLeast(Date.now() - started, 240)
       assert.strictEqual(res.status, 200)
       assert.strictEqual(res.json.id, emu.refunds()[0]!.id)
     })
@@ -507,8 +535,7 @@ describe("Stripe emulator over HTTP", () => {
       const pi = await emu.createPayment({ amount: 1000, currency: "usd" })
       emu.scriptOutcome(pi, "succeeded_then_reversed")
       const id = (await api.post("/v1/refunds", `payment_intent=${pi}`, { "idempotency-key": "wh-1" })).json.id
-      await api.get(`/v1/refunds/${id}`)
-      await api.get(`/v1/refunds/${id}`)
+      await emu.clock.advance(settle)
       await emu.advance(id)
       await emu.flushWebhooks()
       const types = receiver.received.map((r) => JSON.parse(r.body).type)

@@ -18,12 +18,15 @@ const controlRoutes = [
   "GET  /__emulator                       name, url, credentials, webhook secret",
   "POST /__emulator/payments              {amount, currency}: create a refundable payment",
   "POST /__emulator/payments/:id/outcome  {outcome}: succeeded | failed | canceled | requires_action | succeeded_then_reversed | succeeded_then_failed",
-  "POST /__emulator/refunds/:id/advance   move a refund one step (delivers its webhooks)",
+  "POST /__emulator/refunds/:id/advance   move a refund one step now (delivers its webhooks)",
+  "GET  /__emulator/clock                 the emulator clock; POST /__emulator/clock/advance {millis} skips ahead",
   "GET  /__emulator/refunds[/:id]         refunds with their status history",
   "GET  /__emulator/refunds/:id/webhook   a signed webhook for the refund's current status",
-  "PUT  /__emulator/webhook-url           {url}: where webhooks are delivered",
-  "GET  /__emulator/requests | /webhooks  request log, webhook deliveries",
-  "POST /__emulator/faults                {fault, match}: inject RateLimit, ServerError, DropAfterRecord, Slow, ...",
+  "PUT  /__emulator/webhook-url           {url}: where webhooks are delivered (retried until acknowledged)",
+  "GET  /__emulator/requests | /webhooks  request log, webhook delivery attempts",
+  "GET  /__emulator/events | /truth       event log; ground truth (refunds, events, idempotency keys)",
+  "POST /__emulator/faults                {fault, match}: inject RateLimit, ServerError, DropAfterRecord, Slow, StallMidBody, ResetAfterHeaders, ...",
+  "POST /__emulator/faults/random         {rate, kinds, seed}: a seeded fault campaign",
   "POST /__emulator/reset                 forget everything"
 ]
 
@@ -51,10 +54,12 @@ export const banner = (entry: InstalledConnector, emulator: EmulatorHandle, opti
   const c = entry.connector
   const prefix = envPrefix(c.id)
   const creds = credentialLines(entry, emulator)
-  const settle = [
-    options.settleAfterReads !== undefined ? `after ${options.settleAfterReads} status read(s) per step` : undefined,
-    options.settleAfterMillis !== undefined ? `every ${options.settleAfterMillis} ms` : undefined
-  ].filter((s) => s !== undefined).join(", ") || entry.emulator?.settleDefault || "emulator default"
+  const settle = options.settleAfterMillis !== undefined
+    ? `${options.settleAfterMillis} ms after each change (emulator clock); reads never move a refund`
+    : entry.emulator?.settleDefault ?? "emulator default"
+  const clock = typeof options.clock === "object" && "kind" in options.clock && options.clock.kind === "real" && options.clock.timeScale !== undefined
+    ? `real time × ${options.clock.timeScale}`
+    : "real time"
   const exports = [...creds.filter((l) => !l.endsWith("(emulator only)")), `${prefix}_BASE_URL=${emulator.url}`]
   const amount = entry.emulator?.demo.amount ?? 2500
   const currency = entry.emulator?.demo.currency ?? "USD"
@@ -67,7 +72,8 @@ export const banner = (entry: InstalledConnector, emulator: EmulatorHandle, opti
       ...creds.slice(1).map((l) => ["", l] as const),
       ["webhook secret", webhookSecretLine(entry, emulator)],
       ["webhooks", options.webhookUrl ?? "not delivered (use --webhook-url, or PUT /__emulator/webhook-url)"],
-      ["refunds move", settle]
+      ["refunds move", settle],
+      ["clock", clock]
     ]),
     "",
     "Try it (in another shell):",
@@ -111,12 +117,12 @@ export const emulator = Command.make(
       Flag.withDescription("Deliver signed webhooks for every refund state change to this URL"),
       Flag.optional
     ),
-    settleAfterReads: Flag.Int("settle-after-reads").pipe(
-      Flag.withDescription("Each status is shown to this many reads before the next read moves the refund a step (0: every read moves it)"),
+    settleAfterMs: Flag.Int("settle-after-ms").pipe(
+      Flag.withDescription("Move refunds one step this many emulator milliseconds after their last change (reads never move them)"),
       Flag.optional
     ),
-    settleAfterMs: Flag.Int("settle-after-ms").pipe(
-      Flag.withDescription("Move refunds one step every this many milliseconds of real time"),
+    timeScale: Flag.Int("time-scale").pipe(
+      Flag.withDescription("Run the emulator clock this many times faster than real time (60: a minute per second), e.g. to watch webhook retries"),
       Flag.optional
     )
   },
@@ -133,16 +139,18 @@ export const emulator = Command.make(
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
       return yield* new UsageError({ message: `--port must be between 0 and 65535, got ${port}` })
     }
-    yield* nonNegative("--settle-after-reads", input.settleAfterReads)
     yield* nonNegative("--settle-after-ms", input.settleAfterMs)
+    if (Option.isSome(input.timeScale) && input.timeScale.value < 1) {
+      return yield* new UsageError({ message: `--time-scale must be 1 or more, got ${input.timeScale.value}` })
+    }
     if (Option.isSome(input.webhookUrl) && !/^https?:\/\/[^\s]+$/.test(input.webhookUrl.value)) {
       return yield* new UsageError({ message: `--webhook-url must be an http(s) URL, got ${JSON.stringify(input.webhookUrl.value.slice(0, 64))}` })
     }
     const options: Emulator.EmulatorOptions = {
       port,
       ...(Option.isSome(input.webhookUrl) ? { webhookUrl: input.webhookUrl.value } : {}),
-      ...(Option.isSome(input.settleAfterReads) ? { settleAfterReads: input.settleAfterReads.value } : {}),
-      ...(Option.isSome(input.settleAfterMs) ? { settleAfterMillis: input.settleAfterMs.value } : {})
+      ...(Option.isSome(input.settleAfterMs) ? { settleAfterMillis: input.settleAfterMs.value } : {}),
+      ...(Option.isSome(input.timeScale) ? { clock: { kind: "real" as const, timeScale: input.timeScale.value } } : {})
     }
     const running = yield* Effect.acquireRelease(
       Effect.tryPromise({

@@ -18,10 +18,11 @@ const fastPolling: RefundTracker.Options = { initialDelay: "20 millis", maxDelay
 
 const report = (name: string, counts: Readonly<Record<string, number>>) => console.log(`[e2e] ${name}: ${JSON.stringify(counts)}`)
 
+/** Manual emulator clocks by default: refunds move only when a test advances them (reads never move them). */
 const emulators = (stripeOptions: Parameters<typeof StripeEmulator.make>[0] = {}) =>
   Effect.gen(function*() {
-    const stripe: EmulatorHandle = yield* StripeEmulator.make(stripeOptions)
-    const adyen: EmulatorHandle = yield* AdyenEmulator.make({ settleAfterMillis: Number.POSITIVE_INFINITY })
+    const stripe: EmulatorHandle = yield* StripeEmulator.make({ clock: "manual", ...stripeOptions })
+    const adyen: EmulatorHandle = yield* AdyenEmulator.make({ clock: "manual" })
     return { stripe, adyen }
   })
 
@@ -81,8 +82,9 @@ describe("end to end: emulators → webhook server → PostgreSQL", () => {
 
   it.live("Stripe with polling alongside: webhooks and polls race on 12 refunds without losing an update", () =>
     Effect.scoped(Effect.gen(function*() {
-      // Every status read moves the refund (and the emulator sends the webhook for that move).
-      const { stripe, adyen } = yield* emulators({ settleAfterReads: 0 })
+      // Refunds settle 50 ms after creation on a real clock, while the tracker polls every 20-100 ms: the
+      // emulator's webhook for that move races the polls.
+      const { stripe, adyen } = yield* emulators({ clock: "real", settleAfterMillis: 50 })
       const server = yield* Harness.startServer(stripe, adyen, (yield* Harness.database("e2e_race"))(), fastPolling)
       const n = 12
       // Half of the status reads answer late (the read is handled at once, the answer held back), so
@@ -285,7 +287,7 @@ describe("end to end: emulators → webhook server → PostgreSQL", () => {
 
   it.live("a server restart in the middle of tracking: pending refunds in PostgreSQL are picked up again", () =>
     Effect.scoped(Effect.gen(function*() {
-      const { stripe, adyen } = yield* emulators({ settleAfterReads: 1 })
+      const { stripe, adyen } = yield* emulators()
       const storeLayer = yield* Harness.database("e2e_restart")
       const stripePaymentId = yield* stripePayment(stripe, "succeeded")
       const adyenPaymentId = yield* adyenPayment(adyen, "succeeded")
@@ -301,7 +303,9 @@ describe("end to end: emulators → webhook server → PostgreSQL", () => {
         return { s, a, before }
       }))
 
-      // While the server is down, Adyen settles the refund: its notification cannot be delivered.
+      // While the server is down, both refunds settle: their webhooks cannot be delivered (and the retries are
+      // far off on the emulators' clocks), so only polling (Stripe) and a redelivery (Adyen) can tell.
+      yield* promise(() => stripe.clock.advance(StripeEmulator.numbers.timing.settleAfterMillis))
       yield* promise(() => adyen.advance(created.a.connectorRefundId))
       const missed = adyen.webhookDeliveries().filter((d) => d.refundId === created.a.connectorRefundId && !d.accepted)
       assert.strictEqual(missed.length, 1, "the notification failed while the server was down")

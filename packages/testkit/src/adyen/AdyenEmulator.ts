@@ -15,7 +15,9 @@ import type { Emulator, EmulatorOptions, EmulatorService, Outcome } from "../emu
 import type { EmulatorRequest } from "../emulator/Http.ts"
 import { json, randomString, readRequest, withHeaders } from "../emulator/Http.ts"
 import type { Lifecycle, RefundRecord, Step } from "../emulator/RefundStore.ts"
+import * as RetrySchedule from "../emulator/RetrySchedule.ts"
 import * as Server from "../emulator/Server.ts"
+import type { Batching } from "../emulator/WebhookEngine.ts"
 import { hmacSha256, safeEqual } from "../emulator/Webhooks.ts"
 
 /** Options of the Adyen emulator. */
@@ -31,6 +33,12 @@ export interface AdyenEmulatorOptions extends EmulatorOptions {
   readonly password?: string
   /** When set, notifications carry `Authorization: Basic …` with these credentials (Adyen's webhook basic auth). */
   readonly webhookBasicAuth?: { readonly username: string; readonly password: string }
+  /**
+   * Batch notifications as Adyen may: items for the same merchant account that happen within `windowMillis`
+   * (default 1000, emulator clock) go out in one POST, up to `maxItems` (default 10) `notificationItems`.
+   * Default off (one item per POST).
+   */
+  readonly batchNotifications?: boolean | { readonly windowMillis?: number; readonly maxItems?: number }
 }
 
 /** Default API key. */
@@ -42,8 +50,28 @@ export const defaultHmacKey = createHash("sha256").update("refract adyen emulato
 /** Default web-service user. */
 export const defaultUsername = "ws@Company.RefractEmulator"
 export const defaultPassword = "emulator-password"
-/** Default time between steps: Adyen has no status endpoint, so time drives the notifications. */
-export const defaultSettleAfterMillis = 100
+/**
+ * Adyen's numbers:
+ * - idempotency keys "are valid for at least 31 days" (https://docs.adyen.com/development-resources/api-idempotency,
+ *   processors.md §3): the emulator forgets them at the earliest moment allowed;
+ * - webhook retries: three quick retries (9 s, 18 s, 27 s), then the retry queue at 2 min, 5 min, 10 min,
+ *   15 min, 30 min, 1 h, 2 h, 4 h, 8 h, for up to 30 days
+ *   (https://docs.adyen.com/development-resources/webhooks/troubleshoot). After 8 h the page gives no
+ *   further interval: every 8 h is [derived].
+ * There is no status endpoint, so time (or `advance`) drives the notifications.
+ */
+export const numbers: Server.ProcessorNumbers = {
+  timing: Server.defaultTiming,
+  idempotencyWindowMillis: 31 * RetrySchedule.millis.day,
+  retrySchedule: RetrySchedule.check({
+    delays: [9, 9, 9].map((s) => s * RetrySchedule.millis.second).concat(
+      [2, 5, 10, 15, 30].map((m) => m * RetrySchedule.millis.minute),
+      [1, 2, 4, 8].map((h) => h * RetrySchedule.millis.hour)
+    ),
+    thenEvery: 8 * RetrySchedule.millis.hour,
+    giveUpAfterMillis: 30 * RetrySchedule.millis.day
+  })
+}
 
 /**
  * The emulator's raw refund statuses (Adyen itself only says `received`; the rest name the last notification):
@@ -81,12 +109,13 @@ export const lifecycle: Lifecycle = {
       case "requires_action":
         return []
       case "succeeded_then_reversed":
-        return [{ status: "refunded" }, { status: "refunded_reversed" }]
+        return [{ status: "refunded" }, { status: "refunded_reversed", after: "reversal" }]
       case "succeeded_then_failed":
-        return [{ status: "refunded" }, { status: "refund_failed", reason: reason ?? defaultReasons.refundFailed }]
+        return [{ status: "refunded" }, { status: "refund_failed", reason: reason ?? defaultReasons.refundFailed, after: "reversal" }]
     }
   },
-  holdsFunds: (status) => status === "received" || status === "refunded"
+  holdsFunds: (status) => status === "received" || status === "refunded",
+  successStatuses: ["refunded"]
 }
 
 const pspAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
@@ -316,7 +345,7 @@ export const definition = (options: AdyenEmulatorOptions = {}): Server.EmulatorD
     const fields = {
       amount: { currency: refund.currency, value: refund.amount },
       eventCode,
-      eventDate: eventDate(render.timestampSeconds === undefined ? Date.now() : render.timestampSeconds * 1000),
+      eventDate: eventDate(render.timestampSeconds === undefined ? render.now : render.timestampSeconds * 1000),
       merchantAccountCode: refund.attributes.merchantAccount,
       merchantReference: refund.reference ?? payment?.reference ?? "",
       originalReference: refund.paymentId,
@@ -337,12 +366,8 @@ export const definition = (options: AdyenEmulatorOptions = {}): Server.EmulatorD
     credentials: { apiKey, merchantAccount, hmacKey, username, password },
     webhookSecret: hmacKey,
     webhookUrl: options.webhookUrl,
-    webhookTimeoutMillis: options.webhookTimeoutMillis,
     lifecycle,
-    settle: {
-      afterReads: options.settleAfterReads ?? Infinity,
-      afterMillis: options.settleAfterMillis ?? defaultSettleAfterMillis
-    },
+    ...Server.numbers(options, numbers),
     newPayment: (input) => ({ id: newPspReference(), currency: input.currency.toUpperCase() }),
     authenticate,
     idempotency: {
@@ -376,8 +401,38 @@ export const definition = (options: AdyenEmulatorOptions = {}): Server.EmulatorD
           body: JSON.stringify({ live: "false", notificationItems: [{ NotificationRequestItem: item }] })
         }
       },
-      isAccepted: (status, body) => status >= 200 && status < 300 && body.trim() === "[accepted]"
+      isAccepted: (status, body) => status >= 200 && status < 300 && body.trim() === "[accepted]",
+      ...(batching(options.batchNotifications) === undefined ? {} : { batching: batching(options.batchNotifications)! })
     }
+  }
+}
+
+const notificationItems = (body: string): ReadonlyArray<unknown> =>
+  (JSON.parse(body) as { notificationItems: ReadonlyArray<unknown> }).notificationItems
+
+/**
+ * Adyen's batches: one `{"live","notificationItems":[…]}` POST with the items of several events for the same
+ * merchant account. Each item keeps its own HMAC signature, so combining never re-signs.
+ */
+const batching = (option: AdyenEmulatorOptions["batchNotifications"]): Batching | undefined => {
+  if (option === undefined || option === false) return undefined
+  const settings = option === true ? {} : option
+  const windowMillis = settings.windowMillis ?? 1_000
+  const maxEvents = settings.maxItems ?? 10
+  if (!(windowMillis >= 0) || !Number.isInteger(maxEvents) || maxEvents < 1) {
+    throw new RangeError("batchNotifications needs windowMillis >= 0 and a positive integer maxItems")
+  }
+  return {
+    windowMillis,
+    maxEvents,
+    key: (message) => {
+      const item = notificationItems(message.body)[0] as { NotificationRequestItem?: { merchantAccountCode?: string } } | undefined
+      return item?.NotificationRequestItem?.merchantAccountCode ?? ""
+    },
+    combine: (messages) => ({
+      headers: messages[0]!.headers,
+      body: JSON.stringify({ live: "false", notificationItems: messages.flatMap((m) => notificationItems(m.body)) })
+    })
   }
 }
 
@@ -392,12 +447,12 @@ export class Service extends Context.Service<Service, Emulator>()("@refract/test
 export const make = (
   options: AdyenEmulatorOptions = {}
 ): Effect.Effect<Server.RunningEmulator<AdyenRefundAttributes>, ServeError, Scope.Scope> =>
-  Effect.suspend(() => Server.make(definition(options), { port: options.port, host: options.host }))
+  Effect.suspend(() => Server.make(definition(options), Server.serverOptions(options)))
 
 /** Starts an Adyen emulator; stop it with `close()`. */
 export const start = (options: AdyenEmulatorOptions = {}): Promise<Emulator> =>
-  Server.start(definition(options), { port: options.port, host: options.host })
+  Server.start(definition(options), Server.serverOptions(options))
 
 /** A layer providing the running emulator as `EmulatorService` and {@link Service}. */
 export const layer = (options: AdyenEmulatorOptions = {}): Layer.Layer<EmulatorService | Service, ServeError> =>
-  Server.layer(() => definition(options), { port: options.port, host: options.host }, Service)
+  Server.layer(() => definition(options), Server.serverOptions(options), Service)

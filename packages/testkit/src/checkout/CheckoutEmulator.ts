@@ -17,6 +17,7 @@ import { EmulatorService as EmulatorServiceKey } from "../emulator/Emulator.ts"
 import type { EmulatorRequest } from "../emulator/Http.ts"
 import { json, randomString, readRequest } from "../emulator/Http.ts"
 import type { Lifecycle, PaymentRecord, RefundRecord, Step } from "../emulator/RefundStore.ts"
+import * as RetrySchedule from "../emulator/RetrySchedule.ts"
 import * as Server from "../emulator/Server.ts"
 import { hmacSha256Hex, safeEqual } from "../emulator/Webhooks.ts"
 
@@ -84,7 +85,25 @@ export const lifecycle: Lifecycle = {
         return []
     }
   },
-  holdsFunds: (status) => status === "Pending" || status === "Approved"
+  holdsFunds: (status) => status === "Pending" || status === "Approved",
+  successStatuses: ["Approved"]
+}
+
+/**
+ * Checkout.com's numbers (processors.md §4):
+ * - idempotency keys expire after 24 h (https://www.checkout.com/docs/payments/manage-payments/idempotency);
+ * - webhooks are "resent up to 8 times: 5 min, 10 min, 15 min, 30 min, 1 h, 4 h, 12 h, 12 h"
+ *   (https://www.checkout.com/docs/workflows).
+ */
+export const numbers: Server.ProcessorNumbers = {
+  timing: Server.defaultTiming,
+  idempotencyWindowMillis: RetrySchedule.millis.day,
+  retrySchedule: RetrySchedule.check({
+    delays: [
+      ...[5, 10, 15, 30].map((m) => m * RetrySchedule.millis.minute),
+      ...[1, 4, 12, 12].map((h) => h * RetrySchedule.millis.hour)
+    ]
+  })
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -330,13 +349,9 @@ const createRefund = (kit: Kit, origin: () => string, paymentId: string, request
   })
 }
 
-/** A status read of a payment: every refund on it counts one read (and may settle). */
-const readPayment = (kit: Kit, paymentId: string): PaymentRecord | undefined => {
-  const payment = paymentIdPattern.test(paymentId) ? kit.store.payment(paymentId) : undefined
-  if (payment === undefined) return undefined
-  for (const refund of kit.store.list((r) => r.paymentId === payment.id).toReversed()) kit.store.read(refund.id)
-  return payment
-}
+/** The payment behind a status read (reads never move refunds: time does). */
+const readPayment = (kit: Kit, paymentId: string): PaymentRecord | undefined =>
+  paymentIdPattern.test(paymentId) ? kit.store.payment(paymentId) : undefined
 
 const withId = (f: (id: string, request: EmulatorRequest) => HttpServerResponse.HttpServerResponse) =>
   Effect.gen(function*() {
@@ -381,11 +396,11 @@ const eventForStatus: Readonly<Record<string, string>> = {
 /** The refund event types Checkout documents (and the emulator sends). */
 export const eventTypes: ReadonlyArray<string> = ["payment_refund_pending", "payment_refunded", "payment_refund_declined"]
 
-const eventBody = (kit: Kit, refund: Refund, eventType: string, origin: string, amount: number) => {
+const eventBody = (kit: Kit, refund: Refund, eventType: string, origin: string, amount: number, now: number) => {
   const payment = kit.store.payment(refund.paymentId)
   const id = eventId(refund.id, eventType)
   const status = Object.entries(eventForStatus).find(([, event]) => event === eventType)?.[0]
-  const at = refund.history.toReversed().find((h) => h.status === status)?.at ?? Date.now()
+  const at = refund.history.toReversed().find((h) => h.status === status)?.at ?? now
   const paymentUrl = `${origin}/payments/${refund.paymentId}`
   const metadata = refund.attributes.metadata === undefined ? {} : { metadata: refund.attributes.metadata }
   const reference = refund.reference === undefined ? {} : { reference: refund.reference }
@@ -452,9 +467,8 @@ export const definition = (
     credentials: { secretKey },
     webhookSecret: signatureKey,
     webhookUrl: options.webhookUrl,
-    webhookTimeoutMillis: options.webhookTimeoutMillis,
     lifecycle,
-    settle: { afterReads: options.settleAfterReads ?? 1, afterMillis: options.settleAfterMillis },
+    ...Server.numbers(options, numbers),
     newPayment: (input) => ({ id: newPaymentId(), currency: input.currency.toUpperCase() }),
     authenticate,
     idempotency: {
@@ -486,8 +500,10 @@ export const definition = (
       defaultEventType: (refund) => eventForStatus[refund.status] ?? "payment_refunded",
       render: (refund, eventType, render, kit) => {
         const base = origin()
-        const signedBody = JSON.stringify(eventBody(kit, refund, eventType, base, refund.amount))
-        const body = render.tamper === true ? JSON.stringify(eventBody(kit, refund, eventType, base, refund.amount + 1)) : signedBody
+        const signedBody = JSON.stringify(eventBody(kit, refund, eventType, base, refund.amount, render.now))
+        const body = render.tamper === true
+          ? JSON.stringify(eventBody(kit, refund, eventType, base, refund.amount + 1, render.now))
+          : signedBody
         return {
           headers: {
             "content-type": "application/json",
@@ -495,6 +511,14 @@ export const definition = (
             ...webhookAuth
           },
           body
+        }
+      },
+      eventId: (message) => {
+        try {
+          const id: unknown = JSON.parse(message.body)?.id
+          return typeof id === "string" ? id : undefined
+        } catch {
+          return undefined
         }
       }
     }
@@ -514,7 +538,7 @@ export const make = (
 ): Effect.Effect<Server.RunningEmulator<CheckoutRefundAttributes>, ServeError, Scope.Scope> =>
   Effect.gen(function*() {
     const state = { origin: "" }
-    const running = yield* Server.make(definition(options, () => state.origin), { port: options.port, host: options.host })
+    const running = yield* Server.make(definition(options, () => state.origin), Server.serverOptions(options))
     state.origin = running.origin
     return running
   })
@@ -522,7 +546,7 @@ export const make = (
 /** Starts a Checkout.com emulator; stop it with `close()`. */
 export const start = async (options: CheckoutEmulatorOptions = {}): Promise<Emulator> => {
   const state = { origin: "" }
-  const running = await Server.start(definition(options, () => state.origin), { port: options.port, host: options.host })
+  const running = await Server.start(definition(options, () => state.origin), Server.serverOptions(options))
   state.origin = running.origin
   return running
 }

@@ -60,6 +60,13 @@ export interface ConformanceTarget {
 
 const isWebhookOnly = (c: Connector.Connector) => !c.capabilities.get
 
+/**
+ * The suite runs the emulator on a manual clock with these delays: refunds move because the suite moves time,
+ * never because the connector read them.
+ */
+const SETTLE_MILLIS = 2_000
+const REVERSAL_MILLIS = 24 * 60 * 60 * 1_000
+
 let counter = 0
 /** Unique merchant refund ids, so scenarios never collide on idempotency keys. */
 const nextId = (label: string) => `conf-${label}-${Date.now().toString(36)}-${(counter++).toString(36)}`
@@ -73,7 +80,7 @@ export const run = (target: ConformanceTarget): void => {
     let emulator: Emulator
 
     beforeAll(async () => {
-      emulator = await target.start({ settleAfterReads: 1, settleAfterMillis: Number.POSITIVE_INFINITY })
+      emulator = await target.start({ clock: "manual", settleAfterMillis: SETTLE_MILLIS, reversalAfterMillis: REVERSAL_MILLIS })
     })
     afterAll(async () => {
       await emulator?.close()
@@ -132,11 +139,18 @@ export const run = (target: ConformanceTarget): void => {
     const creates = (request: RefundClient.CreateRefundInput) =>
       emulator.requests().filter((r) => r.method === "POST" && r.path === createPath(request))
 
-    /** The emulator's delivery for the refund's current state, verified and parsed by the connector. */
+    /**
+     * The emulator's delivery for the refund's current state, verified and parsed by the connector. Signed
+     * timestamps default to the wall clock: the connector checks them against its own (real) clock, while the
+     * emulator's manual clock has run ahead of it by the time the suite moved.
+     */
     const deliver = (refundId: string, signOptions?: Parameters<Emulator["signedWebhook"]>[1]) =>
       Effect.gen(function*() {
         const b = yield* bound()
-        const signed = emulator.signedWebhook(emulatorId(refundId), signOptions)
+        const signed = emulator.signedWebhook(emulatorId(refundId), {
+          timestampSeconds: Math.floor(Date.now() / 1000),
+          ...signOptions
+        })
         const raw = WebhookEvent.makeRawRequest({
           method: "POST",
           url: target.webhookUrl ?? "http://127.0.0.1/webhooks",
@@ -163,18 +177,24 @@ export const run = (target: ConformanceTarget): void => {
         return Result.getOrThrow(observed).refund
       })
 
-    /** Moves a refund one step and reads it back: by polling when the connector can, else by webhook. */
-    const step = (c: RefundClient.RefundClient, previous: Refund.Refund) =>
+    const moveTime = (millis: number) => Effect.promise(() => emulator.clock.advance(millis))
+
+    /** Lets `millis` of processor time pass and reads the refund back: by polling when the connector can, else by webhook. */
+    const step = (c: RefundClient.RefundClient, previous: Refund.Refund, millis = SETTLE_MILLIS) =>
       Effect.gen(function*() {
-        yield* Effect.promise(() => emulator.advance(emulatorId(previous.connectorRefundId)))
+        yield* moveTime(millis)
         if (isWebhookOnly(connector)) return yield* applyWebhook(previous)
         return yield* c.get(previous.reference, previous)
       })
 
-    /** Drives a refund to a settled state. */
+    /**
+     * Drives a refund to a settled state by moving time. Polling connectors poll with `pollUntilSettled` once
+     * two settle delays have passed (every path settles within two steps; a reversal waits far longer).
+     */
     const settle = (c: RefundClient.RefundClient, refund: Refund.Refund) =>
       Effect.gen(function*() {
         if (!isWebhookOnly(connector)) {
+          yield* moveTime(2 * SETTLE_MILLIS)
           return yield* c.pollUntilSettled(refund, { schedule: Schedule.spaced("10 millis"), deadline: "10 seconds" })
         }
         let current = refund
@@ -207,15 +227,20 @@ export const run = (target: ConformanceTarget): void => {
     }
 
     describe("lifecycle", () => {
-      it.live("create answers pending, a read shows pending, then it settles as succeeded", () =>
+      it.live("create answers pending, reads show pending until the processor's time passes, then it settles as succeeded", () =>
         Effect.gen(function*() {
           const { c, created } = yield* createWithOutcome("succeeded")
           assert.strictEqual(created.simpleStatus, "PENDING")
           assert.strictEqual(created.connector, connector.id)
           assert.isTrue(Money.equals(created.amount!, Money.make(1_200, currency)))
           if (!isWebhookOnly(connector)) {
-            const read = yield* c.get(created.reference, created)
-            assert.strictEqual(read.simpleStatus, "PENDING", "the first read still shows pending")
+            for (let read = 1; read <= 3; read++) {
+              const seen = yield* c.get(created.reference, created)
+              assert.strictEqual(seen.simpleStatus, "PENDING", `read ${read} still shows pending: reads never move a refund`)
+            }
+            yield* moveTime(SETTLE_MILLIS - 1)
+            const early = yield* c.get(created.reference, created)
+            assert.strictEqual(early.simpleStatus, "PENDING", "a millisecond before the settle delay it is still pending")
           }
           const settled = yield* settle(c, created)
           assert.strictEqual(settled.status, "Succeeded")
@@ -245,7 +270,11 @@ export const run = (target: ConformanceTarget): void => {
           const { c, created } = yield* createWithOutcome("succeeded_then_reversed")
           const settled = yield* settle(c, created)
           assert.strictEqual(settled.status, "Succeeded")
-          const reversed = yield* step(c, settled)
+          if (!isWebhookOnly(connector)) {
+            const soon = yield* step(c, settled, SETTLE_MILLIS)
+            assert.strictEqual(soon.status, "Succeeded", "a reversal comes days later, not with the next settle step")
+          }
+          const reversed = yield* step(c, settled, REVERSAL_MILLIS)
           assert.strictEqual(reversed.status, "Reversed")
           assert.strictEqual(reversed.simpleStatus, "FAILED")
           if (!isWebhookOnly(connector)) {
@@ -320,6 +349,8 @@ export const run = (target: ConformanceTarget): void => {
           emulator.injectFault({ _tag: "Slow", delayMillis: 1_000 }, createMatch(request))
           const error = yield* Effect.flip(impatient.create(request))
           expectReason(error, ["OutcomeUnknown"])
+          // The Slow answer is held on the emulator clock: let its second pass, so the key is no longer in flight.
+          yield* moveTime(1_000)
           // Another client (a restarted process without a store) knows when the key was first used from the error.
           const c = yield* client()
           const recovered = yield* c.recover(request, { firstAttemptAt: firstAttemptOf(error) })

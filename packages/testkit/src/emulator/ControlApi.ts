@@ -7,7 +7,7 @@
  */
 import { Effect, Layer } from "effect"
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
-import type { Emulator, Fault, FaultMatch } from "./Emulator.ts"
+import type { Emulator, Fault, FaultMatch, RandomFaults } from "./Emulator.ts"
 import { isOutcome } from "./Emulator.ts"
 import { json } from "./Http.ts"
 import { UnknownPaymentError, UnknownRefundError } from "./RefundStore.ts"
@@ -105,6 +105,19 @@ export const routes = (getEmulator: () => Emulator | undefined): Layer.Layer<nev
         e.injectFault(body.fault as Fault, faultMatchFromJson(body.match))
         return json(201, { injected: body.fault })
       })
+      yield* add("POST", "/faults/random", (e, _, body) => {
+        if (!Array.isArray(body.kinds)) throw new BadRequest("kinds must be an array of faults")
+        const campaign: RandomFaults = {
+          rate: Number(body.rate),
+          kinds: body.kinds as ReadonlyArray<Fault>,
+          ...(body.seed === undefined ? {} : { seed: typeof body.seed === "number" ? body.seed : String(body.seed) }),
+          ...(body.match === undefined ? {} : { match: faultMatchFromJson(body.match) }),
+          ...(body.maxFaults === undefined ? {} : { maxFaults: Number(body.maxFaults) })
+        }
+        e.injectRandomFaults(campaign)
+        const started = e.truth().faultCampaigns.at(-1)
+        return json(201, { seed: started?.seed ?? null })
+      })
       yield* add("DELETE", "/faults", (e) => {
         e.clearFaults()
         return HttpServerResponse.empty({ status: 204 })
@@ -133,6 +146,23 @@ export const routes = (getEmulator: () => Emulator | undefined): Layer.Layer<nev
       })
       yield* add("GET", "/requests", (e) => json(200, { data: e.requests() }))
       yield* add("GET", "/webhooks", (e) => json(200, { data: e.webhookDeliveries() }))
+      yield* add("GET", "/events", (e) => json(200, { data: e.webhookEvents() }))
+      yield* add("GET", "/truth", (e) => json(200, e.truth()))
+      yield* add("GET", "/clock", (e) => json(200, e.clock.info()))
+      yield* add("POST", "/clock/advance", async (e, _, body) => {
+        const millis = body.millis
+        if (typeof millis !== "number") throw new BadRequest("millis must be a number")
+        await e.clock.advance(millis)
+        return json(200, e.clock.info())
+      })
+      yield* add("POST", "/clock/set", async (e, _, body) => {
+        const epochMillis = typeof body.iso === "string" ? Date.parse(body.iso) : body.epochMillis
+        if (typeof epochMillis !== "number" || Number.isNaN(epochMillis)) {
+          throw new BadRequest("epochMillis must be a number (or iso an ISO 8601 time)")
+        }
+        await e.clock.setTime(epochMillis)
+        return json(200, e.clock.info())
+      })
       yield* add("POST", "/webhooks/flush", async (e) => {
         await e.flushWebhooks()
         return json(200, { data: e.webhookDeliveries() })

@@ -4,6 +4,7 @@
  *
  * @since 0.1.0
  */
+import type { ClockInfo } from "./Clock.ts"
 import type {
   CreatePaymentInput,
   EmulatedRefund,
@@ -12,7 +13,9 @@ import type {
   RecordedRequest,
   SignedWebhook,
   SignedWebhookOptions,
-  WebhookDelivery
+  Truth,
+  WebhookDelivery,
+  WebhookEventRecord
 } from "./Emulator.ts"
 
 /** What `GET /__emulator` answers. */
@@ -68,6 +71,17 @@ export class ControlClient {
     await this.call("POST", "/faults", { fault, match })
   }
 
+  /** Starts a seeded fault campaign; resolves with the seed it runs with. */
+  async injectRandomFaults(campaign: {
+    readonly rate: number
+    readonly kinds: ReadonlyArray<Fault>
+    readonly seed?: number | string
+    readonly match?: RemoteFaultMatch
+    readonly maxFaults?: number
+  }): Promise<number | string> {
+    return (await this.call<{ seed: number | string }>("POST", "/faults/random", campaign)).seed
+  }
+
   async clearFaults(): Promise<void> {
     await this.call("DELETE", "/faults")
   }
@@ -82,6 +96,29 @@ export class ControlClient {
 
   async webhookDeliveries(): Promise<ReadonlyArray<WebhookDelivery>> {
     return (await this.call<{ data: ReadonlyArray<WebhookDelivery> }>("GET", "/webhooks")).data
+  }
+
+  async webhookEvents(): Promise<ReadonlyArray<WebhookEventRecord>> {
+    return (await this.call<{ data: ReadonlyArray<WebhookEventRecord> }>("GET", "/events")).data
+  }
+
+  /** The ground truth (JSON: a key that never expires has `expiresAt: null`). */
+  truth(): Promise<Truth> {
+    return this.call("GET", "/truth")
+  }
+
+  clock(): Promise<ClockInfo> {
+    return this.call("GET", "/clock")
+  }
+
+  /** Moves the emulator clock forward; resolves once the timers due in the span fired and their webhooks finished. */
+  advanceClock(millis: number): Promise<ClockInfo> {
+    return this.call("POST", "/clock/advance", { millis })
+  }
+
+  /** Moves the emulator clock to an absolute time (never backwards). */
+  setClock(epochMillis: number): Promise<ClockInfo> {
+    return this.call("POST", "/clock/set", { epochMillis })
   }
 
   async flushWebhooks(): Promise<ReadonlyArray<WebhookDelivery>> {

@@ -1,6 +1,6 @@
 /**
  * Small HTTP helpers for emulator authors: a plain view of the current request, JSON/form bodies, ids,
- * real-time sleeps and connection drops.
+ * real-time sleeps and connection drops (transport faults on the emulator clock live in `Transport.ts`).
  *
  * @since 0.1.0
  */
@@ -21,6 +21,25 @@ export interface EmulatorRequest {
   readonly headers: Readonly<Record<string, string>>
   /** The raw body (UTF-8). */
   readonly body: string
+  /** The request's `seq` in the request log (for `RequestLog.noteIdempotency`); undefined for unlogged requests. */
+  readonly seq?: number
+}
+
+/** Request-log sequence numbers by Node request, so a route can find its own log entry. */
+const sequence = new WeakMap<object, number>()
+
+const incomingOf = (request: HttpServerRequest.HttpServerRequest): object | undefined => {
+  try {
+    return NodeHttpServerRequest.toIncomingMessage(request)
+  } catch {
+    return undefined
+  }
+}
+
+/** Remembers the request-log `seq` of a request (the framework does this when it logs the request). */
+export const tagRequest = (request: HttpServerRequest.HttpServerRequest, seq: number): void => {
+  const incoming = incomingOf(request)
+  if (incoming !== undefined) sequence.set(incoming, seq)
 }
 
 /** Splits a request URL into path and query. */
@@ -45,7 +64,9 @@ export const toEmulatorRequest = (request: HttpServerRequest.HttpServerRequest, 
   const { path, query } = splitUrl(request.url)
   const headers: Record<string, string> = {}
   for (const [name, value] of Object.entries(request.headers)) headers[name.toLowerCase()] = value
-  return { method: request.method.toUpperCase(), url: request.url, path, query, headers, body }
+  const incoming = incomingOf(request)
+  const seq = incoming === undefined ? undefined : sequence.get(incoming)
+  return { method: request.method.toUpperCase(), url: request.url, path, query, headers, body, ...(seq === undefined ? {} : { seq }) }
 }
 
 /** Options of {@link json}. */

@@ -1,16 +1,40 @@
 /**
- * The in-memory payment and refund state every emulator shares, with the settling rules:
- * a refund starts at the processor's initial status and walks a per-outcome path of steps, one step per
- * `settleAfterReads` status reads, per `settleAfterMillis` of real time, or per {@link RefundStore.advance}.
+ * The in-memory payment and refund state every emulator shares, with the settling rules: a refund starts at
+ * the processor's initial status and walks a per-outcome path of steps. Each step is taken when its delay
+ * has passed on the emulator clock (counted from the previous status change), or at once with
+ * {@link RefundStore.advance}. Reading a refund never moves it: real processors settle on their own time.
  *
  * @since 0.1.0
  */
+import type { EmulatorClock, TimerHandle } from "./Clock.ts"
 import type { EmulatedRefund, Outcome, RefundHistoryEntry, TransitionCause } from "./Emulator.ts"
+
+/**
+ * Which delay a step waits for: `"settle"` (the processor working the refund, seconds) or `"reversal"`
+ * (a later reversal or scheme rejection, days), both overridable per emulator; or explicit milliseconds.
+ */
+export type StepDelay = "settle" | "reversal" | number
 
 /** One status on a refund's path, optionally with the failure reason it carries. */
 export interface Step {
   readonly status: string
   readonly reason?: string
+  /** How long after the previous status this step is taken. Default `"settle"`. */
+  readonly after?: StepDelay
+}
+
+/** The delays behind `"settle"` and `"reversal"` steps, in emulator milliseconds (`Infinity` = never by time). */
+export interface Timing {
+  readonly settleAfterMillis: number
+  readonly reversalAfterMillis: number
+}
+
+/** Validates a {@link Timing} (negative or NaN delays are nonsense). */
+export const checkTiming = (timing: Timing): Timing => {
+  for (const [name, value] of Object.entries(timing)) {
+    if (Number.isNaN(value) || value < 0) throw new RangeError(`${name} must be a non-negative number of milliseconds, got ${value}`)
+  }
+  return timing
 }
 
 /** How a processor's refunds move. */
@@ -21,14 +45,8 @@ export interface Lifecycle {
   readonly steps: (outcome: Outcome, reason: string | undefined) => ReadonlyArray<Step>
   /** Whether a refund in this status still uses up the payment's refundable amount. */
   readonly holdsFunds: (status: string) => boolean
-}
-
-/** When refunds move on their own. */
-export interface SettleRules {
-  /** Reads a status is shown to before the next read moves the refund. `Infinity` = reads never move it. */
-  readonly afterReads: number
-  /** Real-time milliseconds per step. `undefined`/`Infinity` = time never moves it. */
-  readonly afterMillis?: number | undefined
+  /** The statuses that mean "the refund succeeded" (for the truth API's `everSucceeded`). */
+  readonly successStatuses: ReadonlyArray<string>
 }
 
 /** A captured payment that refunds draw on. */
@@ -62,8 +80,6 @@ export interface RefundRecord<A> {
   position: number
   /** True once the path can no longer change (first move, forced path, or an out-of-path transition). */
   locked: boolean
-  /** Reads seen at the current status. */
-  reads: number
   /** Whether the refund uses up refundable amount at all (false for refunds doomed from the start). */
   readonly reservesFunds: boolean
   readonly reference: string | undefined
@@ -120,16 +136,18 @@ export class RefundStore<A> {
   private readonly payments = new Map<string, PaymentRecord>()
   private readonly aliases = new Map<string, string>()
   private readonly refundsById = new Map<string, RefundRecord<A>>()
-  private readonly timers = new Map<string, ReturnType<typeof setTimeout>>()
+  private readonly timers = new Map<string, TimerHandle>()
   private readonly listeners = new Set<(transition: Transition<A>) => void>()
   private closed = false
 
   readonly lifecycle: Lifecycle
-  readonly settle: SettleRules
+  readonly timing: Timing
+  readonly clock: EmulatorClock
 
-  constructor(lifecycle: Lifecycle, settle: SettleRules) {
+  constructor(lifecycle: Lifecycle, timing: Timing, clock: EmulatorClock) {
     this.lifecycle = lifecycle
-    this.settle = settle
+    this.timing = checkTiming(timing)
+    this.clock = clock
   }
 
   /** Registers a listener for every transition (including creation); returns an unsubscribe function. */
@@ -155,7 +173,7 @@ export class RefundStore<A> {
       amount: input.amount,
       currency: input.currency,
       reference: input.reference,
-      createdAt: Date.now(),
+      createdAt: this.clock.now(),
       outcome: "succeeded",
       outcomeReason: undefined
     }
@@ -182,7 +200,8 @@ export class RefundStore<A> {
     for (const refund of this.refundsById.values()) {
       if (refund.paymentId === payment.id && !refund.locked) {
         this.plan(refund, payment)
-        if (!this.timers.has(refund.id)) this.schedule(refund)
+        // The new path may have another first delay (or none): re-plan its timer from the creation time.
+        this.schedule(refund)
       }
     }
   }
@@ -201,7 +220,7 @@ export class RefundStore<A> {
   }
 
   createRefund(input: CreateRefundInput<A>): RefundRecord<A> {
-    const now = Date.now()
+    const now = this.clock.now()
     const refund: RefundRecord<A> = {
       id: input.id,
       paymentId: input.payment.id,
@@ -216,7 +235,6 @@ export class RefundStore<A> {
       steps: [],
       position: 0,
       locked: false,
-      reads: 0,
       reservesFunds: input.reservesFunds ?? true,
       reference: input.reference,
       metadata: { ...input.metadata },
@@ -237,17 +255,6 @@ export class RefundStore<A> {
   /** The refund without side effects. */
   get(id: string): RefundRecord<A> | undefined {
     return this.refundsById.get(id)
-  }
-
-  /** A status read by the processor API: counts the read and may move the refund first. */
-  read(id: string): RefundRecord<A> | undefined {
-    const refund = this.refundsById.get(id)
-    if (refund === undefined) return undefined
-    if (refund.position < refund.steps.length && refund.reads >= this.settle.afterReads) {
-      this.move(refund, "read")
-    }
-    refund.reads++
-    return refund
   }
 
   /** Moves the refund one step now. Returns the transition, or undefined at the end of its path. */
@@ -272,8 +279,14 @@ export class RefundStore<A> {
     return filter === undefined ? all : all.filter(filter)
   }
 
+  /** When the refund takes its next step by time (epoch milliseconds), if it will. */
+  nextStepAt(id: string): number | undefined {
+    return this.timers.get(id)?.at
+  }
+
   /** Public snapshot of a refund. */
   snapshot(refund: RefundRecord<A>): EmulatedRefund {
+    const next = this.nextStepAt(refund.id)
     return {
       id: refund.id,
       paymentId: refund.paymentId,
@@ -282,7 +295,10 @@ export class RefundStore<A> {
       status: refund.status,
       ...(refund.idempotencyKey === undefined ? {} : { idempotencyKey: refund.idempotencyKey }),
       createdAt: refund.createdAt,
+      updatedAt: refund.history[refund.history.length - 1]?.at ?? refund.createdAt,
       history: refund.history.map((entry) => ({ ...entry })),
+      everSucceeded: refund.history.some((entry) => this.lifecycle.successStatuses.includes(entry.status)),
+      ...(next === undefined ? {} : { nextStepAt: next }),
       outcome: refund.outcome,
       ...(refund.failureReason === undefined ? {} : { failureReason: refund.failureReason }),
       ...(refund.reference === undefined ? {} : { reference: refund.reference }),
@@ -324,8 +340,7 @@ export class RefundStore<A> {
     refund.locked = true
     refund.status = step.status
     if (step.reason !== undefined) refund.failureReason = step.reason
-    refund.reads = 0
-    refund.history.push({ status: step.status, at: Date.now(), via: cause })
+    refund.history.push({ status: step.status, at: this.clock.now(), via: cause })
     const transition: Transition<A> = { refund, from, to: step.status, cause }
     this.emit(transition)
     this.schedule(refund)
@@ -336,23 +351,30 @@ export class RefundStore<A> {
     for (const listener of this.listeners) listener(transition)
   }
 
+  /** The delay of a step in emulator milliseconds. */
+  delayOf(step: Step): number {
+    const after = step.after ?? "settle"
+    return after === "settle" ? this.timing.settleAfterMillis : after === "reversal" ? this.timing.reversalAfterMillis : after
+  }
+
+  /** (Re)arms the refund's timer for its next step, counted from its last status change. */
   private schedule(refund: RefundRecord<A>): void {
-    const existing = this.timers.get(refund.id)
-    if (existing !== undefined) clearTimeout(existing)
+    this.timers.get(refund.id)?.cancel()
     this.timers.delete(refund.id)
-    const millis = this.settle.afterMillis
-    if (this.closed || millis === undefined || !Number.isFinite(millis)) return
-    if (refund.position >= refund.steps.length && refund.locked) return
-    const timer = setTimeout(() => {
-      this.timers.delete(refund.id)
+    const step = refund.steps[refund.position]
+    if (this.closed || step === undefined) return
+    const delay = this.delayOf(step)
+    if (!Number.isFinite(delay)) return
+    const since = refund.history[refund.history.length - 1]?.at ?? refund.createdAt
+    const timer = this.clock.schedule(since + delay, () => {
+      if (this.timers.get(refund.id) === timer) this.timers.delete(refund.id)
       if (this.refundsById.get(refund.id) === refund) this.move(refund, "timer")
-    }, Math.max(0, millis))
-    timer.unref?.()
+    })
     this.timers.set(refund.id, timer)
   }
 
   private clearTimers(): void {
-    for (const timer of this.timers.values()) clearTimeout(timer)
+    for (const timer of this.timers.values()) timer.cancel()
     this.timers.clear()
   }
 }

@@ -3,7 +3,7 @@
  *
  * @since 0.1.0
  */
-import type { FaultTag, RecordedRequest } from "./Emulator.ts"
+import type { FaultTag, IdempotencyNote, RecordedRequest } from "./Emulator.ts"
 
 /** Header names whose values are always redacted. Processors can add more. */
 export const defaultSecretHeaders: ReadonlyArray<string> = [
@@ -52,6 +52,7 @@ export interface MutableRecordedRequest {
   time: number
   status?: number
   fault?: FaultTag
+  idempotency?: IdempotencyNote
 }
 
 /** Append-only request log. */
@@ -70,6 +71,8 @@ export class RequestLog {
     readonly url: string
     readonly headers: Readonly<Record<string, string | ReadonlyArray<string> | undefined>>
     readonly body: string
+    /** Epoch milliseconds on the emulator clock. */
+    readonly time: number
   }): MutableRecordedRequest {
     const queryIndex = input.url.indexOf("?")
     const entry: MutableRecordedRequest = {
@@ -79,7 +82,7 @@ export class RequestLog {
       query: queryIndex === -1 ? "" : input.url.slice(queryIndex + 1),
       headers: redactHeaders(input.headers, this.secretHeaders),
       body: input.body,
-      time: Date.now()
+      time: input.time
     }
     this.entries.push(entry)
     return entry
@@ -87,6 +90,15 @@ export class RequestLog {
 
   list(): ReadonlyArray<RecordedRequest> {
     return this.entries.map((entry) => ({ ...entry, headers: { ...entry.headers } }))
+  }
+
+  /**
+   * Notes what idempotency did with the request `seq` (see `EmulatorRequest.seq`). The framework does this
+   * for header keys; a route running its own idempotency (Square's key is in the body) calls it itself.
+   */
+  noteIdempotency(seq: number | undefined, note: IdempotencyNote): void {
+    const entry = seq === undefined ? undefined : this.entries.find((e) => e.seq === seq)
+    if (entry !== undefined) entry.idempotency = note
   }
 
   clear(): void {

@@ -1,7 +1,8 @@
 /**
  * The emulator framework: turns an {@link EmulatorDefinition} (a processor's routes, lifecycle, error bodies,
- * idempotency policy and webhook format) into a running HTTP server on 127.0.0.1 with the shared machinery
- * (state store, settling, fault injection, request log, idempotency, webhook delivery, control API) wired in.
+ * idempotency policy, webhook format and numbers) into a running HTTP server on 127.0.0.1 with the shared
+ * machinery (clock, state store, settling, fault injection, request log, idempotency, webhook delivery,
+ * control API) wired in.
  *
  * - {@link make}: `Effect<Emulator, ServeError, Scope>`; the server lives as long as the scope.
  * - {@link start}: `Promise<Emulator>`; stop it with `emulator.close()`.
@@ -11,257 +12,111 @@
  */
 import { NodeHttpServer } from "@effect/platform-node"
 import { Cause, Context, Effect, Exit, Layer, Scope } from "effect"
-import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { HttpRouter } from "effect/http"
 import type { ServeError } from "effect/http/HttpServerError"
 import { createServer } from "node:http"
+import type { ClockOption } from "./Clock.ts"
+import * as Clock from "./Clock.ts"
 import * as ControlApi from "./ControlApi.ts"
+import type { EmulatorDefinition, EmulatorKit } from "./Definition.ts"
 import type {
   CreatePaymentInput,
   Emulator,
+  EmulatorOptions,
   Fault,
   FaultMatch,
   Outcome,
-  SignedWebhook,
-  SignedWebhookOptions
+  RandomFaults,
+  SignedWebhookOptions,
+  Truth,
+  WebhookOptions
 } from "./Emulator.ts"
 import { EmulatorService, isOutcome } from "./Emulator.ts"
 import { FaultInjector } from "./Faults.ts"
-import type { EmulatorRequest } from "./Http.ts"
-import { dropConnection, responseBytes, responseHeaders, sleepReal, toEmulatorRequest } from "./Http.ts"
-import type { StoredResponse } from "./Idempotency.ts"
 import { IdempotencyStore } from "./Idempotency.ts"
-import type { Lifecycle, PaymentRecord, RefundRecord, SettleRules, Transition } from "./RefundStore.ts"
+import * as Pipeline from "./Pipeline.ts"
+import type { PaymentRecord, RefundRecord, Transition } from "./RefundStore.ts"
 import { RefundStore, UnknownRefundError } from "./RefundStore.ts"
 import { defaultSecretHeaders, RequestLog } from "./RequestLog.ts"
+import { resolvePolicy, WebhookEngine } from "./WebhookEngine.ts"
 import type { WebhookMessage } from "./Webhooks.ts"
-import { WebhookDispatcher } from "./Webhooks.ts"
+import { isSuccessStatus } from "./Webhooks.ts"
 
-/** The path prefix of the control API. Never faulted, logged or authenticated. */
-export const controlPrefix = "/__emulator"
+export type {
+  AttemptContext,
+  EmulatorDefinition,
+  EmulatorKit,
+  FaultResponses,
+  IdempotencyPolicy,
+  ProcessorNumbers,
+  RenderOptions,
+  WebhookFormat
+} from "./Definition.ts"
+export { defaultTiming, fromStored, numbers } from "./Definition.ts"
+export { controlPrefix } from "./Pipeline.ts"
 
-/** How a processor answers injected faults. The framework adds `Retry-After` to rate-limit answers itself. */
-export interface FaultResponses {
-  readonly rateLimit: (retryAfterSeconds: number, request: EmulatorRequest) => HttpServerResponse.HttpServerResponse
-  readonly serverError: (status: number, request: EmulatorRequest) => HttpServerResponse.HttpServerResponse
-  /** The 200 answer for `MalformedBody`. Default: the real body cut in half (unparsable JSON). */
-  readonly malformed?: (real: HttpServerResponse.HttpServerResponse) => HttpServerResponse.HttpServerResponse
-}
-
-/** How a processor treats `Idempotency-Key`-style headers. */
-export interface IdempotencyPolicy {
-  /** Lower-case request header carrying the key. */
-  readonly header: string
-  /** Which requests take part (typically POSTs). */
-  readonly appliesTo: (request: EmulatorRequest) => boolean
-  /** What must match for a replay (e.g. method, path and canonical parameters). */
-  readonly fingerprint: (request: EmulatorRequest) => string
-  /** Whether a first response is stored for replay (otherwise the key is forgotten and a retry runs as new). */
-  readonly stores: (response: StoredResponse) => boolean
-  /** The replay of a stored response. */
-  readonly replay: (stored: StoredResponse, key: string, request: EmulatorRequest) => HttpServerResponse.HttpServerResponse
-  /** Same key, different fingerprint. `undefined` = replay anyway. */
-  readonly mismatch?: (key: string, request: EmulatorRequest) => HttpServerResponse.HttpServerResponse
-  /** Same key while the first request is still being handled. */
-  readonly inFlight: (key: string, request: EmulatorRequest) => HttpServerResponse.HttpServerResponse
-}
-
-/** Options of {@link WebhookFormat.render}. */
-export interface RenderOptions extends SignedWebhookOptions {
-  /** The secret to sign with (already defaulted to the emulator's). */
-  readonly secret: string
-  /** The status before this change, when rendering a transition. */
-  readonly previousStatus?: string | undefined
-}
-
-/** How a processor turns refund changes into signed webhook deliveries. */
-export interface WebhookFormat<A> {
-  /** Event types (Stripe `refund.updated`, Adyen eventCodes) to deliver for a transition; creation has `from: undefined`. */
-  readonly eventsFor: (transition: Transition<A>) => ReadonlyArray<string>
-  /** Event type used by `signedWebhook` when none is given. */
-  readonly defaultEventType: (refund: RefundRecord<A>) => string
-  /** Headers and exact body bytes, signed as the processor signs. Honors `tamper`, `secret`, `timestampSeconds`. */
-  readonly render: (refund: RefundRecord<A>, eventType: string, options: RenderOptions, kit: EmulatorKit<A>) => SignedWebhook
-  /** Whether the receiver acknowledged. Default: any 2xx. */
-  readonly isAccepted?: (status: number, body: string) => boolean
-}
-
-/** Everything a processor plugs into the framework. Build one per emulator instance (it may close over options). */
-export interface EmulatorDefinition<A> {
-  /** `"stripe"`, `"adyen"`, ... */
-  readonly name: string
-  /** Appended to the origin to form `Emulator.url` (Adyen `"/v71"`). Default `""`. */
-  readonly basePath?: string
-  readonly credentials: Readonly<Record<string, string>>
-  readonly webhookSecret: string
-  readonly webhookUrl?: string | undefined
-  readonly webhookTimeoutMillis?: number | undefined
-  readonly lifecycle: Lifecycle
-  readonly settle: SettleRules
-  /** Ids for a new payment (the first is what `createPayment` returns). */
-  readonly newPayment: (input: CreatePaymentInput) => {
-    readonly id: string
-    readonly aliases?: ReadonlyArray<string>
-    readonly currency: string
-  }
-  /** Extra request headers to redact in the request log. */
-  readonly secretHeaders?: ReadonlyArray<string>
-  /** Returns an error response when the request is not authenticated. Runs after pre-handler faults. */
-  readonly authenticate?: (request: EmulatorRequest) => HttpServerResponse.HttpServerResponse | undefined
-  readonly idempotency?: IdempotencyPolicy
-  readonly faults: FaultResponses
-  /** Applied once to every processor response (e.g. a `Request-Id` header). */
-  readonly decorate?: (response: HttpServerResponse.HttpServerResponse, request: EmulatorRequest) => HttpServerResponse.HttpServerResponse
-  /** The processor's routes. Handlers should never fail; add a catch-all route for the processor's 404. */
-  readonly routes: (kit: EmulatorKit<A>) => Layer.Layer<never, never, HttpRouter.HttpRouter>
-  readonly webhooks: WebhookFormat<A>
-}
-
-/** What route handlers get: the shared state. */
-export interface EmulatorKit<A> {
-  readonly name: string
-  readonly store: RefundStore<A>
-  readonly faults: FaultInjector
-  readonly log: RequestLog
-  readonly idempotency: IdempotencyStore
-  readonly webhooks: WebhookDispatcher
-  readonly definition: EmulatorDefinition<A>
-}
-
-/** Where to listen. */
+/** Where to listen, on which clock, and how webhooks go out: the options every processor shares. */
 export interface ServerOptions {
   /** 0 (default) = ephemeral. */
   readonly port?: number | undefined
   /** Default `127.0.0.1`. */
   readonly host?: string | undefined
+  /** Default `"real"`. */
+  readonly clock?: ClockOption | undefined
+  readonly webhooks?: WebhookOptions | undefined
+  /** Real milliseconds. Default 5000. */
+  readonly webhookTimeoutMillis?: number | undefined
 }
+
+/** Picks the {@link ServerOptions} out of an emulator's options. */
+export const serverOptions = (options: EmulatorOptions): ServerOptions => ({
+  port: options.port,
+  host: options.host,
+  clock: options.clock,
+  webhooks: options.webhooks,
+  webhookTimeoutMillis: options.webhookTimeoutMillis
+})
 
 /** A running emulator plus framework internals (for processor modules and tests). */
 export interface RunningEmulator<A> extends Emulator {
   readonly kit: EmulatorKit<A>
 }
 
-const isControlPath = (path: string): boolean => path === controlPrefix || path.startsWith(`${controlPrefix}/`)
-
-const defaultMalformed = (real: HttpServerResponse.HttpServerResponse): HttpServerResponse.HttpServerResponse => {
-  const bytes = responseBytes(real) ?? new TextEncoder().encode("{\"")
-  const cut = bytes.length < 2 ? new TextEncoder().encode("{\"") : bytes.slice(0, Math.floor(bytes.length / 2))
-  return HttpServerResponse.uint8Array(cut, {
-    status: 200,
-    contentType: "application/json",
-    headers: real.headers
-  })
-}
-
-const snapshot = (response: HttpServerResponse.HttpServerResponse): StoredResponse | undefined => {
-  const body = responseBytes(response)
-  if (body === undefined) return undefined
-  const headers = responseHeaders(response)
-  const contentType = response.body._tag === "Uint8Array" ? response.body.contentType : undefined
-  if (contentType !== undefined) headers["content-type"] = contentType
-  return { status: response.status, headers, body }
-}
-
-/** Rebuilds a response from a stored one (used by idempotency replays). */
-export const fromStored = (stored: StoredResponse): HttpServerResponse.HttpServerResponse => {
-  const { "content-type": contentType, "content-length": _length, ...headers } = stored.headers
-  return HttpServerResponse.uint8Array(stored.body, {
-    status: stored.status,
-    headers,
-    ...(contentType === undefined ? {} : { contentType })
-  })
-}
-
-/** The processor-request pipeline: log → faults → auth → idempotency → routes → faults → decorate. */
-const pipeline = <A>(kit: EmulatorKit<A>) =>
-(app: Effect.Effect<HttpServerResponse.HttpServerResponse, any, never>) =>
-  Effect.gen(function*() {
-    const request = yield* HttpServerRequest.HttpServerRequest
-    const definition = kit.definition
-    const path = request.url.split("?")[0]!
-    if (isControlPath(path)) return yield* app
-    const body = yield* request.text.pipe(Effect.orElseSucceed(() => ""))
-    const emuRequest = toEmulatorRequest(request, body)
-    const entry = kit.log.record({ method: request.method, url: request.url, headers: request.headers, body })
-    const decorate = (response: HttpServerResponse.HttpServerResponse) =>
-      definition.decorate === undefined ? response : definition.decorate(response, emuRequest)
-    const finish = (response: HttpServerResponse.HttpServerResponse) => {
-      entry.status = response.status
-      return response
-    }
-    const fault: Fault | undefined = kit.faults.take(emuRequest.method, path)
-    if (fault !== undefined) entry.fault = fault._tag
-    switch (fault?._tag) {
-      case "DropBeforeRecord":
-        return yield* dropConnection
-      case "RateLimit":
-        return finish(decorate(HttpServerResponse.setHeader(
-          definition.faults.rateLimit(fault.retryAfterSeconds, emuRequest),
-          "retry-after",
-          String(fault.retryAfterSeconds)
-        )))
-      case "ServerError":
-        return finish(decorate(definition.faults.serverError(fault.status ?? 500, emuRequest)))
-    }
-    const denied = definition.authenticate?.(emuRequest)
-    if (denied !== undefined) return finish(decorate(denied))
-
-    const policy = definition.idempotency
-    const key = policy !== undefined && policy.appliesTo(emuRequest) ? emuRequest.headers[policy.header] : undefined
-    if (policy !== undefined && key !== undefined) {
-      const begin = kit.idempotency.begin(key, policy.fingerprint(emuRequest))
-      switch (begin._tag) {
-        case "InFlight":
-          return finish(decorate(policy.inFlight(key, emuRequest)))
-        case "Mismatch":
-          return finish(decorate(
-            policy.mismatch !== undefined
-              ? policy.mismatch(key, emuRequest)
-              : policy.replay(begin.response, key, emuRequest)
-          ))
-        case "Replay":
-          return finish(decorate(policy.replay(begin.response, key, emuRequest)))
+/** Builds the kit (state) for a definition, on one clock. */
+export const makeKit = <A>(definition: EmulatorDefinition<A>, options: ServerOptions, clock: Clock.EmulatorClock): EmulatorKit<A> => {
+  const format = definition.webhooks
+  const secret = definition.webhookSecret
+  const resign = format.resign
+  return {
+    name: definition.name,
+    clock,
+    store: new RefundStore<A>(definition.lifecycle, definition.timing, clock),
+    faults: new FaultInjector(),
+    log: new RequestLog([...defaultSecretHeaders, ...(definition.secretHeaders ?? [])]),
+    idempotency: new IdempotencyStore(clock, definition.idempotencyWindowMillis),
+    webhooks: new WebhookEngine({
+      clock,
+      url: definition.webhookUrl,
+      policy: resolvePolicy(options.webhooks, definition.retrySchedule, options.webhookTimeoutMillis),
+      format: {
+        isAccepted: format.isAccepted ?? ((status) => isSuccessStatus(status)),
+        resign: resign === undefined ? undefined : (message, attempt) => resign(message, { ...attempt, secret }),
+        eventId: format.eventId,
+        batching: format.batching
       }
-    }
-    // From here on the key (if any) is in flight; it is settled exactly once: stored when the handler finished
-    // (even if the client went away during a Slow answer), forgotten when the handler itself did not finish.
-    let handled: HttpServerResponse.HttpServerResponse | undefined
-    let settled = false
-    const settleKey = () => {
-      if (settled || policy === undefined || key === undefined) return
-      settled = true
-      const stored = handled === undefined ? undefined : snapshot(handled)
-      kit.idempotency.complete(key, stored !== undefined && policy.stores(stored) ? stored : undefined)
-    }
-    return yield* Effect.gen(function*() {
-      handled = decorate(yield* app)
-      if (fault?._tag === "Slow") yield* sleepReal(fault.delayMillis)
-      settleKey()
-      if (fault?._tag === "DropAfterRecord") return yield* dropConnection
-      if (fault?._tag === "MalformedBody") return finish((definition.faults.malformed ?? defaultMalformed)(handled))
-      return finish(handled)
-    }).pipe(Effect.ensuring(Effect.sync(settleKey)))
-  })
-
-/** Builds the kit (state) for a definition. */
-export const makeKit = <A>(definition: EmulatorDefinition<A>): EmulatorKit<A> => ({
-  name: definition.name,
-  store: new RefundStore<A>(definition.lifecycle, definition.settle),
-  faults: new FaultInjector(),
-  log: new RequestLog([...defaultSecretHeaders, ...(definition.secretHeaders ?? [])]),
-  idempotency: new IdempotencyStore(),
-  webhooks: new WebhookDispatcher(definition.webhookUrl, {
-    ...(definition.webhooks.isAccepted === undefined ? {} : { isAccepted: definition.webhooks.isAccepted }),
-    ...(definition.webhookTimeoutMillis === undefined ? {} : { timeoutMillis: definition.webhookTimeoutMillis })
-  }),
-  definition
-})
+    }),
+    definition
+  }
+}
 
 const messagesFor = <A>(kit: EmulatorKit<A>, transition: Transition<A>): ReadonlyArray<WebhookMessage> => {
   const format = kit.definition.webhooks
+  const now = kit.clock.now()
   return format.eventsFor(transition).map((eventType) => {
     const signed = format.render(transition.refund, eventType, {
       secret: kit.definition.webhookSecret,
-      previousStatus: transition.from
+      previousStatus: transition.from,
+      now
     }, kit)
     return { eventType, refundId: transition.refund.id, headers: signed.headers, body: signed.body }
   })
@@ -278,19 +133,16 @@ export const make = <A>(
   Effect.gen(function*() {
     const outer = yield* Effect.scope
     const scope = yield* Scope.fork(outer, "sequential")
-    const kit = makeKit(definition)
+    const { clock, owned } = Clock.fromOption(options.clock)
+    const kit = makeKit(definition, options, clock)
     const initialWebhookUrl = definition.webhookUrl
-    // Deliveries triggered by a transition; `advance` awaits the batch it caused.
-    let lastBatch: Promise<void> = Promise.resolve()
-    kit.store.onTransition((transition) => {
-      lastBatch = kit.webhooks.enqueue(messagesFor(kit, transition))
-    })
+    kit.store.onTransition((transition) => kit.webhooks.publish(messagesFor(kit, transition)))
     const holder: { emulator: RunningEmulator<A> | undefined } = { emulator: undefined }
     const nodeServer = createServer()
     const app = Layer.mergeAll(
       definition.routes(kit),
       ControlApi.routes(() => holder.emulator),
-      HttpRouter.middleware(pipeline(kit), { global: true })
+      HttpRouter.middleware(Pipeline.middleware(kit), { global: true })
     )
     const serverLayer = HttpRouter.serve(app, { disableLogger: true, disableListenLog: true }).pipe(
       Layer.provideMerge(NodeHttpServer.layer(() => nodeServer, {
@@ -299,15 +151,15 @@ export const make = <A>(
         gracefulShutdownTimeout: 0
       }))
     )
-    yield* Layer.buildWithScope(serverLayer, scope).pipe(Effect.onError(() => Scope.close(scope, Exit.void)))
-    yield* Scope.addFinalizer(
-      scope,
-      Effect.sync(() => {
-        kit.store.close()
-        kit.webhooks.close()
-        nodeServer.closeAllConnections()
-      })
+    const shutdown = Effect.sync(() => {
+      kit.store.close()
+      kit.webhooks.close()
+      if (owned) clock.close()
+    })
+    yield* Layer.buildWithScope(serverLayer, scope).pipe(
+      Effect.onError(() => Effect.andThen(shutdown, Scope.close(scope, Exit.void)))
     )
+    yield* Scope.addFinalizer(scope, Effect.andThen(shutdown, Effect.sync(() => nodeServer.closeAllConnections())))
     const address = nodeServer.address()
     const port = typeof address === "object" && address !== null ? address.port : 0
     const hostname = typeof address === "object" && address !== null ? address.address : "127.0.0.1"
@@ -320,6 +172,16 @@ export const make = <A>(
       return refund
     }
 
+    const truth = (): Truth => ({
+      name: definition.name,
+      now: clock.now(),
+      refunds: kit.store.snapshots(),
+      webhookEvents: kit.webhooks.events(),
+      idempotencyKeys: kit.idempotency.records(),
+      webhookSeed: kit.webhooks.policy.seed,
+      faultCampaigns: kit.faults.campaignStats()
+    })
+
     const emulator: RunningEmulator<A> = {
       kit,
       name: definition.name,
@@ -328,6 +190,7 @@ export const make = <A>(
       port,
       credentials: definition.credentials,
       webhookSecret: definition.webhookSecret,
+      clock,
       createPayment: (input: CreatePaymentInput) =>
         new Promise<string>((resolve) => {
           const ids = definition.newPayment(input)
@@ -345,16 +208,20 @@ export const make = <A>(
         kit.store.scriptOutcome(paymentId, outcome, scriptOptions?.reason)
       },
       injectFault: (fault: Fault, match?: FaultMatch) => kit.faults.inject(fault, match),
+      injectRandomFaults: (campaign: RandomFaults) => {
+        kit.faults.injectRandom(campaign)
+      },
       clearFaults: () => kit.faults.clear(),
       refunds: () => kit.store.snapshots(),
       requests: () => kit.log.list(),
       webhookDeliveries: () => kit.webhooks.deliveries(),
-      advance: (refundId: string) =>
-        new Promise<void>((resolve) => {
-          requireRefund(refundId)
-          const transition = kit.store.advance(refundId, "advance")
-          resolve(transition === undefined ? undefined : lastBatch)
-        }),
+      webhookEvents: () => kit.webhooks.events(),
+      truth,
+      advance: async (refundId: string) => {
+        requireRefund(refundId)
+        const transition = kit.store.advance(refundId, "advance")
+        if (transition !== undefined) await kit.webhooks.flush()
+      },
       setWebhookUrl: (url: string | undefined) => {
         if (url !== undefined && !URL.canParse(url)) throw new TypeError(`Invalid webhook URL: ${url}`)
         kit.webhooks.url = url
@@ -365,7 +232,8 @@ export const make = <A>(
         const format = definition.webhooks
         return format.render(refund, signOptions.eventType ?? format.defaultEventType(refund), {
           ...signOptions,
-          secret: signOptions.secret ?? definition.webhookSecret
+          secret: signOptions.secret ?? definition.webhookSecret,
+          now: clock.now()
         }, kit)
       },
       reset: () => {

@@ -21,6 +21,7 @@ import { EmulatorService as EmulatorServiceKey } from "../emulator/Emulator.ts"
 import type { EmulatorRequest } from "../emulator/Http.ts"
 import { json, randomString, readRequest } from "../emulator/Http.ts"
 import type { Lifecycle, PaymentRecord, RefundRecord, Step } from "../emulator/RefundStore.ts"
+import * as RetrySchedule from "../emulator/RetrySchedule.ts"
 import * as Server from "../emulator/Server.ts"
 import type { SigningMaterial } from "./Certificate.ts"
 import { generateSigningMaterial } from "./Certificate.ts"
@@ -116,7 +117,26 @@ export const lifecycle: Lifecycle = {
         return []
     }
   },
-  holdsFunds: (status) => status === "PENDING" || status === "COMPLETED"
+  holdsFunds: (status) => status === "PENDING" || status === "COMPLETED",
+  successStatuses: ["COMPLETED"]
+}
+
+/**
+ * PayPal's numbers:
+ * - `PayPal-Request-Id`: "The server stores keys for 45 days" (payments_payment_v2.json, processors.md §5);
+ * - webhook retries: not found in the stored docs (PayPal is often quoted as retrying "up to 25 times over
+ *   3 days", [unverified]). Until someone finds the source: the same shape as Stripe's, 1 min doubling,
+ *   capped at 12 h, within 3 days [derived].
+ */
+export const numbers: Server.ProcessorNumbers = {
+  timing: Server.defaultTiming,
+  idempotencyWindowMillis: 45 * RetrySchedule.millis.day,
+  retrySchedule: RetrySchedule.exponential({
+    firstMillis: RetrySchedule.millis.minute,
+    factor: 2,
+    maxMillis: 12 * RetrySchedule.millis.hour,
+    withinMillis: 3 * RetrySchedule.millis.day
+  })
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -602,7 +622,7 @@ const issueToken = (ctx: RouteContext, request: EmulatorRequest): HttpServerResp
   if (grant !== "client_credentials") {
     return json(400, { error: "unsupported_grant_type", error_description: "unsupported grant_type" })
   }
-  const now = Date.now()
+  const now = ctx.kit.clock.now()
   const issued = ctx.tokens.issue(now)
   return json(200, {
     scope: scopes,
@@ -683,7 +703,7 @@ const routes = (ctx: RouteContext) => (kit: Kit): Layer.Layer<never, never, Http
         "GET",
         "/v2/payments/refunds/:id",
         withId((id) => {
-          const refund = kit.store.read(id)
+          const refund = kit.store.get(id)
           return refund === undefined ? resourceNotFound() : json(200, refundObject(refund, kit, ctx.origin()))
         })
       )
@@ -692,13 +712,13 @@ const routes = (ctx: RouteContext) => (kit: Kit): Layer.Layer<never, never, Http
         "GET",
         "/__emulator/paypal/tokens",
         Effect.sync(() =>
-          json(200, { tokenRequests: countTokenRequests(kit), active: ctx.tokens.active(Date.now()) })
+          json(200, { tokenRequests: countTokenRequests(kit), active: ctx.tokens.active(kit.clock.now()) })
         )
       )
       yield* router.add(
         "DELETE",
         "/__emulator/paypal/tokens",
-        Effect.sync(() => json(200, { revoked: ctx.tokens.revokeAll(Date.now()) }))
+        Effect.sync(() => json(200, { revoked: ctx.tokens.revokeAll(kit.clock.now()) }))
       )
       yield* router.add("*", "/*", Effect.succeed(notFound))
     })
@@ -777,6 +797,8 @@ export const definition = (
   const tokens = new TokenStore(tokenLifetimeSeconds)
   const certificateId = certificateIdOf(material.certificatePem)
   const holder: { kit: Kit | undefined } = { kit: undefined }
+  // Tokens expire on the emulator clock, like everything else (advancing a manual clock past 9 h expires them).
+  const now = () => holder.kit?.clock.now() ?? Date.now()
 
   const authenticate = (request: EmulatorRequest): HttpServerResponse.HttpServerResponse | undefined => {
     if (request.path === tokenPath) {
@@ -785,7 +807,7 @@ export const definition = (
     // The signing certificate is public, as PayPal's is.
     if (request.method === "GET" && request.path.startsWith(certPathPrefix)) return undefined
     const bearer = /^Bearer\s+(\S+)\s*$/i.exec(request.headers["authorization"] ?? "")
-    return bearer !== null && tokens.valid(bearer[1]!, Date.now()) ? undefined : authenticationFailure()
+    return bearer !== null && tokens.valid(bearer[1]!, now()) ? undefined : authenticationFailure()
   }
 
   const render = (
@@ -798,7 +820,7 @@ export const definition = (
     const resource = refundObject(refund, kit, base)
     const id = eventId(refund.id, eventType)
     const status = statusOfEvent(eventType)
-    const at = refund.history.toReversed().find((h) => h.status === status)?.at ?? Date.now()
+    const at = refund.history.toReversed().find((h) => h.status === status)?.at ?? renderOptions.now
     const value = formatValue(refund.amount, refund.currency)
     const event = {
       id,
@@ -816,7 +838,7 @@ export const definition = (
     }
     const signedBody = JSON.stringify(event)
     const transmissionId = randomUUID()
-    const transmissionTime = paypalTime(renderOptions.timestampSeconds === undefined ? Date.now() : renderOptions.timestampSeconds * 1000)
+    const transmissionTime = paypalTime(renderOptions.timestampSeconds === undefined ? renderOptions.now : renderOptions.timestampSeconds * 1000)
     const signature = transmissionSignature(material.privateKey, transmissionId, transmissionTime, renderOptions.secret, signedBody)
     const body = renderOptions.tamper === true
       ? JSON.stringify({
@@ -842,7 +864,7 @@ export const definition = (
     certificatePem: material.certificatePem,
     certificateUrl: () => certificateUrlOf(origin(), certificateId),
     tokenRequests: () => (holder.kit === undefined ? 0 : countTokenRequests(holder.kit)),
-    revokeTokens: () => tokens.revokeAll(Date.now())
+    revokeTokens: () => tokens.revokeAll(now())
   }
 
   return {
@@ -850,9 +872,8 @@ export const definition = (
     credentials: { clientId, clientSecret },
     webhookSecret: webhookId,
     webhookUrl: options.webhookUrl,
-    webhookTimeoutMillis: options.webhookTimeoutMillis,
     lifecycle,
-    settle: { afterReads: options.settleAfterReads ?? 1, afterMillis: options.settleAfterMillis },
+    ...Server.numbers(options, numbers),
     newPayment: (input) => ({ id: newPayPalId(), currency: input.currency.toUpperCase() }),
     authenticate,
     idempotency: {
@@ -899,7 +920,25 @@ export const definition = (
         return event === undefined ? [] : [event]
       },
       defaultEventType: (refund) => (unconfirmed ? eventForStatus[refund.status] ?? "PAYMENT.CAPTURE.REFUNDED" : "PAYMENT.CAPTURE.REFUNDED"),
-      render
+      render,
+      // Every transmission has its own id and time, and is signed anew (the body is the same event).
+      resign: (message, attempt) => {
+        const transmissionId = randomUUID()
+        const transmissionTime = paypalTime(attempt.now)
+        return {
+          "paypal-transmission-id": transmissionId,
+          "paypal-transmission-time": transmissionTime,
+          "paypal-transmission-sig": transmissionSignature(material.privateKey, transmissionId, transmissionTime, attempt.secret, message.body)
+        }
+      },
+      eventId: (message) => {
+        try {
+          const id: unknown = JSON.parse(message.body)?.id
+          return typeof id === "string" ? id : undefined
+        } catch {
+          return undefined
+        }
+      }
     },
     extensions
   }
@@ -941,7 +980,7 @@ export const make = (
   Effect.gen(function*() {
     const material = options.signingMaterial ?? (yield* Effect.promise(() => generateSigningMaterial(certificateCommonName)))
     const { built, state } = prepare(options, material)
-    const running = yield* Server.make(built, { port: options.port, host: options.host })
+    const running = yield* Server.make(built, Server.serverOptions(options))
     state.origin = running.origin
     return extend(running, built.extensions)
   })
@@ -950,7 +989,7 @@ export const make = (
 export const start = async (options: PayPalEmulatorOptions = {}): Promise<PayPalEmulatorHandle> => {
   const material = options.signingMaterial ?? (await generateSigningMaterial(certificateCommonName))
   const { built, state } = prepare(options, material)
-  const running = await Server.start(built, { port: options.port, host: options.host })
+  const running = await Server.start(built, Server.serverOptions(options))
   state.origin = running.origin
   return extend(running, built.extensions)
 }

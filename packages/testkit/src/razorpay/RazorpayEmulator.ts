@@ -15,6 +15,7 @@ import type { Emulator, EmulatorOptions, EmulatorService, Outcome } from "../emu
 import type { EmulatorRequest, FormValue } from "../emulator/Http.ts"
 import { json, parseForm, randomString, readRequest } from "../emulator/Http.ts"
 import type { Lifecycle, PaymentRecord, RefundRecord, Step } from "../emulator/RefundStore.ts"
+import * as RetrySchedule from "../emulator/RetrySchedule.ts"
 import * as Server from "../emulator/Server.ts"
 import { hmacSha256Hex, safeEqual } from "../emulator/Webhooks.ts"
 
@@ -74,7 +75,28 @@ export const lifecycle: Lifecycle = {
         return []
     }
   },
-  holdsFunds: (status) => status !== "failed"
+  holdsFunds: (status) => status !== "failed",
+  successStatuses: ["processed"]
+}
+
+/**
+ * Razorpay's numbers:
+ * - `X-Refund-Idempotency`: the refund pages (https://razorpay.com/docs/api/refunds/normal-refunds-idempotent)
+ *   give no retention. A day, the shortest window documented by the other processors, so a connector that
+ *   counts on a longer one fails here first [derived];
+ * - webhook retries: "we retry the delivery in exponential backoff policy for 24 hours after event creation
+ *   timestamp" (https://razorpay.com/docs/webhooks/best-practices). Steps not published: 1 min doubling,
+ *   capped at 4 h, within the 24 h [derived].
+ */
+export const numbers: Server.ProcessorNumbers = {
+  timing: Server.defaultTiming,
+  idempotencyWindowMillis: RetrySchedule.millis.day,
+  retrySchedule: RetrySchedule.exponential({
+    firstMillis: RetrySchedule.millis.minute,
+    factor: 2,
+    maxMillis: 4 * RetrySchedule.millis.hour,
+    withinMillis: RetrySchedule.millis.day
+  })
 }
 
 const idAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
@@ -425,7 +447,7 @@ const routes = (kit: Kit): Layer.Layer<never, never, HttpRouter.HttpRouter> =>
           if (!refundIdPattern.test(rid)) return notValidId(rid)
           const existing = kit.store.get(rid)
           if (existing === undefined || existing.paymentId !== id) return notFound()
-          return json(200, refundEntity(kit.store.read(rid)!))
+          return json(200, refundEntity(existing))
         })
       )
       yield* router.add(
@@ -446,7 +468,7 @@ const routes = (kit: Kit): Layer.Layer<never, never, HttpRouter.HttpRouter> =>
         withParams((p) => {
           const id = p.id ?? ""
           if (!refundIdPattern.test(id)) return notValidId(id)
-          const refund = kit.store.read(id)
+          const refund = kit.store.get(id)
           return refund === undefined ? notFound() : json(200, refundEntity(refund))
         })
       )
@@ -508,12 +530,8 @@ export const definition = (options: RazorpayEmulatorOptions = {}): Server.Emulat
     credentials: { keyId, keySecret },
     webhookSecret,
     webhookUrl: options.webhookUrl,
-    webhookTimeoutMillis: options.webhookTimeoutMillis,
     lifecycle,
-    settle: {
-      afterReads: options.settleAfterReads ?? (options.settleAfterMillis === undefined ? 1 : Infinity),
-      afterMillis: options.settleAfterMillis
-    },
+    ...Server.numbers(options, numbers),
     newPayment: (input) => ({ id: newPaymentId(), currency: input.currency.toUpperCase() }),
     authenticate,
     idempotency: {
@@ -570,7 +588,8 @@ export const definition = (options: RazorpayEmulatorOptions = {}): Server.Emulat
           },
           body
         }
-      }
+      },
+      eventId: (message) => message.headers["x-razorpay-event-id"]
     }
   }
 }
@@ -586,12 +605,12 @@ export class Service extends Context.Service<Service, Emulator>()("@refract/test
 export const make = (
   options: RazorpayEmulatorOptions = {}
 ): Effect.Effect<Server.RunningEmulator<RazorpayRefundAttributes>, ServeError, Scope.Scope> =>
-  Effect.suspend(() => Server.make(definition(options), { port: options.port, host: options.host }))
+  Effect.suspend(() => Server.make(definition(options), Server.serverOptions(options)))
 
 /** Starts a Razorpay emulator; stop it with `close()`. */
 export const start = (options: RazorpayEmulatorOptions = {}): Promise<Emulator> =>
-  Server.start(definition(options), { port: options.port, host: options.host })
+  Server.start(definition(options), Server.serverOptions(options))
 
 /** A layer providing the running emulator as `EmulatorService` and {@link Service}. */
 export const layer = (options: RazorpayEmulatorOptions = {}): Layer.Layer<EmulatorService | Service, ServeError> =>
-  Server.layer(() => definition(options), { port: options.port, host: options.host }, Service)
+  Server.layer(() => definition(options), Server.serverOptions(options), Service)

@@ -16,6 +16,7 @@ import type { EmulatorRequest } from "../emulator/Http.ts"
 import { json, randomString, readRequest } from "../emulator/Http.ts"
 import type { StoredResponse } from "../emulator/Idempotency.ts"
 import type { Lifecycle, PaymentRecord, RefundRecord, Step } from "../emulator/RefundStore.ts"
+import * as RetrySchedule from "../emulator/RetrySchedule.ts"
 import * as Server from "../emulator/Server.ts"
 import { hmacSha256Base64, safeEqual } from "../emulator/Webhooks.ts"
 
@@ -81,7 +82,25 @@ export const lifecycle: Lifecycle = {
         return []
     }
   },
-  holdsFunds: (status) => status === "PENDING" || status === "COMPLETED"
+  holdsFunds: (status) => status === "PENDING" || status === "COMPLETED",
+  successStatuses: ["COMPLETED"]
+}
+
+/**
+ * Square's numbers:
+ * - `idempotency_key`: Square does not publish a retention ("We do not publish a retention period", Square
+ *   developer forum, t/28303). A day, the shortest window documented by the other processors [derived];
+ * - webhook retries: "retried for up to 72 hours after the originating event", at 1, 2, 4, 8, 16, 32 minutes,
+ *   then every 60 minutes (https://developer.squareup.com/docs/webhooks-api/delivery-sla).
+ */
+export const numbers: Server.ProcessorNumbers = {
+  timing: Server.defaultTiming,
+  idempotencyWindowMillis: RetrySchedule.millis.day,
+  retrySchedule: RetrySchedule.check({
+    delays: [1, 2, 4, 8, 16, 32].map((m) => m * RetrySchedule.millis.minute),
+    thenEvery: RetrySchedule.millis.hour,
+    giveUpAfterMillis: 72 * RetrySchedule.millis.hour
+  })
 }
 
 const base62 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
@@ -255,8 +274,16 @@ const createRefund = (kit: Kit, locationId: string, request: EmulatorRequest): H
   if (key.length === 0) return invalid("VALUE_TOO_SHORT", "Field must have a length of at least 1", "idempotency_key")
   if (key.length > 45) return invalid("VALUE_TOO_LONG", "Field must not be greater than 45 length", "idempotency_key")
 
-  const storeKey = `POST /v2/refunds ${key}`
+  // Only `POST /v2/refunds` takes keys here, so the key itself names the entry (as the truth API shows it).
+  const storeKey = key
   const begin = kit.idempotency.begin(storeKey, canonical(body))
+  kit.log.noteIdempotency(request.seq, {
+    key,
+    result: begin._tag === "Replay" ? "replay" : begin._tag === "Mismatch" ? "mismatch" : begin._tag === "InFlight"
+      ? "in_flight"
+      : begin.expired === undefined ? "first" : "expired",
+    ...(begin._tag === "Proceed" && begin.expired !== undefined ? { previousFirstUsedAt: begin.expired.firstUsedAt } : {})
+  })
   switch (begin._tag) {
     case "Replay":
       return Server.fromStored(begin.response)
@@ -395,7 +422,7 @@ const routes = (locationId: string) => (kit: Kit): Layer.Layer<never, never, Htt
         "GET",
         "/v2/refunds/:id",
         withId((id) => {
-          const refund = kit.store.read(id)
+          const refund = kit.store.get(id)
           return refund === undefined ? notFoundRefund(id) : json(200, { refund: refundObject(refund) })
         })
       )
@@ -451,12 +478,8 @@ export const definition = (options: SquareEmulatorOptions = {}): Server.Emulator
     credentials: { accessToken },
     webhookSecret: signatureKey,
     webhookUrl: options.webhookUrl,
-    webhookTimeoutMillis: options.webhookTimeoutMillis,
     lifecycle,
-    settle: {
-      afterReads: options.settleAfterReads ?? (options.settleAfterMillis === undefined ? 1 : Infinity),
-      afterMillis: options.settleAfterMillis
-    },
+    ...Server.numbers(options, numbers),
     newPayment: (input) => ({ id: newObjectId(), currency: input.currency.toUpperCase() }),
     authenticate,
     faults: {
@@ -506,6 +529,16 @@ export const definition = (options: SquareEmulatorOptions = {}): Server.Emulator
           },
           body
         }
+      },
+      // Square signs URL + body: every attempt is signed for the URL it actually goes to.
+      resign: (message, attempt) => ({ "x-square-hmacsha256-signature": signature(attempt.url, message.body, attempt.secret) }),
+      eventId: (message) => {
+        try {
+          const id: unknown = JSON.parse(message.body)?.event_id
+          return typeof id === "string" ? id : undefined
+        } catch {
+          return undefined
+        }
       }
     }
   }
@@ -522,12 +555,12 @@ export class Service extends Context.Service<Service, Emulator>()("@refract/test
 export const make = (
   options: SquareEmulatorOptions = {}
 ): Effect.Effect<Server.RunningEmulator<SquareRefundAttributes>, ServeError, Scope.Scope> =>
-  Effect.suspend(() => Server.make(definition(options), { port: options.port, host: options.host }))
+  Effect.suspend(() => Server.make(definition(options), Server.serverOptions(options)))
 
 /** Starts a Square emulator; stop it with `close()`. */
 export const start = (options: SquareEmulatorOptions = {}): Promise<Emulator> =>
-  Server.start(definition(options), { port: options.port, host: options.host })
+  Server.start(definition(options), Server.serverOptions(options))
 
 /** A layer providing the running emulator as `EmulatorService` and {@link Service}. */
 export const layer = (options: SquareEmulatorOptions = {}): Layer.Layer<EmulatorService | Service, ServeError> =>
-  Server.layer(() => definition(options), { port: options.port, host: options.host }, Service)
+  Server.layer(() => definition(options), Server.serverOptions(options), Service)

@@ -15,6 +15,7 @@ import type { Emulator, EmulatorOptions, EmulatorService, Outcome } from "../emu
 import type { EmulatorRequest, FormValue } from "../emulator/Http.ts"
 import { json, parseForm, randomString, readRequest, withHeaders } from "../emulator/Http.ts"
 import type { Lifecycle, PaymentRecord, RefundRecord, Step } from "../emulator/RefundStore.ts"
+import * as RetrySchedule from "../emulator/RetrySchedule.ts"
 import * as Server from "../emulator/Server.ts"
 import { hmacSha256Hex, safeEqual } from "../emulator/Webhooks.ts"
 
@@ -67,10 +68,30 @@ export const lifecycle: Lifecycle = {
         return [{ status: "requires_action" }]
       case "succeeded_then_reversed":
       case "succeeded_then_failed":
-        return [{ status: "succeeded" }, { status: "failed", reason: reason ?? defaultReversalReason }]
+        return [{ status: "succeeded" }, { status: "failed", reason: reason ?? defaultReversalReason, after: "reversal" }]
     }
   },
-  holdsFunds: (status) => status !== "failed" && status !== "canceled"
+  holdsFunds: (status) => status !== "failed" && status !== "canceled",
+  successStatuses: ["succeeded"]
+}
+
+/**
+ * Stripe's numbers:
+ * - idempotency keys: "keys are eligible to be removed from the system automatically after they're at
+ *   least 24 hours old" (https://docs.stripe.com/api/idempotent_requests), so a day;
+ * - webhook retries: "in live mode, Stripe attempts to deliver a given event to your webhook endpoint for up
+ *   to 3 days with an exponential back off" (https://docs.stripe.com/webhooks). The intervals are not
+ *   published: 1 min doubling, capped at 12 h, within the 3 days [derived].
+ */
+export const numbers: Server.ProcessorNumbers = {
+  timing: Server.defaultTiming,
+  idempotencyWindowMillis: RetrySchedule.millis.day,
+  retrySchedule: RetrySchedule.exponential({
+    firstMillis: RetrySchedule.millis.minute,
+    factor: 2,
+    maxMillis: 12 * RetrySchedule.millis.hour,
+    withinMillis: 3 * RetrySchedule.millis.day
+  })
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -545,7 +566,7 @@ const routes = (kit: Kit): Layer.Layer<never, never, HttpRouter.HttpRouter> =>
         "GET",
         "/v1/refunds/:id",
         withId((id) => {
-          const refund = kit.store.read(id)
+          const refund = kit.store.get(id)
           return refund === undefined ? notFound("refund", id, "id") : json(200, refundObject(refund), { pretty: true })
         })
       )
@@ -635,7 +656,7 @@ export const definition = (options: StripeEmulatorOptions = {}): Server.Emulator
       id: `evt_${createHash("sha256").update(`${refund.id}|${eventType}|${refund.status}|${refund.history.length}`).digest("hex").slice(0, 24)}`,
       object: "event",
       api_version: apiVersion,
-      created: render.timestampSeconds ?? Math.floor(Date.now() / 1000),
+      created: render.timestampSeconds ?? Math.floor(render.now / 1000),
       data: { object, ...previous },
       livemode: false,
       pending_webhooks: 1,
@@ -652,12 +673,8 @@ export const definition = (options: StripeEmulatorOptions = {}): Server.Emulator
     credentials: { apiKey },
     webhookSecret,
     webhookUrl: options.webhookUrl,
-    webhookTimeoutMillis: options.webhookTimeoutMillis,
     lifecycle,
-    settle: {
-      afterReads: options.settleAfterReads ?? (options.settleAfterMillis === undefined ? 1 : Infinity),
-      afterMillis: options.settleAfterMillis
-    },
+    ...Server.numbers(options, numbers),
     newPayment: (input) => {
       const suffix = randomString(24)
       return { id: `pi_${suffix}`, aliases: [`ch_${suffix}`], currency: input.currency.toLowerCase() }
@@ -736,7 +753,7 @@ export const definition = (options: StripeEmulatorOptions = {}): Server.Emulator
           const payment = kit.store.payment(refund.paymentId)
           return payment === undefined ? {} : chargeObject(payment, payment.amount - kit.store.refundable(payment.id))
         }
-        const t = render.timestampSeconds ?? Math.floor(Date.now() / 1000)
+        const t = render.timestampSeconds ?? Math.floor(render.now / 1000)
         const event = renderEvent(refund, eventType, { ...render, timestampSeconds: t }, { charge })
         const signedBody = JSON.stringify(event, null, 2)
         let body = signedBody
@@ -755,8 +772,23 @@ export const definition = (options: StripeEmulatorOptions = {}): Server.Emulator
           },
           body
         }
-      }
+      },
+      // Every attempt is signed anew: `t=` is the moment of sending, so a retry days later still verifies.
+      resign: (message, attempt) => ({
+        "stripe-signature": signatureHeader(message.body, attempt.secret, Math.floor(attempt.now / 1000))
+      }),
+      eventId: (message) => jsonField(message.body, "id")
     }
+  }
+}
+
+/** A top-level string field of a JSON body, if it parses. */
+const jsonField = (body: string, field: string): string | undefined => {
+  try {
+    const value: unknown = JSON.parse(body)?.[field]
+    return typeof value === "string" ? value : undefined
+  } catch {
+    return undefined
   }
 }
 
@@ -769,12 +801,12 @@ export class Service extends Context.Service<Service, Emulator>()("@refract/test
 
 /** Starts a Stripe emulator in the current scope. */
 export const make = (options: StripeEmulatorOptions = {}): Effect.Effect<Server.RunningEmulator<StripeRefundAttributes>, ServeError, Scope.Scope> =>
-  Effect.suspend(() => Server.make(definition(options), { port: options.port, host: options.host }))
+  Effect.suspend(() => Server.make(definition(options), Server.serverOptions(options)))
 
 /** Starts a Stripe emulator; stop it with `close()`. */
 export const start = (options: StripeEmulatorOptions = {}): Promise<Emulator> =>
-  Server.start(definition(options), { port: options.port, host: options.host })
+  Server.start(definition(options), Server.serverOptions(options))
 
 /** A layer providing the running emulator as `EmulatorService` and {@link Service}. */
 export const layer = (options: StripeEmulatorOptions = {}): Layer.Layer<EmulatorService | Service, ServeError> =>
-  Server.layer(() => definition(options), { port: options.port, host: options.host }, Service)
+  Server.layer(() => definition(options), Server.serverOptions(options), Service)
