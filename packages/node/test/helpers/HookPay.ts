@@ -164,7 +164,7 @@ const make = (
       apiKey: { secret: true, pattern: /^hk_[a-z]+_[A-Za-z0-9]+$/, description: "a hookpay key (hk_test_…)", env: "HOOKPAY_API_KEY" }
     },
     auth: { _tag: "Static", headers: (c) => ({ authorization: Redacted.make(`Bearer ${Redacted.value(c.apiKey)}`) }) },
-    idempotencyKey: { maxLength: 64 },
+    idempotencyKey: { maxLength: 64, windowMillis: 24 * 60 * 60 * 1000 },
     secretHeaders: [],
     rateLimit: { requestsPerSecond: options.rps ?? 50 },
     create: {
