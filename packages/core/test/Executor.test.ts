@@ -369,6 +369,26 @@ describe("access tokens", () => {
       assert.strictEqual(tokenCalls, 2)
     }))
 
+  it.live("a token endpoint answering 200 with an unreadable body is retried too", () =>
+    Effect.gen(function*() {
+      let tokenCalls = 0
+      const script = ScriptedHttp.make((request) => {
+        if (request.url.endsWith("/oauth/token")) {
+          tokenCalls++
+          return tokenCalls === 1 ? { status: 200, body: "{\"access_tok" } : { status: 200, body: { access_token: "tok_ok", expires_in: 3600 } }
+        }
+        return { status: 200, body: ScriptedHttp.refundBody() }
+      })
+      const client = yield* clientFor(script, { retry: { maxAttempts: 3, baseDelayMillis: 1, maxDelayMillis: 5 } }, fakeTokenConnector)
+      const refund = yield* client.create(input)
+      assert.strictEqual(refund.status, "Pending")
+      assert.strictEqual(tokenCalls, 2)
+      const alone = yield* clientFor(ScriptedHttp.make(() => ({ status: 200, body: "<html>" })), { retry: { maxAttempts: 1 } }, fakeTokenConnector)
+      const error = yield* Effect.flip(alone.create(input))
+      assert.strictEqual(error.operation, "authenticate")
+      assert.strictEqual(error.reason._tag, "ProcessorUnavailable")
+    }))
+
   it.live("a 401 refreshes the token once and retries", () =>
     Effect.gen(function*() {
       const tokens = { n: 0 }

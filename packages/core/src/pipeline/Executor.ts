@@ -17,7 +17,7 @@ import type { Flow, RetryHint } from "../connector/Connector.ts"
 import type { ProcessorRequest, ProcessorResponse } from "../connector/ProcessorHttp.ts"
 import { encodeForm, revealHeader } from "../connector/ProcessorHttp.ts"
 import type { Operation, ProcessorErrorDetails, RefundErrorReason } from "../error/RefundError.ts"
-import { Network, OutcomeUnknown, RateLimited, RefundError } from "../error/RefundError.ts"
+import { Network, OutcomeUnknown, ProcessorUnavailable, RateLimited, RefundError } from "../error/RefundError.ts"
 import { backoffMillis } from "./RetryPolicy.ts"
 import * as Telemetry from "./Telemetry.ts"
 
@@ -196,7 +196,12 @@ const accessToken = (bound: BoundConnector) => {
     }
     const token = auth.parseToken(response)
     if (Result.isFailure(token)) {
-      return yield* new RefundError({ connector: bound.id, operation: "authenticate", reason: token.failure, httpStatus: response.status })
+      // A token endpoint that answers 2xx with an unreadable body is having a bad moment: fetching a
+      // token moves no money, so it is retried like a 5xx.
+      const reason = token.failure._tag === "UnexpectedResponse"
+        ? new ProcessorUnavailable({ message: token.failure.message })
+        : token.failure
+      return yield* new RefundError({ connector: bound.id, operation: "authenticate", reason, httpStatus: response.status })
     }
     return token.success
   }))

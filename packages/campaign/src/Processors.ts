@@ -1,0 +1,154 @@
+/**
+ * The six processors a campaign runs: how to start each emulator, how to bind its connector to it,
+ * and how to read the emulator's ground truth as a Refract status.
+ *
+ * The truth tables come from the processors' documented status meanings (../../shared/notes/processors.md),
+ * not from the connectors: a campaign that judged the connectors by their own mapping would only
+ * check that they agree with themselves.
+ */
+import type { BoundConnector, Connector, RefundStatus } from "@refract/core"
+import { connector as adyen } from "@refract/adyen"
+import { connector as checkout } from "@refract/checkout"
+import { connector as paypal } from "@refract/paypal"
+import { connector as razorpay } from "@refract/razorpay"
+import { connector as square } from "@refract/square"
+import { connector as stripe } from "@refract/stripe"
+import {
+  AdyenEmulator,
+  CheckoutEmulator,
+  PayPalEmulator,
+  RazorpayEmulator,
+  SquareEmulator,
+  StripeEmulator
+} from "@refract/testkit"
+import type { Emulator, EmulatorClock, EmulatorHandle, Outcome } from "@refract/testkit"
+
+export type Truth = RefundStatus.RefundStatus
+
+export interface StartOptions {
+  readonly clock: EmulatorClock.EmulatorClock
+  readonly webhookUrl: string
+  readonly webhooks: Emulator.WebhookOptions
+  readonly settleAfterMillis: number
+  readonly reversalAfterMillis: number
+}
+
+export interface Processor {
+  readonly id: string
+  readonly connector: Connector.Connector
+  readonly start: (options: StartOptions) => Promise<EmulatorHandle>
+  /** Credentials and webhook secrets for the connector (the base URL is the emulator's). */
+  readonly options: (emulator: EmulatorHandle, webhookUrl: string) => Omit<BoundConnector.ConnectorOptions, "baseUrl">
+  readonly currency: string
+  /** The outcomes the campaign scripts for this processor. */
+  readonly outcomes: ReadonlyArray<Outcome>
+  /** The processor's raw refund status, as documented, in Refract's terms. */
+  readonly classify: (raw: string) => Truth
+}
+
+const table = (name: string, entries: Readonly<Record<string, Truth>>) => (raw: string): Truth => {
+  const found = Object.hasOwn(entries, raw) ? entries[raw] : undefined
+  if (found === undefined) throw new Error(`${name}: no documented meaning for raw status ${JSON.stringify(raw)}`)
+  return found
+}
+
+const all: ReadonlyArray<Outcome> = ["succeeded", "failed", "canceled", "requires_action", "succeeded_then_reversed", "succeeded_then_failed"]
+
+export const processors: ReadonlyArray<Processor> = [
+  {
+    id: "stripe",
+    connector: stripe,
+    start: (o) => StripeEmulator.start(o),
+    options: (e) => ({ credentials: { apiKey: e.credentials["apiKey"]! }, webhookSecrets: { signingSecret: e.webhookSecret } }),
+    currency: "usd",
+    outcomes: all,
+    // stripe-node Refunds.ts: pending, requires_action, succeeded, failed, canceled.
+    classify: table("stripe", {
+      pending: "Pending",
+      requires_action: "RequiresAction",
+      succeeded: "Succeeded",
+      failed: "Failed",
+      canceled: "Cancelled"
+    })
+  },
+  {
+    id: "adyen",
+    connector: adyen,
+    start: (o) => AdyenEmulator.start(o),
+    options: (e) => ({
+      credentials: { apiKey: e.credentials["apiKey"]!, merchantAccount: e.credentials["merchantAccount"]! },
+      webhookSecrets: { hmacKey: e.webhookSecret }
+    }),
+    currency: "eur",
+    // Adyen has no requires_action; a refund without a REFUND notification stays received.
+    outcomes: ["succeeded", "failed", "succeeded_then_reversed", "succeeded_then_failed"],
+    // Webhooks-v1.json: received (the API answer), REFUND true/false, REFUND_FAILED and
+    // REFUNDED_REVERSED after a success.
+    classify: table("adyen", {
+      received: "Pending",
+      refunded: "Succeeded",
+      rejected: "Failed",
+      refund_failed: "Reversed",
+      refunded_reversed: "Reversed"
+    })
+  },
+  {
+    id: "paypal",
+    connector: paypal,
+    start: (o) => PayPalEmulator.start(o),
+    options: (e) => ({
+      credentials: { clientId: e.credentials["clientId"]!, clientSecret: e.credentials["clientSecret"]! },
+      webhookSecrets: { webhookId: e.webhookSecret, certificatePem: (e as PayPalEmulator.PayPalEmulatorHandle).certificatePem }
+    }),
+    currency: "usd",
+    outcomes: ["succeeded", "failed", "canceled"],
+    // payments_payment_v2.json refund_status: PENDING, COMPLETED, FAILED, CANCELLED.
+    classify: table("paypal", { PENDING: "Pending", COMPLETED: "Succeeded", FAILED: "Failed", CANCELLED: "Cancelled" })
+  },
+  {
+    id: "checkout",
+    connector: checkout,
+    start: (o) => CheckoutEmulator.start(o),
+    options: (e) => ({ credentials: { secretKey: e.credentials["secretKey"]! }, webhookSecrets: { signatureKey: e.webhookSecret } }),
+    currency: "gbp",
+    outcomes: ["succeeded", "failed"],
+    // A Refund action is approved or declined; before that the refund is pending (no action yet).
+    classify: table("checkout", { Pending: "Pending", Approved: "Succeeded", Declined: "Failed" })
+  },
+  {
+    id: "razorpay",
+    connector: razorpay,
+    start: (o) => RazorpayEmulator.start(o),
+    options: (e) => ({
+      credentials: { keyId: e.credentials["keyId"]!, keySecret: e.credentials["keySecret"]! },
+      webhookSecrets: { webhookSecret: e.webhookSecret }
+    }),
+    currency: "inr",
+    outcomes: ["succeeded", "failed"],
+    // razorpay-node refunds.d.ts: pending, processed, failed.
+    classify: table("razorpay", { pending: "Pending", processed: "Succeeded", failed: "Failed" })
+  },
+  {
+    id: "square",
+    connector: square,
+    start: (o) => SquareEmulator.start(o),
+    options: (e, webhookUrl) => ({
+      credentials: { accessToken: e.credentials["accessToken"]! },
+      webhookSecrets: { signatureKey: e.webhookSecret, notificationUrl: webhookUrl }
+    }),
+    currency: "usd",
+    outcomes: ["succeeded", "failed", "canceled"],
+    // api.json PaymentRefund.status: PENDING, COMPLETED, REJECTED (declined), FAILED.
+    classify: table("square", { PENDING: "Pending", COMPLETED: "Succeeded", REJECTED: "Failed", FAILED: "Failed" })
+  }
+]
+
+/**
+ * Where a refund's history ends, in Refract's terms: its last status, and a reversal when a
+ * failure follows a success (Stripe's failed-after-succeeded).
+ */
+export const truthOf = (processor: Processor, history: ReadonlyArray<{ readonly status: string }>): Truth => {
+  const statuses = history.map((h) => processor.classify(h.status))
+  const last = statuses[statuses.length - 1]!
+  return last === "Failed" && statuses.includes("Succeeded") ? "Reversed" : last
+}

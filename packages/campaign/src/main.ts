@@ -1,0 +1,32 @@
+/**
+ * The campaign at its long setting: `npm run campaign -- [--seed N] [--refunds N] [--faults 0.2]
+ * [--restarts N] [--processors stripe,adyen]`. Prints the figures; exits 1 when an invariant breaks.
+ * Needs PostgreSQL (REFRACT_TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test).
+ */
+import { parseArgs } from "node:util"
+import * as Campaign from "./Campaign.ts"
+
+const { values } = parseArgs({
+  options: {
+    seed: { type: "string", default: "20261204" },
+    refunds: { type: "string", default: "300" },
+    faults: { type: "string", default: "0.2" },
+    restarts: { type: "string", default: "4" },
+    processors: { type: "string" }
+  }
+})
+
+const report = await Campaign.run({
+  seed: Number(values.seed),
+  refundsPerProcessor: Number(values.refunds),
+  faultRate: Number(values.faults),
+  restarts: Number(values.restarts),
+  processors: values.processors?.split(","),
+  arrivalWindowMillis: 60 * 60_000,
+  databaseUrl: process.env["REFRACT_TEST_DATABASE_URL"] ?? "postgres://postgres@127.0.0.1:5432/test",
+  log: (line) => console.error(`campaign: ${line}`)
+})
+console.log(Campaign.describe(report))
+const broken = [report.doubles, report.orphans, report.phantoms, report.regressions, report.wrongFinalStates, report.unresolved]
+for (const list of broken) for (const line of list.slice(0, 20)) console.log(`  ${line}`)
+process.exit(broken.some((l) => l.length > 0) ? 1 : 0)
