@@ -112,6 +112,10 @@ export const lifecycle: Lifecycle = {
       case "succeeded_then_reversed":
         return [{ status: "refunded" }, { status: "refunded_reversed", after: "reversal" }]
       case "succeeded_then_failed":
+        // REFUND_FAILED only ever follows a successful REFUND: it is "Refund failed due to scheme rejection"
+        // (Webhooks-v1.json), and a refund reaches the scheme only after success=true ("in rare cases the refund
+        // can be rejected by the card scheme, or reversed … see REFUND_FAILED webhook", docs.adyen.com
+        // point-of-sale/basic-tapi-integration/refund-payment/refund-webhooks).
         return [{ status: "refunded" }, { status: "refund_failed", reason: reason ?? defaultReasons.refundFailed, after: "reversal" }]
     }
   },
