@@ -264,16 +264,26 @@ describe("event parsing", () => {
     assert.strictEqual(e!.refund?.occurredAt, 1763812900000)
   })
 
-  it("a failure whose previous_attributes say succeeded is a reversal, with the failure reason", () => {
+  // Stripe puts previous_attributes only on *.updated events (stripe-node Event.Data.previous_attributes), so
+  // refund.failed is a plain failure, and the refund.updated of the same change tells a reversal apart.
+  it("refund.failed (no previous_attributes, as Stripe sends it) is a failure, with the failure reason", () => {
     const [e] = events("event-refund-failed.json")
     assert.strictEqual(e!.eventType, "refund.failed")
+    assert.strictEqual(e!.refund?.status, "Failed")
+    assert.strictEqual(e!.refund?.rawStatus, "failed")
+    assert.strictEqual(e!.refund?.failure?.code, "expired_or_canceled_card")
+  })
+
+  it("a refund.updated to failed whose previous_attributes say succeeded is a reversal, with the failure reason", () => {
+    const [e] = events("event-refund-updated-reversal.json")
+    assert.strictEqual(e!.eventType, "refund.updated")
     assert.strictEqual(e!.refund?.status, "Reversed")
     assert.strictEqual(e!.refund?.rawStatus, "failed")
     assert.strictEqual(e!.refund?.failure?.code, "expired_or_canceled_card")
   })
 
   it("a failure without previous_attributes is a plain failure; other previous statuses change nothing", () => {
-    const fixture = JSON.parse(fixtureText("event-refund-failed.json")) as { data: Record<string, unknown> }
+    const fixture = JSON.parse(fixtureText("event-refund-updated-reversal.json")) as { data: Record<string, unknown> }
     const without = { ...fixture, data: { object: fixture.data["object"] } }
     assert.strictEqual(eventsOf(JSON.stringify(without))[0]!.refund?.status, "Failed")
     const fromPending = { ...fixture, data: { ...fixture.data, previous_attributes: { status: "pending" } } }

@@ -166,10 +166,16 @@ describe("Adyen emulator over HTTP", () => {
       assert.deepInclude(noAmount.json, { errorCode: "100", message: "Required object 'amount' is not provided." })
       const noMerchant = await api.refund(psp, { amount: { currency: "EUR", value: 1 } })
       assert.strictEqual(noMerchant.status, 422)
-      for (const value of [0, -5, 1.5, "100"]) {
+      for (const value of [0, -5]) {
         const bad = await api.refund(psp, { merchantAccount, amount: { currency: "EUR", value } })
         assert.strictEqual(bad.status, 422)
         assert.deepInclude(bad.json, { errorCode: "137", errorType: "validation" })
+      }
+      // Not an int64 at all: the body cannot be read into PaymentRefundRequest (see test/adyen-request.test.ts).
+      for (const value of [1.5, "100"]) {
+        const bad = await api.refund(psp, { merchantAccount, amount: { currency: "EUR", value } })
+        assert.strictEqual(bad.status, 400)
+        assert.deepInclude(bad.json, { errorCode: "702", errorType: "validation" })
       }
       const badReason = await api.refund(psp, body(1, "EUR", { merchantRefundReason: "BORED" }))
       assert.strictEqual(badReason.status, 422)

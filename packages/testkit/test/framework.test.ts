@@ -211,6 +211,14 @@ describe("Http helpers", () => {
     assert.deepStrictEqual(Http.parseForm(""), {})
   })
 
+  it("parses prototype names in forms as data, never into Object.prototype", () => {
+    const parsed = Http.parseForm("__proto__[polluted]=1&constructor[prototype][polluted]=2&notes[__proto__]=3&list[][__proto__]=4")
+    assert.isUndefined((Object.prototype as Record<string, unknown>)["polluted"])
+    assert.deepStrictEqual(Object.keys(parsed), ["__proto__", "constructor", "notes", "list"])
+    assert.strictEqual((parsed["__proto__"] as Record<string, unknown>)["polluted"], "1")
+    assert.strictEqual((parsed["notes"] as Record<string, unknown>)["__proto__"], "3")
+  })
+
   it("formats Stripe amounts and masks keys", () => {
     assert.strictEqual(StripeEmulator.formatAmount(2500, "usd"), "$25.00")
     assert.strictEqual(StripeEmulator.formatAmount(999, "eur"), "€9.99")

@@ -1,4 +1,6 @@
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http"
+import { generateSigningMaterial } from "@refract/testkit/paypal/Certificate"
+import { createServer, type IncomingHttpHeaders, request as httpRequest, type Server } from "node:http"
+import { createServer as createHttpsServer } from "node:https"
 import type { AddressInfo } from "node:net"
 
 /** One request the receiver got, with the exact body bytes as text. */
@@ -109,5 +111,42 @@ export const until = async (check: () => boolean, what: string, timeoutMillis = 
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
     await sleep(5)
+  }
+}
+
+/** A TLS front for an emulator, for SDKs that only speak HTTPS. */
+export interface TlsProxy {
+  /** `https://127.0.0.1:PORT`: requests are forwarded unchanged to the target origin over HTTP. */
+  readonly url: string
+  close(): Promise<void>
+}
+
+/**
+ * Starts an HTTPS server on loopback that forwards every request to `targetOrigin` (plain HTTP) and streams the
+ * answer back byte for byte. Its certificate is self-signed for this run (testkit's own X.509 builder), so a
+ * client must be told not to verify it.
+ */
+export const startTlsProxy = async (targetOrigin: string): Promise<TlsProxy> => {
+  const material = await generateSigningMaterial("127.0.0.1")
+  const server = createHttpsServer(
+    { key: material.privateKey.export({ type: "pkcs8", format: "pem" }), cert: material.certificatePem },
+    (req, res) => {
+      const upstream = httpRequest(new URL(req.url ?? "/", targetOrigin), { method: req.method, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers)
+        answer.pipe(res)
+      })
+      upstream.on("error", () => res.destroy())
+      req.pipe(upstream)
+    }
+  )
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  const port = (server.address() as AddressInfo).port
+  return {
+    url: `https://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      })
   }
 }

@@ -57,6 +57,80 @@ describe("official stripe SDK against the emulator", () => {
     assert.strictEqual(emu.refunds()[0]!.idempotencyKey, post.headers["idempotency-key"])
   })
 
+  it("creates refunds of a charge with reason, metadata and the idempotencyKey option; updates their metadata", async () => {
+    const pi = await emu.createPayment({ amount: 4000, currency: "eur" })
+    const charge = `ch_${pi.slice(3)}`
+    const params: Stripe.RefundCreateParams = { charge, amount: 1500, reason: "fraudulent", metadata: { order: "42" } }
+    const refund = await stripe.refunds.create(params, { idempotencyKey: "sdk-charge-1" })
+    assert.strictEqual(refund.charge, charge)
+    assert.strictEqual(refund.payment_intent, pi)
+    assert.strictEqual(refund.currency, "eur", "a refund takes the charge's currency")
+    assert.strictEqual(refund.reason, "fraudulent")
+    assert.strictEqual(emu.requests()[0]!.headers["idempotency-key"], "sdk-charge-1")
+    const replay = await stripe.refunds.create(params, { idempotencyKey: "sdk-charge-1" })
+    assert.strictEqual(replay.id, refund.id)
+    assert.lengthOf(emu.refunds(), 1)
+    const updated = await stripe.refunds.update(refund.id, { metadata: { order: "", note: "checked" } })
+    assert.deepStrictEqual(updated.metadata, { note: "checked" })
+    const expanded = await stripe.refunds.retrieve(refund.id, { expand: ["charge"] })
+    assert.strictEqual((expanded.charge as Stripe.Charge).amount_refunded, 1500)
+  })
+
+  it("surfaces Stripe's 400 parameter_unknown for currency as StripeInvalidRequestError with code and param", async () => {
+    const pi = await emu.createPayment({ amount: 2500, currency: "usd" })
+    // stripe-node's RefundCreateParams still declares `currency` (stripe/stripe-node#1804), so the SDK sends it.
+    for (const target of [{ payment_intent: pi }, { charge: `ch_${pi.slice(3)}` }]) {
+      const error = await stripe.refunds.create({ ...target, amount: 1000, currency: "usd" }).catch((e: unknown) => e)
+      assert.instanceOf(error, Stripe.errors.StripeInvalidRequestError)
+      const e = error as Stripe.errors.StripeInvalidRequestError
+      assert.strictEqual(e.statusCode, 400)
+      assert.strictEqual(e.type, "StripeInvalidRequestError")
+      assert.strictEqual(e.code, "parameter_unknown")
+      assert.strictEqual(e.param, "currency")
+      assert.strictEqual(e.message, "Received unknown parameter: currency")
+      assert.strictEqual((e.raw as { type?: string }).type, "invalid_request_error")
+      assert.strictEqual(e.doc_url, "https://stripe.com/docs/error-codes/parameter-unknown")
+      assert.match(e.requestId ?? "", /^req_/)
+    }
+    assert.lengthOf(emu.refunds(), 0)
+  })
+
+  it("lists and retrieves events through stripe.events, with Stripe's filters and auto-pagination", async () => {
+    const pi = await emu.createPayment({ amount: 3000, currency: "usd" })
+    emu.scriptOutcome(pi, "succeeded_then_reversed")
+    const since = Math.floor(emu.clock.now() / 1000)
+    const refund = await stripe.refunds.create({ payment_intent: pi })
+    await emu.advance(refund.id)
+    await emu.advance(refund.id)
+    const all = await stripe.events.list({ created: { gte: since } })
+    assert.deepStrictEqual(all.data.map((e) => e.type), [
+      "charge.refund.updated",
+      "refund.updated",
+      "refund.failed",
+      "charge.refund.updated",
+      "refund.updated",
+      "refund.created",
+      "charge.refunded"
+    ])
+    const updates = await stripe.events.list({ type: "refund.updated" })
+    assert.lengthOf(updates.data, 2)
+    const reversal = updates.data[0]!
+    assert.strictEqual((reversal.data.object as Stripe.Refund).status, "failed")
+    assert.strictEqual((reversal.data.previous_attributes as Partial<Stripe.Refund>).status, "succeeded")
+    const chosen = await stripe.events.list({ types: ["refund.failed", "refund.created"], delivery_success: true })
+    assert.deepStrictEqual(chosen.data.map((e) => e.type), ["refund.failed", "refund.created"])
+    assert.isUndefined(chosen.data[0]!.data.previous_attributes, "refund.failed has no previous_attributes")
+    const paged = await stripe.events.list({ limit: 2 }).autoPagingToArray({ limit: 100 })
+    assert.deepStrictEqual(paged.map((e) => e.id), all.data.map((e) => e.id))
+    const one = await stripe.events.retrieve(reversal.id)
+    assert.deepStrictEqual(one.data, reversal.data)
+    const missing = await stripe.events.retrieve("evt_missing").catch((e: unknown) => e)
+    assert.instanceOf(missing, Stripe.errors.StripeInvalidRequestError)
+    assert.strictEqual((missing as Stripe.errors.StripeError).code, "resource_missing")
+    const both = await stripe.events.list({ type: "refund.updated", types: ["refund.failed"] }).catch((e: unknown) => e)
+    assert.strictEqual((both as Stripe.errors.StripeError).code, "parameters_exclusive")
+  })
+
   it("cancels a refund that requires action", async () => {
     const pi = await emu.createPayment({ amount: 2500, currency: "usd" })
     emu.scriptOutcome(pi, "requires_action")

@@ -562,12 +562,24 @@ describe("Stripe emulator over HTTP", () => {
       assert.strictEqual(created.data.object.id, id)
       assert.strictEqual(created.data.object.status, "pending")
       assert.strictEqual(created.request.idempotency_key, "wh-1")
+      assert.notProperty(created.data, "previous_attributes", "only *.updated events carry previous_attributes")
+      // previous_attributes holds every changed attribute with its value before (null where it was absent).
       const updated = JSON.parse(receiver.received[2]!.body)
       assert.strictEqual(updated.data.object.status, "succeeded")
-      assert.deepStrictEqual(updated.data.previous_attributes, { status: "pending" })
+      assert.deepStrictEqual(updated.data.previous_attributes, {
+        destination_details: { card: { reference: null, reference_status: "pending" } },
+        pending_reason: "processing",
+        status: "pending"
+      })
+      assert.deepStrictEqual(JSON.parse(receiver.received[3]!.body).data.previous_attributes, updated.data.previous_attributes)
       const failed = JSON.parse(receiver.received[4]!.body)
       assert.strictEqual(failed.data.object.status, "failed")
       assert.strictEqual(failed.data.object.failure_reason, "expired_or_canceled_card")
+      assert.notProperty(failed.data, "previous_attributes", "refund.failed is not an *.updated event")
+      const reversed = JSON.parse(receiver.received[5]!.body)
+      assert.strictEqual(reversed.data.previous_attributes.status, "succeeded")
+      assert.strictEqual(reversed.data.previous_attributes.failure_reason, null)
+      assert.strictEqual(reversed.data.previous_attributes.failure_balance_transaction, null)
       const deliveries = emu.webhookDeliveries()
       assert.lengthOf(deliveries, 7)
       assert.isTrue(deliveries.every((d) => d.accepted && d.status === 200 && d.url === receiver.url))

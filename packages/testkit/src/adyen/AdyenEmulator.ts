@@ -19,6 +19,7 @@ import * as RetrySchedule from "../emulator/RetrySchedule.ts"
 import * as Server from "../emulator/Server.ts"
 import type { Batching } from "../emulator/WebhookEngine.ts"
 import { hmacSha256, safeEqual } from "../emulator/Webhooks.ts"
+import { readPaymentRefundRequest } from "./AdyenRequest.ts"
 
 /** Options of the Adyen emulator. */
 export interface AdyenEmulatorOptions extends EmulatorOptions {
@@ -111,6 +112,10 @@ export const lifecycle: Lifecycle = {
       case "succeeded_then_reversed":
         return [{ status: "refunded" }, { status: "refunded_reversed", after: "reversal" }]
       case "succeeded_then_failed":
+        // REFUND_FAILED only ever follows a successful REFUND: it is "Refund failed due to scheme rejection"
+        // (Webhooks-v1.json), and a refund reaches the scheme only after success=true ("in rare cases the refund
+        // can be rejected by the card scheme, or reversed … see REFUND_FAILED webhook", docs.adyen.com
+        // point-of-sale/basic-tapi-integration/refund-payment/refund-webhooks).
         return [{ status: "refunded" }, { status: "refund_failed", reason: reason ?? defaultReasons.refundFailed, after: "reversal" }]
     }
   },
@@ -200,9 +205,9 @@ const eventForStatus = (status: string): string =>
 
 type Kit = Server.EmulatorKit<AdyenRefundAttributes>
 
-const refundReasons = ["FRAUD", "CUSTOMER REQUEST", "RETURN", "DUPLICATE", "OTHER"]
-
-const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
+/** The request fields named, where present (not null). */
+const echoed = (body: Readonly<Record<string, unknown>>, names: ReadonlyArray<string>): Record<string, unknown> =>
+  Object.fromEntries(names.flatMap((name) => (body[name] === undefined || body[name] === null ? [] : [[name, body[name]]])))
 
 const createRefund = (
   kit: Kit,
@@ -210,38 +215,26 @@ const createRefund = (
   paymentPspReference: string,
   request: EmulatorRequest
 ): HttpServerResponse.HttpServerResponse => {
-  let body: unknown
-  try {
-    body = JSON.parse(request.body)
-  } catch {
-    const snippet = request.body.slice(0, 40)
-    return serviceError(400, "702", `Unexpected input: ${snippet === "" ? "empty body" : snippet}`, "validation")
+  const read = readPaymentRefundRequest(request.body)
+  if (read._tag === "Refused") {
+    const { status, errorCode, message } = read.refusal
+    return serviceError(status, errorCode, message, "validation")
   }
-  if (!isRecord(body)) return serviceError(400, "702", "Unexpected input: expected a JSON object", "validation")
+  const body = read.body
   if (body.merchantAccount === undefined || body.merchantAccount === null || body.merchantAccount === "") {
     return serviceError(422, "100", "Required field 'merchantAccount' is not provided.", "validation")
   }
   if (body.merchantAccount !== merchantAccount) return serviceError(403, "901", "Invalid Merchant Account", "security")
-  const amount = body.amount
+  const amount = body.amount as { readonly value?: number; readonly currency?: string } | null | undefined
   if (amount === undefined || amount === null) {
     return serviceError(422, "100", "Required object 'amount' is not provided.", "validation")
   }
-  if (!isRecord(amount) || typeof amount.value !== "number" || !Number.isSafeInteger(amount.value) || amount.value <= 0) {
+  // The structure is read already (value an int64, currency a string, when present); these are Adyen's checks.
+  if (amount.value === undefined || amount.value === null || amount.value <= 0 || !Number.isSafeInteger(amount.value)) {
     return serviceError(422, "137", "Invalid amount specified", "validation")
   }
   if (typeof amount.currency !== "string" || !/^[A-Z]{3}$/.test(amount.currency)) {
     return serviceError(422, "137", "Invalid currency specified", "validation")
-  }
-  if (body.reference !== undefined && (typeof body.reference !== "string" || body.reference.length > 80)) {
-    return serviceError(422, "000", "Invalid reference: must be a string of at most 80 characters", "validation")
-  }
-  if (body.merchantRefundReason !== undefined && !refundReasons.includes(String(body.merchantRefundReason))) {
-    return serviceError(
-      422,
-      "000",
-      `Invalid merchantRefundReason: must be one of ${refundReasons.join(", ")}`,
-      "validation"
-    )
   }
   const payment = kit.store.payment(paymentPspReference)
   if (payment === undefined) {
@@ -279,7 +272,9 @@ const createRefund = (
       amount: { currency, value },
       ...(refund.attributes.merchantRefundReason === undefined
         ? {}
-        : { merchantRefundReason: refund.attributes.merchantRefundReason })
+        : { merchantRefundReason: refund.attributes.merchantRefundReason }),
+      // PaymentRefundResponse echoes these request fields (CheckoutService-v71.json).
+      ...echoed(body, ["capturePspReference", "lineItems", "splits", "store"])
     },
     { headers: { pspReference: refund.id } }
   )

@@ -123,7 +123,8 @@ export const responseHeaders = (response: HttpServerResponse.HttpServerResponse)
  * `{ expand: ["x", "y"] }`, `items[0][id]=a` → `{ items: { "0": { id: "a" } } }`.
  */
 export const parseForm = (body: string): Record<string, FormValue> => {
-  const root: Record<string, FormValue> = {}
+  // Hashes without a prototype: a name like `__proto__[x]` is data, never a path into Object.prototype.
+  const root: Record<string, FormValue> = Object.create(null)
   for (const [key, value] of new URLSearchParams(body)) {
     const match = /^([^[\]]+)((?:\[[^[\]]*\])*)$/.exec(key)
     if (match === null) {
@@ -147,7 +148,7 @@ const assign = (target: Record<string, FormValue> | Array<FormValue>, path: Read
       target.push(value)
       return
     }
-    const child: Record<string, FormValue> = {}
+    const child: Record<string, FormValue> = Object.create(null)
     target.push(child)
     assign(child, rest, value)
     return
@@ -156,9 +157,9 @@ const assign = (target: Record<string, FormValue> | Array<FormValue>, path: Read
     target[head] = value
     return
   }
-  let child = target[head]
+  let child = Object.hasOwn(target, head) ? target[head] : undefined
   if (child === undefined || typeof child === "string") {
-    child = rest[0] === "" ? [] : {}
+    child = rest[0] === "" ? [] : Object.create(null) as Record<string, FormValue>
     target[head] = child
   }
   assign(child, rest, value)

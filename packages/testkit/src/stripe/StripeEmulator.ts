@@ -12,12 +12,17 @@ import type { Scope } from "effect"
 import { HttpRouter, HttpServerResponse } from "effect/http"
 import type { ServeError } from "effect/http/HttpServerError"
 import type { Emulator, EmulatorOptions, EmulatorService, Outcome } from "../emulator/Emulator.ts"
-import type { EmulatorRequest, FormValue } from "../emulator/Http.ts"
-import { json, parseForm, randomString, readRequest, withHeaders } from "../emulator/Http.ts"
+import type { EmulatorRequest } from "../emulator/Http.ts"
+import { json, randomString, readRequest, withHeaders } from "../emulator/Http.ts"
 import type { Lifecycle, PaymentRecord, RefundRecord, Step } from "../emulator/RefundStore.ts"
 import * as RetrySchedule from "../emulator/RetrySchedule.ts"
 import * as Server from "../emulator/Server.ts"
 import { hmacSha256Hex, safeEqual } from "../emulator/Webhooks.ts"
+import * as StripeEvents from "./StripeEvents.ts"
+import * as Params from "./StripeParams.ts"
+import { errorResponse } from "./StripeParams.ts"
+
+export { errorResponse, type StripeErrorFields } from "./StripeParams.ts"
 
 /** Options of the Stripe emulator. */
 export interface StripeEmulatorOptions extends EmulatorOptions {
@@ -98,34 +103,6 @@ export const numbers: Server.ProcessorNumbers = {
 // Errors
 // ---------------------------------------------------------------------------------------------------------------
 
-/** Fields of a Stripe error body. */
-export interface StripeErrorFields {
-  readonly type: "invalid_request_error" | "api_error" | "idempotency_error" | "card_error"
-  readonly message: string
-  readonly code?: string
-  readonly param?: string
-}
-
-/** A Stripe error response: `{"error":{...}}`, pretty-printed like Stripe's. */
-export const errorResponse = (
-  status: number,
-  fields: StripeErrorFields,
-  headers?: Readonly<Record<string, string>>
-): HttpServerResponse.HttpServerResponse =>
-  json(
-    status,
-    {
-      error: {
-        ...(fields.code === undefined ? {} : { code: fields.code }),
-        ...(fields.code === undefined ? {} : { doc_url: `https://stripe.com/docs/error-codes/${fields.code.replace(/_/g, "-")}` }),
-        message: fields.message,
-        ...(fields.param === undefined ? {} : { param: fields.param }),
-        type: fields.type
-      }
-    },
-    { pretty: true, ...(headers === undefined ? {} : { headers }) }
-  )
-
 /** Codes whose (4xx) results are stored for idempotent replay: the endpoint ran. Parameter validation errors are not. */
 export const storedErrorCodes: ReadonlySet<string> = new Set([
   "resource_missing",
@@ -134,14 +111,6 @@ export const storedErrorCodes: ReadonlySet<string> = new Set([
   "charge_disputed",
   "refund_disputed_payment"
 ])
-
-const unknownParameter = (name: string) =>
-  errorResponse(400, {
-    type: "invalid_request_error",
-    code: "parameter_unknown",
-    message: `Received unknown parameter: ${name}`,
-    param: name
-  })
 
 const notFound = (kind: string, id: string, param: string) =>
   errorResponse(404, {
@@ -176,10 +145,15 @@ export const formatAmount = (amount: number, currency: string): string => {
 
 const unix = (millis: number) => Math.floor(millis / 1000)
 
-/** The Stripe `refund` object for a refund. */
-export const refundObject = (refund: RefundRecord<StripeRefundAttributes>): Record<string, unknown> => {
+/**
+ * The Stripe `refund` object for a refund, as it is now or as it was in an earlier `status` (what a
+ * `refund.updated` event's `previous_attributes` are computed from).
+ */
+export const refundObject = (
+  refund: RefundRecord<StripeRefundAttributes>,
+  status: string = refund.status
+): Record<string, unknown> => {
   const a = refund.attributes
-  const status = refund.status
   return {
     id: refund.id,
     object: "refund",
@@ -306,87 +280,109 @@ const invalidContentType = () =>
       "Invalid request (check that your POST content type is application/x-www-form-urlencoded). If you have any questions, we can help at https://support.stripe.com/."
   })
 
-/** Parses a form body or answers Stripe's error for non-form bodies. */
-const formBody = (request: EmulatorRequest): Record<string, FormValue> | HttpServerResponse.HttpServerResponse =>
-  isJsonRequest(request) && request.body.trim() !== "" ? invalidContentType() : parseForm(request.body)
+/**
+ * The request's parameters checked against an operation's parameter set: the query string, and for POSTs the
+ * form body too (Stripe reads both; the body wins on a clash).
+ */
+const parameters = (request: EmulatorRequest, specs: Params.Specs): Params.Validated => {
+  if (request.method !== "POST") return Params.validate(Params.parse(request.query.toString()), specs)
+  if (isJsonRequest(request) && request.body.trim() !== "") return { _tag: "Invalid", response: invalidContentType() }
+  const merged: Record<string, Params.Param> = Object.create(null)
+  Object.assign(merged, Params.parse(request.query.toString()), Params.parse(request.body))
+  return Params.validate(merged, specs)
+}
+
+/** Runs `handle` on valid parameters; answers Stripe's error otherwise. */
+const withParameters = (
+  request: EmulatorRequest,
+  specs: Params.Specs,
+  handle: (values: Params.Values) => HttpServerResponse.HttpServerResponse
+): HttpServerResponse.HttpServerResponse => {
+  const validated = parameters(request, specs)
+  return validated._tag === "Invalid" ? validated.response : handle(validated.values)
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Expansion
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * The refund fields the emulator can expand (it has the charge and the payment intent). Stripe also expands
+ * `balance_transaction`, `failure_balance_transaction`, `payment_method`, `customer` and the transfer
+ * reversals; the emulator has no such objects and refuses them rather than answer an id where an object was
+ * asked for.
+ */
+const expandableRefundFields = ["charge", "payment_intent"] as const
+type ExpandableRefundField = (typeof expandableRefundFields)[number]
+
+const cannotExpand = (path: string, hint?: string) =>
+  errorResponse(400, {
+    type: "invalid_request_error",
+    message: `This property cannot be expanded (${path}).${hint === undefined ? "" : ` ${hint}`}`
+  })
+
+/**
+ * The fields to expand for `expand[]` on a refund (`prefix` "data." on lists), or Stripe's error for the first
+ * path the emulator cannot expand. "You cannot expand more than 4 levels of a property" is Stripe's own limit.
+ */
+const refundExpansion = (
+  expand: ReadonlyArray<string>,
+  prefix: "" | "data."
+): ReadonlySet<ExpandableRefundField> | HttpServerResponse.HttpServerResponse => {
+  const fields = new Set<ExpandableRefundField>()
+  for (const path of expand) {
+    if (path.split(".").length > 4) {
+      return errorResponse(400, { type: "invalid_request_error", message: "You cannot expand more than 4 levels of a property." })
+    }
+    if (prefix === "data." && !path.startsWith("data.")) {
+      return cannotExpand(path, `You may want to try expanding 'data.${path}' instead.`)
+    }
+    const field = path.slice(prefix.length)
+    const known = expandableRefundFields.find((f) => f === field)
+    if (known === undefined) return cannotExpand(path)
+    fields.add(known)
+  }
+  return fields
+}
+
+/** The refund object with the asked-for fields expanded. */
+const renderRefund = (kit: Kit, refund: RefundRecord<StripeRefundAttributes>, expand: ReadonlySet<ExpandableRefundField>) => {
+  const object = refundObject(refund)
+  const payment = kit.store.payment(refund.paymentId)
+  if (payment === undefined) return object
+  if (expand.has("charge")) object["charge"] = chargeObject(payment, payment.amount - kit.store.refundable(payment.id))
+  if (expand.has("payment_intent")) object["payment_intent"] = paymentIntentObject(payment)
+  return object
+}
 
 const isResponse = (u: unknown): u is HttpServerResponse.HttpServerResponse => HttpServerResponse.isHttpServerResponse(u)
 
-const checkUnknown = (params: Record<string, FormValue>, allowed: ReadonlyArray<string>) => {
-  for (const name of Object.keys(params)) if (!allowed.includes(name)) return unknownParameter(name)
-  return undefined
-}
+// ---------------------------------------------------------------------------------------------------------------
+// Refunds
+// ---------------------------------------------------------------------------------------------------------------
 
-const metadataParam = (value: FormValue | undefined): Record<string, string> | HttpServerResponse.HttpServerResponse => {
-  if (value === undefined || value === "") return {}
-  if (typeof value === "string" || Array.isArray(value)) {
-    return errorResponse(400, { type: "invalid_request_error", message: "Invalid object", param: "metadata" })
-  }
-  const out: Record<string, string> = {}
-  for (const [k, v] of Object.entries(value)) {
-    if (typeof v !== "string") {
-      return errorResponse(400, { type: "invalid_request_error", message: "Invalid string", param: `metadata[${k}]` })
-    }
-    out[k] = v
-  }
-  return out
-}
-
-const reasons = ["duplicate", "fraudulent", "requested_by_customer"]
-
-const createRefund = (kit: Kit, request: EmulatorRequest): HttpServerResponse.HttpServerResponse => {
-  const params = formBody(request)
-  if (isResponse(params)) return params
-  const unknown = checkUnknown(params, [
-    "amount",
-    "charge",
-    "currency",
-    "customer",
-    "expand",
-    "instructions_email",
-    "metadata",
-    "origin",
-    "payment_intent",
-    "reason",
-    "refund_application_fee",
-    "reverse_transfer"
-  ])
-  if (unknown !== undefined) return unknown
-  let amount: number | undefined
-  if (params.amount !== undefined) {
-    const raw = params.amount
-    if (typeof raw !== "string" || !/^-?\d+$/.test(raw.trim())) {
-      return errorResponse(400, {
-        type: "invalid_request_error",
-        code: "parameter_invalid_integer",
-        message: `Invalid integer: ${typeof raw === "string" ? raw : "[object]"}`,
-        param: "amount"
-      })
-    }
-    amount = Number(raw.trim())
-    if (amount < 1 || !Number.isSafeInteger(amount)) {
-      return errorResponse(400, {
-        type: "invalid_request_error",
-        code: "parameter_invalid_integer",
-        message: "Invalid positive integer",
-        param: "amount"
-      })
-    }
-  }
-  const reason = params.reason
-  if (reason !== undefined && (typeof reason !== "string" || !reasons.includes(reason))) {
+const createRefund = (kit: Kit, request: EmulatorRequest, values: Params.Values): HttpServerResponse.HttpServerResponse => {
+  const expand = refundExpansion(Params.strings(values, "expand"), "")
+  if (isResponse(expand)) return expand
+  const origin = Params.string(values, "origin")
+  if (origin === "customer_balance") return customerBalanceRefund(values)
+  // Stripe refunds a charge in the charge's currency and refuses the parameter outright: 400 parameter_unknown
+  // "Received unknown parameter: currency" (stripe/stripe-node#1804). A Stripe engineer: currency "is only
+  // allowed in specific cases" (stripe/stripe-dotnet#2786), i.e. refunds from a customer balance. stripe-node's
+  // RefundCreateParams still declares it, for that case.
+  if (values.has("currency")) return Params.unknownParameter("currency")
+  const amount = Params.integer(values, "amount")
+  if (amount !== undefined && amount < 1) {
     return errorResponse(400, {
       type: "invalid_request_error",
-      message: "Invalid reason: must be one of duplicate, fraudulent, or requested_by_customer",
-      param: "reason"
+      code: "parameter_invalid_integer",
+      message: "Invalid positive integer",
+      param: "amount"
     })
   }
-  const metadata = metadataParam(params.metadata)
-  if (isResponse(metadata)) return metadata
-  const chargeParam = typeof params.charge === "string" && params.charge !== "" ? params.charge : undefined
-  const intentParam = typeof params.payment_intent === "string" && params.payment_intent !== ""
-    ? params.payment_intent
-    : undefined
+  const metadata = Params.record(values, "metadata") ?? {}
+  const chargeParam = Params.string(values, "charge")
+  const intentParam = Params.string(values, "payment_intent")
   if (chargeParam === undefined && intentParam === undefined) {
     return errorResponse(400, {
       type: "invalid_request_error",
@@ -413,13 +409,6 @@ const createRefund = (kit: Kit, request: EmulatorRequest): HttpServerResponse.Ht
   }
   const target = payment!
   const chargeId = target.aliases[0]!
-  if (typeof params.currency === "string" && params.currency.toLowerCase() !== target.currency) {
-    return errorResponse(400, {
-      type: "invalid_request_error",
-      message: `The currency ${params.currency.toLowerCase()} does not match the charge currency ${target.currency}.`,
-      param: "currency"
-    })
-  }
   const refundable = kit.store.refundable(target.id)
   if (refundable <= 0) {
     return errorResponse(400, {
@@ -446,58 +435,55 @@ const createRefund = (kit: Kit, request: EmulatorRequest): HttpServerResponse.Ht
     currency: target.currency,
     idempotencyKey: request.headers["idempotency-key"],
     reference: metadata["merchant_refund_id"] ?? metadata["refund_id"],
-    metadata,
+    metadata: { ...metadata },
     attributes: {
       chargeId,
       paymentIntentId: target.id,
       paymentMethodId: `pm_${target.id.slice(3)}`,
       balanceTransaction: `txn_${randomString(24)}`,
       failureBalanceTransaction: `txn_${randomString(24)}`,
-      reason: typeof reason === "string" ? reason : null,
-      instructionsEmail: typeof params.instructions_email === "string" ? params.instructions_email : undefined,
+      reason: Params.string(values, "reason") ?? null,
+      instructionsEmail: Params.string(values, "instructions_email"),
       acquirerReference: randomString(12, "0123456789")
     }
   })
-  return json(200, refundObject(refund), { pretty: true })
+  return json(200, renderRefund(kit, refund, expand), { pretty: true })
 }
 
-const listRefunds = (kit: Kit, request: EmulatorRequest): HttpServerResponse.HttpServerResponse => {
-  const q = request.query
-  for (const name of q.keys()) {
-    const base = name.replace(/\[.*$/, "")
-    if (!["charge", "payment_intent", "limit", "starting_after", "ending_before", "created", "expand"].includes(base)) {
-      return unknownParameter(name)
-    }
-  }
-  let limit = 10
-  const rawLimit = q.get("limit")
-  if (rawLimit !== null) {
-    if (!/^\d+$/.test(rawLimit) || Number(rawLimit) < 1 || Number(rawLimit) > 100) {
-      return errorResponse(400, {
-        type: "invalid_request_error",
-        code: "parameter_invalid_integer",
-        message: "This value must be greater than or equal to 1 and less than or equal to 100.",
-        param: "limit"
-      })
-    }
-    limit = Number(rawLimit)
-  }
-  const charge = q.get("charge")
-  const intent = q.get("payment_intent")
+/**
+ * `origin=customer_balance`: a refund from a customer's cash balance, the one case where Stripe takes `currency`
+ * (stripe-node RefundCreateParams: `customer` "Customer whose customer balance to refund from", `origin`). The
+ * emulator has no customers, so such a refund names an unknown customer.
+ */
+const customerBalanceRefund = (values: Params.Values): HttpServerResponse.HttpServerResponse => {
+  const customer = Params.string(values, "customer")
+  if (customer === undefined) return Params.missingParameter("customer")
+  return notFound("customer", customer, "customer")
+}
+
+const listRefunds = (kit: Kit, values: Params.Values): HttpServerResponse.HttpServerResponse => {
+  const expand = refundExpansion(Params.strings(values, "expand"), "data.")
+  if (isResponse(expand)) return expand
+  const limit = Params.integer(values, "limit") ?? 10
+  const charge = Params.string(values, "charge")
+  const intent = Params.string(values, "payment_intent")
+  const created = Params.range(values, "created")
   let all = kit.store.list((r) =>
-    (charge === null || r.attributes.chargeId === charge) && (intent === null || r.attributes.paymentIntentId === intent)
+    (charge === undefined || r.attributes.chargeId === charge) &&
+    (intent === undefined || r.attributes.paymentIntentId === intent) &&
+    Params.inRange(unix(r.createdAt), created)
   )
-  const after = q.get("starting_after")
-  const before = q.get("ending_before")
+  const after = Params.string(values, "starting_after")
+  const before = Params.string(values, "ending_before")
   let page: ReadonlyArray<RefundRecord<StripeRefundAttributes>>
   let hasMore: boolean
-  if (before !== null && after === null) {
+  if (before !== undefined && after === undefined) {
     const index = all.findIndex((r) => r.id === before)
     if (index === -1) return notFound("refund", before, "ending_before")
     page = all.slice(Math.max(0, index - limit), index)
     hasMore = index - limit > 0
   } else {
-    if (after !== null) {
+    if (after !== undefined) {
       const index = all.findIndex((r) => r.id === after)
       if (index === -1) return notFound("refund", after, "starting_after")
       all = all.slice(index + 1)
@@ -507,38 +493,59 @@ const listRefunds = (kit: Kit, request: EmulatorRequest): HttpServerResponse.Htt
   }
   return json(
     200,
-    { object: "list", data: page.map(refundObject), has_more: hasMore, url: "/v1/refunds" },
+    { object: "list", data: page.map((r) => renderRefund(kit, r, expand)), has_more: hasMore, url: "/v1/refunds" },
     { pretty: true }
   )
 }
 
-const updateRefund = (kit: Kit, id: string, request: EmulatorRequest): HttpServerResponse.HttpServerResponse => {
+const retrieveRefund = (kit: Kit, id: string, values: Params.Values): HttpServerResponse.HttpServerResponse => {
   const refund = kit.store.get(id)
   if (refund === undefined) return notFound("refund", id, "id")
-  const params = formBody(request)
-  if (isResponse(params)) return params
-  const unknown = checkUnknown(params, ["metadata", "expand"])
-  if (unknown !== undefined) return unknown
-  if (params.metadata === "") {
-    refund.metadata = {}
-  } else if (params.metadata !== undefined) {
-    const metadata = metadataParam(params.metadata)
-    if (isResponse(metadata)) return metadata
-    for (const [k, v] of Object.entries(metadata)) {
-      if (v === "") delete refund.metadata[k]
-      else refund.metadata[k] = v
-    }
-  }
-  return json(200, refundObject(refund), { pretty: true })
+  const expand = refundExpansion(Params.strings(values, "expand"), "")
+  return isResponse(expand) ? expand : json(200, renderRefund(kit, refund, expand), { pretty: true })
 }
 
-const cancelRefund = (kit: Kit, id: string, request: EmulatorRequest): HttpServerResponse.HttpServerResponse => {
+/**
+ * `POST /v1/refunds/:id`: "This request only accepts metadata as an argument" (stripe-node). `metadata[k]=`
+ * deletes a key, `metadata=` all of them. A real change is announced with `refund.updated`.
+ */
+const updateRefund = (
+  kit: Kit,
+  id: string,
+  values: Params.Values,
+  announce: (refund: RefundRecord<StripeRefundAttributes>, before: Record<string, unknown>) => void
+): HttpServerResponse.HttpServerResponse => {
   const refund = kit.store.get(id)
   if (refund === undefined) return notFound("refund", id, "id")
-  const params = formBody(request)
-  if (isResponse(params)) return params
-  const unknown = checkUnknown(params, ["expand"])
-  if (unknown !== undefined) return unknown
+  const expand = refundExpansion(Params.strings(values, "expand"), "")
+  if (isResponse(expand)) return expand
+  const metadata = Params.record(values, "metadata")
+  if (metadata !== undefined) {
+    const before = refundObject(refund)
+    // No prototype, so a key named `__proto__` is set like any other.
+    const next: Record<string, string> = Object.assign(Object.create(null), Object.keys(metadata).length === 0 ? {} : refund.metadata)
+    for (const [k, v] of Object.entries(metadata)) {
+      if (v === "") delete next[k]
+      else next[k] = v
+    }
+    if (Object.keys(next).length > Params.metadataLimits.keys) {
+      return errorResponse(400, {
+        type: "invalid_request_error",
+        message: `Invalid metadata: metadata can have at most ${Params.metadataLimits.keys} keys`,
+        param: "metadata"
+      })
+    }
+    refund.metadata = next
+    announce(refund, before)
+  }
+  return json(200, renderRefund(kit, refund, expand), { pretty: true })
+}
+
+const cancelRefund = (kit: Kit, id: string, values: Params.Values): HttpServerResponse.HttpServerResponse => {
+  const refund = kit.store.get(id)
+  if (refund === undefined) return notFound("refund", id, "id")
+  const expand = refundExpansion(Params.strings(values, "expand"), "")
+  if (isResponse(expand)) return expand
   if (refund.status !== "requires_action") {
     return errorResponse(400, {
       type: "invalid_request_error",
@@ -547,8 +554,38 @@ const cancelRefund = (kit: Kit, id: string, request: EmulatorRequest): HttpServe
     })
   }
   kit.store.transitionTo(id, "canceled", "api")
-  return json(200, refundObject(refund), { pretty: true })
+  return json(200, renderRefund(kit, refund, expand), { pretty: true })
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Charges and payment intents
+// ---------------------------------------------------------------------------------------------------------------
+
+const retrieveCharge = (kit: Kit, id: string, values: Params.Values): HttpServerResponse.HttpServerResponse => {
+  const payment = id.startsWith("ch_") ? kit.store.payment(id) : undefined
+  if (payment === undefined) return notFound("charge", id, "id")
+  const charge = chargeObject(payment, payment.amount - kit.store.refundable(payment.id))
+  for (const path of Params.strings(values, "expand")) {
+    if (path !== "payment_intent") return cannotExpand(path)
+    charge["payment_intent"] = paymentIntentObject(payment)
+  }
+  return json(200, charge, { pretty: true })
+}
+
+const retrievePaymentIntent = (kit: Kit, id: string, values: Params.Values): HttpServerResponse.HttpServerResponse => {
+  const payment = kit.store.payment(id)
+  if (payment === undefined || payment.id !== id) return notFound("payment_intent", id, "intent")
+  const intent = paymentIntentObject(payment)
+  for (const path of Params.strings(values, "expand")) {
+    if (path !== "latest_charge") return cannotExpand(path)
+    intent["latest_charge"] = chargeObject(payment, payment.amount - kit.store.refundable(payment.id))
+  }
+  return json(200, intent, { pretty: true })
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Routes
+// ---------------------------------------------------------------------------------------------------------------
 
 /** A handler for routes with an `:id` path parameter. */
 const withId = (f: (id: string, request: EmulatorRequest) => HttpServerResponse.HttpServerResponse) =>
@@ -557,38 +594,38 @@ const withId = (f: (id: string, request: EmulatorRequest) => HttpServerResponse.
     return f(id ?? "", yield* readRequest)
   })
 
-const routes = (kit: Kit): Layer.Layer<never, never, HttpRouter.HttpRouter> =>
+/** A handler for routes without path parameters. */
+const plain = (f: (request: EmulatorRequest) => HttpServerResponse.HttpServerResponse) => Effect.map(readRequest, f)
+
+const routes = (announceUpdate: (kit: Kit) => (refund: RefundRecord<StripeRefundAttributes>, before: Record<string, unknown>) => void) =>
+(kit: Kit): Layer.Layer<never, never, HttpRouter.HttpRouter> =>
   HttpRouter.use((router) =>
     Effect.gen(function*() {
-      yield* router.add("POST", "/v1/refunds", Effect.map(readRequest, (request) => createRefund(kit, request)))
-      yield* router.add("GET", "/v1/refunds", Effect.map(readRequest, (request) => listRefunds(kit, request)))
+      const ops = Params.operations
+      yield* router.add("POST", "/v1/refunds", plain((r) => withParameters(r, ops.createRefund, (v) => createRefund(kit, r, v))))
+      yield* router.add("GET", "/v1/refunds", plain((r) => withParameters(r, ops.listRefunds, (v) => listRefunds(kit, v))))
+      yield* router.add("GET", "/v1/refunds/:id", withId((id, r) => withParameters(r, ops.retrieveRefund, (v) => retrieveRefund(kit, id, v))))
       yield* router.add(
-        "GET",
+        "POST",
         "/v1/refunds/:id",
-        withId((id) => {
-          const refund = kit.store.get(id)
-          return refund === undefined ? notFound("refund", id, "id") : json(200, refundObject(refund), { pretty: true })
-        })
+        withId((id, r) => withParameters(r, ops.updateRefund, (v) => updateRefund(kit, id, v, announceUpdate(kit))))
       )
-      yield* router.add("POST", "/v1/refunds/:id", withId((id, request) => updateRefund(kit, id, request)))
-      yield* router.add("POST", "/v1/refunds/:id/cancel", withId((id, request) => cancelRefund(kit, id, request)))
-      yield* router.add(
-        "GET",
-        "/v1/charges/:id",
-        withId((id) => {
-          const payment = id.startsWith("ch_") ? kit.store.payment(id) : undefined
-          if (payment === undefined) return notFound("charge", id, "id")
-          return json(200, chargeObject(payment, payment.amount - kit.store.refundable(payment.id)), { pretty: true })
-        })
-      )
+      yield* router.add("POST", "/v1/refunds/:id/cancel", withId((id, r) => withParameters(r, ops.cancelRefund, (v) => cancelRefund(kit, id, v))))
+      yield* router.add("GET", "/v1/charges/:id", withId((id, r) => withParameters(r, ops.retrieveCharge, (v) => retrieveCharge(kit, id, v))))
       yield* router.add(
         "GET",
         "/v1/payment_intents/:id",
-        withId((id) => {
-          const payment = kit.store.payment(id)
-          if (payment === undefined || payment.id !== id) return notFound("payment_intent", id, "intent")
-          return json(200, paymentIntentObject(payment), { pretty: true })
-        })
+        withId((id, r) => withParameters(r, ops.retrievePaymentIntent, (v) => retrievePaymentIntent(kit, id, v)))
+      )
+      yield* router.add(
+        "GET",
+        "/v1/events",
+        plain((r) => withParameters(r, ops.listEvents, (v) => StripeEvents.list(kit.webhooks.events(), kit.clock.now(), v)))
+      )
+      yield* router.add(
+        "GET",
+        "/v1/events/:id",
+        withId((id, r) => withParameters(r, ops.retrieveEvent, (v) => StripeEvents.retrieve(kit.webhooks.events(), kit.clock.now(), id, v)))
       )
       yield* router.add(
         "*",
@@ -641,22 +678,29 @@ export const definition = (options: StripeEmulatorOptions = {}): Server.Emulator
     )
   }
 
-  const renderEvent = (
-    refund: RefundRecord<StripeRefundAttributes>,
-    eventType: string,
-    render: Server.RenderOptions,
-    kit: { readonly charge: () => Record<string, unknown> }
-  ) => {
-    const object = eventType.startsWith("charge.") && eventType !== "charge.refund.updated" ? kit.charge() : refundObject(refund)
-    const previous = eventType.endsWith(".updated") && render.previousStatus !== undefined
-      ? { previous_attributes: { status: render.previousStatus } }
+  /**
+   * An event about a refund. `before` is the refund object before the change, for `*.updated` events (the only
+   * ones with `previous_attributes`, see StripeEvents). Stripe redelivers an event under the same id, so the id
+   * names the change (refund, event type, state, `change`), never the delivery.
+   */
+  const renderEvent = (input: {
+    readonly refund: RefundRecord<StripeRefundAttributes>
+    readonly eventType: string
+    readonly createdSeconds: number
+    readonly charge: () => Record<string, unknown>
+    readonly before: Record<string, unknown> | undefined
+    readonly change: string
+  }) => {
+    const { refund, eventType } = input
+    const object = eventType.startsWith("charge.") && eventType !== "charge.refund.updated" ? input.charge() : refundObject(refund)
+    const previous = StripeEvents.carriesPreviousAttributes(eventType) && input.before !== undefined
+      ? { previous_attributes: StripeEvents.previousAttributes(input.before, object) }
       : {}
     return {
-      // Stripe redelivers an event with the same id: the id names (refund, event type, state), not the delivery.
-      id: `evt_${createHash("sha256").update(`${refund.id}|${eventType}|${refund.status}|${refund.history.length}`).digest("hex").slice(0, 24)}`,
+      id: `evt_${createHash("sha256").update(`${refund.id}|${eventType}|${refund.status}|${input.change}`).digest("hex").slice(0, 24)}`,
       object: "event",
       api_version: apiVersion,
-      created: render.timestampSeconds ?? Math.floor(render.now / 1000),
+      created: input.createdSeconds,
       data: { object, ...previous },
       livemode: false,
       pending_webhooks: 1,
@@ -666,6 +710,50 @@ export const definition = (options: StripeEmulatorOptions = {}): Server.Emulator
       },
       type: eventType
     }
+  }
+
+  /** The delivery of an event: pretty JSON (as Stripe sends) signed at `t`; `tamper` changes the amount after signing. */
+  const signedEvent = (event: ReturnType<typeof renderEvent>, secret: string, t: number, tamper: boolean) => {
+    const signedBody = JSON.stringify(event, null, 2)
+    let body = signedBody
+    if (tamper) {
+      const object = event.data.object as Record<string, unknown>
+      object["amount"] = Number(object["amount"] ?? 0) + 1
+      body = JSON.stringify(event, null, 2)
+    }
+    return {
+      headers: {
+        "content-type": "application/json; charset=utf-8",
+        "user-agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
+        "cache-control": "no-cache",
+        accept: "*/*; q=0.5, application/xml",
+        "stripe-signature": signatureHeader(signedBody, secret, t)
+      },
+      body
+    }
+  }
+
+  const chargeOf = (kit: Kit, refund: RefundRecord<StripeRefundAttributes>) => () => {
+    const payment = kit.store.payment(refund.paymentId)
+    return payment === undefined ? {} : chargeObject(payment, payment.amount - kit.store.refundable(payment.id))
+  }
+
+  let metadataChanges = 0
+  /** A metadata update is an update too: `refund.updated` with the changed keys in `previous_attributes.metadata`. */
+  const announceUpdate = (kit: Kit) => (refund: RefundRecord<StripeRefundAttributes>, before: Record<string, unknown>) => {
+    if (JSON.stringify(before) === JSON.stringify(refundObject(refund))) return
+    const now = kit.clock.now()
+    const t = Math.floor(now / 1000)
+    const event = renderEvent({
+      refund,
+      eventType: "refund.updated",
+      createdSeconds: t,
+      charge: chargeOf(kit, refund),
+      before,
+      change: `metadata:${++metadataChanges}`
+    })
+    const signed = signedEvent(event, webhookSecret, t, false)
+    kit.webhooks.publish([{ eventType: "refund.updated", refundId: refund.id, headers: signed.headers, body: signed.body }])
   }
 
   return {
@@ -739,7 +827,7 @@ export const definition = (options: StripeEmulatorOptions = {}): Server.Emulator
       else if (status >= 400 && status !== 429) headers["stripe-should-retry"] = "false"
       return withHeaders(response, headers)
     },
-    routes,
+    routes: routes(announceUpdate),
     webhooks: {
       eventsFor: (transition) => {
         if (transition.from === undefined) return ["charge.refunded", "refund.created"]
@@ -749,29 +837,18 @@ export const definition = (options: StripeEmulatorOptions = {}): Server.Emulator
       },
       defaultEventType: () => "refund.updated",
       render: (refund, eventType, render, kit) => {
-        const charge = () => {
-          const payment = kit.store.payment(refund.paymentId)
-          return payment === undefined ? {} : chargeObject(payment, payment.amount - kit.store.refundable(payment.id))
-        }
         const t = render.timestampSeconds ?? Math.floor(render.now / 1000)
-        const event = renderEvent(refund, eventType, { ...render, timestampSeconds: t }, { charge })
-        const signedBody = JSON.stringify(event, null, 2)
-        let body = signedBody
-        if (render.tamper === true) {
-          const object = event.data.object as Record<string, unknown>
-          object["amount"] = Number(object["amount"] ?? 0) + 1
-          body = JSON.stringify(event, null, 2)
-        }
-        return {
-          headers: {
-            "content-type": "application/json; charset=utf-8",
-            "user-agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
-            "cache-control": "no-cache",
-            accept: "*/*; q=0.5, application/xml",
-            "stripe-signature": signatureHeader(signedBody, render.secret, t)
-          },
-          body
-        }
+        // The status before this change: the transition's, or (for `signedWebhook`) the one before the last change.
+        const previousStatus = render.previousStatus ?? refund.history.at(-2)?.status
+        const event = renderEvent({
+          refund,
+          eventType,
+          createdSeconds: t,
+          charge: chargeOf(kit, refund),
+          before: previousStatus === undefined ? undefined : refundObject(refund, previousStatus),
+          change: String(refund.history.length)
+        })
+        return signedEvent(event, render.secret, t, render.tamper === true)
       },
       // Every attempt is signed anew: `t=` is the moment of sending, so a retry days later still verifies.
       resign: (message, attempt) => ({
