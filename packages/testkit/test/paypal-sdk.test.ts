@@ -84,7 +84,9 @@ describe("official @paypal/paypal-server-sdk against the emulator", () => {
     emu = await PayPalEmulator.start({ clock: "manual", webhookUrl: receiver.url })
     payments = sdk(emu)
   })
-  afterEach(() => {
+  afterEach(async () => {
+    // Deliveries a test caused may still be in flight: let them land before the next test's receiver starts empty.
+    await emu.flushWebhooks()
     emu.reset()
     receiver.received.length = 0
     // A fresh SDK client per test: a test may revoke the shared client's token, which the SDK would keep using.
