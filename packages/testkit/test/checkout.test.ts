@@ -186,7 +186,7 @@ describe("Checkout.com emulator over HTTP", () => {
       const malformed = await api.refund(pay, "{\"amount\":")
       assert.strictEqual(malformed.status, 400)
       assert.strictEqual(malformed.json.error_type, "request_malformed")
-      for (const body of ["[]", "\"refund\"", "42", "amount=100"]) {
+      for (const body of ["[]", "\"refund\"", "42", "amount=100", "[".repeat(100_000) + "]".repeat(100_000)]) {
         const res = await api.refund(pay, body)
         assert.strictEqual(res.status, 400, body)
         assert.strictEqual(res.json.error_type, "request_malformed")
@@ -245,6 +245,7 @@ describe("Checkout.com emulator over HTTP", () => {
       assert.deepStrictEqual(await codes("{\"destination\":{\"account_type\":\"checking\"}}"), ["destination_invalid"])
       assert.deepStrictEqual(await codes("{\"amount_allocations\":[{\"id\":\"ent_x\"}]}"), ["amount_allocations_invalid"])
       assert.deepStrictEqual(await codes("{\"capture_action_id\":\"cap_1\"}"), ["capture_action_id_invalid"])
+      assert.deepStrictEqual(await codes("{\"metadata\":" + "{\"a\":".repeat(50_000) + "1" + "}".repeat(50_001)), ["metadata_invalid"])
       assert.deepStrictEqual(await codes("{\"amount\":0,\"reason\":\"x\",\"metadata\":{\"deep\":{}}}"), ["request_invalid", "amount_invalid", "metadata_invalid"], "unknown members first")
       assert.lengthOf(emu.refunds(), 0)
     })
