@@ -1,5 +1,6 @@
 /**
- * A stateful Checkout.com emulator for refunds: `POST /payments/:id/refunds` (202 with an `action_id`), no refund
+ * A stateful Checkout.com emulator for refunds: `POST /payments/:id/refunds` (202 with an `action_id`; the body is
+ * read strictly, exactly the members of today's refund request, see `RefundRequest.ts`), no refund
  * resource (the outcome shows up in `GET /payments/:id/actions` once processed, and in
  * `GET /payments/:id` balances), Checkout's error bodies (`request_id`, `error_type`, `error_codes`; empty
  * 401/404), `Cko-Idempotency-Key` replay of successful answers, and `Cko-Signature` (hex HMAC-SHA256 of the

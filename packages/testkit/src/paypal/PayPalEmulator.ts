@@ -1,7 +1,8 @@
 /**
  * A stateful PayPal REST emulator for refunds (Payments v2): OAuth2 client credentials
  * (`POST /v1/oauth2/token`, Bearer tokens that expire and can be revoked), `POST /v2/payments/captures/:id/refund`
- * with decimal-string amounts in the currency's exact precision, `GET /v2/payments/refunds/:id`, PayPal's error
+ * reading exactly PayPal's `refund_request` (see `RefundRequest.ts`) with decimal-string amounts in the currency's
+ * exact precision, `GET /v2/payments/refunds/:id`, PayPal's error
  * bodies (`name`, `message`, `debug_id`, `details[]`, `links`), `PayPal-Request-Id` idempotency, `Prefer`
  * minimal/representation answers, and webhooks signed exactly as PayPal signs them: RSA-SHA256 over
  * `transmissionId|transmissionTime|webhookId|crc32(body)`, with a self-signed certificate served at the
