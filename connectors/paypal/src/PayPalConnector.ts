@@ -106,6 +106,14 @@ export const METADATA_FIELDS = {
   note_to_payer: 255
 } as const
 
+/**
+ * `custom_id` and `note_to_payer` are declared `pattern: "^.*$"` in `refund_request`
+ * (paypal/paypal-rest-api-specifications `openapi/payments_payment_v2.json`): one line, in the ECMA-262 regex
+ * dialect OpenAPI uses, where `.` matches anything but these line terminators. PayPal answers a value with one of
+ * them with 400 INVALID_PARAMETER_SYNTAX.
+ */
+const LINE_BREAK = /[\n\r\u2028\u2029]/
+
 /** `invoice_id` carries the merchant refund id (PayPal refuses an invoice id it has seen: a guard beyond the 45 days of PayPal-Request-Id). */
 export const INVOICE_ID_MAX = 127
 
@@ -129,6 +137,7 @@ const metadataFields = (
     }
     const max = METADATA_FIELDS[key]
     if (value.length === 0 || value.length > max) return invalid(`metadata ${key} must be 1 to ${max} characters`, "metadata")
+    if (LINE_BREAK.test(value)) return invalid(`metadata ${key} must be a single line: PayPal refuses line breaks in it`, "metadata")
     out[key] = value
   }
   return Result.succeed(out)

@@ -60,6 +60,22 @@ describe("create request", () => {
     expect(Result.isSuccess(connector.create.build(createRequest({ metadata: { custom_id: "x".repeat(127), note_to_payer: "y".repeat(255) } }), createContext()))).toBe(true)
   })
 
+  it("refuses custom_id and note_to_payer that span lines: refund_request declares them ^.*$ (one line)", () => {
+    // payments_payment_v2.json `refund_request`: custom_id / note_to_payer have pattern "^.*$"; PayPal answers a
+    // value with a line break with 400 INVALID_PARAMETER_SYNTAX, so the connector refuses it before sending.
+    for (const text of ["line one\nline two", "carriage\rreturn", "line\u2028separator", "paragraph\u2029separator", "trailing\n"]) {
+      for (const key of ["custom_id", "note_to_payer"]) {
+        const reason = failure(connector.create.build(createRequest({ metadata: { [key]: text } }), createContext()))
+        expect(reason._tag).toBe("InvalidRequest")
+        expect(reason.field).toBe("metadata")
+        expect(reason.message).toContain(key)
+      }
+    }
+    // Tabs and non-ASCII text are single-line.
+    const ok = connector.create.build(createRequest({ metadata: { note_to_payer: "Rückerstattung\tRMA-7781 €" } }), createContext())
+    expect(Result.isSuccess(ok)).toBe(true)
+  })
+
   it("the same input builds the same request (the idempotency key is the caller's)", () => {
     expect(build(createRequest(), "refract-k")).toEqual(build(createRequest(), "refract-k"))
     expect(build(createRequest(), "refract-other").headers?.["PayPal-Request-Id"]).toBe("refract-other")

@@ -172,14 +172,81 @@ describe("Checkout.com emulator over HTTP", () => {
           error_codes: ["amount_invalid"]
         })
       }
-      const many = await api.refund(pay, { amount: -1, reference: "x".repeat(81), metadata: { nested: { no: true } } })
+      const many = await api.refund(pay, { amount: -1, reference: "x".repeat(51), metadata: { nested: { no: true } } })
       assert.deepStrictEqual(many.json.error_codes, ["amount_invalid", "reference_invalid", "metadata_invalid"])
-      const over = await api.refund(pay, { amount: 1001 })
+      assert.strictEqual((await api.refund(pay, { amount: 1, reference: "x".repeat(50) })).status, 202, "50 characters is the limit")
+      // An over-refund as checkout-sdk-node's own refund test answers it.
+      const over = await api.refund(pay, { amount: 1000 })
       assert.strictEqual(over.status, 422)
-      assert.deepStrictEqual(over.json.error_codes, ["refund_amount_exceeds_balance"])
+      assert.deepStrictEqual(over.json, {
+        request_id: over.headers.get("cko-request-id"),
+        error_type: "processing_error",
+        error_codes: ["amount_exceeds_balance"]
+      })
       const malformed = await api.refund(pay, "{\"amount\":")
       assert.strictEqual(malformed.status, 400)
       assert.strictEqual(malformed.json.error_type, "request_malformed")
+      for (const body of ["[]", "\"refund\"", "42", "amount=100", "[".repeat(100_000) + "]".repeat(100_000)]) {
+        const res = await api.refund(pay, body)
+        assert.strictEqual(res.status, 400, body)
+        assert.strictEqual(res.json.error_type, "request_malformed")
+      }
+      assert.lengthOf(emu.refunds(), 1)
+    })
+
+    it("accepts the current refund members (items, destination, amount_allocations, capture_action_id)", async () => {
+      const pay = await emu.createPayment({ amount: 1000, currency: "EUR" })
+      const actions = (await api.get(`/payments/${pay}/actions`)).json
+      const capture = actions.find((a: any) => a.type === "Capture").id
+      const res = await api.refund(pay, {
+        amount: 400,
+        reference: "ORD-5023-4E89",
+        metadata: { coupon_code: "NY2018", partner_id: 123989, gift: false, cleared: null },
+        capture_action_id: capture,
+        amount_allocations: [{ id: "ent_w4jelhppmfiufdnatam37wrfc4", amount: 400, reference: "ORD-5023-4E89", commission: { amount: 10, percentage: 1.5 } }],
+        items: [{
+          name: "OrderTest", quantity: 2, unit_price: 200, reference: "SKU-1", commodity_code: "22", unit_of_measure: "pcs",
+          total_amount: 400, tax_amount: 0, tax_rate: 2000, discount_amount: 0, wxpay_goods_id: "1001", image_url: "https://example.com/i.png",
+          url: "https://example.com/p", type: "physical", service_ends_on: "2027-01-31"
+        }],
+        destination: {
+          account_type: "savings", account_number: "13654567455", bank_code: "23-456", branch_code: "6443",
+          iban: "HU93116000060000000012345676", bban: "3704 0044 0532 0130 00", swift_bic: "37040044", country: "GB",
+          account_holder: {
+            type: "individual", first_name: "John", last_name: "Smith", billing_address: { address_line1: "1 Main St", city: "London", zip: "W1 1AA", country: "GB" },
+            phone: { country_code: "44", number: "2071234567" }, identification: { type: "passport", number: "E12341234", issuing_country: "GB" }
+          },
+          bank: { name: "Lloyds TSB", branch: "Bournemouth", address: { city: "Bournemouth", country: "GB" } }
+        }
+      })
+      assert.strictEqual(res.status, 202)
+      assert.deepStrictEqual(emu.refunds()[0]!.metadata, { coupon_code: "NY2018", partner_id: "123989", gift: "false" })
+      const wrongCapture = await api.refund(pay, { amount: 1, capture_action_id: `act_${"a".repeat(26)}` })
+      assert.deepStrictEqual(wrongCapture.json.error_codes, ["capture_action_id_invalid"])
+      assert.lengthOf(emu.refunds(), 1)
+    })
+
+    it("refuses members the request does not define, wrong JSON types and broken constraints, one code per member", async () => {
+      const pay = await emu.createPayment({ amount: 1000, currency: "EUR" })
+      const codes = async (body: string) => {
+        const res = await api.refund(pay, body)
+        assert.strictEqual(res.status, 422, body)
+        assert.strictEqual(res.json.error_type, "request_invalid", body)
+        return res.json.error_codes
+      }
+      assert.deepStrictEqual(await codes("{\"amount\":100,\"currency\":\"EUR\"}"), ["request_invalid"])
+      assert.deepStrictEqual(await codes("{\"__proto__\":{\"amount\":1},\"constructor\":1}"), ["request_invalid"])
+      assert.deepStrictEqual(await codes("{\"amount\":1e400}"), ["amount_invalid"])
+      assert.deepStrictEqual(await codes("{\"amount\":99999999999999999999}"), ["amount_invalid"])
+      assert.deepStrictEqual(await codes("{\"amount\":{\"value\":100}}"), ["amount_invalid"])
+      assert.deepStrictEqual(await codes("{\"metadata\":[\"a\"],\"reference\":[]}"), ["reference_invalid", "metadata_invalid"])
+      assert.deepStrictEqual(await codes("{\"items\":[{\"name\":\"x\",\"quantity\":0,\"colour\":\"red\"}]}"), ["items_invalid"])
+      assert.deepStrictEqual(await codes("{\"items\":{\"name\":\"x\"}}"), ["items_invalid"])
+      assert.deepStrictEqual(await codes("{\"destination\":{\"account_type\":\"checking\"}}"), ["destination_invalid"])
+      assert.deepStrictEqual(await codes("{\"amount_allocations\":[{\"id\":\"ent_x\"}]}"), ["amount_allocations_invalid"])
+      assert.deepStrictEqual(await codes("{\"capture_action_id\":\"cap_1\"}"), ["capture_action_id_invalid"])
+      assert.deepStrictEqual(await codes("{\"metadata\":" + "{\"a\":".repeat(50_000) + "1" + "}".repeat(50_001)), ["metadata_invalid"])
+      assert.deepStrictEqual(await codes("{\"amount\":0,\"reason\":\"x\",\"metadata\":{\"deep\":{}}}"), ["request_invalid", "amount_invalid", "metadata_invalid"], "unknown members first")
       assert.lengthOf(emu.refunds(), 0)
     })
 

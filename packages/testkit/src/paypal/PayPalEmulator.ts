@@ -1,7 +1,8 @@
 /**
  * A stateful PayPal REST emulator for refunds (Payments v2): OAuth2 client credentials
  * (`POST /v1/oauth2/token`, Bearer tokens that expire and can be revoked), `POST /v2/payments/captures/:id/refund`
- * with decimal-string amounts in the currency's exact precision, `GET /v2/payments/refunds/:id`, PayPal's error
+ * reading exactly PayPal's `refund_request` (see `RefundRequest.ts`) with decimal-string amounts in the currency's
+ * exact precision, `GET /v2/payments/refunds/:id`, PayPal's error
  * bodies (`name`, `message`, `debug_id`, `details[]`, `links`), `PayPal-Request-Id` idempotency, `Prefer`
  * minimal/representation answers, and webhooks signed exactly as PayPal signs them: RSA-SHA256 over
  * `transmissionId|transmissionTime|webhookId|crc32(body)`, with a self-signed certificate served at the
@@ -20,9 +21,11 @@ import type { Emulator, EmulatorOptions, EmulatorService, Outcome } from "../emu
 import { EmulatorService as EmulatorServiceKey } from "../emulator/Emulator.ts"
 import type { EmulatorRequest } from "../emulator/Http.ts"
 import { json, randomString, readRequest } from "../emulator/Http.ts"
+import type { StoredResponse } from "../emulator/Idempotency.ts"
 import type { Lifecycle, PaymentRecord, RefundRecord, Step } from "../emulator/RefundStore.ts"
 import * as RetrySchedule from "../emulator/RetrySchedule.ts"
 import * as Server from "../emulator/Server.ts"
+import * as RefundRequest from "./RefundRequest.ts"
 import type { SigningMaterial } from "./Certificate.ts"
 import { generateSigningMaterial } from "./Certificate.ts"
 
@@ -172,17 +175,20 @@ export type ParsedValue =
   | { readonly _tag: "DecimalsNotSupported" }
   | { readonly _tag: "DecimalPrecision"; readonly decimals: number }
 
-const valuePattern = /^((-?[0-9]+)|(-?([0-9]+)?[.][0-9]+))$/
-
-/** Reads a `money.value` (PayPal's pattern; fewer decimals than the currency has are accepted, more are not). */
+/**
+ * Reads a `money.value` (PayPal's pattern; fewer decimals than the currency has are accepted, more are not). The
+ * digits are read exactly; a value beyond `Number.MAX_SAFE_INTEGER` minor units is reported as `Infinity`, never
+ * rounded.
+ */
 export const parseValue = (value: string, currency: string): ParsedValue => {
-  if (value.length > 32 || !valuePattern.test(value)) return { _tag: "Syntax" }
+  if (value.length > 32 || !RefundRequest.valuePattern.test(value)) return { _tag: "Syntax" }
   const decimals = currencyDecimals(currency)
   const negative = value.startsWith("-")
   const [whole = "", fraction] = (negative ? value.slice(1) : value).split(".")
   if (fraction !== undefined && decimals === 0) return { _tag: "DecimalsNotSupported" }
   if (fraction !== undefined && fraction.length > decimals) return { _tag: "DecimalPrecision", decimals }
-  const minor = Number(`${whole === "" ? "0" : whole}${(fraction ?? "").padEnd(decimals, "0")}`)
+  const digits = BigInt(`${whole === "" ? "0" : whole}${(fraction ?? "").padEnd(decimals, "0")}`)
+  const minor = digits > BigInt(Number.MAX_SAFE_INTEGER) ? Infinity : Number(digits)
   return { _tag: "Ok", minor: negative ? -minor : minor }
 }
 
@@ -223,10 +229,12 @@ export interface ErrorDetail {
   readonly description: string
 }
 
+/** The `message` of each error `name` (the `error_4xx` / `error_5xx` enums of payments_payment_v2.json). */
 const errorMessages: Readonly<Record<string, string>> = {
   INVALID_REQUEST: "Request is not well-formed, syntactically incorrect, or violates schema.",
   RESOURCE_NOT_FOUND: "The specified resource does not exist.",
   RESOURCE_CONFLICT: "The server has detected a conflict while processing this request.",
+  UNSUPPORTED_MEDIA_TYPE: "The server does not support the request payload's media type.",
   UNPROCESSABLE_ENTITY: "The requested action could not be performed, semantically incorrect, or failed business validation.",
   RATE_LIMIT_REACHED: "Too many requests. Blocked due to rate limiting.",
   INTERNAL_SERVER_ERROR: "An internal server error occurred.",
@@ -257,7 +265,15 @@ export const errorResponse = (
   )
 }
 
-/** The 401 every v1/v2 API answers for a missing, unknown, expired or revoked Bearer token. */
+/**
+ * The 401 every v1/v2 API answers for a missing, unknown, expired or revoked Bearer token.
+ *
+ * Sources disagree on the message: the spec's `error_401` enum says "Authentication failed due to missing
+ * authorization header, or invalid authentication credentials." (payments_payment_v2.json @ ec4d8f36), while every
+ * answer quoted from PayPal's servers in integrations (PHP and Java clients, test doubles written from captured
+ * traffic) reads "Authentication failed due to invalid authentication credentials or a missing Authorization
+ * header." with no `debug_id` and an `/docs/api/overview/#error` link. The emulator sends what the servers send.
+ */
 export const authenticationFailure = (): HttpServerResponse.HttpServerResponse =>
   json(401, {
     name: "AUTHENTICATION_FAILURE",
@@ -265,7 +281,14 @@ export const authenticationFailure = (): HttpServerResponse.HttpServerResponse =
     links: [{ href: "https://developer.paypal.com/docs/api/overview/#error", rel: "information_link" }]
   })
 
-/** The OAuth endpoint's answer to wrong client credentials. */
+/**
+ * The OAuth endpoint's answer to wrong client credentials. The shape is the OAuth 2 one (RFC 6749 §5.2), not the
+ * REST error body: the official SDK (@paypal/paypal-server-sdk 2.5.0 `controllers/oAuthAuthorizationController.ts`)
+ * parses 400 and 401 answers of `POST /v1/oauth2/token` into `OAuthProviderError` with `{ error, error_description?,
+ * error_uri? }`, `error` ∈ invalid_request, invalid_client, invalid_grant, unauthorized_client,
+ * unsupported_grant_type, invalid_scope (`models/oAuthProviderError.ts`). The description text is the one quoted
+ * from PayPal's servers [unverified wording].
+ */
 export const invalidClient = (): HttpServerResponse.HttpServerResponse =>
   json(401, { error: "invalid_client", error_description: "Client Authentication failed" })
 
@@ -482,105 +505,90 @@ interface RouteContext {
   readonly certificateId: string
 }
 
-const optionalString = (
-  body: Record<string, unknown>,
-  name: string,
-  max: number
-): { readonly value: string | undefined } | HttpServerResponse.HttpServerResponse => {
-  const value = body[name]
-  if (value === undefined || value === null) return { value: undefined }
-  if (typeof value !== "string") {
-    return invalidRequest("INVALID_PARAMETER_SYNTAX", "The value of a field does not conform to the expected format.", `/${name}`)
+/** 415 for a body that is not JSON by its `Content-Type` (error_415 of payments_payment_v2.json). */
+const unsupportedMediaType = () => errorResponse(415, "UNSUPPORTED_MEDIA_TYPE")
+
+/**
+ * Reads the body of a refund request strictly (see {@link RefundRequest}): an empty body refunds what is left; a
+ * non-empty one must be `application/json` and a valid `refund_request`.
+ */
+const readRefundRequest = (request: EmulatorRequest): RefundRequest.RefundRequest | HttpServerResponse.HttpServerResponse => {
+  if (request.body.trim() === "") return RefundRequest.read({})
+  if (RefundRequest.mediaType(request.headers["content-type"]) !== "application/json") return unsupportedMediaType()
+  let body: unknown
+  try {
+    body = JSON.parse(request.body)
+  } catch {
+    return errorResponse(400, "INVALID_REQUEST", [RefundRequest.malformedJson])
   }
-  if (value.length < 1 || value.length > max) {
-    return invalidRequest("INVALID_STRING_LENGTH", "The value of a field is either too short or too long.", `/${name}`, value)
+  const details = RefundRequest.validate(body)
+  return details.length > 0 ? errorResponse(400, "INVALID_REQUEST", details) : RefundRequest.read(body)
+}
+
+/** `Prefer: return=representation` asks for the whole refund; anything else (the default) for the minimal one. */
+const wantsRepresentation = (request: EmulatorRequest): boolean => /return=representation/i.test(request.headers["prefer"] ?? "")
+
+/** A create answer: the whole refund or `{ id, status, links }`, as `Prefer` asks. */
+const createdAnswer = (kit: Kit, origin: string, refund: RefundRecord<PayPalRefundAttributes>, status: number, request: EmulatorRequest) =>
+  json(
+    status,
+    wantsRepresentation(request)
+      ? refundObject(refund, kit, origin)
+      : { id: refund.id, status: refund.status, links: refundLinks(refund, origin) }
+  )
+
+/** The refund id in a stored create answer (both shapes carry `id`). */
+const storedRefundId = (stored: StoredResponse): string | undefined => {
+  try {
+    const id: unknown = JSON.parse(new TextDecoder().decode(stored.body))?.id
+    return typeof id === "string" ? id : undefined
+  } catch {
+    return undefined
   }
-  return { value }
+}
+
+/**
+ * The refunded amount in minor units, or the 422 that refuses it. Amounts that are not safe integers in minor
+ * units cannot be below what is left, so they are read as exceeding it.
+ */
+const requestedMinor = (
+  amount: { readonly currency_code: string; readonly value: string },
+  payment: PaymentRecord
+): number | HttpServerResponse.HttpServerResponse => {
+  if (amount.currency_code !== payment.currency) {
+    return unprocessable("REFUND_CAPTURE_CURRENCY_MISMATCH", "Refund must be in the same currency as the capture", "/amount/currency_code", amount.currency_code)
+  }
+  const parsed = parseValue(amount.value, amount.currency_code)
+  switch (parsed._tag) {
+    case "Syntax":
+      return invalidRequest("INVALID_PARAMETER_SYNTAX", "The value of a field does not conform to the expected format.", "/amount/value", amount.value)
+    case "DecimalsNotSupported":
+      return unprocessable("DECIMALS_NOT_SUPPORTED", "Currency does not support decimals.", "/amount/value", amount.value)
+    case "DecimalPrecision":
+      return unprocessable(
+        "DECIMAL_PRECISION",
+        `If the currency supports decimals, only ${parsed.decimals === 3 ? "three" : "two"} decimal place precision is supported.`,
+        "/amount/value",
+        amount.value
+      )
+    case "Ok":
+      return parsed.minor <= 0
+        ? unprocessable("CANNOT_BE_ZERO_OR_NEGATIVE", "Must be greater than zero.", "/amount/value", amount.value)
+        : parsed.minor
+  }
 }
 
 const createRefund = (ctx: RouteContext, captureId: string, request: EmulatorRequest): HttpServerResponse.HttpServerResponse => {
   const { kit } = ctx
-  let body: unknown = {}
-  if (request.body.trim() !== "") {
-    try {
-      body = JSON.parse(request.body)
-    } catch {
-      return invalidRequest("MALFORMED_REQUEST_JSON", "The request JSON is not well formed.")
-    }
-  }
-  if (!isRecord(body)) return invalidRequest("MALFORMED_REQUEST_JSON", "The request JSON is not well formed.")
-
-  // Syntax of `amount` (400s), then the optional strings.
-  let requested: { readonly currency: string; readonly value: string } | undefined
-  if (body.amount !== undefined && body.amount !== null) {
-    const amount = body.amount
-    if (!isRecord(amount)) {
-      return invalidRequest("INVALID_PARAMETER_SYNTAX", "The value of a field does not conform to the expected format.", "/amount")
-    }
-    for (const field of ["currency_code", "value"] as const) {
-      if (amount[field] === undefined || amount[field] === null || amount[field] === "") {
-        return invalidRequest("MISSING_REQUIRED_PARAMETER", "A required field / parameter is missing.", `/amount/${field}`)
-      }
-    }
-    if (typeof amount.currency_code !== "string" || !/^[A-Z]{3}$/.test(amount.currency_code)) {
-      return invalidRequest(
-        "INVALID_PARAMETER_SYNTAX",
-        "The value of a field does not conform to the expected format.",
-        "/amount/currency_code",
-        String(amount.currency_code)
-      )
-    }
-    if (typeof amount.value !== "string" || !valuePattern.test(amount.value) || amount.value.length > 32) {
-      return invalidRequest(
-        "INVALID_PARAMETER_SYNTAX",
-        "The value of a field does not conform to the expected format.",
-        "/amount/value",
-        String(amount.value)
-      )
-    }
-    requested = { currency: amount.currency_code, value: amount.value }
-  }
-  const invoice = optionalString(body, "invoice_id", 127)
-  if (!("value" in invoice)) return invoice
-  const custom = optionalString(body, "custom_id", 127)
-  if (!("value" in custom)) return custom
-  const note = optionalString(body, "note_to_payer", 255)
-  if (!("value" in note)) return note
+  const asked = readRefundRequest(request)
+  if (HttpServerResponse.isHttpServerResponse(asked)) return asked
 
   // Business rules (404 / 422).
   const payment = kit.store.payment(captureId)
   if (payment === undefined) return resourceNotFound()
   const remaining = kit.store.refundable(payment.id)
-  let minor = remaining
-  if (requested !== undefined) {
-    if (requested.currency !== payment.currency) {
-      return unprocessable(
-        "REFUND_CAPTURE_CURRENCY_MISMATCH",
-        "Refund must be in the same currency as the capture",
-        "/amount/currency_code",
-        requested.currency
-      )
-    }
-    const parsed = parseValue(requested.value, requested.currency)
-    switch (parsed._tag) {
-      case "Syntax":
-        return invalidRequest("INVALID_PARAMETER_SYNTAX", "The value of a field does not conform to the expected format.", "/amount/value", requested.value)
-      case "DecimalsNotSupported":
-        return unprocessable("DECIMALS_NOT_SUPPORTED", "Currency does not support decimals.", "/amount/value", requested.value)
-      case "DecimalPrecision":
-        return unprocessable(
-          "DECIMAL_PRECISION",
-          `If the currency supports decimals, only ${parsed.decimals === 3 ? "three" : "two"} decimal place precision is supported.`,
-          "/amount/value",
-          requested.value
-        )
-      case "Ok":
-        minor = parsed.minor
-    }
-    if (minor <= 0) {
-      return unprocessable("CANNOT_BE_ZERO_OR_NEGATIVE", "Must be greater than zero.", "/amount/value", requested.value)
-    }
-  }
+  const minor = asked.amount === undefined ? remaining : requestedMinor(asked.amount, payment)
+  if (HttpServerResponse.isHttpServerResponse(minor)) return minor
   if (remaining <= 0) return unprocessable("CAPTURE_FULLY_REFUNDED", "The capture has already been fully refunded")
   if (minor > remaining) {
     return unprocessable(
@@ -588,8 +596,19 @@ const createRefund = (ctx: RouteContext, captureId: string, request: EmulatorReq
       "The refund amount must be less than or equal to the capture amount that has not yet been refunded."
     )
   }
-  if (invoice.value !== undefined && kit.store.list((r) => r.attributes.invoiceId === invoice.value).length > 0) {
-    return unprocessable("DUPLICATE_INVOICE_ID", "Invoice ID was previously used to refund a capture.", "/invoice_id", invoice.value)
+  const invoiceId = asked.invoice_id
+  if (invoiceId !== undefined && kit.store.list((r) => r.attributes.invoiceId === invoiceId).length > 0) {
+    return unprocessable("DUPLICATE_INVOICE_ID", "Invoice ID was previously used to refund a capture.", "/invoice_id", invoiceId)
+  }
+  // The emulated merchant is not a PayPal Commerce Platform partner: a platform fee is refused the way PayPal
+  // refuses it for such accounts (captures.refund-422 PLATFORM_FEE_NOT_ENABLED; description from
+  // https://developer.paypal.com/api/payments/v2/errors/platform_fee_not_enabled).
+  if (asked.platformFees > 0) {
+    return unprocessable(
+      "PLATFORM_FEE_NOT_ENABLED",
+      "The API Caller account is not setup to be able to process refunds with 'platform_fees'. Please contact your Account Manager. This feature is useful when you want to contribute a portion of the 'platform_fees' you had capture as part of the refund being processed.",
+      "/payment_instruction/platform_fees"
+    )
   }
 
   const refund = kit.store.createRefund({
@@ -598,20 +617,14 @@ const createRefund = (ctx: RouteContext, captureId: string, request: EmulatorReq
     amount: minor,
     currency: payment.currency,
     idempotencyKey: request.headers["paypal-request-id"],
-    reference: invoice.value,
+    reference: invoiceId,
     metadata: {
-      ...(custom.value === undefined ? {} : { custom_id: custom.value }),
-      ...(note.value === undefined ? {} : { note_to_payer: note.value })
+      ...(asked.custom_id === undefined ? {} : { custom_id: asked.custom_id }),
+      ...(asked.note_to_payer === undefined ? {} : { note_to_payer: asked.note_to_payer })
     },
-    attributes: { captureId: payment.id, invoiceId: invoice.value, customId: custom.value, noteToPayer: note.value }
+    attributes: { captureId: payment.id, invoiceId, customId: asked.custom_id, noteToPayer: asked.note_to_payer }
   })
-  const representation = /return=representation/i.test(request.headers["prefer"] ?? "")
-  return json(
-    201,
-    representation
-      ? refundObject(refund, kit, ctx.origin())
-      : { id: refund.id, status: refund.status, links: refundLinks(refund, ctx.origin()) }
-  )
+  return createdAnswer(kit, ctx.origin(), refund, 201, request)
 }
 
 const issueToken = (ctx: RouteContext, request: EmulatorRequest): HttpServerResponse.HttpServerResponse => {
@@ -738,7 +751,14 @@ const eventForStatus: Readonly<Record<string, string>> = {
   CANCELLED: "PAYMENT.REFUND.CANCELLED"
 }
 
-/** The refund event types the emulator can render. Only `PAYMENT.CAPTURE.REFUNDED` is documented by PayPal. */
+/**
+ * The refund event types the emulator can render. PayPal's Payments v2 event list
+ * (https://developer.paypal.com/api/rest/webhooks/event-names/#payments-v2, mirrored at
+ * https://docs.paypal.ai/reference/webhook-events/payments-v2) has `PAYMENT.CAPTURE.REFUNDED` ("A merchant refunds
+ * a payment capture") and `PAYMENT.CAPTURE.REVERSED` ("PayPal reverses a payment capture": a reversal of the
+ * capture by PayPal, not the merchant's refund, so the emulator never sends it), and no refund pending, failed or
+ * cancelled event. The three `PAYMENT.REFUND.*` names exist only behind `unconfirmedRefundEvents`.
+ */
 export const eventTypes: ReadonlyArray<string> = [
   "PAYMENT.CAPTURE.REFUNDED",
   "PAYMENT.REFUND.PENDING",
@@ -883,7 +903,17 @@ export const definition = (
       fingerprint: () => "",
       // Only created refunds are kept: a failed attempt leaves nothing behind, so a retry runs again.
       stores: ({ status }) => status >= 200 && status < 300,
-      replay: (stored) => Server.fromStored(stored),
+      // "PayPal returns the latest status of the previous request that used that same header"
+      // (https://developer.paypal.com/reference/guidelines/idempotency), with 200 rather than 201 when "the
+      // resource was already created by a previous execution of the same method"
+      // (https://developer.paypal.com/api/rest/responses/). The refund is rendered as it is now, in the shape the
+      // repeated request's `Prefer` asks for.
+      replay: (stored, _key, request) => {
+        const kit = holder.kit
+        const id = storedRefundId(stored)
+        const refund = kit === undefined || id === undefined ? undefined : kit.store.get(id)
+        return kit === undefined || refund === undefined ? Server.fromStored(stored) : createdAnswer(kit, origin(), refund, 200, request)
+      },
       inFlight: () =>
         errorResponse(409, "RESOURCE_CONFLICT", [
           detail(
