@@ -202,6 +202,10 @@ describe("Square emulator over HTTP", () => {
         [a, b]
       )
       assert.deepStrictEqual((await api.get("/v2/refunds?source_type=CASH")).json, {})
+      // A begin_time after the default end (now) is an empty window, not an error.
+      const future = await api.get(`/v2/refunds?begin_time=${at(now + 60_000)}`)
+      assert.strictEqual(future.status, 200)
+      assert.deepStrictEqual(future.json, {})
       // The default window is the last year.
       assert.deepStrictEqual((await api.get(`/v2/refunds?end_time=${at(now - 400 * 86_400_000)}&begin_time=${at(now - 500 * 86_400_000)}`)).json, {})
       const cases: ReadonlyArray<[string, string, string]> = [

@@ -425,8 +425,12 @@ const listRefunds = (kit: Kit, request: EmulatorRequest): HttpServerResponse.Htt
   const updatedEnd = time("updated_at_end_time", now)
   const timeErrors = [begin, end, updatedBegin, updatedEnd].filter((t): t is SquareError => typeof t !== "number")
   if (timeErrors.length > 0) return errorsResponse(400, timeErrors)
-  if ((begin as number) > (end as number)) return errorResponse(400, invalidRequest("INVALID_TIME_RANGE", "`begin_time` is after `end_time`.", "begin_time"))
-  if ((updatedBegin as number) > (updatedEnd as number)) {
+  // A range is only refused when the client set both ends (a default end cannot make the client's request wrong).
+  const given = (name: string) => q.get(name) !== null
+  if (given("begin_time") && given("end_time") && (begin as number) > (end as number)) {
+    return errorResponse(400, invalidRequest("INVALID_TIME_RANGE", "`begin_time` is after `end_time`.", "begin_time"))
+  }
+  if (given("updated_at_begin_time") && given("updated_at_end_time") && (updatedBegin as number) > (updatedEnd as number)) {
     return errorResponse(400, invalidRequest("INVALID_TIME_RANGE", "`updated_at_begin_time` is after `updated_at_end_time`.", "updated_at_begin_time"))
   }
   const order = q.get("sort_order") ?? "DESC"
