@@ -48,6 +48,27 @@ describe("Razorpay against its emulator", () => {
       assert.lengthOf(emulator.refunds(), 1)
     }))
 
+  it.live("metadata Razorpay would refuse never leaves; metadata it takes is stored as notes", () =>
+    Effect.gen(function*() {
+      const refunds = yield* client
+      const paymentId = yield* Effect.promise(() => emulator.createPayment({ amount: 1_000, currency: "INR" }))
+      const longKey = yield* Effect.flip(refunds.create({
+        merchantRefundId: "meta-1",
+        connectorTransactionId: paymentId,
+        amount: { amount: 100, currency: "INR" },
+        metadata: { ["k".repeat(256)]: "v" }
+      }))
+      assert.strictEqual(reasonOf(longKey)._tag, "InvalidRequest")
+      assert.lengthOf(emulator.requests(), 0, "refused before any request")
+      yield* refunds.create({
+        merchantRefundId: "meta-2",
+        connectorTransactionId: paymentId,
+        amount: { amount: 100, currency: "INR" },
+        metadata: { ["k".repeat(255)]: "😀".repeat(256) }
+      })
+      assert.deepStrictEqual(emulator.refunds()[0]!.metadata, { merchant_refund_id: "meta-2", ["k".repeat(255)]: "😀".repeat(256) })
+    }))
+
   it.live("an amount above the capture and a fully refunded payment are declines too", () =>
     Effect.gen(function*() {
       const refunds = yield* client
