@@ -2,7 +2,8 @@
  * A stateful Razorpay emulator speaking Razorpay's wire format for refunds: `POST /v1/payments/:id/refund`
  * (JSON or form), the refund and collection entities, `GET /v1/refunds/:id`, `GET /v1/payments/:id/refunds[/:rid]`,
  * Razorpay's `{"error":{code,description,source,step,reason,metadata,field}}` bodies, the `X-Refund-Idempotency`
- * header, and `X-Razorpay-Signature` webhooks (`refund.created`, `refund.processed`, `refund.failed`).
+ * header, and `X-Razorpay-Signature` webhooks (`refund.created`, `refund.processed`, `refund.failed`,
+ * `refund.speed_changed`). Requests are held to Razorpay's documented parameters by `RazorpayRequest.ts`.
  *
  * @since 0.1.0
  */

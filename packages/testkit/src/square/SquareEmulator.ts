@@ -2,7 +2,8 @@
  * A stateful Square emulator speaking the Square Refunds API wire format: `POST /v2/refunds` with the
  * `idempotency_key` in the JSON body, `GET /v2/refunds/:id`, Square's `{"errors":[{category,code,detail,field}]}`
  * bodies, `Authorization: Bearer` plus `Square-Version`, and `refund.created` / `refund.updated` webhooks signed
- * with `x-square-hmacsha256-signature` (base64 HMAC-SHA256 over notification URL + raw body).
+ * with `x-square-hmacsha256-signature` (base64 HMAC-SHA256 over notification URL + raw body). Requests are held
+ * to Square's OpenAPI spec (2025-08-20) by `SquareRequest.ts`.
  *
  * @since 0.1.0
  */
