@@ -99,6 +99,15 @@ export const MAX_RECEIPT_LENGTH = 40
 /** Razorpay accepts at most 15 notes, values up to 256 characters. */
 export const MAX_NOTES = 15
 export const MAX_NOTE_VALUE_LENGTH = 256
+/**
+ * Note keys: at most 255 characters. Razorpay refuses longer ones with "Notes key cannot be greater 255
+ * characters" (Razorpay's BAD_REQUEST_NOTES_KEY_TOO_LARGE; razorpay.com/docs/api/payments/update lists it);
+ * metadata keys are otherwise unbounded, so without this check such a refund reached Razorpay to be refused.
+ */
+export const MAX_NOTE_KEY_LENGTH = 255
+
+/** Razorpay counts characters (code points), not UTF-16 units: "😀" is one character, not two. */
+const characters = (text: string): number => [...text].length
 
 export const MERCHANT_REFUND_ID_KEY = RazorpayWebhook.MERCHANT_REFUND_ID_KEY
 
@@ -133,7 +142,10 @@ export const notesOf = (
       continue
     }
     if (key.trim() === "") return invalidMetadata("metadata keys must not be empty")
-    if (value.length > MAX_NOTE_VALUE_LENGTH) {
+    if (characters(key) > MAX_NOTE_KEY_LENGTH) {
+      return invalidMetadata(`metadata key ${quoted(key)}… is longer than ${MAX_NOTE_KEY_LENGTH} characters`)
+    }
+    if (characters(value) > MAX_NOTE_VALUE_LENGTH) {
       return invalidMetadata(`metadata value of ${quoted(key)} is longer than ${MAX_NOTE_VALUE_LENGTH} characters`)
     }
     notes[key] = value

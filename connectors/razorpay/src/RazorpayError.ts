@@ -16,7 +16,7 @@
  * | "Different request with the same idempotency key ..." | InvalidRequest (the key was reused with different parameters) |
  * | "... does not exist", 404 | NotFound (payment for create/lookup, refund for get) |
  * | "... fully refunded already" | RefundRejected AlreadyRefunded |
- * | "... greater than amount captured", "refund amount ... exceeds ..." | RefundRejected AmountTooLarge |
+ * | "... greater than amount captured", "The total refund amount is greater than the refund payment amount", "refund amount ... exceeds ..." | RefundRejected AmountTooLarge |
  * | "... enough balance ...", "insufficient balance" | RefundRejected InsufficientBalance |
  * | "... more than 6 months old ...", "refund is not supported ...", "... not captured" | RefundRejected NotRefundable |
  * | "... disputed ..." | RefundRejected Disputed |
@@ -98,6 +98,10 @@ const notFoundResource = (operation: Operation, field: string | undefined): "ref
 export const rejections: ReadonlyArray<readonly [RegExp, RefundError.RejectionKind]> = [
   [/fully refunded already|already been fully refunded|already fully refunded/i, "AlreadyRefunded"],
   [/greater than (?:the )?(?:amount captured|captured amount|refundable amount|amount that can be refunded|unrefunded)/i, "AmountTooLarge"],
+  // A refund within the captured amount but above what is left. Razorpay's own text
+  // (BAD_REQUEST_TOTAL_REFUND_AMOUNT_IS_GREATER_THAN_THE_PAYMENT_AMOUNT in Razorpay's server,
+  // app/Error/PublicErrorDescription.php, published in the history of github.com/razorpay/opencensus-php).
+  [/total refund amount is greater than/i, "AmountTooLarge"],
   [/refund(?:ed)? amount\b.*\bexceed|exceeds? (?:the )?(?:amount captured|captured amount|refundable amount|payment amount|amount)/i, "AmountTooLarge"],
   [/(?:not have )?enough balance|insufficient balance|balance is (?:low|insufficient)/i, "InsufficientBalance"],
   [/more than 6 months old|refund is not supported|refunds? (?:are|is) not (?:supported|allowed)|(?:has not been|not) captured|cannot be refunded/i, "NotRefundable"],

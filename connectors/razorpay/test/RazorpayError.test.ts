@@ -95,6 +95,21 @@ const cases: ReadonlyArray<Case> = [
     }
   },
   {
+    // Razorpay's description when a refund fits the captured amount but not what is left of it.
+    name: "400 total refund amount is greater than the refund payment amount (Razorpay's server text)",
+    status: 400,
+    error: {
+      code: "BAD_REQUEST_ERROR",
+      description: "The total refund amount is greater than the refund payment amount",
+      source: "business",
+      step: "payment_initiation",
+      reason: "input_validation_failed",
+      metadata: {}
+    },
+    operation: "create",
+    expect: { tag: "RefundRejected", kind: "AmountTooLarge", processorCode: "BAD_REQUEST_ERROR" }
+  },
+  {
     name: "400 total refund amount exceeds",
     status: 400,
     error: { code: "BAD_REQUEST_ERROR", description: "Refund amount exceeds the amount available for refund" },

@@ -75,6 +75,11 @@ describe("create request", () => {
     invalid({ k: "v".repeat(257) })
     invalid({ " ": "v" })
     invalid(Object.fromEntries(Array.from({ length: 15 }, (_, i) => [`k${i}`, "v"])))
+    // Note keys above 255 characters are refused by Razorpay ("Notes key cannot be greater 255 characters").
+    invalid({ ["k".repeat(256)]: "v" })
+    assert.strictEqual(JSON.parse(jsonOf(ok(build({ metadata: { ["k".repeat(255)]: "v" } })))).notes["k".repeat(255)], "v")
+    // Razorpay counts characters: 256 emoji (512 UTF-16 units) are 256 characters, and fit.
+    assert.strictEqual(JSON.parse(jsonOf(ok(build({ metadata: { emoji: "😀".repeat(256) } })))).notes.emoji, "😀".repeat(256))
     // 14 user notes + merchant_refund_id = 15: accepted; the same merchant id is not sent twice
     const fine = JSON.parse(jsonOf(ok(build({
       metadata: { ...Object.fromEntries(Array.from({ length: 14 }, (_, i) => [`k${i}`, "v"])), merchant_refund_id: "order-42-r1", k0: "v".repeat(256) }

@@ -219,6 +219,17 @@ describe("Http helpers", () => {
     assert.strictEqual((parsed["notes"] as Record<string, unknown>)["__proto__"], "3")
   })
 
+  it("keeps prototype keys as plain data and never writes through to Object.prototype", () => {
+    const parsed = Http.parseForm("__proto__[polluted]=yes&constructor[prototype][polluted]=yes&__proto__=x&toString[a]=1")
+    assert.isUndefined(({} as Record<string, unknown>)["polluted"])
+    assert.isUndefined((Object.prototype as Record<string, unknown>)["polluted"])
+    assert.deepStrictEqual(Object.keys(parsed), ["__proto__", "constructor", "toString"])
+    assert.deepStrictEqual(Object.getOwnPropertyDescriptor(parsed, "__proto__")?.value, "x")
+    assert.deepStrictEqual(parsed["constructor"], { prototype: { polluted: "yes" } })
+    assert.deepStrictEqual(parsed["toString"], { a: "1" })
+    assert.strictEqual(Object.getPrototypeOf(parsed), Object.prototype)
+  })
+
   it("formats Stripe amounts and masks keys", () => {
     assert.strictEqual(StripeEmulator.formatAmount(2500, "usd"), "$25.00")
     assert.strictEqual(StripeEmulator.formatAmount(999, "eur"), "€9.99")

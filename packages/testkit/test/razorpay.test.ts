@@ -23,7 +23,7 @@ const errorBody = (description: string, extra: Record<string, unknown> = {}) =>
     }
   })
 
-const validationBody = (description: string, field: string) =>
+const validationBody = (description: string, field?: string) =>
   JSON.stringify({
     error: {
       code: "BAD_REQUEST_ERROR",
@@ -32,7 +32,7 @@ const validationBody = (description: string, field: string) =>
       step: "payment_initiation",
       reason: "input_validation_failed",
       metadata: {},
-      field
+      ...(field === undefined ? {} : { field })
     }
   })
 
@@ -234,6 +234,16 @@ describe("Razorpay emulator over HTTP", () => {
       assert.strictEqual(page.json.count, 1)
       const bad = await api.get(`/payments/${pay}/refunds?count=abc`)
       assert.strictEqual(bad.status, 400)
+      assert.strictEqual(bad.text, validationBody("The count must be an integer.", "count"))
+      assert.strictEqual((await api.get("/refunds?count=101")).text, validationBody("The count may not be greater than 100.", "count"))
+      assert.strictEqual((await api.get("/refunds?count=0")).text, validationBody("The count must be at least 1.", "count"))
+      assert.strictEqual((await api.get("/refunds?skip=-1")).text, validationBody("The skip must be at least 0.", "skip"))
+      // Only from, to, count and skip are documented for the collections.
+      const extra = await api.get(`/payments/${pay}/refunds?count=1&status=processed&payment_id=${pay}`)
+      assert.strictEqual(extra.text, validationBody("status, payment_id is/are not required and should not be sent"))
+      const from = Math.floor(emu.clock.now() / 1000)
+      assert.lengthOf((await api.get(`/refunds?from=${from + 1}`)).json.items, 0)
+      assert.lengthOf((await api.get(`/refunds?from=${from}&to=${from}`)).json.items, 3)
     })
 
     it("settles on a real clock by itself with settleAfterMillis", async () => {
@@ -312,49 +322,136 @@ describe("Razorpay emulator over HTTP", () => {
       assert.lengthOf(emu.refunds(), 0)
     })
 
-    it("refuses over-refunds and fully refunded payments", async () => {
+    it("refuses over-refunds and fully refunded payments with the server's descriptions (no field)", async () => {
       const pay = await emu.createPayment({ amount: 1_000, currency: "INR" })
       const over = await api.refund(pay, { amount: 1_001 })
       assert.strictEqual(over.status, 400)
-      assert.strictEqual(over.text, validationBody("The refund amount provided is greater than amount captured", "amount"))
+      assert.strictEqual(over.text, validationBody("The refund amount provided is greater than amount captured"))
       assert.strictEqual((await api.refund(pay, { amount: 600 })).status, 200)
-      assert.strictEqual((await api.refund(pay, { amount: 500 })).json.error.description, "The refund amount provided is greater than amount captured")
+      // Within the captured amount but above what is left: another description (BAD_REQUEST_TOTAL_REFUND_...).
+      const total = await api.refund(pay, { amount: 500 })
+      assert.strictEqual(total.status, 400)
+      assert.strictEqual(total.text, validationBody("The total refund amount is greater than the refund payment amount"))
       assert.strictEqual((await api.refund(pay)).json.amount, 400)
       const full = await api.refund(pay, { amount: 100 })
       assert.strictEqual(full.status, 400)
-      assert.strictEqual(full.text, validationBody("The payment has been fully refunded already", "amount"))
+      assert.strictEqual(full.text, validationBody("The payment has been fully refunded already"))
+      // Fully refunded is checked before the amount itself.
+      assert.strictEqual((await api.refund(pay, { amount: "0" })).json.error.description, "The payment has been fully refunded already")
       assert.lengthOf(emu.refunds(), 2)
     })
 
-    it("validates amount, speed, notes, receipt and unknown fields", async () => {
+    it("validates amount, speed, notes, receipt and reverse_all with Laravel's messages", async () => {
       const pay = await emu.createPayment({ amount: 10_000, currency: "INR" })
       const cases: ReadonlyArray<[unknown, string, string]> = [
         [{ amount: 10.5 }, "The amount must be an integer.", "amount"],
         [{ amount: "ten" }, "The amount must be an integer.", "amount"],
+        [{ amount: true }, "The amount must be an integer.", "amount"],
+        [{ amount: { value: 1 } }, "The amount must be an integer.", "amount"],
+        [{ amount: [100] }, "The amount must be an integer.", "amount"],
+        [{ amount: 1e300 }, "The amount must be an integer.", "amount"],
+        [{ amount: "99999999999999999999999" }, "The amount must be an integer.", "amount"],
+        [{ amount: 0 }, "Amount cannot be blank", "amount"],
+        [{ amount: "" }, "Amount cannot be blank", "amount"],
+        [{ amount: " 100" }, "Amount should be in paise and only have digits", "amount"],
+        [{ amount: "-100" }, "Amount should be in paise and only have digits", "amount"],
+        [{ amount: -100 }, "The amount must be at least INR 1.00", "amount"],
         [{ amount: 99 }, "The amount must be at least INR 1.00", "amount"],
         [{ speed: "instant" }, "The selected speed is invalid.", "speed"],
+        [{ speed: "" }, "The speed field must have a value.", "speed"],
+        [{ speed: null }, "The speed field must have a value.", "speed"],
+        [{ speed: ["normal"] }, "The selected speed is invalid.", "speed"],
         [{ notes: "text" }, "Notes should be provided as a dictionary", "notes"],
+        [{ notes: ["a"] }, "Notes should be provided as a dictionary", "notes"],
         [{ notes: { a: { b: 1 } } }, "Notes values themselves should not be an array", "notes"],
+        [{ notes: { a: [1] } }, "Notes values themselves should not be an array", "notes"],
         [
           { notes: Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`k${i}`, "v"])) },
           "Number of fields in notes should be less than or equal to 15",
           "notes"
         ],
-        [{ amount: 100, currency: "INR" }, "currency is/are not required and should not be sent", "currency"]
+        [{ notes: { ["k".repeat(256)]: "v" } }, "Notes key cannot be greater 255 characters", "notes"],
+        [{ notes: { k: "v".repeat(513) } }, "Notes value cannot be greater 512 characters", "notes"],
+        [{ receipt: 31 }, "The receipt must be a string.", "receipt"],
+        [{ receipt: "r".repeat(41) }, "The receipt may not be greater than 40 characters.", "receipt"],
+        [{ reverse_all: "yes" }, "The reverse all field must be true or false.", "reverse_all"],
+        [{ reverse_all: 2 }, "The reverse all field must be true or false.", "reverse_all"]
       ]
       for (const [body, description, field] of cases) {
         const res = await api.refund(pay, body)
         assert.strictEqual(res.status, 400, JSON.stringify(body))
-        assert.strictEqual(res.text, validationBody(description, field))
+        assert.strictEqual(res.text, validationBody(description, field), JSON.stringify(body))
       }
+      assert.lengthOf(emu.refunds(), 0)
       // The amount given as a numeric string is accepted, as the official SDK examples send it.
       assert.strictEqual((await api.refund(pay, { amount: "100", receipt: "R-1" })).json.amount, 100)
       const duplicate = await api.refund(pay, { amount: 100, receipt: "R-1" })
-      assert.strictEqual(duplicate.text, validationBody("Duplicate receipt found for this refund request.", "receipt"))
-      const badJson = await api.refund(pay, "{\"amount\":")
-      assert.strictEqual(badJson.status, 400)
-      assert.strictEqual(badJson.json.error.code, "BAD_REQUEST_ERROR")
-      assert.lengthOf(emu.refunds(), 1)
+      assert.strictEqual(duplicate.text, validationBody("Duplicate receipt found for this refund request."))
+      // 15 notes of 512 characters (emoji count as one character each), a 40-character receipt, reverse_all.
+      const fifteen = Object.fromEntries(Array.from({ length: 15 }, (_, i) => [`k${i}`, "😀".repeat(512)]))
+      const ok = await api.refund(pay, { amount: 100, notes: fifteen, receipt: "é".repeat(40), reverse_all: 1 })
+      assert.strictEqual(ok.status, 200, ok.text)
+      assert.strictEqual((await api.refund(pay, { amount: 100, reverse_all: false })).status, 200)
+      assert.lengthOf(emu.refunds(), 3)
+    })
+
+    it("refuses every parameter the reference does not list, naming all of them and no field", async () => {
+      const pay = await emu.createPayment({ amount: 10_000, currency: "INR" })
+      const cases: ReadonlyArray<[unknown, string]> = [
+        [{ amount: 100, currency: "INR" }, "currency"],
+        [{ currency: "INR", amount: 100, reason: "x" }, "currency, reason"],
+        // Server-only (undocumented) Route reversals are refused like any unknown parameter.
+        [{ reversals: [{ transfer: "trf_1", amount: 100 }] }, "reversals"],
+        [JSON.parse("{\"__proto__\":{\"amount\":1}}"), "__proto__"],
+        [{ constructor: "x", toString: 1 }, "constructor, toString"],
+        // A JSON array is read as PHP reads it: a dictionary keyed by index.
+        [[100, "normal"], "0, 1"]
+      ]
+      for (const [body, keys] of cases) {
+        const res = await api.refund(pay, body)
+        assert.strictEqual(res.status, 400, JSON.stringify(body))
+        assert.strictEqual(res.text, validationBody(`${keys} is/are not required and should not be sent`))
+      }
+      // Form bodies go through the same rule, bracket keys included.
+      const form = await request(`${emu.url}/v1/payments/${pay}/refund`, {
+        method: "POST",
+        headers: {
+          authorization: basic(emu.credentials.keyId!, emu.credentials.keySecret!),
+          "content-type": "application/x-www-form-urlencoded"
+        },
+        body: "amount=100&__proto__[amount]=1&notes[k]=v"
+      })
+      assert.strictEqual(form.text, validationBody("__proto__ is/are not required and should not be sent"))
+      assert.isUndefined(({} as Record<string, unknown>)["amount"])
+      assert.lengthOf(emu.refunds(), 0)
+    })
+
+    it("answers garbage bodies and foreign content types with a 400, never a crash", async () => {
+      const pay = await emu.createPayment({ amount: 10_000, currency: "INR" })
+      for (const garbage of ["{\"amount\":", "\"just a string\"", "12", "null", "{\"amount\":1e999999}", "\u0000\u0001"]) {
+        const res = await api.refund(pay, garbage)
+        assert.strictEqual(res.status, 400, garbage)
+        assert.strictEqual(res.json.error.code, "BAD_REQUEST_ERROR", garbage)
+      }
+      const xml = await request(`${emu.url}/v1/payments/${pay}/refund`, {
+        method: "POST",
+        headers: { authorization: basic(emu.credentials.keyId!, emu.credentials.keySecret!), "content-type": "text/xml" },
+        body: "<refund><amount>100</amount></refund>"
+      })
+      assert.strictEqual(xml.status, 400)
+      assert.match(xml.json.error.description, /JSON .* or form-encoded/)
+      assert.lengthOf(emu.refunds(), 0)
+      // The emulator still serves after all of that.
+      assert.strictEqual((await api.refund(pay, { amount: 100 })).status, 200)
+    })
+
+    it("lets instant (optimum) refunds go below one major unit, as only create-instant documents", async () => {
+      const pay = await emu.createPayment({ amount: 10_000, currency: "INR" })
+      assert.strictEqual((await api.refund(pay, { amount: 50 })).json.error.description, "The amount must be at least INR 1.00")
+      const instant = await api.refund(pay, { amount: 50, speed: "optimum" })
+      assert.strictEqual(instant.status, 200, instant.text)
+      assert.deepInclude(instant.json, { amount: 50, speed_requested: "optimum", speed_processed: "instant" })
+      assert.strictEqual((await api.refund(pay, { amount: -1, speed: "optimum" })).json.error.description, "The amount must be at least INR 0.01")
     })
 
     it("uses each currency's minor unit for the minimum", async () => {
@@ -439,7 +536,8 @@ describe("Razorpay emulator over HTTP", () => {
       const res = await api.refund(pay, { amount: 100 })
       assert.strictEqual(res.status, 429)
       assert.strictEqual(res.headers.get("retry-after"), "2")
-      assert.strictEqual(res.text, errorBody("Too many requests"))
+      // BAD_REQUEST_RATE_LIMIT_EXCEEDED's description (Razorpay server PublicErrorDescription); HTTP 429.
+      assert.strictEqual(res.text, errorBody("Request failed. Please try after sometime."))
       assert.lengthOf(emu.refunds(), 0)
       assert.strictEqual(emu.requests()[0]!.fault, "RateLimit")
     })
@@ -564,6 +662,25 @@ describe("Razorpay emulator over HTTP", () => {
       assert.strictEqual(JSON.parse(foreign.body).created_at, 1_600_000_000)
       assert.strictEqual(foreign.headers["x-razorpay-signature"], expectedSignature(foreign.body, "someone-else"))
       assert.isFalse(RazorpayEmulator.verifySignature(foreign.body, foreign.headers["x-razorpay-signature"]!, emu.webhookSecret))
+    })
+
+    it("sends refund.speed_changed when an optimum refund cannot go instant", async () => {
+      const slow = await RazorpayEmulator.start({ clock: "manual", webhookUrl: receiver.url, instantRefundsAvailable: false })
+      try {
+        const pay = await slow.createPayment({ amount: 10_000, currency: "INR" })
+        const created = await client(slow).refund(pay, { amount: 2_500, speed: "optimum" })
+        assert.deepInclude(created.json, { speed_requested: "optimum", speed_processed: "normal" })
+        await client(slow).refund(pay, { amount: 2_500 })
+        await slow.flushWebhooks()
+        const events = receiver.received.map((d) => JSON.parse(d.body))
+        assert.deepStrictEqual(events.map((e) => e.event), ["refund.created", "refund.speed_changed", "refund.created"])
+        const changed = events[1]
+        assert.deepStrictEqual(changed.contains, ["refund", "payment"])
+        assert.deepInclude(changed.payload.refund.entity, { id: created.json.id, speed_requested: "optimum", speed_processed: "normal" })
+        for (const d of receiver.received) assert.strictEqual(d.headers["x-razorpay-signature"], expectedSignature(d.body, slow.webhookSecret))
+      } finally {
+        await slow.close()
+      }
     })
 
     it("records a non-2xx answer as not accepted", async () => {

@@ -110,7 +110,11 @@ describe("Square emulator over HTTP", () => {
       assert.strictEqual(malformed.status, 400)
       assert.strictEqual(malformed.json.errors[0].code, "INVALID_SQUARE_VERSION_FORMAT")
       assert.strictEqual(malformed.json.errors[0].category, "INVALID_REQUEST_ERROR")
+      assert.strictEqual((await api.refund(body(pay, 100), { "square-version": "2025-02-30" })).json.errors[0].code, "INVALID_SQUARE_VERSION_FORMAT")
       assert.lengthOf(emu.refunds(), 1)
+      // Answers name the version they were served with: the request's, else the app's default.
+      assert.strictEqual(without.headers.get("square-version"), SquareEmulator.defaultSquareVersion)
+      assert.strictEqual((await api.get(`/v2/refunds/${without.json.refund.id}`, { "square-version": "2026-09-16" })).headers.get("square-version"), "2026-09-16")
     })
   })
 
@@ -184,6 +188,46 @@ describe("Square emulator over HTTP", () => {
       assert.strictEqual((await api.get("/v2/refunds?status=COMPLETED")).json.refunds.length, 1)
     })
 
+    it("lists with ListPaymentRefunds' parameters only, and validates each", async () => {
+      const pay = await emu.createPayment({ amount: 5_000, currency: "USD" })
+      const a = (await api.refund(body(pay, 100))).json.refund.id
+      await emu.clock.advance(1_000)
+      const b = (await api.refund(body(pay, 200))).json.refund.id
+      const at = (ms: number) => encodeURIComponent(new Date(ms).toISOString())
+      const now = emu.clock.now()
+      assert.deepStrictEqual((await api.get(`/v2/refunds?begin_time=${at(now - 500)}`)).json.refunds.map((r: { id: string }) => r.id), [b])
+      assert.deepStrictEqual((await api.get(`/v2/refunds?end_time=${at(now - 500)}`)).json.refunds.map((r: { id: string }) => r.id), [a])
+      assert.deepStrictEqual(
+        (await api.get("/v2/refunds?sort_field=UPDATED_AT&sort_order=ASC&source_type=CARD&limit=500")).json.refunds.map((r: { id: string }) => r.id),
+        [a, b]
+      )
+      assert.deepStrictEqual((await api.get("/v2/refunds?source_type=CASH")).json, {})
+      // A begin_time after the default end (now) is an empty window, not an error.
+      const future = await api.get(`/v2/refunds?begin_time=${at(now + 60_000)}`)
+      assert.strictEqual(future.status, 200)
+      assert.deepStrictEqual(future.json, {})
+      // The default window is the last year.
+      assert.deepStrictEqual((await api.get(`/v2/refunds?end_time=${at(now - 400 * 86_400_000)}&begin_time=${at(now - 500 * 86_400_000)}`)).json, {})
+      const cases: ReadonlyArray<[string, string, string]> = [
+        ["payment_id=x", "UNKNOWN_QUERY_PARAMETER", "payment_id"],
+        ["begin_time=yesterday", "INVALID_TIME", "begin_time"],
+        ["end_time=2025-02-30T00:00:00Z", "INVALID_TIME", "end_time"],
+        [`begin_time=${at(now)}&end_time=${at(now - 1_000)}`, "INVALID_TIME_RANGE", "begin_time"],
+        ["sort_order=asc", "INVALID_SORT_ORDER", "sort_order"],
+        ["sort_field=AMOUNT", "INVALID_ENUM_VALUE", "sort_field"],
+        ["limit=ten", "EXPECTED_INTEGER", "limit"],
+        ["limit=0", "VALUE_TOO_LOW", "limit"],
+        ["cursor=bm90LWEtY3Vyc29y", "INVALID_CURSOR", "cursor"]
+      ]
+      for (const [query, code, field] of cases) {
+        const res = await api.get(`/v2/refunds?${query}`)
+        assert.strictEqual(res.status, 400, query)
+        assert.deepInclude(res.json.errors[0], { category: "INVALID_REQUEST_ERROR", code, field }, query)
+      }
+      const getWithQuery = await api.get(`/v2/refunds/${a}?expand=payment`)
+      assert.deepInclude(getWithQuery.json.errors[0], { code: "UNKNOWN_QUERY_PARAMETER", field: "expand" })
+    })
+
     it("settles on a real clock by itself with settleAfterMillis", async () => {
       const timed = await SquareEmulator.start({ settleAfterMillis: 20 })
       try {
@@ -240,18 +284,145 @@ describe("Square emulator over HTTP", () => {
   })
 
   describe("validation errors", () => {
-    it("requires idempotency_key (1..45 characters)", async () => {
+    it("requires idempotency_key (1..45 bytes)", async () => {
       const pay = await emu.createPayment({ amount: 1_000, currency: "USD" })
       const { idempotency_key: _key, ...withoutKey } = body(pay, 100)
       const missing = await api.refund(withoutKey)
       assert.strictEqual(missing.status, 400)
-      assert.strictEqual(missing.text, errors("INVALID_REQUEST_ERROR", "MISSING_REQUIRED_PARAMETER", "Field must be set", "idempotency_key"))
+      assert.strictEqual(
+        missing.text,
+        errors("INVALID_REQUEST_ERROR", "MISSING_REQUIRED_PARAMETER", "Field `idempotency_key` must be set.", "idempotency_key")
+      )
       const long = await api.refund({ ...withoutKey, idempotency_key: "k".repeat(46) })
       assert.strictEqual(long.status, 400)
-      assert.strictEqual(long.text, errors("INVALID_REQUEST_ERROR", "VALUE_TOO_LONG", "Field must not be greater than 45 length", "idempotency_key"))
+      assert.strictEqual(
+        long.text,
+        errors("INVALID_REQUEST_ERROR", "VALUE_TOO_LONG", "`idempotency_key` must not be longer than 45 bytes.", "idempotency_key")
+      )
+      // "the number of allowed characters might be less than 45, if multi-byte characters are used"
+      assert.strictEqual((await api.refund({ ...withoutKey, idempotency_key: "é".repeat(23) })).json.errors[0].code, "VALUE_TOO_LONG")
       const empty = await api.refund({ ...withoutKey, idempotency_key: "" })
       assert.strictEqual(empty.json.errors[0].code, "VALUE_TOO_SHORT")
+      assert.strictEqual((await api.refund({ ...withoutKey, idempotency_key: 42 })).json.errors[0].code, "EXPECTED_STRING")
       assert.strictEqual((await api.refund({ ...withoutKey, idempotency_key: "k".repeat(45) })).status, 200)
+    })
+
+    it("refuses every property RefundPaymentRequest does not define, nested ones included", async () => {
+      const pay = await emu.createPayment({ amount: 1_000, currency: "USD" })
+      const res = await api.refund({
+        ...body(pay, 100),
+        metadata: { order: "1" },
+        amount_money: { amount: 100, currency: "USD", precision: 2 },
+        app_fee_allocations: []
+      })
+      assert.strictEqual(res.status, 400)
+      assert.deepStrictEqual(res.json.errors, [
+        {
+          category: "INVALID_REQUEST_ERROR",
+          code: "UNKNOWN_BODY_PARAMETER",
+          detail: "Unknown body parameter `amount_money.precision`.",
+          field: "amount_money.precision"
+        },
+        { category: "INVALID_REQUEST_ERROR", code: "UNKNOWN_BODY_PARAMETER", detail: "Unknown body parameter `metadata`.", field: "metadata" },
+        {
+          category: "INVALID_REQUEST_ERROR",
+          code: "UNKNOWN_BODY_PARAMETER",
+          detail: "Unknown body parameter `app_fee_allocations`.",
+          field: "app_fee_allocations"
+        }
+      ])
+      // Prototype keys are just unknown names.
+      const proto = await api.refund(`{"__proto__":{"admin":true},"constructor":1,${JSON.stringify(body(pay, 100)).slice(1)}`)
+      assert.deepStrictEqual(proto.json.errors.map((e: { field: string }) => e.field), ["__proto__", "constructor"])
+      assert.isUndefined(({} as Record<string, unknown>)["admin"])
+      assert.lengthOf(emu.refunds(), 0)
+    })
+
+    it("answers garbage with Square's errors, never a crash", async () => {
+      const pay = await emu.createPayment({ amount: 1_000, currency: "USD" })
+      const expectedJson = errors("INVALID_REQUEST_ERROR", "EXPECTED_JSON_BODY", "The request body is not a JSON object.")
+      for (const garbage of ["{\"idempotency_key\":", "", "[]", "[{\"amount_money\":1}]", "\"text\"", "null", "1e999"]) {
+        const res = await api.refund(garbage)
+        assert.strictEqual(res.status, 400, garbage)
+        assert.strictEqual(res.text, expectedJson, garbage)
+      }
+      for (const contentType of ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"]) {
+        const res = await api.refund(body(pay, 100), { "content-type": contentType })
+        assert.strictEqual(res.status, 400, contentType)
+        assert.strictEqual(res.json.errors[0].code, "INVALID_CONTENT_TYPE", contentType)
+      }
+      const shapes: ReadonlyArray<[Record<string, unknown>, string, string]> = [
+        [{ amount_money: [100, "USD"] }, "EXPECTED_OBJECT", "amount_money"],
+        [{ amount_money: "100 USD" }, "EXPECTED_OBJECT", "amount_money"],
+        [{ amount_money: { amount: 1e300, currency: "USD" } }, "EXPECTED_INTEGER", "amount_money.amount"],
+        [{ amount_money: { amount: 2 ** 63, currency: "USD" } }, "EXPECTED_INTEGER", "amount_money.amount"],
+        [{ amount_money: { amount: true, currency: "USD" } }, "EXPECTED_INTEGER", "amount_money.amount"],
+        [{ amount_money: { amount: 100, currency: ["USD"] } }, "EXPECTED_STRING", "amount_money.currency"],
+        [{ payment_id: { id: pay } }, "EXPECTED_STRING", "payment_id"],
+        [{ unlinked: "false" }, "EXPECTED_BOOLEAN", "unlinked"],
+        [{ cash_details: [] }, "EXPECTED_OBJECT", "cash_details"],
+        [{ cash_details: {} }, "MISSING_REQUIRED_PARAMETER", "cash_details.seller_supplied_money"],
+        [{ external_details: { type: "CHECK" } }, "MISSING_REQUIRED_PARAMETER", "external_details.source"],
+        [{ location_id: "L".repeat(51) }, "VALUE_TOO_LONG", "location_id"],
+        [{ team_member_id: "T".repeat(193) }, "VALUE_TOO_LONG", "team_member_id"]
+      ]
+      for (const [override, code, field] of shapes) {
+        const res = await api.refund({ ...body(pay, 100), ...override })
+        assert.strictEqual(res.status, 400, JSON.stringify(override))
+        assert.deepInclude(res.json.errors[0], { category: "INVALID_REQUEST_ERROR", code, field }, JSON.stringify(override))
+      }
+      // Several problems come back together.
+      const many = await api.refund({ amount_money: { amount: "1" }, reason: 7, extra: true })
+      assert.deepStrictEqual(
+        many.json.errors.map((e: { code: string; field: string }) => `${e.code} ${e.field}`),
+        [
+          "MISSING_REQUIRED_PARAMETER idempotency_key",
+          "EXPECTED_INTEGER amount_money.amount",
+          "MISSING_REQUIRED_PARAMETER amount_money.currency",
+          "EXPECTED_STRING reason",
+          "UNKNOWN_BODY_PARAMETER extra"
+        ]
+      )
+      assert.lengthOf(emu.refunds(), 0)
+      assert.strictEqual((await api.refund(body(pay, 100))).status, 200, "still serving")
+    })
+
+    it("applies the linked / unlinked rules of RefundPaymentRequest", async () => {
+      const pay = await emu.createPayment({ amount: 1_000, currency: "USD" })
+      const conflicts = await api.refund({ ...body(pay, 100), location_id: "L88917AVBK2S5", customer_id: "C1" })
+      assert.deepStrictEqual(conflicts.json.errors.map((e: { code: string; field: string }) => `${e.code} ${e.field}`), [
+        "CONFLICTING_PARAMETERS location_id",
+        "CONFLICTING_PARAMETERS customer_id"
+      ])
+      const unlinked = await api.refund({ ...body(pay, 100), unlinked: true })
+      assert.deepStrictEqual(unlinked.json.errors.map((e: { code: string; field: string }) => `${e.code} ${e.field}`), [
+        "CONFLICTING_PARAMETERS payment_id",
+        "MISSING_REQUIRED_PARAMETER destination_id",
+        "MISSING_REQUIRED_PARAMETER location_id"
+      ])
+      const { payment_id: _p, ...noPayment } = body(pay, 100)
+      const notEmulated = await api.refund({ ...noPayment, unlinked: true, destination_id: "CASH", location_id: "L88917AVBK2S5" })
+      assert.deepInclude(notEmulated.json.errors[0], { code: "BAD_REQUEST", field: "unlinked" })
+      assert.deepInclude((await api.refund(noPayment)).json.errors[0], { code: "MISSING_REQUIRED_PARAMETER", field: "payment_id" })
+      assert.lengthOf(emu.refunds(), 0)
+    })
+
+    it("checks payment_version_token and app_fee_money, and echoes team_member_id", async () => {
+      const pay = await emu.createPayment({ amount: 1_000, currency: "USD" })
+      const version = (await api.get(`/v2/payments/${pay}`)).json.payment.version_token
+      const stale = await api.refund(body(pay, 100, { payment_version_token: "not-the-current-one" }))
+      assert.strictEqual(stale.status, 400)
+      assert.deepInclude(stale.json.errors[0], { code: "VERSION_MISMATCH", field: "payment_version_token" })
+      const fresh = await api.refund(body(pay, 100, { payment_version_token: version, team_member_id: "TMoK_jBpFrvEQDOE" }))
+      assert.strictEqual(fresh.status, 200, fresh.text)
+      assert.strictEqual(fresh.json.refund.team_member_id, "TMoK_jBpFrvEQDOE")
+      // The payment changed: the old token no longer matches.
+      assert.strictEqual((await api.refund(body(pay, 100, { payment_version_token: version }))).json.errors[0].code, "VERSION_MISMATCH")
+      const high = await api.refund(body(pay, 100, { app_fee_money: { amount: 101, currency: "USD" } }))
+      assert.deepInclude(high.json.errors[0], { code: "VALUE_TOO_HIGH", field: "app_fee_money.amount" })
+      const fee = await api.refund(body(pay, 100, { app_fee_money: { amount: 10, currency: "USD" } }))
+      assert.deepInclude(fee.json.errors[0], { code: "BAD_REQUEST", field: "app_fee_money" })
+      assert.lengthOf(emu.refunds(), 1)
     })
 
     it("validates amount_money, payment_id and reason", async () => {

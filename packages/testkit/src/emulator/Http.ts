@@ -123,12 +123,12 @@ export const responseHeaders = (response: HttpServerResponse.HttpServerResponse)
  * `{ expand: ["x", "y"] }`, `items[0][id]=a` → `{ items: { "0": { id: "a" } } }`.
  */
 export const parseForm = (body: string): Record<string, FormValue> => {
-  // Hashes without a prototype: a name like `__proto__[x]` is data, never a path into Object.prototype.
-  const root: Record<string, FormValue> = Object.create(null)
+  // Every key is set as an own property (setOwn): `__proto__[x]` is data, never a path into Object.prototype.
+  const root: Record<string, FormValue> = {}
   for (const [key, value] of new URLSearchParams(body)) {
     const match = /^([^[\]]+)((?:\[[^[\]]*\])*)$/.exec(key)
     if (match === null) {
-      root[key] = value
+      setOwn(root, key, value)
       continue
     }
     const path = [match[1]!, ...[...match[2]!.matchAll(/\[([^[\]]*)\]/g)].map((m) => m[1]!)]
@@ -140,6 +140,18 @@ export const parseForm = (body: string): Record<string, FormValue> => {
 /** A parsed form value. */
 export type FormValue = string | Array<FormValue> | { [key: string]: FormValue }
 
+/**
+ * Sets an own property. Form keys come from the client: `__proto__[x]=1` or `constructor[prototype][x]=1`
+ * must become plain data keys, never a write through to `Object.prototype` (plain `target[key] = v` would).
+ */
+const setOwn = (target: Record<string, FormValue>, key: string, value: FormValue): void => {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true })
+}
+
+/** Reads an own property only (`__proto__` or `constructor` never resolve to inherited members). */
+const getOwn = (target: Record<string, FormValue>, key: string): FormValue | undefined =>
+  Object.hasOwn(target, key) ? target[key] : undefined
+
 const assign = (target: Record<string, FormValue> | Array<FormValue>, path: ReadonlyArray<string>, value: string): void => {
   const [head, ...rest] = path
   if (head === undefined) return
@@ -148,19 +160,19 @@ const assign = (target: Record<string, FormValue> | Array<FormValue>, path: Read
       target.push(value)
       return
     }
-    const child: Record<string, FormValue> = Object.create(null)
+    const child: Record<string, FormValue> = {}
     target.push(child)
     assign(child, rest, value)
     return
   }
   if (rest.length === 0) {
-    target[head] = value
+    setOwn(target, head, value)
     return
   }
-  let child = Object.hasOwn(target, head) ? target[head] : undefined
+  let child = getOwn(target, head)
   if (child === undefined || typeof child === "string") {
-    child = rest[0] === "" ? [] : Object.create(null) as Record<string, FormValue>
-    target[head] = child
+    child = rest[0] === "" ? [] : {}
+    setOwn(target, head, child)
   }
   assign(child, rest, value)
 }

@@ -2,7 +2,8 @@
  * A stateful Razorpay emulator speaking Razorpay's wire format for refunds: `POST /v1/payments/:id/refund`
  * (JSON or form), the refund and collection entities, `GET /v1/refunds/:id`, `GET /v1/payments/:id/refunds[/:rid]`,
  * Razorpay's `{"error":{code,description,source,step,reason,metadata,field}}` bodies, the `X-Refund-Idempotency`
- * header, and `X-Razorpay-Signature` webhooks (`refund.created`, `refund.processed`, `refund.failed`).
+ * header, and `X-Razorpay-Signature` webhooks (`refund.created`, `refund.processed`, `refund.failed`,
+ * `refund.speed_changed`). Requests are held to Razorpay's documented parameters by `RazorpayRequest.ts`.
  *
  * @since 0.1.0
  */
@@ -12,12 +13,17 @@ import type { Scope } from "effect"
 import { HttpRouter, HttpServerResponse } from "effect/http"
 import type { ServeError } from "effect/http/HttpServerError"
 import type { Emulator, EmulatorOptions, EmulatorService, Outcome } from "../emulator/Emulator.ts"
-import type { EmulatorRequest, FormValue } from "../emulator/Http.ts"
-import { json, parseForm, randomString, readRequest } from "../emulator/Http.ts"
+import type { EmulatorRequest } from "../emulator/Http.ts"
+import { json, randomString, readRequest } from "../emulator/Http.ts"
 import type { Lifecycle, PaymentRecord, RefundRecord, Step } from "../emulator/RefundStore.ts"
 import * as RetrySchedule from "../emulator/RetrySchedule.ts"
 import * as Server from "../emulator/Server.ts"
 import { hmacSha256Hex, safeEqual } from "../emulator/Webhooks.ts"
+import type { AmountParam, NoteValue, RefundParams } from "./RazorpayRequest.ts"
+import { collectionParams, errorResponse, invalid, isResponse, notesParam, onlyAllowed, readBody, refundParams } from "./RazorpayRequest.ts"
+
+export { errorResponse } from "./RazorpayRequest.ts"
+export type { RazorpayErrorFields } from "./RazorpayRequest.ts"
 
 /** Options of the Razorpay emulator. */
 export interface RazorpayEmulatorOptions extends EmulatorOptions {
@@ -27,6 +33,13 @@ export interface RazorpayEmulatorOptions extends EmulatorOptions {
   readonly keySecret?: string
   /** `account_id` in webhook events (`acc_` + 14 characters). */
   readonly accountId?: string
+  /**
+   * Whether `speed: "optimum"` refunds can go instant (default true). When false, such a refund is processed at
+   * normal speed: `speed_processed: "normal"` and a `refund.speed_changed` event after `refund.created`
+   * ("triggered when the processing speed changes from instant to normal and the requested speed was set to
+   * optimum", https://razorpay.com/docs/webhooks/payloads/refunds).
+   */
+  readonly instantRefundsAvailable?: boolean
 }
 
 /** Default key id. */
@@ -44,9 +57,11 @@ export type RefundStatus = "pending" | "processed" | "failed"
 /** Razorpay-specific state of an emulated refund. */
 export interface RazorpayRefundAttributes {
   readonly speedRequested: "normal" | "optimum"
+  /** `instant` when an optimum refund went instant, else `normal`. */
+  readonly speedProcessed: "normal" | "instant"
   readonly receipt: string | null
   /** Notes exactly as sent (scalars); `metadata` holds them as strings. */
-  notes: Record<string, string | number | boolean | null>
+  notes: Record<string, NoteValue>
   /** The acquirer reference number, shown once the refund is processed. */
   readonly arn: string
 }
@@ -113,48 +128,6 @@ const idempotencyKeyPattern = /^[A-Za-z0-9_-]+$/
 // Errors
 // ---------------------------------------------------------------------------------------------------------------
 
-/** Fields of a Razorpay error body. */
-export interface RazorpayErrorFields {
-  readonly code?: "BAD_REQUEST_ERROR" | "GATEWAY_ERROR" | "SERVER_ERROR"
-  readonly description: string
-  readonly source?: string
-  readonly step?: string
-  readonly reason?: string
-  readonly field?: string
-}
-
-/** A Razorpay error: `{"error":{code,description,source,step,reason,metadata,field?}}`. */
-export const errorResponse = (
-  status: number,
-  fields: RazorpayErrorFields,
-  headers?: Readonly<Record<string, string>>
-): HttpServerResponse.HttpServerResponse =>
-  json(
-    status,
-    {
-      error: {
-        code: fields.code ?? "BAD_REQUEST_ERROR",
-        description: fields.description,
-        source: fields.source ?? "NA",
-        step: fields.step ?? "NA",
-        reason: fields.reason ?? "NA",
-        metadata: {},
-        ...(fields.field === undefined ? {} : { field: fields.field })
-      }
-    },
-    headers === undefined ? {} : { headers }
-  )
-
-/** A request-validation error (`source: business`, `step: payment_initiation`, `reason: input_validation_failed`). */
-const invalid = (description: string, field?: string) =>
-  errorResponse(400, {
-    description,
-    source: "business",
-    step: "payment_initiation",
-    reason: "input_validation_failed",
-    ...(field === undefined ? {} : { field })
-  })
-
 /** Well-known error descriptions. */
 export const messages = {
   missingAuth: "Please provide your api key for authentication purposes.",
@@ -163,14 +136,17 @@ export const messages = {
   idNotFound: "The id provided does not exist",
   urlNotFound: "The requested URL was not found on the server.",
   amountTooLarge: "The refund amount provided is greater than amount captured",
+  totalAmountTooLarge: "The total refund amount is greater than the refund payment amount",
   fullyRefunded: "The payment has been fully refunded already",
   amountNotInteger: "The amount must be an integer.",
+  amountBlank: "Amount cannot be blank",
+  amountNotDigits: "Amount should be in paise and only have digits",
   duplicateReceipt: "Duplicate receipt found for this refund request.",
   idempotencyMismatch: "Different request with the same idempotency key has already been processed.",
   idempotencyInFlight: "Another request with the same idempotency key is still in progress.",
   idempotencyKeyTooShort: "The idempotency key must be at least 10 characters long.",
   idempotencyKeyInvalid: "The idempotency key can contain only alphabets, numbers, hyphens and underscores.",
-  tooManyRequests: "Too many requests",
+  tooManyRequests: "Request failed. Please try after sometime.",
   serverError: "We are facing some trouble completing your request at the moment. Please try again shortly."
 } as const
 
@@ -208,7 +184,7 @@ export const refundEntity = (refund: RefundRecord<RazorpayRefundAttributes>): Re
     created_at: unix(refund.createdAt),
     batch_id: null,
     status: refund.status,
-    speed_processed: a.speedRequested === "optimum" ? "instant" : "normal",
+    speed_processed: a.speedProcessed,
     speed_requested: a.speedRequested
   }
 }
@@ -219,12 +195,14 @@ export const paymentEntity = (payment: PaymentRecord, refunded: number): Record<
   entity: "payment",
   amount: payment.amount,
   currency: payment.currency,
+  base_amount: payment.amount,
   status: refunded >= payment.amount ? "refunded" : "captured",
   order_id: null,
   invoice_id: null,
   international: false,
   method: "card",
   amount_refunded: refunded,
+  amount_transferred: 0,
   refund_status: refunded <= 0 ? null : refunded >= payment.amount ? "full" : "partial",
   captured: true,
   description: payment.reference ?? null,
@@ -262,7 +240,7 @@ export const eventForStatus = (status: string): string =>
   status === "processed" ? "refund.processed" : status === "failed" ? "refund.failed" : "refund.created"
 
 /** Refund webhook event types the emulator sends. */
-export const eventTypes = ["refund.created", "refund.processed", "refund.failed"] as const
+export const eventTypes = ["refund.created", "refund.processed", "refund.failed", "refund.speed_changed"] as const
 
 // ---------------------------------------------------------------------------------------------------------------
 // Definition
@@ -281,44 +259,45 @@ const canonical = (value: unknown): string => {
   return JSON.stringify(value) ?? "null"
 }
 
-const isJsonRequest = (request: EmulatorRequest) => (request.headers["content-type"] ?? "").includes("json")
+/** The smallest refund: one major unit at normal speed, one minor unit for instant (`optimum`) refunds. */
+const minimumAmount = (currency: string, speed: RefundParams["speed"]): number =>
+  // The API pages disagree: create-normal shows "The amount must be at least INR 1.00"; create-instant alone
+  // says "Refund amounts of ₹1 or lower are now supported". Each rule is applied where it is written.
+  speed === "optimum" ? 1 : 10 ** currencyExponent(currency)
 
-/** The body as a plain object (JSON or form-encoded), or an error response. */
-const bodyOf = (request: EmulatorRequest): Record<string, unknown> | HttpServerResponse.HttpServerResponse => {
-  if (request.body.trim() === "") return {}
-  if (isJsonRequest(request) || /^\s*[[{]/.test(request.body)) {
-    try {
-      const parsed: unknown = JSON.parse(request.body)
-      if (isRecord(parsed)) return parsed
-    } catch {
-      // fall through
-    }
-    return errorResponse(400, { description: "The request body is not valid JSON." })
-  }
-  return parseForm(request.body) as Record<string, FormValue>
+const formatMinimum = (currency: string, minimum: number): string => {
+  const exponent = currencyExponent(currency)
+  return `${currency} ${(minimum / 10 ** exponent).toFixed(exponent)}`
 }
 
-const isResponse = (u: unknown): u is HttpServerResponse.HttpServerResponse => HttpServerResponse.isHttpServerResponse(u)
-
-/** Validates `notes`: a flat dictionary of at most 15 scalars. */
-const notesParam = (
-  value: unknown
-): Record<string, string | number | boolean | null> | HttpServerResponse.HttpServerResponse => {
-  if (value === undefined || value === null || value === "" || (Array.isArray(value) && value.length === 0)) return {}
-  if (!isRecord(value)) return invalid("Notes should be provided as a dictionary", "notes")
-  const entries = Object.entries(value)
-  if (entries.length > 15) return invalid("Number of fields in notes should be less than or equal to 15", "notes")
-  const out: Record<string, string | number | boolean | null> = {}
-  for (const [k, v] of entries) {
-    if (typeof v === "object" && v !== null) return invalid("Notes values themselves should not be an array", "notes")
-    if (k.length > 255) return invalid("Notes key cannot be greater 255 characters", "notes")
-    if (typeof v === "string" && v.length > 512) return invalid("Notes value cannot be greater 512 characters", "notes")
-    out[k] = v as string | number | boolean | null
-  }
-  return out
+/**
+ * The amount to refund, or Razorpay's refusal, checked after the payment state (the server's create validators:
+ * fully refunded, then the amount itself, then the minimum).
+ */
+const refundAmount = (
+  payment: PaymentRecord,
+  refundable: number,
+  amount: AmountParam,
+  speed: RefundParams["speed"]
+): number | HttpServerResponse.HttpServerResponse => {
+  // BadRequestExceptions without a field (server Validator::validatePaymentRefundStatus / validateRefundAmount).
+  if (refundable <= 0) return invalid(messages.fullyRefunded)
+  if (amount._tag === "Blank") return invalid(messages.amountBlank, "amount")
+  if (amount._tag === "NotDigits") return invalid(messages.amountNotDigits, "amount")
+  const value = amount._tag === "Absent" ? refundable : amount.value
+  if (value > payment.amount) return invalid(messages.amountTooLarge)
+  if (value > refundable) return invalid(messages.totalAmountTooLarge)
+  const minimum = minimumAmount(payment.currency, speed)
+  if (value < minimum) return invalid(`The amount must be at least ${formatMinimum(payment.currency, minimum)}`, "amount")
+  return value
 }
 
-const createRefund = (kit: Kit, paymentId: string, request: EmulatorRequest): HttpServerResponse.HttpServerResponse => {
+const createRefund = (
+  kit: Kit,
+  paymentId: string,
+  request: EmulatorRequest,
+  instantRefundsAvailable: boolean
+): HttpServerResponse.HttpServerResponse => {
   const key = request.headers["x-refund-idempotency"]
   if (key !== undefined) {
     if (key.length < 10) return errorResponse(400, { description: messages.idempotencyKeyTooShort })
@@ -327,38 +306,15 @@ const createRefund = (kit: Kit, paymentId: string, request: EmulatorRequest): Ht
   if (!paymentIdPattern.test(paymentId)) return notValidId(paymentId)
   const payment = kit.store.payment(paymentId)
   if (payment === undefined) return notFound()
-  const body = bodyOf(request)
+  const body = readBody(request)
   if (isResponse(body)) return body
-  for (const name of Object.keys(body)) {
-    if (!["amount", "speed", "notes", "receipt"].includes(name)) {
-      return invalid(`${name} is/are not required and should not be sent`, name)
-    }
-  }
-  const refundable = kit.store.refundable(payment.id)
-  let amount = refundable
-  if (body.amount !== undefined && body.amount !== null && body.amount !== "") {
-    const raw = body.amount
-    const parsed = typeof raw === "number" ? raw : typeof raw === "string" && /^\s*\d+\s*$/.test(raw) ? Number(raw) : NaN
-    if (!Number.isSafeInteger(parsed)) return invalid(messages.amountNotInteger, "amount")
-    amount = parsed
-    const exponent = currencyExponent(payment.currency)
-    const minimum = 10 ** exponent
-    if (amount < minimum) {
-      return invalid(`The amount must be at least ${payment.currency} ${(1).toFixed(exponent)}`, "amount")
-    }
-  }
-  const speed = body.speed ?? "normal"
-  if (speed !== "normal" && speed !== "optimum") return invalid("The selected speed is invalid.", "speed")
-  const notes = notesParam(body.notes)
-  if (isResponse(notes)) return notes
-  const receipt = body.receipt === undefined || body.receipt === null || body.receipt === "" ? null : body.receipt
-  if (receipt !== null && (typeof receipt !== "string" || receipt.length > 40)) {
-    return invalid("The receipt may not be greater than 40 characters.", "receipt")
-  }
-  if (refundable <= 0) return invalid(messages.fullyRefunded, "amount")
-  if (amount > refundable) return invalid(messages.amountTooLarge, "amount")
+  const params = refundParams(body)
+  if (isResponse(params)) return params
+  const amount = refundAmount(payment, kit.store.refundable(payment.id), params.amount, params.speed)
+  if (isResponse(amount)) return amount
+  const { receipt, notes, speed } = params
   if (receipt !== null && kit.store.list((r) => r.paymentId === payment.id && r.attributes.receipt === receipt).length > 0) {
-    return invalid(messages.duplicateReceipt, "receipt")
+    return invalid(messages.duplicateReceipt)
   }
   const refund = kit.store.createRefund({
     id: newRefundId(),
@@ -367,51 +323,48 @@ const createRefund = (kit: Kit, paymentId: string, request: EmulatorRequest): Ht
     currency: payment.currency,
     idempotencyKey: key,
     reference: receipt ?? undefined,
-    metadata: Object.fromEntries(Object.entries(notes).map(([k, v]) => [k, String(v)])),
-    attributes: { speedRequested: speed, receipt, notes, arn: randomString(14, "0123456789") }
+    metadata: metadataOf(notes),
+    attributes: {
+      speedRequested: speed,
+      speedProcessed: speed === "optimum" && instantRefundsAvailable ? "instant" : "normal",
+      receipt,
+      notes,
+      arn: randomString(14, "0123456789")
+    }
   })
   return json(200, refundEntity(refund))
 }
+
+/** Notes as strings, for `EmulatedRefund.metadata`. */
+const metadataOf = (notes: Readonly<Record<string, NoteValue>>): Record<string, string> =>
+  Object.fromEntries(Object.entries(notes).map(([k, v]) => [k, String(v)]))
 
 const updateRefund = (kit: Kit, id: string, request: EmulatorRequest): HttpServerResponse.HttpServerResponse => {
   if (!refundIdPattern.test(id)) return notValidId(id)
   const refund = kit.store.get(id)
   if (refund === undefined) return notFound()
-  const body = bodyOf(request)
+  const body = readBody(request)
   if (isResponse(body)) return body
-  for (const name of Object.keys(body)) {
-    if (name !== "notes") return invalid(`${name} is/are not required and should not be sent`, name)
-  }
-  const notes = notesParam(body.notes)
+  const extra = onlyAllowed(body, ["notes"])
+  if (extra !== undefined) return extra
+  const notes = notesParam(body["notes"])
   if (isResponse(notes)) return notes
   refund.attributes.notes = notes
-  refund.metadata = Object.fromEntries(Object.entries(notes).map(([k, v]) => [k, String(v)]))
+  refund.metadata = metadataOf(notes)
   return json(200, refundEntity(refund))
 }
 
-/** `count` (default 10, max 100), `skip`, `from`, `to` (unix seconds) over a newest-first list. */
+/** A newest-first collection page (`count`, `skip`, `from`, `to`). */
 const collection = (
   request: EmulatorRequest,
   refunds: ReadonlyArray<RefundRecord<RazorpayRefundAttributes>>
 ): HttpServerResponse.HttpServerResponse => {
-  const q = request.query
-  const integer = (name: string): number | undefined | HttpServerResponse.HttpServerResponse => {
-    const raw = q.get(name)
-    if (raw === null || raw === "") return undefined
-    if (!/^\d+$/.test(raw)) return invalid(`The ${name} must be an integer.`, name)
-    return Number(raw)
-  }
-  const count = integer("count")
-  const skip = integer("skip")
-  const from = integer("from")
-  const to = integer("to")
-  for (const value of [count, skip, from, to]) if (isResponse(value)) return value
-  const c = count as number | undefined
-  if (c !== undefined && (c < 1 || c > 100)) return invalid("The count must be between 1 and 100.", "count")
+  const q = collectionParams(request.query)
+  if (isResponse(q)) return q
   const items = refunds
-    .filter((r) => (from === undefined || unix(r.createdAt) >= (from as number)) && (to === undefined || unix(r.createdAt) <= (to as number)))
-    .slice((skip as number | undefined) ?? 0)
-    .slice(0, c ?? 10)
+    .filter((r) => (q.from === undefined || unix(r.createdAt) >= q.from) && (q.to === undefined || unix(r.createdAt) <= q.to))
+    .slice(q.skip)
+    .slice(0, q.count)
     .map(refundEntity)
   return json(200, { entity: "collection", count: items.length, items })
 }
@@ -422,10 +375,10 @@ const withParams = (f: (params: Readonly<Record<string, string | undefined>>, re
     return f(params, yield* readRequest)
   })
 
-const routes = (kit: Kit): Layer.Layer<never, never, HttpRouter.HttpRouter> =>
+const routes = (instantRefundsAvailable: boolean) => (kit: Kit): Layer.Layer<never, never, HttpRouter.HttpRouter> =>
   HttpRouter.use((router) =>
     Effect.gen(function*() {
-      yield* router.add("POST", "/v1/payments/:id/refund", withParams((p, request) => createRefund(kit, p.id ?? "", request)))
+      yield* router.add("POST", "/v1/payments/:id/refund", withParams((p, request) => createRefund(kit, p.id ?? "", request, instantRefundsAvailable)))
       yield* router.add(
         "GET",
         "/v1/payments/:id/refunds",
@@ -543,7 +496,7 @@ export const definition = (options: RazorpayEmulatorOptions = {}): Server.Emulat
           idempotencyKeyPattern.test(key)
       },
       fingerprint: (request) => {
-        const body = bodyOf(request)
+        const body = readBody(request)
         return `${request.path}\n${isResponse(body) ? request.body : canonical(body)}`
       },
       // Only created refunds are remembered; an error leaves the key free, so a corrected retry runs as new.
@@ -556,10 +509,14 @@ export const definition = (options: RazorpayEmulatorOptions = {}): Server.Emulat
       rateLimit: () => errorResponse(429, { description: messages.tooManyRequests }),
       serverError: (status) => errorResponse(status, { code: "SERVER_ERROR", description: messages.serverError })
     },
-    routes,
+    routes: routes(options.instantRefundsAvailable ?? true),
     webhooks: {
       eventsFor: (transition) => {
-        if (transition.from === undefined) return ["refund.created"]
+        if (transition.from === undefined) {
+          const a = transition.refund.attributes
+          // An optimum refund that could not go instant: Razorpay tells so right away.
+          return a.speedRequested === "optimum" && a.speedProcessed === "normal" ? ["refund.created", "refund.speed_changed"] : ["refund.created"]
+        }
         if (transition.to === "processed") return ["refund.processed"]
         if (transition.to === "failed") return ["refund.failed"]
         return []

@@ -2,7 +2,8 @@
  * A stateful Square emulator speaking the Square Refunds API wire format: `POST /v2/refunds` with the
  * `idempotency_key` in the JSON body, `GET /v2/refunds/:id`, Square's `{"errors":[{category,code,detail,field}]}`
  * bodies, `Authorization: Bearer` plus `Square-Version`, and `refund.created` / `refund.updated` webhooks signed
- * with `x-square-hmacsha256-signature` (base64 HMAC-SHA256 over notification URL + raw body).
+ * with `x-square-hmacsha256-signature` (base64 HMAC-SHA256 over notification URL + raw body). Requests are held
+ * to Square's OpenAPI spec (2025-08-20) by `SquareRequest.ts`.
  *
  * @since 0.1.0
  */
@@ -19,6 +20,20 @@ import type { Lifecycle, PaymentRecord, RefundRecord, Step } from "../emulator/R
 import * as RetrySchedule from "../emulator/RetrySchedule.ts"
 import * as Server from "../emulator/Server.ts"
 import { hmacSha256Base64, safeEqual } from "../emulator/Webhooks.ts"
+import type { SquareError } from "./SquareRequest.ts"
+import {
+  errorResponse,
+  errorsResponse,
+  invalidRequest,
+  isRecord,
+  isVersionDate,
+  listRefundsParameters,
+  parseRfc3339,
+  readJsonBody,
+  refundPaymentRequest,
+  unknownQueryParameters,
+  validateObject
+} from "./SquareRequest.ts"
 
 /** Options of the Square emulator. */
 export interface SquareEmulatorOptions extends EmulatorOptions {
@@ -60,6 +75,7 @@ export interface SquareRefundAttributes {
   readonly orderId: string
   readonly locationId: string
   readonly reason: string | undefined
+  readonly teamMemberId: string | undefined
 }
 
 /**
@@ -116,46 +132,8 @@ export const newRefundId = (paymentId: string): string => `${paymentId}_${random
 // Errors
 // ---------------------------------------------------------------------------------------------------------------
 
-/** Square error categories. */
-export type ErrorCategory =
-  | "API_ERROR"
-  | "AUTHENTICATION_ERROR"
-  | "INVALID_REQUEST_ERROR"
-  | "RATE_LIMIT_ERROR"
-  | "PAYMENT_METHOD_ERROR"
-  | "REFUND_ERROR"
-
-/** One entry of Square's `errors` array. */
-export interface SquareError {
-  readonly category: ErrorCategory
-  readonly code: string
-  readonly detail: string
-  readonly field?: string
-}
-
-/** A Square error response: `{"errors":[{category,code,detail,field?}]}`. */
-export const errorResponse = (
-  status: number,
-  error: SquareError,
-  headers?: Readonly<Record<string, string>>
-): HttpServerResponse.HttpServerResponse =>
-  json(
-    status,
-    {
-      errors: [{
-        category: error.category,
-        code: error.code,
-        detail: error.detail,
-        ...(error.field === undefined ? {} : { field: error.field })
-      }]
-    },
-    headers === undefined ? {} : { headers }
-  )
-
-const invalid = (code: string, detail: string, field?: string) =>
-  errorResponse(400, { category: "INVALID_REQUEST_ERROR", code, detail, ...(field === undefined ? {} : { field }) })
-
-const missing = (field: string) => invalid("MISSING_REQUIRED_PARAMETER", "Field must be set", field)
+export type { ErrorCategory, SquareError } from "./SquareRequest.ts"
+export { errorResponse, errorsResponse } from "./SquareRequest.ts"
 
 // ---------------------------------------------------------------------------------------------------------------
 // Objects
@@ -175,6 +153,7 @@ export const refundObject = (refund: RefundRecord<SquareRefundAttributes>): Reco
   location_id: refund.attributes.locationId,
   destination_type: "CARD",
   ...(refund.attributes.reason === undefined ? {} : { reason: refund.attributes.reason }),
+  ...(refund.attributes.teamMemberId === undefined ? {} : { team_member_id: refund.attributes.teamMemberId }),
   created_at: rfc3339(refund.createdAt),
   updated_at: rfc3339(updatedAt(refund))
 })
@@ -201,7 +180,7 @@ const paymentObject = (
     order_id: orderIdOf(payment.id),
     ...(payment.reference === undefined ? {} : { reference_id: payment.reference }),
     ...(refunds.length > 0 ? { refund_ids: refunds.map((r) => r.id).toReversed() } : {}),
-    version_token: digest(`${payment.id}|${refunds.length}`).slice(0, 43)
+    version_token: versionTokenOf(payment, refunds.length)
   }
 }
 
@@ -235,8 +214,6 @@ const eventId = (seed: string): string => {
 
 type Kit = Server.EmulatorKit<SquareRefundAttributes>
 
-const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
-
 const canonical = (value: unknown): string => {
   if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`
   if (isRecord(value)) {
@@ -251,6 +228,9 @@ const stored = (status: number, body: unknown): StoredResponse => ({
   body: new TextEncoder().encode(JSON.stringify(body))
 })
 
+const storedErrors = (status: number, errors: ReadonlyArray<SquareError>): StoredResponse =>
+  stored(status, { errors: errors.map((e) => ({ category: e.category, code: e.code, detail: e.detail, ...(e.field === undefined ? {} : { field: e.field }) })) })
+
 const amountOf = (response: StoredResponse): unknown => {
   try {
     return JSON.parse(new TextDecoder().decode(response.body))?.refund?.amount_money?.amount
@@ -259,24 +239,23 @@ const amountOf = (response: StoredResponse): unknown => {
   }
 }
 
-/** Idempotency keys live in the body, so the handler runs Square's idempotency itself (on the shared store). */
+/** The token of the payment's current version (it changes with every refund on it). */
+const versionTokenOf = (payment: PaymentRecord, refunds: number): string => digest(`${payment.id}|${refunds}`).slice(0, 43)
+
+/**
+ * `POST /v2/refunds`. The request is checked against `RefundPaymentRequest` first (all structural problems in one
+ * answer); the idempotency key lives in the body, so the route runs Square's idempotency itself, on the shared
+ * store; then the refund's own rules (linked vs unlinked, payment, version, currency, fees, amount).
+ */
 const createRefund = (kit: Kit, locationId: string, request: EmulatorRequest): HttpServerResponse.HttpServerResponse => {
-  let body: unknown
-  try {
-    body = JSON.parse(request.body)
-  } catch {
-    return invalid("INVALID_VALUE", "The request body is not valid JSON.")
-  }
-  if (!isRecord(body)) return invalid("EXPECTED_JSON_BODY", "The request body is not a JSON object.")
-  const key = body.idempotency_key
-  if (key === undefined || key === null) return missing("idempotency_key")
-  if (typeof key !== "string") return invalid("EXPECTED_STRING", "Expected a string value", "idempotency_key")
-  if (key.length === 0) return invalid("VALUE_TOO_SHORT", "Field must have a length of at least 1", "idempotency_key")
-  if (key.length > 45) return invalid("VALUE_TOO_LONG", "Field must not be greater than 45 length", "idempotency_key")
+  const body = readJsonBody(request)
+  if (!isRecord(body)) return errorsResponse(400, body)
+  const problems = validateObject(body, refundPaymentRequest)
+  if (problems.length > 0) return errorsResponse(400, problems)
+  const key = body["idempotency_key"] as string
 
   // Only `POST /v2/refunds` takes keys here, so the key itself names the entry (as the truth API shows it).
-  const storeKey = key
-  const begin = kit.idempotency.begin(storeKey, canonical(body))
+  const begin = kit.idempotency.begin(key, canonical(body))
   kit.log.noteIdempotency(request.seq, {
     key,
     result: begin._tag === "Replay" ? "replay" : begin._tag === "Mismatch" ? "mismatch" : begin._tag === "InFlight"
@@ -288,64 +267,84 @@ const createRefund = (kit: Kit, locationId: string, request: EmulatorRequest): H
     case "Replay":
       return Server.fromStored(begin.response)
     case "Mismatch":
-      return invalid(
+      return errorResponse(400, invalidRequest(
         "IDEMPOTENCY_KEY_REUSED",
-        isRecord(body.amount_money) && body.amount_money.amount !== amountOf(begin.response)
+        isRecord(body["amount_money"]) && body["amount_money"]["amount"] !== amountOf(begin.response)
           ? "Refund request idempotency key was previously used for a different amount"
           : "The idempotency key was previously used for a different request",
         "idempotency_key"
-      )
+      ))
     case "InFlight":
-      return errorResponse(409, {
-        category: "INVALID_REQUEST_ERROR",
-        code: "CONFLICT",
-        detail: "Another request with this idempotency key is in progress",
-        field: "idempotency_key"
-      })
+      return errorResponse(409, invalidRequest("CONFLICT", "Another request with this idempotency key is in progress", "idempotency_key"))
   }
-  const outcome = refundFor(kit, locationId, key, body)
+  const outcome = refundFor(kit, locationId, key, body as unknown as RefundPaymentBody)
   // Only created refunds are remembered; an error leaves the key free, so a corrected retry runs as new.
-  kit.idempotency.complete(storeKey, outcome.status === 200 ? outcome : undefined)
+  kit.idempotency.complete(key, outcome.status === 200 ? outcome : undefined)
   return Server.fromStored(outcome)
 }
 
-const refundFor = (kit: Kit, locationId: string, key: string, body: Record<string, unknown>): StoredResponse => {
-  const fail = (status: number, error: SquareError) => stored(status, { errors: [error] })
-  const bad = (code: string, detail: string, field?: string) =>
-    fail(400, { category: "INVALID_REQUEST_ERROR", code, detail, ...(field === undefined ? {} : { field }) })
+interface MoneyBody {
+  readonly amount: number
+  readonly currency: string
+}
+
+/** A body that passed `validateObject(refundPaymentRequest)`. */
+interface RefundPaymentBody {
+  readonly idempotency_key: string
+  readonly amount_money: MoneyBody
+  readonly app_fee_money?: MoneyBody | null
+  readonly payment_id?: string | null
+  readonly destination_id?: string | null
+  readonly unlinked?: boolean | null
+  readonly location_id?: string | null
+  readonly customer_id?: string | null
+  readonly reason?: string | null
+  readonly payment_version_token?: string | null
+  readonly team_member_id?: string | null
+  readonly cash_details?: unknown
+  readonly external_details?: unknown
+}
+
+const present = (value: unknown): boolean => value !== undefined && value !== null
+
+/** Fields that only an unlinked refund may carry ("Only allowed when unlinked=true", "will throw an error"). */
+const unlinkedOnly = ["location_id", "customer_id", "cash_details", "external_details"] as const
+
+const refundFor = (kit: Kit, locationId: string, key: string, body: RefundPaymentBody): StoredResponse => {
+  const bad = (code: string, detail: string, field?: string) => storedErrors(400, [invalidRequest(code, detail, field)])
   const money = body.amount_money
-  if (money === undefined || money === null) return bad("MISSING_REQUIRED_PARAMETER", "Field must be set", "amount_money")
-  if (!isRecord(money)) return bad("EXPECTED_OBJECT", "Expected an object value", "amount_money")
-  if (money.amount === undefined || money.amount === null) {
-    return bad("MISSING_REQUIRED_PARAMETER", "Field must be set", "amount_money.amount")
-  }
-  if (typeof money.amount !== "number" || !Number.isSafeInteger(money.amount)) {
-    return bad("EXPECTED_INTEGER", "Expected an integer value", "amount_money.amount")
-  }
-  if (money.amount <= 0) return bad("VALUE_TOO_LOW", "Field must be greater than 0", "amount_money.amount")
-  if (money.currency === undefined || money.currency === null) {
-    return bad("MISSING_REQUIRED_PARAMETER", "Field must be set", "amount_money.currency")
-  }
-  if (typeof money.currency !== "string" || !/^[A-Z]{3}$/.test(money.currency)) {
-    return bad("INVALID_ENUM_VALUE", `\`${String(money.currency)}\` is not a valid enum value for \`amount_money.currency\`.`, "amount_money.currency")
-  }
+  if (money.amount <= 0) return bad("VALUE_TOO_LOW", "`amount_money.amount` must be greater than 0.", "amount_money.amount")
   if (body.unlinked === true) {
-    return bad("BAD_REQUEST", "Unlinked refunds are not supported by the emulator", "unlinked")
+    const problems: Array<SquareError> = []
+    if (present(body.payment_id)) {
+      problems.push(invalidRequest("CONFLICTING_PARAMETERS", "`payment_id` must not be set when `unlinked` is true.", "payment_id"))
+    }
+    for (const field of ["destination_id", "location_id"] as const) {
+      if (!present(body[field])) problems.push(invalidRequest("MISSING_REQUIRED_PARAMETER", `Field \`${field}\` must be set.`, field))
+    }
+    if (problems.length > 0) return storedErrors(400, problems)
+    // Not emulated: there are no customers, cards on file or cash drawers to refund to.
+    return bad("BAD_REQUEST", "Unlinked refunds are not supported by the emulator.", "unlinked")
   }
-  const paymentId = body.payment_id
-  if (paymentId === undefined || paymentId === null || paymentId === "") {
-    return bad("MISSING_REQUIRED_PARAMETER", "Field must be set", "payment_id")
-  }
-  if (typeof paymentId !== "string") return bad("EXPECTED_STRING", "Expected a string value", "payment_id")
-  const reason = body.reason
-  if (reason !== undefined && reason !== null && (typeof reason !== "string" || reason.length > 192)) {
-    return typeof reason === "string"
-      ? bad("VALUE_TOO_LONG", "Field must not be greater than 192 length", "reason")
-      : bad("EXPECTED_STRING", "Expected a string value", "reason")
+  const conflicts = unlinkedOnly.filter((field) => present(body[field])).map((field) =>
+    invalidRequest("CONFLICTING_PARAMETERS", `\`${field}\` is only allowed when \`unlinked\` is true.`, field)
+  )
+  if (conflicts.length > 0) return storedErrors(400, conflicts)
+  if (!present(body.payment_id)) return bad("MISSING_REQUIRED_PARAMETER", "Field `payment_id` must be set.", "payment_id")
+  const paymentId = body.payment_id as string
+  if (present(body.destination_id)) {
+    // Cross-method refunds to gift cards are not emulated (there are no gift cards).
+    return bad("BAD_REQUEST", "Cross-method refunds (destination_id) are not supported by the emulator.", "destination_id")
   }
   const payment = kit.store.payment(paymentId)
-  if (payment === undefined) {
-    return fail(404, { category: "INVALID_REQUEST_ERROR", code: "NOT_FOUND", detail: `Could not find payment with id: ${paymentId}` })
+  if (payment === undefined || payment.id !== paymentId) {
+    return storedErrors(404, [invalidRequest("NOT_FOUND", `Could not find payment with id: ${paymentId.slice(0, 192)}`)])
+  }
+  const onPayment = kit.store.list((r) => r.paymentId === payment.id)
+  if (present(body.payment_version_token) && body.payment_version_token !== versionTokenOf(payment, onPayment.length)) {
+    // `payment_version_token`: "If the server has a different version of the Payment, the update fails and a
+    // response with a VERSION_MISMATCH error is returned" (RefundPaymentRequest; also in the endpoint's errors).
+    return bad("VERSION_MISMATCH", "The payment has changed since `payment_version_token` was read.", "payment_version_token")
   }
   if (money.currency !== payment.currency) {
     return bad(
@@ -354,53 +353,120 @@ const refundFor = (kit: Kit, locationId: string, key: string, body: Record<strin
       "amount_money.currency"
     )
   }
+  const fee = body.app_fee_money
+  if (present(fee)) {
+    const appFee = fee as MoneyBody
+    if (appFee.amount > money.amount) {
+      // "The value cannot be more than the amount_money."
+      return bad("VALUE_TOO_HIGH", "`app_fee_money.amount` cannot be more than `amount_money.amount`.", "app_fee_money.amount")
+    }
+    // "You can specify this parameter in a refund request only if the same parameter was also included when
+    // taking the payment": emulated payments never carry app_fee_money.
+    return bad("BAD_REQUEST", "`app_fee_money` can only be refunded on a payment taken with `app_fee_money`.", "app_fee_money")
+  }
   if (money.amount > kit.store.refundable(payment.id)) {
-    return fail(400, {
+    return storedErrors(400, [{
       category: "REFUND_ERROR",
       code: "REFUND_AMOUNT_INVALID",
       detail: "The requested refund amount exceeds the amount available to refund.",
       field: "amount_money.amount"
-    })
+    }])
   }
+  const reason = present(body.reason) ? body.reason as string : undefined
   const refund = kit.store.createRefund({
     id: newRefundId(payment.id),
     payment,
     amount: money.amount,
     currency: payment.currency,
     idempotencyKey: key,
-    reference: typeof reason === "string" ? reason : undefined,
+    reference: reason,
     attributes: {
       orderId: orderIdOf(payment.id),
       locationId,
-      reason: typeof reason === "string" ? reason : undefined
+      reason,
+      teamMemberId: present(body.team_member_id) ? body.team_member_id as string : undefined
     }
   })
   return stored(200, { refund: refundObject(refund) })
 }
 
 const notFoundRefund = (id: string) =>
-  errorResponse(404, { category: "INVALID_REQUEST_ERROR", code: "NOT_FOUND", detail: `Could not find payment refund with id: ${id}` })
+  errorResponse(404, invalidRequest("NOT_FOUND", `Could not find payment refund with id: ${id.slice(0, 255)}`))
 
+const yearMillis = 365 * 24 * 60 * 60 * 1000
+
+/** A list cursor: the offset into the query's results (opaque to clients). */
+const cursorOf = (offset: number): string => Buffer.from(JSON.stringify({ o: offset })).toString("base64url")
+const offsetOf = (cursor: string): number | undefined => {
+  try {
+    const o: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"))?.o
+    return typeof o === "number" && Number.isSafeInteger(o) && o >= 0 ? o : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * `GET /v2/refunds`: the parameters of `ListPaymentRefunds`. Times are RFC 3339; `begin_time` defaults to a year
+ * before now and `end_time` to now (the emulator clock), on `created_at`; `updated_at_*` filter on `updated_at`.
+ */
 const listRefunds = (kit: Kit, request: EmulatorRequest): HttpServerResponse.HttpServerResponse => {
   const q = request.query
-  const status = q.get("status")
-  const location = q.get("location_id")
+  const unknown = unknownQueryParameters(q, listRefundsParameters)
+  if (unknown.length > 0) return errorsResponse(400, unknown)
+  const now = kit.clock.now()
+  const time = (name: string, fallback: number): number | SquareError => {
+    const raw = q.get(name)
+    if (raw === null) return fallback
+    return parseRfc3339(raw) ?? invalidRequest("INVALID_TIME", `\`${name}\` must be an RFC 3339 time.`, name)
+  }
+  const begin = time("begin_time", now - yearMillis)
+  const end = time("end_time", now)
+  const updatedBegin = time("updated_at_begin_time", typeof begin === "number" ? begin : 0)
+  const updatedEnd = time("updated_at_end_time", now)
+  const timeErrors = [begin, end, updatedBegin, updatedEnd].filter((t): t is SquareError => typeof t !== "number")
+  if (timeErrors.length > 0) return errorsResponse(400, timeErrors)
+  // A range is only refused when the client set both ends (a default end cannot make the client's request wrong).
+  const given = (name: string) => q.get(name) !== null
+  if (given("begin_time") && given("end_time") && (begin as number) > (end as number)) {
+    return errorResponse(400, invalidRequest("INVALID_TIME_RANGE", "`begin_time` is after `end_time`.", "begin_time"))
+  }
+  if (given("updated_at_begin_time") && given("updated_at_end_time") && (updatedBegin as number) > (updatedEnd as number)) {
+    return errorResponse(400, invalidRequest("INVALID_TIME_RANGE", "`updated_at_begin_time` is after `updated_at_end_time`.", "updated_at_begin_time"))
+  }
   const order = q.get("sort_order") ?? "DESC"
   if (order !== "ASC" && order !== "DESC") {
-    return invalid("INVALID_ENUM_VALUE", `\`${order}\` is not a valid enum value for \`sort_order\`.`, "sort_order")
+    return errorResponse(400, invalidRequest("INVALID_SORT_ORDER", "`sort_order` must be ASC or DESC.", "sort_order"))
+  }
+  const sortField = q.get("sort_field") ?? "CREATED_AT"
+  if (sortField !== "CREATED_AT" && sortField !== "UPDATED_AT") {
+    return errorResponse(400, invalidRequest("INVALID_ENUM_VALUE", `\`${sortField.slice(0, 32)}\` is not a valid enum value for \`sort_field\`.`, "sort_field"))
   }
   const rawLimit = q.get("limit")
-  if (rawLimit !== null && !/^\d+$/.test(rawLimit)) return invalid("EXPECTED_INTEGER", "Expected an integer value", "limit")
-  const limit = Math.min(Math.max(rawLimit === null ? 100 : Number(rawLimit), 1), 100)
+  if (rawLimit !== null && !/^\d+$/.test(rawLimit)) return errorResponse(400, invalidRequest("EXPECTED_INTEGER", "`limit` must be an integer.", "limit"))
+  if (rawLimit !== null && Number(rawLimit) < 1) return errorResponse(400, invalidRequest("VALUE_TOO_LOW", "`limit` must be at least 1.", "limit"))
+  // "If the supplied value is greater than 100, no more than 100 results are returned."
+  const limit = rawLimit === null ? 100 : Math.min(Number(rawLimit), 100)
   const cursor = q.get("cursor")
-  const offset = cursor === null ? 0 : Number(Buffer.from(cursor, "base64url").toString("utf8"))
-  if (!Number.isSafeInteger(offset) || offset < 0) return invalid("INVALID_CURSOR", "The cursor is invalid.", "cursor")
-  const all = kit.store.list((r) =>
-    (status === null || r.status === status) && (location === null || r.attributes.locationId === location)
+  const offset = cursor === null ? 0 : offsetOf(cursor)
+  if (offset === undefined) return errorResponse(400, invalidRequest("INVALID_CURSOR", "The cursor is invalid.", "cursor"))
+  const status = q.get("status")
+  const location = q.get("location_id")
+  const sourceType = q.get("source_type")
+  const matching = kit.store.list((r) =>
+    r.createdAt >= (begin as number) && r.createdAt <= (end as number) &&
+    updatedAt(r) >= (updatedBegin as number) && updatedAt(r) <= (updatedEnd as number) &&
+    (status === null || r.status === status) &&
+    (location === null || r.attributes.locationId === location) &&
+    // Every emulated payment is a card payment.
+    (sourceType === null || sourceType === "CARD")
   )
-  const sorted = order === "ASC" ? all.toReversed() : all
-  const page = sorted.slice(offset, offset + limit)
-  const next = offset + limit < sorted.length ? Buffer.from(String(offset + limit)).toString("base64url") : undefined
+  const key = (r: RefundRecord<SquareRefundAttributes>) => sortField === "UPDATED_AT" ? updatedAt(r) : r.createdAt
+  // The store lists newest first; the sort is stable, so refunds of the same instant keep creation order.
+  const base = order === "ASC" ? matching.toReversed() : matching
+  const ordered = base.toSorted((a, b) => order === "ASC" ? key(a) - key(b) : key(b) - key(a))
+  const page = ordered.slice(offset, offset + limit)
+  const next = offset + limit < ordered.length ? cursorOf(offset + limit) : undefined
   return json(200, {
     ...(page.length === 0 ? {} : { refunds: page.map(refundObject) }),
     ...(next === undefined ? {} : { cursor: next })
@@ -421,7 +487,10 @@ const routes = (locationId: string) => (kit: Kit): Layer.Layer<never, never, Htt
       yield* router.add(
         "GET",
         "/v2/refunds/:id",
-        withId((id) => {
+        withId((id, request) => {
+          // `GetPaymentRefund` takes no query parameters.
+          const unknown = unknownQueryParameters(request.query, [])
+          if (unknown.length > 0) return errorsResponse(400, unknown)
           const refund = kit.store.get(id)
           return refund === undefined ? notFoundRefund(id) : json(200, { refund: refundObject(refund) })
         })
@@ -432,7 +501,7 @@ const routes = (locationId: string) => (kit: Kit): Layer.Layer<never, never, Htt
         withId((id) => {
           const payment = kit.store.payment(id)
           if (payment === undefined || payment.id !== id) {
-            return errorResponse(404, { category: "INVALID_REQUEST_ERROR", code: "NOT_FOUND", detail: `Could not find payment with id: ${id}` })
+            return errorResponse(404, invalidRequest("NOT_FOUND", `Could not find payment with id: ${id.slice(0, 192)}`))
           }
           return json(200, { payment: paymentObject(payment, locationId, kit.store.list((r) => r.paymentId === payment.id)) })
         })
@@ -456,6 +525,7 @@ export const definition = (options: SquareEmulatorOptions = {}): Server.Emulator
   const signatureKey = options.signatureKey ?? options.webhookSecret ?? defaultSignatureKey
   const merchantId = options.merchantId ?? defaultMerchantId
   const locationId = options.locationId ?? defaultLocationId
+  const squareVersion = options.squareVersion ?? defaultSquareVersion
 
   const authenticate = (request: EmulatorRequest): HttpServerResponse.HttpServerResponse | undefined => {
     const bearer = /^Bearer (\S+)$/.exec(request.headers["authorization"] ?? "")
@@ -467,10 +537,24 @@ export const definition = (options: SquareEmulatorOptions = {}): Server.Emulator
       })
     }
     const version = request.headers["square-version"]
-    if (version !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(version.trim())) {
-      return invalid("INVALID_SQUARE_VERSION_FORMAT", `Invalid Square-Version format: ${version}. Expected YYYY-MM-DD.`)
+    if (version !== undefined && !isVersionDate(version.trim())) {
+      return errorResponse(400, invalidRequest(
+        "INVALID_SQUARE_VERSION_FORMAT",
+        `Invalid Square-Version format: ${version.slice(0, 32)}. Expected YYYY-MM-DD.`
+      ))
     }
     return undefined
+  }
+
+  /**
+   * "Successful API responses include the Square-Version header to indicate the API version used to process
+   * request" (Square developer forum, t/2896, a Square answer): the request's version, else the app's default.
+   * Versions are not checked against Square's list: the emulator serves 2025-08-20 whatever is asked.
+   */
+  const decorate = (response: HttpServerResponse.HttpServerResponse, request: EmulatorRequest) => {
+    const asked = request.headers["square-version"]?.trim()
+    const version = asked !== undefined && isVersionDate(asked) ? asked : squareVersion
+    return HttpServerResponse.setHeader(response, "square-version", version)
   }
 
   return {
@@ -482,6 +566,7 @@ export const definition = (options: SquareEmulatorOptions = {}): Server.Emulator
     ...Server.numbers(options, numbers),
     newPayment: (input) => ({ id: newObjectId(), currency: input.currency.toUpperCase() }),
     authenticate,
+    decorate,
     faults: {
       rateLimit: () => errorResponse(429, { category: "RATE_LIMIT_ERROR", code: "RATE_LIMITED", detail: "Rate limit exceeded." }),
       serverError: (status) =>
