@@ -252,12 +252,16 @@ describe("Executor", () => {
       }))
   })
 
-  it.effect("an undecodable 2xx body is UnexpectedResponse", () =>
+  it.effect("an undecodable 2xx body to a read is read again, then UnexpectedResponse", () =>
     Effect.gen(function*() {
       const script = ScriptedHttp.make(() => ({ status: 200, body: "<html>oops</html>" }))
       const client = yield* clientFor(script)
-      const error = yield* Effect.flip(client.get("rf_1"))
+      const error = yield* drive(Effect.flip(client.get("rf_1")))
       assert.strictEqual(error.reason._tag, "UnexpectedResponse")
+      assert.strictEqual(script.requests.length, 4)
+      const once = ScriptedHttp.make((_, i) => (i === 0 ? { status: 200, body: "{\"id\":" } : { status: 200, body: ScriptedHttp.refundBody() }))
+      const refund = yield* drive((yield* clientFor(once)).get("rf_1"))
+      assert.strictEqual(refund.connectorRefundId, "rf_1")
     }))
 
   it.effect("malformed input fails before any request", () =>

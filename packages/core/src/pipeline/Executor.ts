@@ -358,7 +358,9 @@ export const run = <In, Out, Ctx>(bound: BoundConnector, call: Call<In, Out, Ctx
             processorMessage: details.processorMessage,
             requestId: details.requestId
           }),
-          retry: idempotency !== undefined,
+          // A garbled answer is often the network's doing: reading again is harmless, and a request that
+          // moves money is replayed under its key.
+          retry: true,
           authRejected: false
         })
       }

@@ -7,7 +7,7 @@ import { Clock, Duration, Effect, Option, Result, Schedule, Schema } from "effec
 import type { HttpClient } from "effect/http"
 import type { BoundConnector } from "../connector/BoundConnector.ts"
 import type { Capabilities, LookupRequest } from "../connector/Connector.ts"
-import { IdempotencyExpired, InvalidRequest, RefundError, UnexpectedResponse, Unsupported } from "../error/RefundError.ts"
+import { IdempotencyExpired, InvalidRequest, OutcomeUnknown, RefundError, UnexpectedResponse, Unsupported } from "../error/RefundError.ts"
 import * as Money from "../money/Money.ts"
 import * as Idempotency from "../pipeline/Idempotency.ts"
 import * as Executor from "../pipeline/Executor.ts"
@@ -253,7 +253,23 @@ export const make = (bound: BoundConnector, options: ClientOptions = {}): Effect
         if (recovering || earlier !== undefined) {
           let absent = false
           if (canLookup) {
-            const found = yield* lookupFlow({ merchantRefundId: mrid, connectorTransactionId: request.connectorTransactionId })
+            // Until the lookup answers, the earlier create's outcome stays unknown, whatever went wrong.
+            const found = yield* lookupFlow({ merchantRefundId: mrid, connectorTransactionId: request.connectorTransactionId }).pipe(
+              Effect.mapError((error) =>
+                Executor.isDefinitive(error.reason)
+                  ? error
+                  : new RefundError({
+                    ...error,
+                    operation: "create",
+                    reason: new OutcomeUnknown({
+                      message: `the earlier create's outcome is still unknown: the lookup failed (${error.reason._tag}: ${error.reason.message})`,
+                      idempotencyKey: key,
+                      merchantRefundId: mrid,
+                      firstAttemptAt: earlier
+                    })
+                  })
+              )
+            )
             if (Option.isSome(found)) {
               yield* remember(found.value, request, now)
               return found.value

@@ -119,6 +119,20 @@ describe("RefundClient with a store", () => {
       assert.strictEqual(Option.getOrUndefined(yield* store.get({ connector: "fakepay", connectorRefundId: "rf_1" }))?.status, "Succeeded")
     }))
 
+  it.effect("while the lookup of an earlier create fails, the outcome stays unknown (never a final error)", () =>
+    Effect.gen(function*() {
+      const store = yield* MemoryRefundStore.make
+      const script = ScriptedHttp.make((r, i) =>
+        r.method === "POST" && i === 0 ? { hang: true } : r.method === "GET" ? { status: 200, body: "{\"data\": [" } : { status: 500, body: {} }
+      )
+      yield* drive(Effect.flip((yield* clientFor(script, fakeConnector, store)).create(input)))
+      const error: RefundError.RefundError = yield* drive(Effect.flip((yield* clientFor(script, fakeConnector, store)).create(input)))
+      assert.strictEqual(error.reason._tag, "OutcomeUnknown")
+      assert.strictEqual(error.operation, "create")
+      assert.strictEqual((error.reason as RefundError.OutcomeUnknown).firstAttemptAt, 0)
+      assert.strictEqual(creates(script).length, 1, "no create sent while the lookup cannot answer")
+    }))
+
   it.effect("a definitive refusal ends the intent as Failed, and a later create may try again", () =>
     Effect.gen(function*() {
       const store = yield* MemoryRefundStore.make
