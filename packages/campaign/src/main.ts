@@ -1,6 +1,6 @@
 /**
  * The campaign at its long setting: `npm run campaign -- [--seed N] [--refunds N] [--faults 0.2]
- * [--restarts N] [--processors stripe,adyen]`. Prints the figures; exits 1 when an invariant breaks.
+ * [--restarts N] [--reversal ms] [--processors stripe,adyen]`. Prints the figures; exits 1 when an invariant breaks.
  * Needs PostgreSQL (REFRACT_TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test).
  */
 import { parseArgs } from "node:util"
@@ -12,6 +12,7 @@ const { values } = parseArgs({
     refunds: { type: "string", default: "300" },
     faults: { type: "string", default: "0.2" },
     restarts: { type: "string", default: "4" },
+    reversal: { type: "string", default: "7200000" },
     processors: { type: "string" }
   }
 })
@@ -23,6 +24,7 @@ const report = await Campaign.run({
   restarts: Number(values.restarts),
   processors: values.processors?.split(","),
   arrivalWindowMillis: 60 * 60_000,
+  reversalAfterMillis: Number(values.reversal),
   databaseUrl: process.env["REFRACT_TEST_DATABASE_URL"] ?? "postgres://postgres@127.0.0.1:5432/test",
   log: (line) => console.error(`campaign: ${line}`)
 })
