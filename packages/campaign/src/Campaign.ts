@@ -360,13 +360,17 @@ export const run = async (config: Config): Promise<Report> => {
   const storeOf = (p: Process) => Context.get(p.context, RefundStore.RefundStore)
   const run = <A, E>(effect: Effect.Effect<A, E, never>) => Effect.runPromise(effect.pipe(Effect.provideService(Clock.Clock, vclock)))
 
+  const planByKey = new Map<string, Plan>()
+  for (const plan of plans) planByKey.set(`${plan.processor}\u0000${plan.idempotencyKey}`, plan)
+  const planOf = (processor: string, key: string | undefined) => (key === undefined ? undefined : planByKey.get(`${processor}\u0000${key}`))
+
   /** Processor refunds whose stored state differs from the truth (and those not stored at all). */
   const mismatches = async (p: Process): Promise<number> => {
     const store = storeOf(p)
     let wrong = 0
     for (const processor of selected) {
       for (const r of emulators.get(processor.id)!.refunds()) {
-        const plan = plans.find((x) => x.processor === processor.id && x.idempotencyKey === r.idempotencyKey)
+        const plan = planOf(processor.id, r.idempotencyKey)
         if (plan === undefined) continue
         const stored = await run(store.getByMerchantRefundId(plan.merchantRefundId, processor.id).pipe(Effect.orElseSucceed(() => Option.none())))
         if (Option.isNone(stored) || stored.value.status !== truthOf(processor, r.history)) wrong++
@@ -460,7 +464,7 @@ export const run = async (config: Config): Promise<Report> => {
       for (const r of truth.refunds) {
         const key = r.idempotencyKey ?? `(no key) ${r.id}`
         byKey.set(key, (byKey.get(key) ?? 0) + 1)
-        const plan = plans.find((x) => x.processor === processor.id && x.idempotencyKey === r.idempotencyKey)
+        const plan = planOf(processor.id, r.idempotencyKey)
         const where = `${processor.id} ${r.id}${plan !== undefined ? ` (${plan.merchantRefundId}, ${plan.outcome})` : ""}`
         if (plan === undefined || plan.result?._tag !== "Created") {
           orphans.push(`${where}: at the processor, the application has ${plan === undefined ? "no such refund" : JSON.stringify(plan.result ?? "no answer")}`)
@@ -485,8 +489,9 @@ export const run = async (config: Config): Promise<Report> => {
         }
       }
       for (const [key, n] of byKey) if (n > 1) doubles.push(`${processor.id} ${key}: ${n} refunds`)
+      const keysAtProcessor = new Set(truth.refunds.map((r) => r.idempotencyKey))
       for (const plan of plans.filter((x) => x.processor === processor.id && x.result?._tag === "Created")) {
-        if (!truth.refunds.some((r) => r.idempotencyKey === plan.idempotencyKey)) phantoms.push(`${processor.id} ${plan.merchantRefundId}: created for the application, unknown to the processor`)
+        if (!keysAtProcessor.has(plan.idempotencyKey)) phantoms.push(`${processor.id} ${plan.merchantRefundId}: created for the application, unknown to the processor`)
       }
     }
     return {
