@@ -122,7 +122,9 @@ const make = (
 ) => {
   const webhooks: Connector.WebhookSupport<any> = options.signed
     ? {
-      secrets: { signingSecret: { secret: true, description: "webhook signing secret", env: `${id.toUpperCase()}_WEBHOOK_SECRET` } },
+      secrets: {
+        signingSecret: { secret: true, pattern: /^whsec_\S+$/, description: "webhook signing secret (whsec_…)", env: `${id.toUpperCase()}_WEBHOOK_SECRET` }
+      },
       scheme: "HMAC-SHA256 hex of `<t>.<body>` in x-hookpay-signature",
       verify: verifyHmac(id),
       parse: parseEvents(id),
