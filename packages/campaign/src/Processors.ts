@@ -74,7 +74,8 @@ export const processors: ReadonlyArray<Processor> = [
   {
     id: "adyen",
     connector: adyen,
-    start: (o) => AdyenEmulator.start(o),
+    // Adyen batches notification items: several refunds in one delivery.
+    start: (o) => AdyenEmulator.start({ ...o, batchNotifications: true }),
     options: (e) => ({
       credentials: { apiKey: e.credentials["apiKey"]!, merchantAccount: e.credentials["merchantAccount"]! },
       webhookSecrets: { hmacKey: e.webhookSecret }
