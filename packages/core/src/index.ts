@@ -25,6 +25,7 @@ export * as RetryPolicy from "./pipeline/RetryPolicy.ts"
 export * as RateLimiter from "./pipeline/RateLimiter.ts"
 export * as TokenCache from "./pipeline/TokenCache.ts"
 export * as Telemetry from "./pipeline/Telemetry.ts"
+export * as TelemetryConfig from "./telemetry/TelemetryConfig.ts"
 
 export * as WebhookError from "./webhook/WebhookError.ts"
 export * as WebhookEvent from "./webhook/WebhookEvent.ts"
