@@ -1,5 +1,6 @@
 /**
- * The standalone webhook server on Node: core's webhook route and `/healthz` served by
+ * The standalone webhook server on Node: core's webhook route, `/healthz`, and the operations routes
+ * (`/readyz`, Prometheus `/metrics`: {@link NodeOpsRoutes}) served by
  * `@effect/platform-node`'s HTTP server, a refund store, and the refund tracker, in one layer. This
  * is what `refract serve` runs.
  *
@@ -29,6 +30,7 @@ import type { HttpClient, HttpServerError } from "effect/http"
 import { HttpRouter, HttpServer } from "effect/http"
 import { NetAddress } from "effect/net"
 import * as Receiver from "./internal/receiver.ts"
+import * as NodeOpsRoutes from "./NodeOpsRoutes.ts"
 
 export type Limits = Receiver.Limits
 
@@ -45,6 +47,8 @@ export interface Options<E = never, R = never> extends WebhookRoute.Options {
   readonly limits?: Limits | undefined
   /** How long stopping waits for requests in flight. Default 5 seconds. */
   readonly shutdownTimeoutMillis?: number | undefined
+  /** `GET /metrics` (Prometheus) and `GET /readyz` (see {@link NodeOpsRoutes}); `false` leaves both out. Default on. */
+  readonly ops?: NodeOpsRoutes.Options | false | undefined
 }
 
 export interface Info {
@@ -90,7 +94,8 @@ export const layer = <E = never, R = never>(
   R | ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient
 > => {
   const path = options.path ?? WebhookRoute.defaultPath
-  const app = HttpRouter.serve(Receiver.routes(options), { disableListenLog: true, disableLogger: true })
+  const routes = options.ops === false ? Receiver.routes(options) : Layer.mergeAll(Receiver.routes(options), NodeOpsRoutes.layer(options.ops))
+  const app = HttpRouter.serve(routes, { disableListenLog: true, disableLogger: true })
   const http = NodeHttpServer.layerServer(() => Receiver.nodeServer(options.limits), {
     port: options.port ?? 8080,
     host: options.host ?? "0.0.0.0",
