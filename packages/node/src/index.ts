@@ -3,8 +3,12 @@
  *
  * - `NodeWebhookServer`: the webhook server layer (route, `/healthz`, store, tracker) that
  *   `refract serve` runs.
+ * - `NodeOpsRoutes`: `/readyz` and Prometheus `/metrics` (mounted by `NodeWebhookServer`).
+ * - `NodeTelemetry`: OTLP export of traces, metrics and logs from the standard `OTEL_*` variables.
  * - `NodeWebhookHandler`: the Promise receiver for applications that do not use Effect, with a
  *   listener for `http.createServer` and a handler for your own routing.
  */
 export * as NodeWebhookServer from "./NodeWebhookServer.ts"
 export * as NodeWebhookHandler from "./NodeWebhookHandler.ts"
+export * as NodeOpsRoutes from "./NodeOpsRoutes.ts"
+export * as NodeTelemetry from "./NodeTelemetry.ts"

@@ -1,0 +1,22 @@
+/**
+ * Prints the span tree of one refund (create, settle by webhook, read) as a stand-in collector
+ * received it over OTLP/HTTP JSON, plus the Refract metrics it received: the dump in docs/telemetry.md.
+ *
+ *   node packages/node/scripts/trace-dump.ts
+ */
+import { Effect } from "effect"
+import { metricPoints, scenario, spansOf, spanTree } from "../test/helpers/Otlp.ts"
+
+const program = Effect.gen(function*() {
+  const outcome = yield* scenario({ OTEL_EXPORTER_OTLP_PROTOCOL: "http/json" })
+  const spans = spansOf(outcome.received)
+  console.log(spanTree(spans, { skipAttributes: [/^code\./, /user_agent/, /^http\.request\.header\.(accept|content-length|host)/] }))
+  for (const name of ["refract_requests_total", "refract_http_attempts_total", "refract_operation_duration_ms"]) {
+    for (const p of metricPoints(outcome.received, name)) console.log(`${name} ${JSON.stringify(p.attributes)} ${p.value}`)
+  }
+})
+
+Effect.runPromise(program).catch((e) => {
+  console.error(e)
+  process.exitCode = 1
+})
