@@ -14,6 +14,7 @@ import { refunds } from "./commands/refunds.ts"
 import { serve } from "./commands/serve.ts"
 import { errorLine, ExitCode, render } from "./errors.ts"
 import { interruptExitCode } from "./shutdown.ts"
+import * as Telemetry from "./telemetry.ts"
 
 /** From package.json (one directory up from both src/ and dist/), so releases never drift. */
 export const version: string = (createRequire(import.meta.url)("../package.json") as { readonly version: string }).version
@@ -46,6 +47,7 @@ const presenter: CliOutput.Presenter = {
 /** Runs the CLI with these arguments (without `node bin.ts`); succeeds with the exit code. */
 export const run = (args: ReadonlyArray<string>): Effect.Effect<number, never, Command.Environment> =>
   Command.runWith(refract, { version })(args).pipe(
+    Effect.provide(Telemetry.layer),
     Effect.as<number>(ExitCode.ok),
     Effect.catch((error) =>
       Effect.gen(function*() {

@@ -23,7 +23,7 @@ export interface Result {
 export const cleanEnv = (env: Readonly<Record<string, string>> = {}): Record<string, string> => {
   const out: Record<string, string> = {}
   for (const [k, v] of Object.entries(process.env)) {
-    if (v === undefined || /^(STRIPE|ADYEN)_/.test(k)) continue
+    if (v === undefined || /^(STRIPE|ADYEN|OTEL)_/.test(k)) continue
     out[k] = v
   }
   return { ...out, NO_COLOR: "1", ...env }
