@@ -14,8 +14,9 @@
  *
  * `OTEL_EXPORTER_OTLP_HEADERS` (and the per-signal `…_HEADERS`) usually carry an API key: they are
  * read as `Redacted`, stay `Redacted` in {@link Settings}, are unwrapped only when a request to the
- * collector is sent, and their names are added to the redacted header names so a logged export
- * failure shows `<redacted>`. Configuration errors name the variable and the entry, never a value.
+ * collector is sent (effect's exporter logs a failed export by its status line, without headers),
+ * and their names are added to the redacted header names for anything that prints the request.
+ * Configuration errors name the variable and the entry, never a value.
  */
 import { Config, ConfigProvider, Effect, Layer, Option, Redacted } from "effect"
 import { Headers, HttpClient, HttpClientRequest } from "effect/http"
@@ -352,6 +353,10 @@ const exporterClient = (e: Exporter) =>
     )
   )
 
+/** One signal's exporter layer with its serialization and its client. */
+const wire = <A>(e: Exporter, l: Layer.Layer<A, never, HttpClient.HttpClient | OtlpSerialization.OtlpSerialization>) =>
+  l.pipe(Layer.provide(serialization(e.protocol)), Layer.provide(exporterClient(e)))
+
 /**
  * Installs the exporters in {@link Settings}: the tracer, the metrics exporter and the logger
  * (added to the existing loggers). Provides effect's `OtlpExporter.Flusher` (a no-op when nothing is
@@ -370,8 +375,6 @@ export const layer = (settings: Settings): Layer.Layer<OtlpExporter.Flusher, nev
     ...(e.exportIntervalMillis !== undefined ? { exportInterval: e.exportIntervalMillis } : {}),
     ...(e.timeoutMillis !== undefined ? { shutdownTimeout: e.timeoutMillis } : {})
   })
-  const wire = <A>(e: Exporter, l: Layer.Layer<A, never, HttpClient.HttpClient | OtlpSerialization.OtlpSerialization>) =>
-    l.pipe(Layer.provide(serialization(e.protocol)), Layer.provide(exporterClient(e)))
   const layers: Array<Layer.Layer<OtlpExporter.Flusher, never, HttpClient.HttpClient>> = [OtlpExporter.layerFlusher]
   if (settings.traces !== undefined) layers.push(wire(settings.traces, OtlpTracer.layer(common(settings.traces))))
   if (settings.metrics !== undefined) layers.push(wire(settings.metrics, OtlpMetrics.layer(common(settings.metrics))))

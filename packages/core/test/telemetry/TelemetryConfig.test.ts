@@ -1,6 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { TelemetryConfig } from "@refract/core"
-import { ConfigProvider, Effect, Exit, Redacted } from "effect"
+import { ConfigProvider, Effect, Exit, Layer, Logger, Redacted, References } from "effect"
+import { HttpClient, HttpClientResponse } from "effect/http"
+import { OtlpExporter } from "effect/observability"
 
 const read = (env: Record<string, string>, options?: TelemetryConfig.Options) =>
   TelemetryConfig.config(options).pipe(Effect.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env }))))
@@ -106,5 +108,44 @@ describe("TelemetryConfig.config", () => {
       const badEncoding = yield* failure({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318", OTEL_EXPORTER_OTLP_HEADERS: `a=1,authorization=${secret}%E0%A4%A` })
       assert.include(badEncoding, "entry 2 of 2 (header authorization) has an invalid percent-encoded value")
       assert.notInclude(badEncoding, secret)
+    }))
+})
+
+describe("TelemetryConfig.layer", () => {
+  it.effect("sends the headers to the collector; a failed export is logged without them", () =>
+    Effect.gen(function*() {
+      const sent: Array<Record<string, string>> = []
+      const logged: Array<string> = []
+      const collector = Layer.succeed(
+        HttpClient.HttpClient,
+        HttpClient.make((request) => {
+          sent.push({ ...request.headers })
+          return Effect.succeed(HttpClientResponse.fromWeb(request, new Response("denied", { status: 403 })))
+        })
+      )
+      const settings: TelemetryConfig.Settings = {
+        traces: {
+          url: "http://collector.test/v1/traces",
+          protocol: "http/json",
+          headers: [["x-honeycomb-team", Redacted.make(secret)]],
+          compression: "none",
+          exportIntervalMillis: undefined,
+          timeoutMillis: undefined
+        },
+        metrics: undefined,
+        logs: undefined,
+        resource: { serviceName: "t", serviceVersion: undefined, attributes: {} }
+      }
+      const logging = Layer.mergeAll(
+        Logger.layer([Logger.map(Logger.formatJson, (line) => logged.push(line))]),
+        Layer.succeed(References.MinimumLogLevel, "Debug")
+      )
+      yield* Effect.gen(function*() {
+        yield* Effect.void.pipe(Effect.withSpan("refract.create"))
+        yield* (yield* OtlpExporter.Flusher).flush
+      }).pipe(Effect.provide(TelemetryConfig.layer(settings).pipe(Layer.provide(collector))), Effect.provide(logging))
+      assert.strictEqual(sent[0]?.["x-honeycomb-team"], secret, "the header reaches the collector")
+      assert.isTrue(logged.some((l) => l.includes("Disabling exporter")), "the failure is logged")
+      for (const line of logged) assert.notInclude(line, secret)
     }))
 })
