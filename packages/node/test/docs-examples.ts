@@ -1,14 +1,14 @@
 /**
- * The Node code shown in docs/receiving-webhooks.md and this package's README, kept here so `tsc`
+ * The Node code shown in docs/receiving-webhooks.md, docs/telemetry.md and this package's README, kept here so `tsc`
  * checks it against the real APIs. Typechecked only, never run (no test file imports it).
  */
 import { createServer } from "node:http"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Layer } from "effect"
+import { Effect, Layer } from "effect"
 import { FetchHttpClient, HttpRouter } from "effect/http"
 import { MemoryRefundStore, RefundService, RefundTracker, WebhookRoute } from "@refract/core"
-import { NodeWebhookHandler, NodeWebhookServer } from "@refract/node"
+import { NodeTelemetry, NodeWebhookHandler, NodeWebhookServer } from "@refract/node"
 import { AdyenConnector, connector as adyen } from "@refract/adyen"
 import { StripeConnector, connector as stripe } from "@refract/stripe"
 
@@ -47,3 +47,12 @@ export const launchServer = () =>
     Layer.launch,
     NodeRuntime.runMain
   )
+
+// docs/telemetry.md, "Turning export on"
+const TelemetryServer = NodeWebhookServer.layer({ port: 8080 }).pipe(
+  Layer.provide(RefundService.layer(StripeConnector.layerConfig())),
+  Layer.provide(FetchHttpClient.layer),
+  Layer.provide(NodeTelemetry.layerConfig())
+)
+export const launchWithTelemetry = () => Layer.launch(TelemetryServer).pipe(NodeRuntime.runMain)
+export const programWithTelemetry = <A, E>(program: Effect.Effect<A, E>) => program.pipe(Effect.provide(NodeTelemetry.layerConfig()))
