@@ -183,7 +183,7 @@ export const toConnectorOptions = (options: AdyenOptions): BoundConnector.Connec
 /** Binds Adyen with explicit options, registers it for `RefundService`, and provides {@link AdyenRefunds}. */
 export const layer = (
   options: AdyenOptions
-): Layer.Layer<AdyenRefunds, RefundError.RefundError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
+): Layer.Layer<AdyenRefunds, RefundError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
   ConnectorLayer.layer(AdyenRefunds, connector, toConnectorOptions(options))
 
 /**
@@ -194,5 +194,5 @@ export const layer = (
  */
 export const layerConfig = (
   overrides?: Partial<AdyenOptions>
-): Layer.Layer<AdyenRefunds, RefundError.RefundError | Config.ConfigError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
+): Layer.Layer<AdyenRefunds, RefundError | Config.ConfigError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
   ConnectorLayer.layerConfig(AdyenRefunds, connector, overrides && toConnectorOptions(overrides as AdyenOptions))

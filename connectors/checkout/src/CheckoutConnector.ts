@@ -365,7 +365,7 @@ export const toConnectorOptions = (options: CheckoutOptions): BoundConnector.Con
  */
 export const layer = (
   options: CheckoutOptions
-): Layer.Layer<CheckoutRefunds, RefundError.RefundError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
+): Layer.Layer<CheckoutRefunds, RefundError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
   ConnectorLayer.layer(CheckoutRefunds, connector, toConnectorOptions(options))
 
 /**
@@ -376,5 +376,5 @@ export const layer = (
  */
 export const layerConfig = (
   overrides?: Partial<CheckoutOptions>
-): Layer.Layer<CheckoutRefunds, RefundError.RefundError | Config.ConfigError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
+): Layer.Layer<CheckoutRefunds, RefundError | Config.ConfigError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
   ConnectorLayer.layerConfig(CheckoutRefunds, connector, overrides && toConnectorOptions(overrides as CheckoutOptions))

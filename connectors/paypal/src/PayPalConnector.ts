@@ -302,7 +302,7 @@ export const toConnectorOptions = (options: PayPalOptions): BoundConnector.Conne
  */
 export const layer = (
   options: PayPalOptions
-): Layer.Layer<PayPalRefunds, RefundError.RefundError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
+): Layer.Layer<PayPalRefunds, RefundError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
   ConnectorLayer.layer(PayPalRefunds, connector, toConnectorOptions(options))
 
 /**
@@ -314,5 +314,5 @@ export const layer = (
  */
 export const layerConfig = (
   overrides?: Partial<PayPalOptions>
-): Layer.Layer<PayPalRefunds, RefundError.RefundError | Config.ConfigError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
+): Layer.Layer<PayPalRefunds, RefundError | Config.ConfigError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
   ConnectorLayer.layerConfig(PayPalRefunds, connector, overrides && toConnectorOptions(overrides as PayPalOptions))

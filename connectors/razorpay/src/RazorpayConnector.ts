@@ -371,7 +371,7 @@ export const toConnectorOptions = (options: RazorpayOptions): BoundConnector.Con
  */
 export const layer = (
   options: RazorpayOptions
-): Layer.Layer<RazorpayRefunds, RefundError.RefundError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
+): Layer.Layer<RazorpayRefunds, RefundError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
   ConnectorLayer.layer(RazorpayRefunds, connector, toConnectorOptions(options))
 
 /**
@@ -382,5 +382,5 @@ export const layer = (
  */
 export const layerConfig = (
   overrides?: Partial<RazorpayOptions>
-): Layer.Layer<RazorpayRefunds, RefundError.RefundError | Config.ConfigError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
+): Layer.Layer<RazorpayRefunds, RefundError | Config.ConfigError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
   ConnectorLayer.layerConfig(RazorpayRefunds, connector, overrides && toConnectorOptions(overrides as RazorpayOptions))

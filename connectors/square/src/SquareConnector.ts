@@ -275,7 +275,7 @@ export const toConnectorOptions = (options: SquareOptions): BoundConnector.Conne
  */
 export const layer = (
   options: SquareOptions
-): Layer.Layer<SquareRefunds, RefundError.RefundError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
+): Layer.Layer<SquareRefunds, RefundError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
   ConnectorLayer.layer(SquareRefunds, connector, toConnectorOptions(options))
 
 /**
@@ -286,5 +286,5 @@ export const layer = (
  */
 export const layerConfig = (
   overrides?: Partial<SquareOptions>
-): Layer.Layer<SquareRefunds, RefundError.RefundError | Config.ConfigError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
+): Layer.Layer<SquareRefunds, RefundError | Config.ConfigError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
   ConnectorLayer.layerConfig(SquareRefunds, connector, overrides && toConnectorOptions(overrides as SquareOptions))

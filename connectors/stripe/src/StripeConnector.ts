@@ -351,7 +351,7 @@ export const toConnectorOptions = (options: StripeOptions): BoundConnector.Conne
  */
 export const layer = (
   options: StripeOptions
-): Layer.Layer<StripeRefunds, RefundError.RefundError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
+): Layer.Layer<StripeRefunds, RefundError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
   ConnectorLayer.layer(StripeRefunds, connector, toConnectorOptions(options))
 
 /**
@@ -362,5 +362,5 @@ export const layer = (
  */
 export const layerConfig = (
   overrides?: Partial<StripeOptions>
-): Layer.Layer<StripeRefunds, RefundError.RefundError | Config.ConfigError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
+): Layer.Layer<StripeRefunds, RefundError | Config.ConfigError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
   ConnectorLayer.layerConfig(StripeRefunds, connector, overrides && toConnectorOptions(overrides as StripeOptions))

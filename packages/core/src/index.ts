@@ -11,7 +11,10 @@ export * as RefundStatus from "./refund/RefundStatus.ts"
 export * as RefundStateMachine from "./refund/RefundStateMachine.ts"
 export * as Observe from "./refund/Observe.ts"
 
-export * as RefundError from "./error/RefundError.ts"
+// Classes, so `error instanceof RefundError` works; the reasons are statics and types of the class
+// (`RefundError.RateLimited`, `RefundError.Reason`).
+export { RefundError } from "./error/RefundError.ts"
+export { NotSettled, RefundNotSettled } from "./service/RefundClient.ts"
 
 export * as Connector from "./connector/Connector.ts"
 export * as Credentials from "./connector/Credentials.ts"

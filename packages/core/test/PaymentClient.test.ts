@@ -77,20 +77,20 @@ describe("PaymentClient (Promise facade)", () => {
   it("rejects with a typed RefundError for bad credentials, ids and connectors", async () => {
     const wrongKey = new PaymentClient({ connector: fakeConnector, apiKey: "fk_test_wrong", baseUrl, retry: { maxAttempts: 1 } })
     const auth = await wrongKey.refund(input).then(() => undefined, (e: unknown) => e)
-    assert.instanceOf(auth, RefundError.RefundError)
-    assert.strictEqual((auth as RefundError.RefundError).reason._tag, "Authentication")
+    assert.instanceOf(auth, RefundError)
+    assert.strictEqual((auth as RefundError).reason._tag, "Authentication")
     const malformed = await wrongKey.refunds.get("bad id with spaces").then(() => undefined, (e: unknown) => e)
-    assert.strictEqual((malformed as RefundError.RefundError).reason._tag, "InvalidRequest")
+    assert.strictEqual((malformed as RefundError).reason._tag, "InvalidRequest")
     await wrongKey.close()
 
     const missing = new PaymentClient({ connector: fakeConnector, baseUrl })
     const config = await missing.refund(input).then(() => undefined, (e: unknown) => e)
-    assert.strictEqual((config as RefundError.RefundError).reason._tag, "Configuration")
+    assert.strictEqual((config as RefundError).reason._tag, "Configuration")
     assert.include((config as Error).message, "FAKEPAY_API_KEY")
 
     const unknown = new PaymentClient({ connector: "nopay", apiKey: "x" })
     const notInstalled = await unknown.refund(input).then(() => undefined, (e: unknown) => e)
-    assert.strictEqual((notInstalled as RefundError.RefundError).reason._tag, "Configuration")
+    assert.strictEqual((notInstalled as RefundError).reason._tag, "Configuration")
     assert.include((notInstalled as Error).message, "install @refract/nopay")
 
     const weird = new PaymentClient({ connector: "../../etc/passwd", apiKey: "x" })

@@ -65,14 +65,54 @@ export interface ClientOptions {
   readonly store?: Store | undefined
 }
 
-/** Polling gave up before the processor decided. `lastKnown` is the latest state read. */
-export class RefundNotSettled extends Schema.TaggedError<RefundNotSettled>()("RefundNotSettled", {
-  connector: Schema.String,
+/**
+ * The reason of a {@link RefundNotSettled}: the processor has not decided yet. `lastKnown` is the
+ * latest state read (still Pending or RequiresAction); waiting longer, or a webhook, will tell.
+ */
+export class NotSettled extends Schema.TaggedError<NotSettled>()("NotSettled", {
+  message: Schema.String,
   lastKnown: Refund,
   waitedMillis: Schema.Number
 }) {
+  get isRetryable(): boolean {
+    return true
+  }
+}
+
+/**
+ * Polling gave up before the processor decided. Like {@link RefundError} it has a `reason` with a
+ * `_tag` (always `NotSettled`), so Promise code can `switch (error.reason._tag)` over every rejection
+ * of `PaymentClient`, and Effect code can `Effect.catchTag("RefundNotSettled", ...)`.
+ */
+export class RefundNotSettled extends Schema.TaggedError<RefundNotSettled>()("RefundNotSettled", {
+  connector: Schema.String,
+  reason: NotSettled
+}) {
+  static readonly NotSettled = NotSettled
+
+  static fromLastKnown(connector: string, lastKnown: Refund, waitedMillis: number): RefundNotSettled {
+    return new RefundNotSettled({
+      connector,
+      reason: new NotSettled({
+        message: `refund ${lastKnown.connectorRefundId} still ${lastKnown.status} after ${waitedMillis} ms`,
+        lastKnown,
+        waitedMillis
+      })
+    })
+  }
+  /** The latest state read (the reason's `lastKnown`). */
+  get lastKnown(): Refund {
+    return this.reason.lastKnown
+  }
+  get waitedMillis(): number {
+    return this.reason.waitedMillis
+  }
+  /** Waiting longer may settle it. */
+  get isRetryable(): boolean {
+    return true
+  }
   override get message(): string {
-    return `${this.connector} refund ${this.lastKnown.connectorRefundId} still ${this.lastKnown.status} after ${this.waitedMillis} ms`
+    return `${this.connector} ${this.reason.message}`
   }
 }
 
@@ -392,7 +432,7 @@ export const make = (bound: BoundConnector, options: ClientOptions = {}): Effect
             reason: new UnexpectedResponse({ message: `no status read completed within ${waited} ms` })
           })
         }
-        return yield* new RefundNotSettled({ connector: id, lastKnown: last, waitedMillis: waited })
+        return yield* RefundNotSettled.fromLastKnown(id, last, waited)
       })
 
     return { connector: id, capabilities: connector.capabilities, create, get, lookup, recover, pollUntilSettled }
