@@ -73,6 +73,7 @@ export const connector = Connector.make({
     lookupFindsPending: false,
     webhooks: true,
     partialRefunds: true,
+    fullRefundWithoutAmount: false,
     // REFUND_FAILED after a successful REFUND, and REFUNDED_REVERSED.
     reportsReversals: true,
     cancellation: false
@@ -102,6 +103,10 @@ export const connector = Connector.make({
           message: "an Adyen payment pspReference is 16 letters and digits (e.g. 993617894903480A)",
           field: "connectorTransactionId"
         }))
+      }
+      // Adyen requires `amount` (PaymentRefundRequest: required); the core refuses a create without one first.
+      if (input.amount === undefined) {
+        return Result.fail(new RefundError.InvalidRequest({ message: "Adyen needs the amount of every refund", field: "amount" }))
       }
       const amount = toAdyenAmount(input.amount)
       if (Result.isFailure(amount)) {
@@ -147,8 +152,10 @@ export const connector = Connector.make({
           amount,
           status: "Pending",
           rawStatus: body.status,
-          ...(input.reason !== undefined ? { reason: input.reason } : {})
-        })
+          ...(input.reason !== undefined ? { reason: input.reason } : {}),
+          // Adyen refunds carry no metadata; the raw object is the refund answer.
+          raw: json as Refund.Raw
+        }, { disableChecks: true })
       )
     }
   },
