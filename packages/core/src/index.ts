@@ -39,9 +39,9 @@ export * as RefundClient from "./service/RefundClient.ts"
 export * as RefundService from "./service/RefundService.ts"
 export * as ConnectorLayer from "./service/ConnectorLayer.ts"
 
-// The Promise facade is exported as a class, for non-Effect code: `new PaymentClient({ connector: "stripe", ... })`.
-export { PaymentClient } from "./facade/PaymentClient.ts"
-export type { EnvironmentName, PaymentClientOptions, WaitOptions } from "./facade/PaymentClient.ts"
+// The Promise facade is exported as a class, for non-Effect code: `new PaymentClient({ connector: stripe, ... })`.
+export { isPaymentClientError, PaymentClient } from "./facade/PaymentClient.ts"
+export type { EnvironmentName, PaymentClientError, PaymentClientOptions, WaitOptions } from "./facade/PaymentClient.ts"
 
 export * as RefundStore from "./store/RefundStore.ts"
 export * as MemoryRefundStore from "./store/MemoryRefundStore.ts"

@@ -228,9 +228,13 @@ export class Refund extends Schema.Class<Refund>("@refract/core/Refund")(refundF
     }, { disableChecks: true })
   }
 
-  /** The JSON form ({@link RefundJson}); what `JSON.stringify(refund)` writes. Includes `raw`. */
+  /** The JSON form ({@link RefundJson}); what `JSON.stringify(refund)` writes. Includes `raw`; unset fields are left out. */
   toJSON(): RefundJson {
-    return Schema.encodeSync(RefundJson)({ ...this, simpleStatus: this.simpleStatus })
+    const set = Object.fromEntries(Object.entries(this).filter(([, v]) => v !== undefined)) as unknown as Refund
+    const encoded = Schema.encodeSync(RefundJson)({ ...set, simpleStatus: this.simpleStatus })
+    return (encoded.evidence === undefined
+      ? encoded
+      : { ...encoded, evidence: Object.fromEntries(Object.entries(encoded.evidence).filter(([, v]) => v !== undefined)) }) as RefundJson
   }
 
   /** Reads a refund back from its JSON form (the output of `toJSON`, parsed or not). */
