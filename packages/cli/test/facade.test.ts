@@ -8,14 +8,14 @@ import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { adyen } from "@refract/adyen"
 import { checkout } from "@refract/checkout"
 import type { Connector, PaymentClientError } from "@refract/core"
-import { isPaymentClientError, PaymentClient, Refund, RefundError, RefundNotSettled } from "@refract/core"
+import { isPaymentClientError, Money, PaymentClient, Refund, RefundError, RefundNotSettled } from "@refract/core"
 import { paypal } from "@refract/paypal"
 import { razorpay } from "@refract/razorpay"
 import { square } from "@refract/square"
 import { stripe } from "@refract/stripe"
 import type { EmulatorHandle } from "@refract/testkit"
 import { Registry } from "@refract/testkit"
-import { Formatter } from "effect"
+import { Formatter, Result } from "effect"
 
 interface Case {
   readonly connector: Connector.Connector
@@ -85,6 +85,33 @@ for (const c of cases) {
         assert.strictEqual(error.reason._tag, "Unsupported")
         assert.strictEqual((error.reason as RefundError.Unsupported).capability, "fullRefundWithoutAmount")
         assert.strictEqual(refundPosts().length, before, "nothing was sent")
+
+        // The strict emulator agrees with the processor: a refund request without an amount is refused.
+        const stripAmount = (body: unknown) => {
+          const { amount: _a, amount_money: _m, ...rest } = body as Record<string, unknown>
+          return rest
+        }
+        const amountless: Connector.Connector = {
+          ...c.connector,
+          capabilities: { ...c.connector.capabilities, fullRefundWithoutAmount: true },
+          create: {
+            ...c.connector.create,
+            build: (request, context) => {
+              const withAmount = c.connector.create.build(new Refund.CreateRefundRequest({ ...request, amount: Money.make(2_500, c.currency) }), context)
+              return Result.map(withAmount, (r) => ({ ...r, body: r.body?._tag === "Json" ? { _tag: "Json" as const, value: stripAmount(r.body.value) } : r.body }))
+            }
+          }
+        }
+        const credentials = Object.fromEntries(Object.keys(c.connector.credentials).map((k) => [k, emulator.credentials[k]]))
+        const direct = new PaymentClient({ connector: amountless, credentials, baseUrl: emulator.url, retry: { maxAttempts: 1 } })
+        try {
+          const refused = await rejection(direct.refund({ merchantRefundId: `${id}-full-2`, connectorTransactionId: payment }))
+          assert.strictEqual(refused.reason._tag, "InvalidRequest")
+          assert.strictEqual(refundPosts().length, before + 1, "sent, and refused by the emulator")
+          assert.strictEqual(emulator.refunds().filter((r) => r.paymentId === payment).length, 0)
+        } finally {
+          await direct.close()
+        }
       }
     })
 

@@ -220,3 +220,65 @@ describe("pollUntilSettled", () => {
       if (error._tag === "RefundNotSettled") assert.strictEqual(error.lastKnown.status, "Pending")
     }))
 })
+
+describe("RefundClient: caller idempotency keys and optional amounts", () => {
+  it.effect("a caller's key replaces the derived one; after a lost answer, another key for the same refund is refused", () =>
+    Effect.gen(function*() {
+      const store = yield* MemoryRefundStore.make
+      const script = lostFirstAnswer()
+      const first = yield* drive(Effect.flip((yield* clientFor(script, noLookup, store)).create({ ...input, idempotencyKey: "mine-0001" })))
+      assert.strictEqual(first.reason._tag, "OutcomeUnknown")
+      assert.strictEqual((first.reason as RefundError.OutcomeUnknown).idempotencyKey, "mine-0001")
+      assert.strictEqual(creates(script)[0]!.headers["idempotency-key"], "mine-0001")
+      // A restarted process: without the key (the derived one would be a new refund) or with another key: refused, nothing sent.
+      const restarted = yield* clientFor(script, noLookup, store)
+      for (const other of [undefined, "mine-0002"]) {
+        const refused = yield* Effect.flip(restarted.create({ ...input, idempotencyKey: other }))
+        assert.strictEqual(refused.reason._tag, "InvalidRequest")
+        assert.strictEqual((refused.reason as RefundError.InvalidRequest).field, "idempotencyKey")
+      }
+      assert.strictEqual(creates(script).length, 1)
+      const refund = yield* restarted.recover({ ...input, idempotencyKey: "mine-0001" })
+      assert.strictEqual(refund.connectorRefundId, "rf_1")
+      assert.deepStrictEqual(creates(script).map((r) => r.headers["idempotency-key"]), ["mine-0001", "mine-0001"])
+    }))
+
+  it.effect("the same process refuses another key for a create whose outcome is unknown", () =>
+    Effect.gen(function*() {
+      const script = lostFirstAnswer()
+      const client = yield* clientFor(script, noLookup)
+      yield* drive(Effect.flip(client.create(input)))
+      const refused = yield* Effect.flip(client.create({ ...input, idempotencyKey: "mine-0003" }))
+      assert.strictEqual((refused.reason as RefundError.InvalidRequest).field, "idempotencyKey")
+      assert.strictEqual(creates(script).length, 1)
+    }))
+
+  it.effect("keys that break the connector's rules are refused before sending", () =>
+    Effect.gen(function*() {
+      const script = ScriptedHttp.make(() => ({ status: 200, body: ScriptedHttp.refundBody() }))
+      const client = yield* clientFor(script, noLookup)
+      for (const key of ["", "x".repeat(41), "with space", "tab\tkey", "ключ"]) {
+        const error = yield* Effect.flip(client.create({ ...input, idempotencyKey: key }))
+        assert.strictEqual(error.reason._tag, "InvalidRequest", key)
+        assert.strictEqual(error.attempts, 0)
+      }
+      assert.strictEqual(script.requests.length, 0)
+      assert.isUndefined(RefundClient.idempotencyKeyProblem("x".repeat(40), fakeConnector.idempotencyKey))
+      assert.include(RefundClient.idempotencyKeyProblem("short", { maxLength: 40, minLength: 10, windowMillis: 1 }) ?? "", "10 to 40")
+      assert.include(RefundClient.idempotencyKeyProblem("a.b", { maxLength: 40, pattern: /^[A-Za-z0-9_-]+$/, windowMillis: 1 }) ?? "", "must match")
+    }))
+
+  it.effect("without an amount: sent without one where the connector allows it, Unsupported before sending where it does not", () =>
+    Effect.gen(function*() {
+      const script = ScriptedHttp.make(() => ({ status: 200, body: ScriptedHttp.refundBody() }))
+      const { amount: _, ...full } = input
+      const refund = yield* (yield* clientFor(script, noLookup)).create(full)
+      assert.strictEqual(refund.amount?.amount, 1050, "the amount the processor answered")
+      assert.notInclude(script.requests[0]!.body, "amount")
+      const needsAmount: Connector.Connector = { ...noLookup, capabilities: { ...noLookup.capabilities, fullRefundWithoutAmount: false } }
+      const error = yield* Effect.flip((yield* clientFor(script, needsAmount)).create({ ...full, merchantRefundId: "order-8" }))
+      assert.strictEqual(error.reason._tag, "Unsupported")
+      assert.strictEqual((error.reason as RefundError.Unsupported).capability, "fullRefundWithoutAmount")
+      assert.strictEqual(script.requests.length, 1)
+    }))
+})
