@@ -73,6 +73,7 @@ export const connector = Connector.make({
     lookupFindsPending: false,
     webhooks: true,
     partialRefunds: true,
+    fullRefundWithoutAmount: false,
     // REFUND_FAILED after a successful REFUND, and REFUNDED_REVERSED.
     reportsReversals: true,
     cancellation: false
@@ -102,6 +103,10 @@ export const connector = Connector.make({
           message: "an Adyen payment pspReference is 16 letters and digits (e.g. 993617894903480A)",
           field: "connectorTransactionId"
         }))
+      }
+      // Adyen requires `amount` (PaymentRefundRequest: required); the core refuses a create without one first.
+      if (input.amount === undefined) {
+        return Result.fail(new RefundError.InvalidRequest({ message: "Adyen needs the amount of every refund", field: "amount" }))
       }
       const amount = toAdyenAmount(input.amount)
       if (Result.isFailure(amount)) {
@@ -147,8 +152,10 @@ export const connector = Connector.make({
           amount,
           status: "Pending",
           rawStatus: body.status,
-          ...(input.reason !== undefined ? { reason: input.reason } : {})
-        })
+          ...(input.reason !== undefined ? { reason: input.reason } : {}),
+          // Adyen refunds carry no metadata; the raw object is the refund answer.
+          raw: json as Refund.Raw
+        }, { disableChecks: true })
       )
     }
   },
@@ -183,7 +190,7 @@ export const toConnectorOptions = (options: AdyenOptions): BoundConnector.Connec
 /** Binds Adyen with explicit options, registers it for `RefundService`, and provides {@link AdyenRefunds}. */
 export const layer = (
   options: AdyenOptions
-): Layer.Layer<AdyenRefunds, RefundError.RefundError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
+): Layer.Layer<AdyenRefunds, RefundError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
   ConnectorLayer.layer(AdyenRefunds, connector, toConnectorOptions(options))
 
 /**
@@ -194,5 +201,5 @@ export const layer = (
  */
 export const layerConfig = (
   overrides?: Partial<AdyenOptions>
-): Layer.Layer<AdyenRefunds, RefundError.RefundError | Config.ConfigError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
+): Layer.Layer<AdyenRefunds, RefundError | Config.ConfigError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
   ConnectorLayer.layerConfig(AdyenRefunds, connector, overrides && toConnectorOptions(overrides as AdyenOptions))

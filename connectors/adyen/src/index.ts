@@ -9,5 +9,8 @@ export * as AdyenError from "./AdyenError.ts"
 export * as AdyenSchema from "./AdyenSchema.ts"
 export * as AdyenWebhook from "./AdyenWebhook.ts"
 
-/** The connector value; the Promise `PaymentClient` finds connectors by id through this export. */
-export { AdyenRefunds, connector } from "./AdyenConnector.ts"
+/**
+ * The connector value, for the Promise facade: `new PaymentClient({ connector: adyen, ... })`, or
+ * `PaymentClient.register(adyen)` once and then `connector: "adyen"`. (`connector` is the same value.)
+ */
+export { connector, connector as adyen, AdyenRefunds } from "./AdyenConnector.ts"

@@ -32,6 +32,7 @@ describe("the connector value", () => {
       lookupFindsPending: false,
       webhooks: true,
       partialRefunds: true,
+      fullRefundWithoutAmount: false,
       reportsReversals: true,
       cancellation: false
     })

@@ -94,16 +94,17 @@ export const buildCreate = (
       "merchantRefundId"
     )
   }
-  const mismatch = CheckoutSchema.scaleMismatch(input.amount.currency)
+  const mismatch = input.amount === undefined ? undefined : CheckoutSchema.scaleMismatch(input.amount.currency)
   if (mismatch !== undefined) {
-    return invalid(`${input.amount.currency} refunds are not supported through Refract: ${mismatch}, so the amount would be wrong`, "amount")
+    return invalid(`${input.amount?.currency} refunds are not supported through Refract: ${mismatch}, so the amount would be wrong`, "amount")
   }
-  if (input.amount.amount > CheckoutSchema.MAX_AMOUNT) {
+  if (input.amount !== undefined && input.amount.amount > CheckoutSchema.MAX_AMOUNT) {
     return invalid(`Checkout.com amounts have at most nine digits, got ${input.amount.amount}`, "amount")
   }
   const metadata = input.metadata !== undefined && Object.keys(input.metadata).length > 0 ? input.metadata : undefined
   const body: CheckoutSchema.RefundRequest = {
-    amount: input.amount.amount,
+    // No amount: Checkout.com refunds the full captured amount ("If not specified, the full payment amount will be refunded").
+    ...(input.amount !== undefined ? { amount: input.amount.amount } : {}),
     reference: input.merchantRefundId,
     ...(metadata !== undefined ? { metadata } : {})
   }
@@ -192,6 +193,13 @@ const actionSnapshot = (parts: CheckoutSchema.RefundIdParts, action: CheckoutSch
   })
 }
 
+/** The action's metadata and the action itself as the raw object. */
+const withAction = (snapshot: Refund.RefundSnapshot, element: unknown): Refund.RefundSnapshot =>
+  Refund.withProcessorData(snapshot, {
+    metadata: Refund.metadataOf((element as { metadata?: unknown } | undefined)?.metadata),
+    raw: element
+  })
+
 const readActions = (response: ProcessorHttp.ProcessorResponse) => {
   const decoded = CheckoutSchema.decodePaymentActions(ProcessorHttp.parseJson(response.body))
   return Result.isFailure(decoded)
@@ -223,8 +231,9 @@ export const parseCreate = (
     merchantRefundId: input.merchantRefundId,
     amount: input.amount,
     status: "Pending",
-    rawStatus: ACCEPTED
-  }))
+    rawStatus: ACCEPTED,
+    raw: ProcessorHttp.parseJson(response.body) as Refund.Raw
+  }, { disableChecks: true }))
 }
 
 /**
@@ -259,7 +268,7 @@ export const parseGet = (
       rawStatus: "unreadable_action"
     }))
   }
-  return Result.succeed(actionSnapshot(parts.success, action.success))
+  return Result.succeed(withAction(actionSnapshot(parts.success, action.success), element))
 }
 
 /** Preference among several refund actions with the same reference: a refund that moved money first, so recovery never hides it. */
@@ -291,6 +300,7 @@ export const parseLookup = (
   return best === undefined
     ? Result.succeed(Option.none())
     : Result.succeed(Option.some(actionSnapshot({ paymentId: input.connectorTransactionId, actionId: best.id }, best)))
+
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -308,6 +318,7 @@ export const connector = Connector.make({
     lookupFindsPending: false,
     webhooks: true,
     partialRefunds: true,
+    fullRefundWithoutAmount: true,
     // An approved refund action is final: Checkout reports no later reversal of a refund.
     reportsReversals: false,
     cancellation: false
@@ -365,7 +376,7 @@ export const toConnectorOptions = (options: CheckoutOptions): BoundConnector.Con
  */
 export const layer = (
   options: CheckoutOptions
-): Layer.Layer<CheckoutRefunds, RefundError.RefundError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
+): Layer.Layer<CheckoutRefunds, RefundError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
   ConnectorLayer.layer(CheckoutRefunds, connector, toConnectorOptions(options))
 
 /**
@@ -376,5 +387,5 @@ export const layer = (
  */
 export const layerConfig = (
   overrides?: Partial<CheckoutOptions>
-): Layer.Layer<CheckoutRefunds, RefundError.RefundError | Config.ConfigError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
+): Layer.Layer<CheckoutRefunds, RefundError | Config.ConfigError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
   ConnectorLayer.layerConfig(CheckoutRefunds, connector, overrides && toConnectorOptions(overrides as CheckoutOptions))

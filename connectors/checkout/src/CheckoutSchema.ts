@@ -73,9 +73,9 @@ export const REFERENCE_MAX_LENGTH = 50
 /** "The amount value must not contain more than nine digits" (Format the amount value). */
 export const MAX_AMOUNT = 999_999_999
 
-/** `POST /payments/{id}/refunds` body. `amount` is in Checkout's minor units; omitted = full refund (never omitted here). */
+/** `POST /payments/{id}/refunds` body. `amount` is in Checkout's minor units; omitted = full refund. */
 export interface RefundRequest {
-  readonly amount: number
+  readonly amount?: number
   readonly reference: string
   readonly metadata?: Readonly<Record<string, string>> | undefined
 }

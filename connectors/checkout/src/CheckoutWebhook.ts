@@ -143,7 +143,11 @@ export const parseEvents = (
   if (Result.isFailure(data)) return Result.fail(malformed(`${event.type} ${event.id}: data is not payment event data: ${data.failure}`))
   const snapshot = toSnapshot(event.type, status, data.success)
   if (Result.isFailure(snapshot)) return Result.fail(malformed(`${event.type} ${event.id}: ${snapshot.failure}`))
-  return Result.succeed([new WebhookEvent.WebhookEvent({ ...base, refund: snapshot.success })])
+  const refund = Refund.withProcessorData(snapshot.success, {
+    metadata: Refund.metadataOf((event.data as { metadata?: unknown } | undefined)?.metadata),
+    raw: event.data
+  })
+  return Result.succeed([new WebhookEvent.WebhookEvent({ ...base, refund })])
 }
 
 /** The connector's webhook support. */

@@ -12,5 +12,8 @@ export * as CheckoutError from "./CheckoutError.ts"
 export * as CheckoutSchema from "./CheckoutSchema.ts"
 export * as CheckoutWebhook from "./CheckoutWebhook.ts"
 
-/** The connector value; `PaymentClient` finds installed connectors by id through this export. */
-export { CheckoutRefunds, connector } from "./CheckoutConnector.ts"
+/**
+ * The connector value, for the Promise facade: `new PaymentClient({ connector: checkout, ... })`, or
+ * `PaymentClient.register(checkout)` once and then `connector: "checkout"`. (`connector` is the same value.)
+ */
+export { connector, connector as checkout, CheckoutRefunds } from "./CheckoutConnector.ts"

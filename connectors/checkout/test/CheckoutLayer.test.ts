@@ -29,7 +29,7 @@ const input = {
   metadata: { order: "42" }
 }
 
-const reasonOf = (error: { readonly _tag: string }) => (error._tag === "RefundError" ? (error as RefundError.RefundError).reason : undefined)
+const reasonOf = (error: { readonly _tag: string }) => (error._tag === "RefundError" ? (error as RefundError).reason : undefined)
 
 describe("CheckoutConnector.layer through the generic RefundService", () => {
   it.live("create → Pending with the composite id, get → Succeeded, with Checkout's headers on the wire", () => {

@@ -209,6 +209,7 @@ describe("credentials, auth and environments", () => {
       lookupFindsPending: false,
       webhooks: true,
       partialRefunds: true,
+      fullRefundWithoutAmount: true,
       reportsReversals: false,
       cancellation: false
     })

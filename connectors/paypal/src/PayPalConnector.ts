@@ -14,8 +14,8 @@
  *   Promise:  new PaymentClient({ connector: "paypal", credentials: { clientId, clientSecret } })
  */
 import { ConnectorLayer, Connector, ProcessorHttp, RefundError } from "@refract/core"
-import { BoundConnector } from "@refract/core"
-import type { ConnectorRegistry, Credentials, Refund, RefundClient } from "@refract/core"
+import { BoundConnector, Refund } from "@refract/core"
+import type { ConnectorRegistry, Credentials, RefundClient } from "@refract/core"
 import { Context, Layer, Redacted, Result } from "effect"
 import type { Config } from "effect"
 import type { HttpClient } from "effect/http"
@@ -153,12 +153,13 @@ export const buildCreate = (
       "connectorTransactionId"
     )
   }
-  const value = PayPalWebhook.toPayPalValue(input.amount)
-  if (Result.isFailure(value)) return invalid(value.failure, "amount")
+  // No amount: PayPal refunds what remains of the capture ("If you omit the amount, the full remaining amount is refunded").
+  const value = input.amount === undefined ? undefined : PayPalWebhook.toPayPalValue(input.amount)
+  if (value !== undefined && Result.isFailure(value)) return invalid(value.failure, "amount")
   const extra = metadataFields(input.merchantRefundId, input.metadata)
   if (Result.isFailure(extra)) return Result.fail(extra.failure)
   const body: PayPalSchema.RefundRequest = {
-    amount: { currency_code: input.amount.currency, value: value.success },
+    ...(input.amount !== undefined && value !== undefined ? { amount: { currency_code: input.amount.currency, value: value.success } } : {}),
     invoice_id: input.merchantRefundId,
     ...extra.success
   }
@@ -194,9 +195,20 @@ const readRefund = (response: ProcessorHttp.ProcessorResponse) => {
     : Result.succeed(decoded.success)
 }
 
-const snapshot = (refund: PayPalSchema.Refund, options: PayPalWebhook.SnapshotOptions) => {
+/**
+ * The refund's metadata (the refund fields Refract maps metadata onto: `custom_id`, `note_to_payer`)
+ * and its raw object.
+ */
+export const processorData = (raw: unknown) => {
+  const r = (typeof raw === "object" && raw !== null ? raw : {}) as Record<string, unknown>
+  return { metadata: Refund.metadataOf({ custom_id: r["custom_id"], note_to_payer: r["note_to_payer"] }), raw }
+}
+
+const snapshot = (refund: PayPalSchema.Refund, options: PayPalWebhook.SnapshotOptions, raw?: unknown) => {
   const result = PayPalWebhook.toSnapshot(refund, options)
-  return Result.isFailure(result) ? Result.fail(unexpected(result.failure)) : Result.succeed(result.success)
+  return Result.isFailure(result)
+    ? Result.fail(unexpected(result.failure))
+    : Result.succeed(raw === undefined ? result.success : Refund.withProcessorData(result.success, processorData(raw)))
 }
 
 /** The create answer (201, or 200 when PayPal replays a stored answer for the same PayPal-Request-Id). */
@@ -210,7 +222,7 @@ export const parseCreate = (
   if (capture !== undefined && capture !== input.connectorTransactionId) {
     return Result.fail(unexpected(`refunded capture ${input.connectorTransactionId}, PayPal answered a refund of capture ${capture.slice(0, 64)}`))
   }
-  return snapshot(refund.success, { transactionId: input.connectorTransactionId })
+  return snapshot(refund.success, { transactionId: input.connectorTransactionId }, ProcessorHttp.parseJson(response.body))
 }
 
 export const parseGet = (
@@ -222,7 +234,7 @@ export const parseGet = (
   if (refund.success.id !== input.connectorRefundId) {
     return Result.fail(unexpected(`asked for refund ${input.connectorRefundId}, PayPal answered ${refund.success.id.slice(0, 64)}`))
   }
-  return snapshot(refund.success, { transactionId: input.connectorTransactionId })
+  return snapshot(refund.success, { transactionId: input.connectorTransactionId }, ProcessorHttp.parseJson(response.body))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -241,6 +253,7 @@ export const connector = Connector.make({
     lookupFindsPending: false,
     webhooks: true,
     partialRefunds: true,
+    fullRefundWithoutAmount: true,
     reportsReversals: false,
     cancellation: true
   },
@@ -302,7 +315,7 @@ export const toConnectorOptions = (options: PayPalOptions): BoundConnector.Conne
  */
 export const layer = (
   options: PayPalOptions
-): Layer.Layer<PayPalRefunds, RefundError.RefundError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
+): Layer.Layer<PayPalRefunds, RefundError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
   ConnectorLayer.layer(PayPalRefunds, connector, toConnectorOptions(options))
 
 /**
@@ -314,5 +327,5 @@ export const layer = (
  */
 export const layerConfig = (
   overrides?: Partial<PayPalOptions>
-): Layer.Layer<PayPalRefunds, RefundError.RefundError | Config.ConfigError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
+): Layer.Layer<PayPalRefunds, RefundError | Config.ConfigError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
   ConnectorLayer.layerConfig(PayPalRefunds, connector, overrides && toConnectorOptions(overrides as PayPalOptions))

@@ -28,7 +28,8 @@ export type Link = typeof Link.Type
 
 /** The body of `POST /v2/payments/captures/{capture_id}/refund` (`refund_request`). */
 export interface RefundRequest {
-  readonly amount: Money
+  /** Omitted: PayPal refunds the whole remaining amount of the capture. */
+  readonly amount?: Money
   /** At most 127 characters; PayPal refuses an invoice id it has seen on another refund (`DUPLICATE_INVOICE_ID`). */
   readonly invoice_id?: string
   /** At most 127 characters; appears in transaction and settlement reports. */

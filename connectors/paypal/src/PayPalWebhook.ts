@@ -412,7 +412,12 @@ export const parseEvents = (request: { readonly body: Uint8Array }): Result.Resu
   if (Result.isFailure(refund)) return Result.fail(malformed(`${evt.event_type} ${evt.id}: resource is not a refund: ${refund.failure}`))
   const snapshot = toSnapshot(refund.success, { impliedStatus: implied, occurredAt })
   if (Result.isFailure(snapshot)) return Result.fail(malformed(`${evt.event_type} ${evt.id}: ${snapshot.failure}`))
-  return Result.succeed([new WebhookEvent.WebhookEvent({ ...base, refund: snapshot.success })])
+  const resource = (typeof evt.resource === "object" && evt.resource !== null ? evt.resource : {}) as Record<string, unknown>
+  const withData = Refund.withProcessorData(snapshot.success, {
+    metadata: Refund.metadataOf({ custom_id: resource["custom_id"], note_to_payer: resource["note_to_payer"] }),
+    raw: evt.resource
+  })
+  return Result.succeed([new WebhookEvent.WebhookEvent({ ...base, refund: withData })])
 }
 
 /** The connector's webhook support. */

@@ -12,5 +12,8 @@ export * as PayPalError from "./PayPalError.ts"
 export * as PayPalSchema from "./PayPalSchema.ts"
 export * as PayPalWebhook from "./PayPalWebhook.ts"
 
-/** The connector value; the Promise `PaymentClient` finds connectors by id through this export. */
-export { connector, PayPalRefunds } from "./PayPalConnector.ts"
+/**
+ * The connector value, for the Promise facade: `new PaymentClient({ connector: paypal, ... })`, or
+ * `PaymentClient.register(paypal)` once and then `connector: "paypal"`. (`connector` is the same value.)
+ */
+export { connector, connector as paypal, PayPalRefunds } from "./PayPalConnector.ts"

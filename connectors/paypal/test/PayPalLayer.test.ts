@@ -37,7 +37,7 @@ const input = {
   reason: "requested_by_customer" as const
 }
 
-const reasonTag = (e: { readonly _tag: string }) => (e._tag === "RefundError" ? (e as RefundError.RefundError).reason._tag : e._tag)
+const reasonTag = (e: { readonly _tag: string }) => (e._tag === "RefundError" ? (e as RefundError).reason._tag : e._tag)
 
 describe("PayPalConnector.layer through the generic RefundService", () => {
   it.live("token, create → Pending, get → Succeeded, with PayPal's headers on the wire", () => {

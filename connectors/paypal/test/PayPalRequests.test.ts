@@ -236,6 +236,7 @@ describe("the connector value", () => {
       lookupFindsPending: false,
       webhooks: true,
       partialRefunds: true,
+      fullRefundWithoutAmount: true,
       reportsReversals: false,
       cancellation: true
     })

@@ -11,8 +11,8 @@
  *   Promise:  new PaymentClient({ connector: "razorpay", credentials: { keyId, keySecret }, environment: "sandbox" })
  */
 import { ConnectorLayer, Connector, ProcessorHttp, RefundError, Timestamp } from "@refract/core"
-import { BoundConnector } from "@refract/core"
-import type { ConnectorRegistry, Credentials, Refund, RefundClient } from "@refract/core"
+import { BoundConnector, Refund } from "@refract/core"
+import type { ConnectorRegistry, Credentials, RefundClient } from "@refract/core"
 import { Context, Layer, Option, Redacted, Result } from "effect"
 import type { Config } from "effect"
 import type { HttpClient } from "effect/http"
@@ -169,7 +169,8 @@ export const buildCreate = (
   const notes = notesOf(input.merchantRefundId, input.metadata)
   if (Result.isFailure(notes)) return Result.fail(notes.failure)
   const body = {
-    amount: input.amount.amount,
+    // No amount: Razorpay refunds the payment in full ("Defaults to the full payment amount").
+    ...(input.amount !== undefined ? { amount: input.amount.amount } : {}),
     speed: "normal",
     ...(input.merchantRefundId.length <= MAX_RECEIPT_LENGTH ? { receipt: input.merchantRefundId } : {}),
     notes: notes.success
@@ -225,9 +226,17 @@ const readRefund = (response: ProcessorHttp.ProcessorResponse) => {
     : Result.succeed(decoded.success)
 }
 
-const snapshot = (refund: RazorpaySchema.Refund, options: RazorpayWebhook.SnapshotOptions = {}) => {
+/** The refund's notes as metadata (without {@link MERCHANT_REFUND_ID_KEY}) and its raw object. */
+export const processorData = (raw: unknown) => ({
+  metadata: Refund.metadataOf((raw as { notes?: unknown } | undefined)?.notes, [MERCHANT_REFUND_ID_KEY]),
+  raw
+})
+
+const snapshot = (refund: RazorpaySchema.Refund, options: RazorpayWebhook.SnapshotOptions = {}, raw?: unknown) => {
   const result = RazorpayWebhook.toSnapshot(refund, options)
-  return Result.isFailure(result) ? Result.fail(unexpected(result.failure)) : Result.succeed(result.success)
+  return Result.isFailure(result)
+    ? Result.fail(unexpected(result.failure))
+    : Result.succeed(raw === undefined ? result.success : Refund.withProcessorData(result.success, processorData(raw)))
 }
 
 /**
@@ -246,14 +255,14 @@ export const parseCreate = (
   if (r.payment_id !== input.connectorTransactionId) {
     return Result.fail(unexpected(`refunded payment ${input.connectorTransactionId}, Razorpay answered refund ${r.id} of payment ${r.payment_id}`))
   }
-  if (r.currency.toUpperCase() !== input.amount.currency) {
+  if (input.amount !== undefined && r.currency.toUpperCase() !== input.amount.currency) {
     return Result.fail(unexpected(
       `refund ${r.id} was created in ${r.currency} (the payment's currency), the request said ${input.amount.currency}: ` +
         `check the refund at Razorpay; ${r.amount} was read as ${r.currency} minor units`
     ))
   }
   // The create answer is the state at creation (a replay under the same key returns the stored answer).
-  return snapshot(r, { occurredAt: Timestamp.fromUnixSeconds(r.created_at) })
+  return snapshot(r, { occurredAt: Timestamp.fromUnixSeconds(r.created_at) }, ProcessorHttp.parseJson(response.body))
 }
 
 export const parseGet = (
@@ -265,7 +274,7 @@ export const parseGet = (
   if (refund.success.id !== input.connectorRefundId) {
     return Result.fail(unexpected(`asked for refund ${input.connectorRefundId}, Razorpay answered ${refund.success.id}`))
   }
-  return snapshot(refund.success)
+  return snapshot(refund.success, {}, ProcessorHttp.parseJson(response.body))
 }
 
 /**
@@ -295,7 +304,8 @@ export const parseLookup = (
   if (found.payment_id !== input.connectorTransactionId) {
     return Result.fail(unexpected(`listed refunds of payment ${input.connectorTransactionId}, Razorpay answered refund ${found.id} of ${found.payment_id}`))
   }
-  const result = snapshot(found)
+  const rawItems = (ProcessorHttp.parseJson(response.body) as { items?: ReadonlyArray<{ id?: unknown }> } | undefined)?.items
+  const result = snapshot(found, {}, rawItems?.find((i) => i.id === found.id))
   return Result.isFailure(result) ? Result.fail(result.failure) : Result.succeed(Option.some(result.success))
 }
 
@@ -321,6 +331,7 @@ export const connector = Connector.make({
     lookupFindsPending: true,
     webhooks: true,
     partialRefunds: true,
+    fullRefundWithoutAmount: true,
     // Razorpay: refunds "cannot be canceled or reversed".
     reportsReversals: false,
     cancellation: false
@@ -371,7 +382,7 @@ export const toConnectorOptions = (options: RazorpayOptions): BoundConnector.Con
  */
 export const layer = (
   options: RazorpayOptions
-): Layer.Layer<RazorpayRefunds, RefundError.RefundError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
+): Layer.Layer<RazorpayRefunds, RefundError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
   ConnectorLayer.layer(RazorpayRefunds, connector, toConnectorOptions(options))
 
 /**
@@ -382,5 +393,5 @@ export const layer = (
  */
 export const layerConfig = (
   overrides?: Partial<RazorpayOptions>
-): Layer.Layer<RazorpayRefunds, RefundError.RefundError | Config.ConfigError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
+): Layer.Layer<RazorpayRefunds, RefundError | Config.ConfigError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
   ConnectorLayer.layerConfig(RazorpayRefunds, connector, overrides && toConnectorOptions(overrides as RazorpayOptions))

@@ -192,14 +192,18 @@ export const parseEvents = (request: {
   const refund = RazorpaySchema.decodeRefund(refundPayload.entity)
   if (Result.isFailure(refund)) return Result.fail(malformed(`${evt.event}: payload.refund.entity is not a refund: ${refund.failure}`))
   const status = eventStatus(evt.event, refund.success.status)
-  const snapshot = toSnapshot(refund.success, { occurredAt, status })
-  if (Result.isFailure(snapshot)) return Result.fail(malformed(`${evt.event}: ${snapshot.failure}`))
+  const parsed = toSnapshot(refund.success, { occurredAt, status })
+  if (Result.isFailure(parsed)) return Result.fail(malformed(`${evt.event}: ${parsed.failure}`))
+  const snapshot = Refund.withProcessorData(parsed.success, {
+    metadata: Refund.metadataOf((refundPayload.entity as { notes?: unknown } | undefined)?.notes, ["merchant_refund_id"]),
+    raw: refundPayload.entity
+  })
   return Result.succeed([
     new WebhookEvent.WebhookEvent({
       connector: connectorId,
       eventId: `${evt.event}:${refund.success.id}:${digest}`,
       eventType: evt.event,
-      refund: snapshot.success,
+      refund: snapshot,
       occurredAt
     })
   ])

@@ -13,5 +13,8 @@ export * as RazorpayError from "./RazorpayError.ts"
 export * as RazorpaySchema from "./RazorpaySchema.ts"
 export * as RazorpayWebhook from "./RazorpayWebhook.ts"
 
-/** The connector value; `PaymentClient` finds installed connectors by id through this export. */
-export { connector, RazorpayRefunds } from "./RazorpayConnector.ts"
+/**
+ * The connector value, for the Promise facade: `new PaymentClient({ connector: razorpay, ... })`, or
+ * `PaymentClient.register(razorpay)` once and then `connector: "razorpay"`. (`connector` is the same value.)
+ */
+export { connector, connector as razorpay, RazorpayRefunds } from "./RazorpayConnector.ts"

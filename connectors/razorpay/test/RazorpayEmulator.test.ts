@@ -31,7 +31,7 @@ describe("Razorpay against its emulator", () => {
     return yield* RefundClient.make(bound)
   }).pipe(Effect.provide(FetchHttpClient.layer))
 
-  const reasonOf = (error: RefundError.RefundError) => error.reason as { readonly _tag: string; readonly kind?: string }
+  const reasonOf = (error: RefundError) => error.reason as { readonly _tag: string; readonly kind?: string }
 
   it.live("an amount within the capture but above what is left is a RefundRejected AmountTooLarge", () =>
     Effect.gen(function*() {

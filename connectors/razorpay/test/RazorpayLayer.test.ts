@@ -140,7 +140,7 @@ describe("RazorpayConnector.layer through the generic RefundService", () => {
 
 const build = (layer: ReturnType<typeof RazorpayConnector.layer>) => buildExit(services(layer, scripted(razorpayLike).layer))
 
-const configurationError = (exit: Exit.Exit<unknown, unknown>): RefundError.RefundError | undefined =>
+const configurationError = (exit: Exit.Exit<unknown, unknown>): RefundError | undefined =>
   configurationErrorOf(assert, exit, { operation: "configure" })
 
 const withConfig = (env: Record<string, string>) => ConfigProvider.layer(ConfigProvider.fromUnknown(env))

@@ -178,6 +178,7 @@ describe("auth, key mode and the connector description", () => {
       lookupFindsPending: true,
       webhooks: true,
       partialRefunds: true,
+      fullRefundWithoutAmount: true,
       reportsReversals: false,
       cancellation: false
     })

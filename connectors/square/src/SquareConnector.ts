@@ -14,8 +14,8 @@
  *   Promise:  new PaymentClient({ connector: "square", credentials: { accessToken }, environment: "sandbox" })
  */
 import { Connector, ConnectorLayer, ProcessorHttp, RefundError } from "@refract/core"
-import { BoundConnector } from "@refract/core"
-import type { ConnectorRegistry, Credentials, Refund, RefundClient } from "@refract/core"
+import { BoundConnector, Refund } from "@refract/core"
+import type { ConnectorRegistry, Credentials, RefundClient } from "@refract/core"
 import { Context, Layer, Redacted, Result } from "effect"
 import type { Config } from "effect"
 import type { HttpClient } from "effect/http"
@@ -106,6 +106,10 @@ export const buildCreate = (
       field: "connectorTransactionId"
     }))
   }
+  // Square requires amount_money (RefundPayment: "required"); the core refuses a create without one first.
+  if (input.amount === undefined) {
+    return Result.fail(new RefundError.InvalidRequest({ message: "Square needs the amount of every refund", field: "amount" }))
+  }
   const reason = reasonOf(input)
   if (Result.isFailure(reason)) return Result.fail(reason.failure)
   // Metadata other than `reason` is not sent: Square refunds have no metadata field.
@@ -165,7 +169,9 @@ const readRefund = (
     merchantRefundId: options.merchantRefundId,
     failure: first !== undefined ? { code: first.code, message: first.detail } : undefined
   })
-  return Result.isFailure(snapshot) ? unexpected(snapshot.failure) : Result.succeed(snapshot.success)
+  // Square refunds carry no metadata; the raw object is the answer's `refund`.
+  const raw = (ProcessorHttp.parseJson(response.body) as { refund?: unknown } | undefined)?.refund
+  return Result.isFailure(snapshot) ? unexpected(snapshot.failure) : Result.succeed(Refund.withProcessorData(snapshot.success, { raw }))
 }
 
 export const parseCreate = (
@@ -208,6 +214,7 @@ export const connector = Connector.make({
     lookupFindsPending: false,
     webhooks: true,
     partialRefunds: true,
+    fullRefundWithoutAmount: false,
     // A COMPLETED refund is final at Square; no later failure or reversal is documented.
     reportsReversals: false,
     // No cancelled state (REJECTED is a decline: Failed).
@@ -275,7 +282,7 @@ export const toConnectorOptions = (options: SquareOptions): BoundConnector.Conne
  */
 export const layer = (
   options: SquareOptions
-): Layer.Layer<SquareRefunds, RefundError.RefundError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
+): Layer.Layer<SquareRefunds, RefundError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
   ConnectorLayer.layer(SquareRefunds, connector, toConnectorOptions(options))
 
 /**
@@ -286,5 +293,5 @@ export const layer = (
  */
 export const layerConfig = (
   overrides?: Partial<SquareOptions>
-): Layer.Layer<SquareRefunds, RefundError.RefundError | Config.ConfigError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
+): Layer.Layer<SquareRefunds, RefundError | Config.ConfigError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
   ConnectorLayer.layerConfig(SquareRefunds, connector, overrides && toConnectorOptions(overrides as SquareOptions))

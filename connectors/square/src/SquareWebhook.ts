@@ -206,7 +206,8 @@ export const parseEvents = (
   }
   const snapshot = toSnapshot(object.success.refund)
   if (Result.isFailure(snapshot)) return Result.fail(malformed(`${evt.type} ${evt.event_id}: ${snapshot.failure}`))
-  return Result.succeed([new WebhookEvent.WebhookEvent({ ...base, refund: snapshot.success })])
+  const raw = (evt.data?.object as { refund?: unknown } | undefined)?.refund
+  return Result.succeed([new WebhookEvent.WebhookEvent({ ...base, refund: Refund.withProcessorData(snapshot.success, { raw }) })])
 }
 
 /** Square wants any 2xx, quickly; it retries anything else. */

@@ -9,5 +9,8 @@ export * as SquareError from "./SquareError.ts"
 export * as SquareSchema from "./SquareSchema.ts"
 export * as SquareWebhook from "./SquareWebhook.ts"
 
-/** The connector value; `PaymentClient` finds installed connectors by id through this export. */
-export { connector, SquareRefunds } from "./SquareConnector.ts"
+/**
+ * The connector value, for the Promise facade: `new PaymentClient({ connector: square, ... })`, or
+ * `PaymentClient.register(square)` once and then `connector: "square"`. (`connector` is the same value.)
+ */
+export { connector, connector as square, SquareRefunds } from "./SquareConnector.ts"

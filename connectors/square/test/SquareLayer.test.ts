@@ -39,7 +39,7 @@ const expectedBody = JSON.stringify({
   reason: "Requested by customer"
 })
 
-const reasonTag = (e: { readonly _tag: string }) => (e._tag === "RefundError" ? (e as RefundError.RefundError).reason._tag : e._tag)
+const reasonTag = (e: { readonly _tag: string }) => (e._tag === "RefundError" ? (e as RefundError).reason._tag : e._tag)
 
 describe("SquareConnector.layer through the generic RefundService", () => {
   it.live("create → Pending, get → Succeeded, with Square's headers and body on the wire", () => {
@@ -199,7 +199,7 @@ const SquareConnectorSignature = (url: string, body: string) =>
 
 const build = (layer: ReturnType<typeof SquareConnector.layer>) => buildExit(services(layer, scripted(squareLike).layer))
 
-const configurationError = (exit: Exit.Exit<unknown, unknown>): RefundError.RefundError | undefined => configurationErrorOf(assert, exit)
+const configurationError = (exit: Exit.Exit<unknown, unknown>): RefundError | undefined => configurationErrorOf(assert, exit)
 
 const withConfig = (env: Record<string, string>) => ConfigProvider.layer(ConfigProvider.fromUnknown(env))
 

@@ -25,6 +25,7 @@ describe("the connector value", () => {
       lookupFindsPending: false,
       webhooks: true,
       partialRefunds: true,
+      fullRefundWithoutAmount: false,
       reportsReversals: false,
       cancellation: false
     })

@@ -10,8 +10,8 @@
  *   Promise:  new PaymentClient({ connector: "stripe", apiKey, environment: "sandbox" })
  */
 import { ConnectorLayer, Connector, ProcessorHttp, RefundError, Timestamp } from "@refract/core"
-import { BoundConnector } from "@refract/core"
-import type { ConnectorRegistry, Credentials, Refund, RefundClient } from "@refract/core"
+import { BoundConnector, Refund } from "@refract/core"
+import type { ConnectorRegistry, Credentials, RefundClient } from "@refract/core"
 import { Context, Layer, Option, Redacted, Result } from "effect"
 import type { Config } from "effect"
 import type { HttpClient } from "effect/http"
@@ -150,10 +150,10 @@ export const buildCreate = (
 ): Result.Result<ProcessorHttp.ProcessorRequest, RefundError.RefundErrorReason> => {
   const parameter = paymentParameter(input.connectorTransactionId)
   if (parameter === undefined) return Result.fail(invalidTransaction(input.connectorTransactionId))
-  const mismatch = StripeSchema.scaleMismatchOf(input.amount.currency)
+  const mismatch = input.amount === undefined ? undefined : StripeSchema.scaleMismatchOf(input.amount.currency)
   if (mismatch !== undefined) {
     return Result.fail(new RefundError.InvalidRequest({
-      message: `${input.amount.currency} refunds are not supported through Refract: ${mismatch}, so the amount would be off by a factor of 100`,
+      message: `${input.amount?.currency} refunds are not supported through Refract: ${mismatch}, so the amount would be off by a factor of 100`,
       field: "amount"
     }))
   }
@@ -164,7 +164,8 @@ export const buildCreate = (
     [parameter, input.connectorTransactionId],
     // No `currency`: Stripe refunds in the charge's currency and refuses the parameter on refunds of
     // charges and payment intents (400 parameter_unknown; stripe/stripe-node#1804, stripe/stripe-dotnet#2786).
-    ["amount", String(input.amount.amount)],
+    // No amount: Stripe refunds what remains of the charge ("Defaults to the entire charge amount").
+    ...(input.amount !== undefined ? [["amount", String(input.amount.amount)] as const] : []),
     ...(reason !== undefined ? [["reason", reason] as const] : []),
     ...metadata.success
   ]
@@ -220,9 +221,17 @@ const readRefund = (response: ProcessorHttp.ProcessorResponse) => {
     : Result.succeed(decoded.success)
 }
 
-const snapshot = (refund: StripeSchema.Refund, options: StripeWebhook.SnapshotOptions) => {
+/** The refund's metadata as the caller set it (without {@link MERCHANT_REFUND_ID_KEY}) and its raw object. */
+export const processorData = (raw: unknown) => ({
+  metadata: Refund.metadataOf((raw as { metadata?: unknown } | undefined)?.metadata, [MERCHANT_REFUND_ID_KEY]),
+  raw
+})
+
+const snapshot = (refund: StripeSchema.Refund, options: StripeWebhook.SnapshotOptions, raw?: unknown) => {
   const result = StripeWebhook.toSnapshot(refund, options)
-  return Result.isFailure(result) ? Result.fail(unexpected(result.failure)) : Result.succeed(result.success)
+  return Result.isFailure(result)
+    ? Result.fail(unexpected(result.failure))
+    : Result.succeed(raw === undefined ? result.success : Refund.withProcessorData(result.success, processorData(raw)))
 }
 
 export const parseCreate = (
@@ -235,7 +244,7 @@ export const parseCreate = (
   return snapshot(refund.success, {
     occurredAt: Timestamp.fromUnixSeconds(refund.success.created),
     preferredTransactionId: input.connectorTransactionId
-  })
+  }, ProcessorHttp.parseJson(response.body))
 }
 
 export const parseGet = (
@@ -247,7 +256,7 @@ export const parseGet = (
   if (refund.success.id !== input.connectorRefundId) {
     return Result.fail(unexpected(`asked for refund ${input.connectorRefundId}, Stripe answered ${refund.success.id}`))
   }
-  return snapshot(refund.success, { preferredTransactionId: input.connectorTransactionId })
+  return snapshot(refund.success, { preferredTransactionId: input.connectorTransactionId }, ProcessorHttp.parseJson(response.body))
 }
 
 /**
@@ -272,7 +281,8 @@ export const parseLookup = (
       ))
       : Result.succeed(Option.none())
   }
-  const result = snapshot(found, { preferredTransactionId: input.connectorTransactionId })
+  const raw = (ProcessorHttp.parseJson(response.body) as { data?: ReadonlyArray<{ id?: unknown }> } | undefined)?.data?.find((r) => r.id === found.id)
+  const result = snapshot(found, { preferredTransactionId: input.connectorTransactionId }, raw)
   return Result.isFailure(result) ? Result.fail(result.failure) : Result.succeed(Option.some(result.success))
 }
 
@@ -292,6 +302,7 @@ export const connector = Connector.make({
     lookupFindsPending: true,
     webhooks: true,
     partialRefunds: true,
+    fullRefundWithoutAmount: true,
     reportsReversals: true,
     cancellation: true
   },
@@ -351,7 +362,7 @@ export const toConnectorOptions = (options: StripeOptions): BoundConnector.Conne
  */
 export const layer = (
   options: StripeOptions
-): Layer.Layer<StripeRefunds, RefundError.RefundError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
+): Layer.Layer<StripeRefunds, RefundError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
   ConnectorLayer.layer(StripeRefunds, connector, toConnectorOptions(options))
 
 /**
@@ -362,5 +373,5 @@ export const layer = (
  */
 export const layerConfig = (
   overrides?: Partial<StripeOptions>
-): Layer.Layer<StripeRefunds, RefundError.RefundError | Config.ConfigError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
+): Layer.Layer<StripeRefunds, RefundError | Config.ConfigError, ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient> =>
   ConnectorLayer.layerConfig(StripeRefunds, connector, overrides && toConnectorOptions(overrides as StripeOptions))

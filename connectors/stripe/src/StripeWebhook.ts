@@ -270,7 +270,12 @@ export const parseEvents = (request: { readonly body: Uint8Array }): Result.Resu
     if (Result.isFailure(refund)) return Result.fail(malformed(`${evt.type} ${evt.id}: data.object is not a refund: ${refund.failure}`))
     const snapshot = toSnapshot(refund.success, { occurredAt })
     if (Result.isFailure(snapshot)) return Result.fail(malformed(`${evt.type} ${evt.id}: ${snapshot.failure}`))
-    return Result.succeed([event({ ...base, refund: reversalEvidence(snapshot.success, StripeSchema.previousStatus(evt)) })])
+    const object = evt.data?.object as { metadata?: unknown } | undefined
+    const withData = Refund.withProcessorData(snapshot.success, {
+      metadata: Refund.metadataOf(object?.metadata, ["merchant_refund_id"]),
+      raw: object
+    })
+    return Result.succeed([event({ ...base, refund: reversalEvidence(withData, StripeSchema.previousStatus(evt)) })])
   }
 
   if (evt.type === "charge.refunded") {

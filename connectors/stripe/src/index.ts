@@ -9,5 +9,8 @@ export * as StripeError from "./StripeError.ts"
 export * as StripeSchema from "./StripeSchema.ts"
 export * as StripeWebhook from "./StripeWebhook.ts"
 
-/** The connector value; `PaymentClient` finds installed connectors by id through this export. */
-export { connector, StripeRefunds } from "./StripeConnector.ts"
+/**
+ * The connector value, for the Promise facade: `new PaymentClient({ connector: stripe, ... })`, or
+ * `PaymentClient.register(stripe)` once and then `connector: "stripe"`. (`connector` is the same value.)
+ */
+export { connector, connector as stripe, StripeRefunds } from "./StripeConnector.ts"

@@ -2,7 +2,7 @@ import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { PaymentClient } from "@refract/core"
-import { connector } from "@refract/stripe"
+import { connector, stripe } from "@refract/stripe"
 import { fixtureText } from "./helpers/Fixtures.ts"
 
 const apiKey = "sk_test_51QbXbzLkdIwHu7ixPROMISEKEY"
@@ -52,7 +52,8 @@ const input = {
 }
 
 describe("the Promise PaymentClient", () => {
-  it("finds @refract/stripe by id and refunds over real HTTP", async () => {
+  it("names a registered connector by id and refunds over real HTTP", async () => {
+    PaymentClient.register(stripe)
     const client = new PaymentClient({ connector: "stripe", apiKey, environment: "sandbox", baseUrl })
     try {
       const refund = await client.refund(input)

@@ -217,7 +217,7 @@ describe("StripeConnector.layerConfig", () => {
     assert.isTrue(Exit.isFailure(exit))
     if (Exit.isSuccess(exit)) return
     const fail = exit.cause.reasons.find((r) => r._tag === "Fail")
-    const error = fail?._tag === "Fail" ? (fail.error as RefundError.RefundError) : undefined
+    const error = fail?._tag === "Fail" ? (fail.error as RefundError) : undefined
     assert.strictEqual(error?._tag, "RefundError")
     assert.strictEqual(error?.reason._tag, "Configuration")
     assert.include(error?.message ?? "", "STRIPE_API_KEY")

@@ -216,6 +216,7 @@ describe("auth and connector description", () => {
       lookupFindsPending: true,
       webhooks: true,
       partialRefunds: true,
+      fullRefundWithoutAmount: true,
       reportsReversals: true,
       cancellation: true
     })

@@ -286,7 +286,7 @@ export const run = async (config: Config): Promise<Report> => {
         const error = outcome.failure
         if (plan.attempts <= 2) log(`${plan.merchantRefundId} attempt ${plan.attempts}: ${error.message}`)
         if (error._tag === "RefundError") {
-          const reason = (error as RefundError.RefundError).reason
+          const reason = (error as RefundError).reason
           if (reason._tag === "OutcomeUnknown") plan.outcomeUnknowns++
           if (reason._tag === "IdempotencyExpired") {
             plan.result = { _tag: "Expired" }

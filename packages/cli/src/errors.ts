@@ -42,7 +42,7 @@ const readableReason: Record<RefundError.RefundErrorReason["_tag"], string> = {
 const oneLine = (s: string): string => s.replace(/\s+/g, " ").trim()
 
 /** `stripe get: NotFound (not found): No such refund: 're_1' [code resource_missing, request req_1, HTTP 404]` */
-export const describeRefundError = (e: RefundError.RefundError): string => {
+export const describeRefundError = (e: RefundError): string => {
   const reason = e.reason
   const extra: Array<string> = []
   if (e.processorCode !== undefined) extra.push(`code ${e.processorCode}`)
@@ -73,7 +73,7 @@ export const describeRefundError = (e: RefundError.RefundError): string => {
 }
 
 /** Usage/configuration (2) when nothing reached the processor or the request can never work; else 1. */
-export const refundErrorExitCode = (e: RefundError.RefundError): number =>
+export const refundErrorExitCode = (e: RefundError): number =>
   e.reason._tag === "Configuration" || e.reason._tag === "Unsupported" || e.attempts === 0 ? ExitCode.usage : ExitCode.failure
 
 const isTagged = (u: unknown): u is { readonly _tag: string } =>
@@ -88,7 +88,7 @@ export interface Rendered {
 export const render = (error: unknown): Rendered => {
   if (error instanceof UsageError) return { message: error.message, exitCode: ExitCode.usage }
   if (error instanceof StepFailed) return { message: error.message, exitCode: ExitCode.failure }
-  if (error instanceof RefundError.RefundError) {
+  if (error instanceof RefundError) {
     return { message: describeRefundError(error), exitCode: refundErrorExitCode(error) }
   }
   if (error instanceof RefundClient.RefundNotSettled) return { message: error.message, exitCode: ExitCode.failure }

@@ -128,7 +128,7 @@ export const resolve = (flags: ConnectionFlags, env: Env): Effect.Effect<Target,
 /** `RefundService` with exactly this connector registered, over the platform's fetch. */
 export const refundServiceLayer = (
   target: Target
-): Layer.Layer<RefundService.RefundService | ConnectorRegistry.ConnectorRegistry, RefundError.RefundError> =>
+): Layer.Layer<RefundService.RefundService | ConnectorRegistry.ConnectorRegistry, RefundError> =>
   withConnector(target.installed.connector, target.options).pipe(Layer.provide(FetchHttpClient.layer))
 
 /**
@@ -138,7 +138,7 @@ export const refundServiceLayer = (
 export const withConnector = (
   connector: Connector.Connector,
   options: BoundConnector.ConnectorOptions
-): Layer.Layer<RefundService.RefundService | ConnectorRegistry.ConnectorRegistry, RefundError.RefundError, HttpClient.HttpClient> =>
+): Layer.Layer<RefundService.RefundService | ConnectorRegistry.ConnectorRegistry, RefundError, HttpClient.HttpClient> =>
   Layer.mergeAll(RefundService.RefundService.layer, ConnectorRegistry.register(connector, options)).pipe(
     Layer.provideMerge(ConnectorRegistry.ConnectorRegistry.layer)
   )

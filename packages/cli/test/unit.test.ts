@@ -40,7 +40,7 @@ describe("secrets", () => {
 })
 
 describe("errors", () => {
-  const error = new RefundError.RefundError({
+  const error = new RefundError({
     connector: "stripe",
     operation: "create",
     reason: new RefundError.RateLimited({ message: "too many requests", retryAfterMillis: 2500 }),
@@ -58,14 +58,14 @@ describe("errors", () => {
 
   it("exit 1 for processor errors, 2 for configuration and anything refused before sending", () => {
     expect(refundErrorExitCode(error)).toBe(ExitCode.failure)
-    const local = new RefundError.RefundError({
+    const local = new RefundError({
       connector: "stripe",
       operation: "get",
       reason: new RefundError.InvalidRequest({ message: "bad id" }),
       attempts: 0
     })
     expect(refundErrorExitCode(local)).toBe(ExitCode.usage)
-    const config = new RefundError.RefundError({
+    const config = new RefundError({
       connector: "stripe",
       operation: "configure",
       reason: new RefundError.Configuration({ message: "no key" })
@@ -75,7 +75,7 @@ describe("errors", () => {
   })
 
   it("OutcomeUnknown tells how to recover safely", () => {
-    const unknown = new RefundError.RefundError({
+    const unknown = new RefundError({
       connector: "stripe",
       operation: "create",
       reason: new RefundError.OutcomeUnknown({ message: "no answer", idempotencyKey: "k", merchantRefundId: "order-1" })

@@ -11,7 +11,10 @@ export * as RefundStatus from "./refund/RefundStatus.ts"
 export * as RefundStateMachine from "./refund/RefundStateMachine.ts"
 export * as Observe from "./refund/Observe.ts"
 
-export * as RefundError from "./error/RefundError.ts"
+// Classes, so `error instanceof RefundError` works; the reasons are statics and types of the class
+// (`RefundError.RateLimited`, `RefundError.Reason`).
+export { RefundError } from "./error/RefundError.ts"
+export { NotSettled, RefundNotSettled } from "./service/RefundClient.ts"
 
 export * as Connector from "./connector/Connector.ts"
 export * as Credentials from "./connector/Credentials.ts"
@@ -37,9 +40,9 @@ export * as RefundClient from "./service/RefundClient.ts"
 export * as RefundService from "./service/RefundService.ts"
 export * as ConnectorLayer from "./service/ConnectorLayer.ts"
 
-// The Promise facade is exported as a class, for non-Effect code: `new PaymentClient({ connector: "stripe", ... })`.
-export { PaymentClient } from "./facade/PaymentClient.ts"
-export type { EnvironmentName, PaymentClientOptions, WaitOptions } from "./facade/PaymentClient.ts"
+// The Promise facade is exported as a class, for non-Effect code: `new PaymentClient({ connector: stripe, ... })`.
+export { isPaymentClientError, PaymentClient } from "./facade/PaymentClient.ts"
+export type { EnvironmentName, PaymentClientError, PaymentClientOptions, WaitOptions } from "./facade/PaymentClient.ts"
 
 export * as RefundStore from "./store/RefundStore.ts"
 export * as MemoryRefundStore from "./store/MemoryRefundStore.ts"

@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import { Connector, PaymentClient, RefundError } from "@refract/core"
+import { Connector, PaymentClient, RefundError, RefundNotSettled } from "@refract/core"
 import { fakeConnector, testKey } from "./helpers/FakeConnector.ts"
 import { refundBody } from "./helpers/ScriptedHttp.ts"
 
@@ -77,24 +77,64 @@ describe("PaymentClient (Promise facade)", () => {
   it("rejects with a typed RefundError for bad credentials, ids and connectors", async () => {
     const wrongKey = new PaymentClient({ connector: fakeConnector, apiKey: "fk_test_wrong", baseUrl, retry: { maxAttempts: 1 } })
     const auth = await wrongKey.refund(input).then(() => undefined, (e: unknown) => e)
-    assert.instanceOf(auth, RefundError.RefundError)
-    assert.strictEqual((auth as RefundError.RefundError).reason._tag, "Authentication")
+    assert.instanceOf(auth, RefundError)
+    assert.strictEqual((auth as RefundError).reason._tag, "Authentication")
     const malformed = await wrongKey.refunds.get("bad id with spaces").then(() => undefined, (e: unknown) => e)
-    assert.strictEqual((malformed as RefundError.RefundError).reason._tag, "InvalidRequest")
+    assert.strictEqual((malformed as RefundError).reason._tag, "InvalidRequest")
     await wrongKey.close()
 
     const missing = new PaymentClient({ connector: fakeConnector, baseUrl })
     const config = await missing.refund(input).then(() => undefined, (e: unknown) => e)
-    assert.strictEqual((config as RefundError.RefundError).reason._tag, "Configuration")
+    assert.strictEqual((config as RefundError).reason._tag, "Configuration")
     assert.include((config as Error).message, "FAKEPAY_API_KEY")
 
     const unknown = new PaymentClient({ connector: "nopay", apiKey: "x" })
     const notInstalled = await unknown.refund(input).then(() => undefined, (e: unknown) => e)
-    assert.strictEqual((notInstalled as RefundError.RefundError).reason._tag, "Configuration")
-    assert.include((notInstalled as Error).message, "install @refract/nopay")
+    assert.strictEqual((notInstalled as RefundError).reason._tag, "Configuration")
+    assert.instanceOf(notInstalled, RefundError)
+    assert.include((notInstalled as Error).message, "PaymentClient.register(nopay)")
 
     const weird = new PaymentClient({ connector: "../../etc/passwd", apiKey: "x" })
     const rejected = await weird.refund(input).then(() => undefined, (e: unknown) => e)
     assert.include((rejected as Error).message, "malformed connector id")
+  })
+
+  it("exports RefundError and RefundNotSettled as classes with their reasons reachable", () => {
+    const error = new RefundError({ connector: "fakepay", operation: "create", reason: new RefundError.RateLimited({ message: "slow down" }) })
+    assert.instanceOf(error, RefundError)
+    assert.instanceOf(error, Error)
+    assert.instanceOf(error.reason, RefundError.RateLimited)
+    assert.isTrue(error.isRetryable)
+    const reason: RefundError.Reason = error.reason
+    assert.strictEqual(reason._tag, "RateLimited")
+    assert.notStrictEqual<unknown>(RefundNotSettled, RefundError)
+    assert.strictEqual(RefundNotSettled.NotSettled.name, "NotSettled")
+  })
+
+  it("registers connectors by id; an unregistered id says how to register", async () => {
+    const unregistered = new PaymentClient({ connector: "fakepay", apiKey: testKey, baseUrl })
+    const error = await unregistered.refund({ ...input, merchantRefundId: "promise-reg-0" }).then(() => undefined, (e: unknown) => e)
+    assert.strictEqual((error as RefundError).reason._tag, "Configuration")
+    assert.include((error as Error).message, "PaymentClient.register(fakepay)")
+    PaymentClient.register(fakeConnector)
+    const client = new PaymentClient({ connector: "fakepay", apiKey: testKey, baseUrl })
+    try {
+      const refund = await client.refund({ ...input, merchantRefundId: "promise-reg-1" })
+      assert.strictEqual(refund.connector, "fakepay")
+    } finally {
+      await client.close()
+    }
+  })
+
+  it("a full refund without an amount sends none; a caller's idempotency key replaces the derived one", async () => {
+    const client = new PaymentClient({ connector: fakeConnector, apiKey: testKey, baseUrl })
+    try {
+      const before = seen.length
+      await client.refund({ merchantRefundId: "promise-full-1", connectorTransactionId: "pay_9", idempotencyKey: "my-own-key-1" })
+      const post = seen.slice(before).find((s) => s.method === "POST")!
+      assert.strictEqual(post.idem, "my-own-key-1")
+    } finally {
+      await client.close()
+    }
   })
 })

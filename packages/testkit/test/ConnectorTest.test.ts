@@ -17,6 +17,7 @@ const echopay = Connector.make({
     lookupFindsPending: false,
     webhooks: false,
     partialRefunds: true,
+    fullRefundWithoutAmount: true,
     reportsReversals: false,
     cancellation: false
   },
@@ -33,7 +34,7 @@ const echopay = Connector.make({
         method: "POST",
         path: "/refunds",
         headers: { "Idempotency-Key": ctx.idempotencyKey },
-        body: ProcessorHttp.json({ payment: input.connectorTransactionId, amount: input.amount.amount })
+        body: ProcessorHttp.json({ payment: input.connectorTransactionId, amount: input.amount?.amount })
       }),
     parse: (response, input) => {
       const body = ProcessorHttp.parseJson(response.body) as { id?: string; status?: string } | undefined
@@ -223,7 +224,7 @@ describe("ConnectorTest inputs", () => {
     const { createRequest, reference } = ConnectorTest.requests("echopay", input)
     const request = createRequest()
     assert.strictEqual(request.merchantRefundId, "order-1")
-    assert.isTrue(Money.equals(request.amount, Money.make(1050, "USD")))
+    assert.isTrue(Money.equals(request.amount!, Money.make(1050, "USD")))
     assert.strictEqual(createRequest({ merchantRefundId: "order-2" }).merchantRefundId, "order-2")
     assert.strictEqual(ConnectorTest.requests("echopay").createRequest(input).connectorTransactionId, "pay_1")
     assert.throws(() => createRequest({ amount: { amount: 0, currency: "USD" } }), /greater than zero/)

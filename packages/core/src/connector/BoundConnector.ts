@@ -57,6 +57,8 @@ export interface BoundConnector {
    * knows whether the processor still remembers the key.
    */
   readonly firstAttempts: Map<string, number>
+  /** The idempotency key each of those creates was first sent with (merchant refund id → key). */
+  readonly firstKeys: Map<string, string>
 }
 
 const configError = (connector: string, message: string) =>
@@ -136,6 +138,7 @@ export const bind = (connector: Connector, options: ConnectorOptions): Effect.Ef
       retry,
       tokens: yield* TokenCache.make,
       limiter,
-      firstAttempts: new Map()
+      firstAttempts: new Map(),
+      firstKeys: new Map()
     }
   })

@@ -47,6 +47,12 @@ export interface Capabilities {
   /** Verifies and parses refund webhooks. */
   readonly webhooks: boolean
   readonly partialRefunds: boolean
+  /**
+   * The processor refunds the whole remaining amount when the request has no amount (Stripe, PayPal,
+   * Checkout.com, Razorpay). Where it requires one (Adyen, Square), the core refuses a create without
+   * an amount with `Unsupported` before anything is sent.
+   */
+  readonly fullRefundWithoutAmount: boolean
   /** Does the processor ever report a succeeded refund as failed or reversed later? */
   readonly reportsReversals: boolean
   /** Does the processor have a cancelled refund state? */
@@ -60,7 +66,10 @@ export interface BuildContext<C> {
 }
 
 export interface CreateContext<C> extends BuildContext<C> {
-  /** Derived from the merchant refund id; identical on every attempt. Put it where the processor wants it. */
+  /**
+   * The caller's key, else derived from the merchant refund id; identical on every attempt. Put it
+   * where the processor wants it.
+   */
   readonly idempotencyKey: string
 }
 

@@ -1,6 +1,14 @@
 /**
  * One error for everything that can go wrong creating or reading a refund.
  *
+ * The package entry exports the class itself, `import { RefundError } from "@refract/core"`, so
+ * `error instanceof RefundError` works in Promise code. The reasons hang off it as statics and
+ * types (`RefundError.RateLimited`, `RefundError.Reason`), so Effect code keeps one import:
+ *
+ *   Effect.catchReason("RefundError", "RateLimited", (reason) => ...)
+ *   if (error instanceof RefundError && error.reason._tag === "RateLimited") ...
+ *   new RefundError.InvalidRequest({ message, field: "amount" })            // in a connector
+ *
  * `RefundError` carries where it happened (connector, operation) and what the processor said
  * (HTTP status, code, message, request id). `reason` says what it means, as a union that every
  * connector maps onto, so application code handles "rate limited" or "outcome unknown" the same way
@@ -183,32 +191,6 @@ export type RefundErrorReason = typeof RefundErrorReason.Type
 export const Operation = Schema.Literals(["create", "get", "lookup", "authenticate", "webhook", "configure"])
 export type Operation = typeof Operation.Type
 
-export class RefundError extends Schema.TaggedError<RefundError>()("RefundError", {
-  connector: Schema.String,
-  operation: Operation,
-  reason: RefundErrorReason,
-  /** HTTP status of the processor's answer, when there was one. */
-  httpStatus: Schema.optional(Schema.Number),
-  /** The processor's own error code (Stripe `code`/`decline_code`, Adyen `errorCode`, ...). */
-  processorCode: Schema.optional(Schema.String),
-  processorMessage: Schema.optional(Schema.String),
-  /** The processor's request id (Stripe `Request-Id`, Adyen `pspReference`, PayPal `debug_id`). */
-  requestId: Schema.optional(Schema.String),
-  /** How many HTTP attempts were made before giving up. */
-  attempts: Schema.optional(Schema.Number)
-}) {
-  get isRetryable(): boolean {
-    return this.reason.isRetryable
-  }
-  override get message(): string {
-    const parts = [`${this.connector} ${this.operation}: ${this.reason._tag}: ${this.reason.message}`]
-    if (this.httpStatus !== undefined) parts.push(`http=${this.httpStatus}`)
-    if (this.processorCode !== undefined) parts.push(`code=${this.processorCode}`)
-    if (this.requestId !== undefined) parts.push(`request=${this.requestId}`)
-    return parts.join(" ")
-  }
-}
-
 /** Details a connector extracts from a processor error answer. */
 export interface ProcessorErrorDetails {
   readonly reason: RefundErrorReason
@@ -225,4 +207,88 @@ export const reasonFromHttpStatus = (status: number, message: string, retryAfter
   if (status === 429) return new RateLimited({ message, retryAfterMillis })
   if (status >= 500) return new ProcessorUnavailable({ message })
   return new InvalidRequest({ message })
+}
+
+export class RefundError extends Schema.TaggedError<RefundError>()("RefundError", {
+  connector: Schema.String,
+  operation: Operation,
+  reason: RefundErrorReason,
+  /** HTTP status of the processor's answer, when there was one. */
+  httpStatus: Schema.optional(Schema.Number),
+  /** The processor's own error code (Stripe `code`/`decline_code`, Adyen `errorCode`, ...). */
+  processorCode: Schema.optional(Schema.String),
+  processorMessage: Schema.optional(Schema.String),
+  /** The processor's request id (Stripe `Request-Id`, Adyen `pspReference`, PayPal `debug_id`). */
+  requestId: Schema.optional(Schema.String),
+  /** How many HTTP attempts were made before giving up. */
+  attempts: Schema.optional(Schema.Number)
+}) {
+  // The reasons and helpers, reachable from the one exported name (values; the types are in the namespace below).
+  static readonly InvalidRequest = InvalidRequest
+  static readonly Authentication = Authentication
+  static readonly NotFound = NotFound
+  static readonly Configuration = Configuration
+  static readonly RateLimited = RateLimited
+  static readonly ProcessorUnavailable = ProcessorUnavailable
+  static readonly Network = Network
+  static readonly OutcomeUnknown = OutcomeUnknown
+  static readonly IdempotencyExpired = IdempotencyExpired
+  static readonly RefundRejected = RefundRejected
+  static readonly Unsupported = Unsupported
+  static readonly UnexpectedResponse = UnexpectedResponse
+  /** The schema of the reason union. */
+  static readonly RefundErrorReason = RefundErrorReason
+  static readonly RejectionKind = RejectionKind
+  static readonly Operation = Operation
+  static readonly reasonFromHttpStatus = reasonFromHttpStatus
+
+  get isRetryable(): boolean {
+    return this.reason.isRetryable
+  }
+  override get message(): string {
+    const parts = [`${this.connector} ${this.operation}: ${this.reason._tag}: ${this.reason.message}`]
+    if (this.httpStatus !== undefined) parts.push(`http=${this.httpStatus}`)
+    if (this.processorCode !== undefined) parts.push(`code=${this.processorCode}`)
+    if (this.requestId !== undefined) parts.push(`request=${this.requestId}`)
+    return parts.join(" ")
+  }
+}
+
+type InvalidRequest_ = InvalidRequest
+type Authentication_ = Authentication
+type NotFound_ = NotFound
+type Configuration_ = Configuration
+type RateLimited_ = RateLimited
+type ProcessorUnavailable_ = ProcessorUnavailable
+type Network_ = Network
+type OutcomeUnknown_ = OutcomeUnknown
+type IdempotencyExpired_ = IdempotencyExpired
+type RefundRejected_ = RefundRejected
+type Unsupported_ = Unsupported
+type UnexpectedResponse_ = UnexpectedResponse
+type RefundErrorReason_ = RefundErrorReason
+type RejectionKind_ = RejectionKind
+type Operation_ = Operation
+type ProcessorErrorDetails_ = ProcessorErrorDetails
+
+/** The types that go with the statics: `RefundError.RateLimited`, `RefundError.Reason`, ... */
+export declare namespace RefundError {
+  export type InvalidRequest = InvalidRequest_
+  export type Authentication = Authentication_
+  export type NotFound = NotFound_
+  export type Configuration = Configuration_
+  export type RateLimited = RateLimited_
+  export type ProcessorUnavailable = ProcessorUnavailable_
+  export type Network = Network_
+  export type OutcomeUnknown = OutcomeUnknown_
+  export type IdempotencyExpired = IdempotencyExpired_
+  export type RefundRejected = RefundRejected_
+  export type Unsupported = Unsupported_
+  export type UnexpectedResponse = UnexpectedResponse_
+  /** The reason union: what went wrong, as one of the classes above. */
+  export type Reason = RefundErrorReason_
+  export type RefundErrorReason = RefundErrorReason_
+  export type RejectionKind = RejectionKind_
+  export type Operation = Operation_
+  export type ProcessorErrorDetails = ProcessorErrorDetails_
 }

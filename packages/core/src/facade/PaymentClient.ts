@@ -1,33 +1,49 @@
 /**
  * A Promise API for applications that do not use Effect.
  *
- *   const client = new PaymentClient({ connector: "stripe", apiKey: process.env.STRIPE_API_KEY, environment: "sandbox" })
+ *   import { PaymentClient, RefundError } from "@refract/core"
+ *   import { stripe } from "@refract/stripe"
+ *
+ *   const client = new PaymentClient({ connector: stripe, apiKey: process.env.STRIPE_API_KEY, environment: "sandbox" })
  *   const refund = await client.refund({ merchantRefundId: "order-42-r1", connectorTransactionId: "ch_...",
  *                                       amount: { amount: 1050, currency: "USD" } })
  *   const latest = await client.refunds.get(refund.connectorRefundId)
  *
- * Failures reject with `RefundError` (an `Error` with a typed `reason`), so `err.reason._tag`
- * tells "RateLimited" from "OutcomeUnknown" without parsing messages. The connector package must
- * be installed (`@refract/stripe`); it is found by id, or can be passed as a value.
+ * Connectors are values: pass one, or register it once (`PaymentClient.register(stripe)`) and name
+ * it by id (`connector: "stripe"`). Nothing is looked up by naming convention, so the facade works
+ * the same bundled or not.
+ *
+ * Every rejection is a {@link PaymentClientError}: a `RefundError`, or a `RefundNotSettled` from
+ * `waitUntilSettled`. Both are classes (`instanceof` works) and both have `reason._tag`, so one
+ * `switch (error.reason._tag)` covers everything ("RateLimited", "OutcomeUnknown", "NotSettled", ...).
  */
-import { createRequire } from "node:module"
-import { join } from "node:path"
-import { pathToFileURL } from "node:url"
-import { Duration, Effect, Layer, ManagedRuntime, Option, type Redacted, Schedule } from "effect"
+import { Cause, Duration, Effect, Exit, Layer, ManagedRuntime, Option, type Redacted, Schedule } from "effect"
 import { FetchHttpClient } from "effect/http"
 import type { ConnectorOptions } from "../connector/BoundConnector.ts"
 import type { Connector } from "../connector/Connector.ts"
 import type { CredentialField } from "../connector/Credentials.ts"
-import { Configuration, RefundError } from "../error/RefundError.ts"
+import { Configuration, RefundError, UnexpectedResponse } from "../error/RefundError.ts"
+import type { Operation } from "../error/RefundError.ts"
 import type { Refund } from "../refund/Refund.ts"
 import { ConnectorRegistry, register } from "../service/ConnectorRegistry.ts"
-import type { CreateRefundInput, RecoverOptions, ReferenceInput, RefundNotSettled } from "../service/RefundClient.ts"
+import type { CreateRefundInput, RecoverOptions, ReferenceInput } from "../service/RefundClient.ts"
+import { RefundNotSettled } from "../service/RefundClient.ts"
 import { RefundService } from "../service/RefundService.ts"
 
 export type EnvironmentName = "sandbox" | "production" | "SANDBOX" | "PRODUCTION"
 
+/** What every `PaymentClient` promise rejects with; `error.reason._tag` says what happened. */
+export type PaymentClientError = RefundError | RefundNotSettled
+
+/** True for a {@link PaymentClientError} (narrows `unknown` in a `catch`). */
+export const isPaymentClientError = (error: unknown): error is PaymentClientError =>
+  error instanceof RefundError || error instanceof RefundNotSettled
+
 export interface PaymentClientOptions {
-  /** A connector id ("stripe") of an installed `@refract/<id>` package, or the connector value itself. */
+  /**
+   * The connector value (`import { stripe } from "@refract/stripe"`), or the id of one registered
+   * with `PaymentClient.register`.
+   */
   readonly connector: string | Connector
   /** Shorthand for the connector's main secret: `apiKey`, or its only required secret (Square `accessToken`). */
   readonly apiKey?: string | Redacted.Redacted<string> | undefined
@@ -51,22 +67,25 @@ export interface WaitOptions {
 
 const connectorIdPattern = /^[a-z][a-z0-9-]{0,31}$/
 
-/** Finds an installed connector package by id, from the application's point of view. */
-const loadConnector = async (id: string): Promise<Connector> => {
-  const fail = (message: string) =>
-    new RefundError({ connector: id, operation: "configure", reason: new Configuration({ message }) })
-  if (!connectorIdPattern.test(id)) throw fail(`malformed connector id ${JSON.stringify(id)}`)
-  const specifier = `@refract/${id}`
-  // From this module first (npm's flat layout), then from the application's own root (pnpm).
-  const attempts: Array<() => Promise<unknown>> = [
-    async () => import(specifier),
-    async () => import(pathToFileURL(createRequire(join(process.cwd(), "package.json")).resolve(specifier)).href)
-  ]
-  for (const attempt of attempts) {
-    const module = (await attempt().catch(() => undefined)) as { connector?: Connector } | undefined
-    if (module?.connector?.id === id) return module.connector
+/** Connectors named by id, filled by `PaymentClient.register` (explicitly: no lookup by naming convention). */
+const registry = new Map<string, Connector>()
+
+const configurationError = (id: string, message: string) =>
+  new RefundError({ connector: id, operation: "configure", reason: new Configuration({ message }) })
+
+const resolveConnector = (id: string): Connector | RefundError => {
+  if (!connectorIdPattern.test(id)) {
+    return configurationError(id, `malformed connector id ${JSON.stringify(id)}: expected lower-case letters, digits and dashes`)
   }
-  throw fail(`unknown connector "${id}": install ${specifier} (npm install ${specifier}) or pass the connector value`)
+  const found = registry.get(id)
+  if (found !== undefined) return found
+  const known = [...registry.keys()].toSorted()
+  return configurationError(
+    id,
+    `unknown connector "${id}" (registered: ${known.length > 0 ? known.join(", ") : "none"}). Pass the connector value, ` +
+      `e.g. import { ${id} } from "@refract/${id}" and new PaymentClient({ connector: ${id}, ... }), ` +
+      `or register it once with PaymentClient.register(${id}) before naming it by id`
+  )
 }
 
 /**
@@ -81,8 +100,25 @@ const apiKeyField = (connector: Connector): string => {
 }
 
 export class PaymentClient {
+  /**
+   * Makes connectors available by id: `PaymentClient.register(stripe)`, then
+   * `new PaymentClient({ connector: "stripe", ... })`. Registering the same id again replaces it.
+   */
+  static register(...connectors: ReadonlyArray<Connector>): void {
+    for (const connector of connectors) {
+      if (!connectorIdPattern.test(connector.id)) throw configurationError(connector.id, `malformed connector id ${JSON.stringify(connector.id)}`)
+      registry.set(connector.id, connector)
+    }
+  }
+
+  /** The ids registered with {@link PaymentClient.register}, sorted. */
+  static registered(): ReadonlyArray<string> {
+    return [...registry.keys()].toSorted()
+  }
+
   readonly #options: PaymentClientOptions
   #runtime: Promise<ManagedRuntime.ManagedRuntime<RefundService, RefundError>> | undefined
+  #closed = false
   readonly connectorId: string
 
   constructor(options: PaymentClientOptions) {
@@ -93,7 +129,8 @@ export class PaymentClient {
   #getRuntime(): Promise<ManagedRuntime.ManagedRuntime<RefundService, RefundError>> {
     this.#runtime ??= (async () => {
       const o = this.#options
-      const connector = typeof o.connector === "string" ? await loadConnector(o.connector) : o.connector
+      const connector = typeof o.connector === "string" ? resolveConnector(o.connector) : o.connector
+      if (connector instanceof RefundError) throw connector
       const environment = o.environment?.toLowerCase() as "sandbox" | "production" | undefined
       const credentials = { ...o.credentials, ...(o.apiKey !== undefined ? { [apiKeyField(connector)]: o.apiKey } : {}) }
       const layer = RefundService.layer.pipe(
@@ -110,41 +147,72 @@ export class PaymentClient {
       )
       const runtime = ManagedRuntime.make(layer as Layer.Layer<RefundService, RefundError>)
       // Surface configuration errors (missing key, bad base URL) on first use, as a RefundError.
-      await runtime.runPromise(Effect.void)
+      const exit = await runtime.runPromiseExit(Effect.void)
+      if (Exit.isFailure(exit)) {
+        await runtime.dispose()
+        throw this.#toError(exit.cause, "configure")
+      }
       return runtime
     })()
     return this.#runtime
   }
 
-  async #run<A>(f: (service: RefundService["Service"]) => Effect.Effect<A, RefundError | RefundNotSettled>): Promise<A> {
-    const runtime = await this.#getRuntime()
-    return runtime.runPromise(Effect.gen(function*() {
-      return yield* f(yield* RefundService)
-    }))
+  /** The typed error of a failure; a defect or an interruption becomes a RefundError too, so `reason._tag` is always there. */
+  #toError(cause: Cause.Cause<unknown>, operation: Operation): PaymentClientError {
+    const error = Option.getOrUndefined(Cause.findErrorOption(cause))
+    if (isPaymentClientError(error)) return error
+    return new RefundError({
+      connector: this.connectorId,
+      operation,
+      reason: new UnexpectedResponse({
+        message: Cause.hasInterruptsOnly(cause) ? "the operation was interrupted" : `unexpected failure inside Refract: ${String(Cause.squash(cause))}`
+      })
+    })
   }
 
-  /** Initiates a refund; resolves with it (usually PENDING), rejects with a RefundError. */
+  async #run<A>(
+    operation: Operation,
+    f: (service: RefundService["Service"]) => Effect.Effect<A, RefundError | RefundNotSettled>
+  ): Promise<A> {
+    if (this.#closed) throw configurationError(this.connectorId, "this PaymentClient is closed")
+    const runtime = await this.#getRuntime()
+    const exit = await runtime.runPromiseExit(Effect.gen(function*() {
+      return yield* f(yield* RefundService)
+    }))
+    if (Exit.isSuccess(exit)) return exit.value
+    throw this.#toError(exit.cause, operation)
+  }
+
+  /**
+   * Initiates a refund; resolves with it (usually PENDING). Leave `amount` out for a full refund where
+   * the connector allows it (`connector.capabilities.fullRefundWithoutAmount`); pass `idempotencyKey`
+   * to use your own key instead of the one derived from `merchantRefundId`.
+   */
   refund(input: CreateRefundInput): Promise<Refund> {
-    return this.#run((s) => s.create(this.connectorId, input))
+    return this.#run("create", (s) => s.create(this.connectorId, input))
   }
 
   readonly refunds = {
     create: (input: CreateRefundInput): Promise<Refund> => this.refund(input),
     /** Retrieves a refund's current status by its processor id (or full reference). */
     get: (reference: ReferenceInput, previous?: Refund): Promise<Refund> =>
-      this.#run((s) => s.get(this.connectorId, reference, previous)),
+      this.#run("get", (s) => s.get(this.connectorId, reference, previous)),
     /** Finds a refund by merchant refund id; undefined when the processor has none. */
     lookup: (input: { merchantRefundId: string; connectorTransactionId: string }): Promise<Refund | undefined> =>
-      this.#run((s) => Effect.map(s.lookup(this.connectorId, input), Option.getOrUndefined)),
+      this.#run("lookup", (s) => Effect.map(s.lookup(this.connectorId, input), Option.getOrUndefined)),
     /**
-     * After an OutcomeUnknown: finds or safely replays the refund (same idempotency key), within the
-     * processor's key window. In another process, pass the error's `firstAttemptAt`.
+     * After an OutcomeUnknown: finds or safely replays the refund (same idempotency key: pass the same
+     * input, `idempotencyKey` included), within the processor's key window. In another process, pass
+     * the error's `firstAttemptAt`.
      */
     recover: (input: CreateRefundInput, options?: RecoverOptions): Promise<Refund> =>
-      this.#run((s) => s.recover(this.connectorId, input, options)),
-    /** Polls until the refund is settled; rejects with RefundNotSettled past the deadline. */
+      this.#run("create", (s) => s.recover(this.connectorId, input, options)),
+    /**
+     * Polls until the refund is settled. Past the deadline it rejects with `RefundNotSettled`, whose
+     * `reason` is `NotSettled` with the last refund read (`error.reason.lastKnown`).
+     */
     waitUntilSettled: (reference: ReferenceInput | Refund, options?: WaitOptions): Promise<Refund> =>
-      this.#run((s) =>
+      this.#run("get", (s) =>
         s.pollUntilSettled(this.connectorId, reference, {
           deadline: Duration.millis(options?.deadlineMillis ?? 600_000),
           ...(options?.intervalMillis !== undefined
@@ -155,12 +223,12 @@ export class PaymentClient {
               ])
             }
             : {})
-        })
-      )
+        }))
   }
 
-  /** Releases the client's resources. */
+  /** Releases the client's resources; later calls reject with a Configuration error. */
   async close(): Promise<void> {
+    this.#closed = true
     if (this.#runtime !== undefined) await (await this.#runtime.catch(() => undefined))?.dispose()
   }
 }

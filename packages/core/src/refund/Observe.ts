@@ -11,7 +11,8 @@
  * - `createdAt` is the earliest creation time any snapshot reported, else when Refract first saw it;
  * - `updatedAt` moves only when the status changes (or on the first observation);
  * - `unrecognisedStatus` is set by an observation with a status the connector does not know and
- *   cleared by the next recognised one.
+ *   cleared by the next recognised one;
+ * - `metadata` and `raw` take the newest snapshot's value when it has one (metadata else the request's).
  */
 import { Result } from "effect"
 import type { CreateRefundRequest, RefundSnapshot } from "./Refund.ts"
@@ -92,7 +93,9 @@ export const observe = (input: ObserveInput): Result.Result<Observed, { readonly
       ? snapshot.createdAt ?? now
       : earliest(previous.createdAt, snapshot.createdAt)!,
     updatedAt: changed ? now : previous.updatedAt,
-    evidence: state.evidence
+    evidence: state.evidence,
+    metadata: snapshot.metadata ?? previous?.metadata ?? request?.metadata,
+    raw: snapshot.raw ?? previous?.raw
   }, { disableChecks: true })
   return Result.succeed({ refund, transition: t })
 }

@@ -1,10 +1,11 @@
 /**
  * The unified refund model and the requests to create and read one.
  */
-import { Schema } from "effect"
+import { Inspectable, Redactable, Schema, SchemaGetter } from "effect"
 import { Money } from "../money/Money.ts"
 import { ObservedStatus, RefundStatus } from "./RefundStatus.ts"
 import type { SimpleStatus } from "./RefundStatus.ts"
+import { SimpleStatus as SimpleStatusSchema } from "./RefundStatus.ts"
 import { toSimple } from "./RefundStatus.ts"
 
 /**
@@ -36,13 +37,30 @@ export type RefundReason = typeof RefundReason.Type
 /** Free-form key/value data sent to processors that support it. */
 export const Metadata = Schema.Record(Schema.String, Schema.String)
 
+/**
+ * The processor's own refund object, as JSON. It may hold personal data (names, emails, card
+ * details), so it is redacted wherever Effect formats a refund for a log or a span.
+ */
+export const Raw = Schema.Json
+export type Raw = typeof Raw.Type
+
 export class CreateRefundRequest extends Schema.Class<CreateRefundRequest>("@refract/core/CreateRefundRequest")({
   merchantRefundId: MerchantRefundId,
   /** The processor's id of the payment being refunded (Stripe charge or payment intent, Adyen pspReference, PayPal capture id, ...). */
   connectorTransactionId: ProcessorId,
-  amount: Money,
+  /**
+   * Absent: refund whatever remains of the payment, where the connector declares
+   * `capabilities.fullRefundWithoutAmount` (the core refuses the request before sending otherwise).
+   */
+  amount: Schema.optional(Money),
   reason: Schema.optional(RefundReason),
-  metadata: Schema.optional(Metadata)
+  metadata: Schema.optional(Metadata),
+  /**
+   * The caller's own idempotency key, when given (checked against the connector's key rules);
+   * otherwise the core derives one from `merchantRefundId`. Connectors read the key from the
+   * create context, never from here.
+   */
+  idempotencyKey: Schema.optional(Schema.String)
 }) {}
 
 /**
@@ -101,14 +119,49 @@ export class RefundSnapshot extends Schema.Class<RefundSnapshot>("@refract/core/
    */
   occurredAt: Schema.optional(Schema.Number),
   /** Processor creation time (epoch ms). */
-  createdAt: Schema.optional(Schema.Number)
+  createdAt: Schema.optional(Schema.Number),
+  /**
+   * The metadata the processor holds for the refund, as the caller set it (keys a connector reserves
+   * for itself, such as `merchant_refund_id`, left out). Absent when the processor has no metadata.
+   */
+  metadata: Schema.optional(Metadata),
+  /** The processor's refund object this snapshot was read from (its answer, or the webhook's object). */
+  raw: Schema.optional(Raw)
 }) {}
 
-export class Refund extends Schema.Class<Refund>("@refract/core/Refund")({
+/** The snapshot with the processor's metadata and raw object, where the connector has them. */
+export const withProcessorData = (
+  snapshot: RefundSnapshot,
+  data: { readonly metadata?: Readonly<Record<string, string>> | undefined; readonly raw?: unknown }
+): RefundSnapshot =>
+  new RefundSnapshot({
+    ...snapshot,
+    ...(data.metadata !== undefined ? { metadata: data.metadata } : {}),
+    ...(data.raw !== undefined ? { raw: data.raw as Schema.Json } : {})
+  }, { disableChecks: true })
+
+/**
+ * The string entries of a processor's metadata object (Stripe `metadata`, Razorpay `notes`), without
+ * the keys a connector reserves for itself; undefined when there are none.
+ */
+export const metadataOf = (value: unknown, reserved: ReadonlyArray<string> = []): Record<string, string> | undefined => {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined
+  const entries = Object.entries(value).filter((e): e is [string, string] => typeof e[1] === "string" && !reserved.includes(e[0]))
+  return entries.length === 0 ? undefined : Object.fromEntries(entries)
+}
+
+/** Epoch ms in the model, an ISO 8601 string in JSON. */
+const IsoMillis = Schema.String.pipe(Schema.decodeTo(Schema.Number, {
+  decode: SchemaGetter.transform((s: string) => Date.parse(s)),
+  encode: SchemaGetter.transform((n: number) => new Date(n).toISOString())
+}))
+
+const refundFields = {
   connector: Schema.String,
   merchantRefundId: Schema.optional(Schema.String),
   connectorRefundId: ProcessorId,
   connectorTransactionId: Schema.optional(ProcessorId),
+  /** The refunded amount: as requested, else as the processor answered (a full refund without an amount). */
   amount: Schema.optional(Money),
   status: RefundStatus,
   /** The processor's status string for the current state, verbatim. */
@@ -130,8 +183,40 @@ export class Refund extends Schema.Class<Refund>("@refract/core/Refund")({
    * The latest observation of each kind of status, which the status is derived from. Absent on
    * records written before it existed; the state machine then starts from the status alone.
    */
-  evidence: Schema.optional(Evidence)
-}) {
+  evidence: Schema.optional(Evidence),
+  /** The refund's metadata as the processor holds it (else as it was sent), string to string. */
+  metadata: Schema.optional(Metadata),
+  /**
+   * The processor's latest refund object, verbatim JSON, for fields Refract does not model. It may
+   * hold personal data: Effect's logger and spans see it redacted, `console.log`/`inspect` too.
+   */
+  raw: Schema.optional(Raw)
+}
+
+const EvidenceMarkJson = Schema.Struct({ ...EvidenceMark.fields, at: IsoMillis })
+
+/**
+ * A refund as JSON (`JSON.stringify(refund)`, `Refund.toJSON`): every field a user reads, including
+ * `simpleStatus`; money as `{ amount, currency }` in minor units; times as ISO 8601 strings.
+ * `Refund.fromJSON` reads it back.
+ */
+export const RefundJson = Schema.Struct({
+  ...refundFields,
+  simpleStatus: SimpleStatusSchema,
+  statusAt: Schema.optional(IsoMillis),
+  createdAt: IsoMillis,
+  updatedAt: IsoMillis,
+  evidence: Schema.optional(Schema.Struct({
+    inFlight: Schema.optional(EvidenceMarkJson),
+    succeeded: Schema.optional(EvidenceMarkJson),
+    failed: Schema.optional(EvidenceMarkJson),
+    cancelled: Schema.optional(EvidenceMarkJson),
+    reversed: Schema.optional(EvidenceMarkJson)
+  }))
+})
+export type RefundJson = typeof RefundJson.Encoded
+
+export class Refund extends Schema.Class<Refund>("@refract/core/Refund")(refundFields) {
   /** PENDING, SUCCEEDED or FAILED. */
   get simpleStatus(): SimpleStatus {
     return toSimple(this.status)
@@ -141,5 +226,33 @@ export class Refund extends Schema.Class<Refund>("@refract/core/Refund")({
       connectorRefundId: this.connectorRefundId,
       ...(this.connectorTransactionId !== undefined ? { connectorTransactionId: this.connectorTransactionId } : {})
     }, { disableChecks: true })
+  }
+
+  /** The JSON form ({@link RefundJson}); what `JSON.stringify(refund)` writes. Includes `raw`; unset fields are left out. */
+  toJSON(): RefundJson {
+    const set = Object.fromEntries(Object.entries(this).filter(([, v]) => v !== undefined)) as unknown as Refund
+    const encoded = Schema.encodeSync(RefundJson)({ ...set, simpleStatus: this.simpleStatus })
+    return (encoded.evidence === undefined
+      ? encoded
+      : { ...encoded, evidence: Object.fromEntries(Object.entries(encoded.evidence).filter(([, v]) => v !== undefined)) }) as RefundJson
+  }
+
+  /** Reads a refund back from its JSON form (the output of `toJSON`, parsed or not). */
+  static fromJSON(json: unknown): Refund {
+    const input = typeof json === "string" ? JSON.parse(json) : json
+    const { simpleStatus: _, ...fields } = Schema.decodeUnknownSync(RefundJson)(input)
+    return new Refund(fields)
+  }
+
+  /** What logs and spans see: everything but the processor's raw object. */
+  [Redactable.symbolRedactable](): unknown {
+    const { raw, ...rest } = this.toJSON()
+    return raw === undefined ? rest : { ...rest, raw: "<redacted>" }
+  }
+  [Inspectable.NodeInspectSymbol](): unknown {
+    return this[Redactable.symbolRedactable]()
+  }
+  override toString(): string {
+    return `Refund(${JSON.stringify(this[Redactable.symbolRedactable]())})`
   }
 }

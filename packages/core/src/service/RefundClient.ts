@@ -6,7 +6,7 @@
 import { Clock, Duration, Effect, Option, Result, Schedule, Schema } from "effect"
 import type { HttpClient } from "effect/http"
 import type { BoundConnector } from "../connector/BoundConnector.ts"
-import type { Capabilities, LookupRequest } from "../connector/Connector.ts"
+import type { Capabilities, IdempotencyKeyRules, LookupRequest } from "../connector/Connector.ts"
 import { IdempotencyExpired, InvalidRequest, OutcomeUnknown, RefundError, UnexpectedResponse, Unsupported } from "../error/RefundError.ts"
 import * as Money from "../money/Money.ts"
 import * as Idempotency from "../pipeline/Idempotency.ts"
@@ -24,10 +24,23 @@ export interface CreateRefundInput {
   readonly merchantRefundId: string
   /** The processor's id of the payment to refund. */
   readonly connectorTransactionId: string
-  /** Minor units with the currency: `{ amount: 1050, currency: "USD" }` is $10.50. */
-  readonly amount: Money.Money | { readonly amount: number; readonly currency: string }
+  /**
+   * Minor units with the currency: `{ amount: 1050, currency: "USD" }` is $10.50. Leave it out to
+   * refund the whole remaining amount, where the connector declares `capabilities.fullRefundWithoutAmount`
+   * (others fail with `Unsupported` before anything is sent); the refund's amount is then the processor's.
+   */
+  readonly amount?: Money.Money | { readonly amount: number; readonly currency: string } | undefined
   readonly reason?: RefundReason | undefined
+  /** String to string; sent where the processor takes metadata (see the connector's docs) and read back on `refund.metadata`. */
   readonly metadata?: Readonly<Record<string, string>> | undefined
+  /**
+   * Your own idempotency key for this refund. Default: derived from `merchantRefundId`. Every attempt
+   * Refract makes (retries, and `recover` or a repeated `create` of the same input) sends this key, so
+   * pass the same one each time for the same refund, and never one key for two merchant refund ids.
+   * It must fit the connector's rules (length, characters; see `connector.idempotencyKey`) and be
+   * visible ASCII without spaces.
+   */
+  readonly idempotencyKey?: string | undefined
 }
 
 /** A refund id string, or the full reference. */
@@ -65,14 +78,54 @@ export interface ClientOptions {
   readonly store?: Store | undefined
 }
 
-/** Polling gave up before the processor decided. `lastKnown` is the latest state read. */
-export class RefundNotSettled extends Schema.TaggedError<RefundNotSettled>()("RefundNotSettled", {
-  connector: Schema.String,
+/**
+ * The reason of a {@link RefundNotSettled}: the processor has not decided yet. `lastKnown` is the
+ * latest state read (still Pending or RequiresAction); waiting longer, or a webhook, will tell.
+ */
+export class NotSettled extends Schema.TaggedError<NotSettled>()("NotSettled", {
+  message: Schema.String,
   lastKnown: Refund,
   waitedMillis: Schema.Number
 }) {
+  get isRetryable(): boolean {
+    return true
+  }
+}
+
+/**
+ * Polling gave up before the processor decided. Like {@link RefundError} it has a `reason` with a
+ * `_tag` (always `NotSettled`), so Promise code can `switch (error.reason._tag)` over every rejection
+ * of `PaymentClient`, and Effect code can `Effect.catchTag("RefundNotSettled", ...)`.
+ */
+export class RefundNotSettled extends Schema.TaggedError<RefundNotSettled>()("RefundNotSettled", {
+  connector: Schema.String,
+  reason: NotSettled
+}) {
+  static readonly NotSettled = NotSettled
+
+  static fromLastKnown(connector: string, lastKnown: Refund, waitedMillis: number): RefundNotSettled {
+    return new RefundNotSettled({
+      connector,
+      reason: new NotSettled({
+        message: `refund ${lastKnown.connectorRefundId} still ${lastKnown.status} after ${waitedMillis} ms`,
+        lastKnown,
+        waitedMillis
+      })
+    })
+  }
+  /** The latest state read (the reason's `lastKnown`). */
+  get lastKnown(): Refund {
+    return this.reason.lastKnown
+  }
+  get waitedMillis(): number {
+    return this.reason.waitedMillis
+  }
+  /** Waiting longer may settle it. */
+  get isRetryable(): boolean {
+    return true
+  }
   override get message(): string {
-    return `${this.connector} refund ${this.lastKnown.connectorRefundId} still ${this.lastKnown.status} after ${this.waitedMillis} ms`
+    return `${this.connector} ${this.reason.message}`
   }
 }
 
@@ -112,16 +165,36 @@ const invalid = (connector: string, operation: "create" | "get" | "lookup", mess
 
 const schemaMessage = (error: Schema.SchemaError): string => error.message.replace(/\s+/g, " ").trim()
 
-/** Validates create input: ids, amount (integer minor units, positive, known currency). */
-export const decodeCreate = (connector: string, input: CreateRefundInput): Result.Result<CreateRefundRequest, RefundError> => {
-  const amountInput = input.amount as { amount?: unknown; currency?: unknown } | undefined
-  if (amountInput === undefined || typeof amountInput !== "object") {
-    return Result.fail(invalid(connector, "create", "amount is required: { amount: <minor units>, currency: <ISO 4217> }", "amount"))
+const visibleAscii = /^[\x21-\x7E]+$/
+
+/**
+ * Checks a caller's idempotency key against the processor's rules (the same `IdempotencyKeyRules`
+ * `Idempotency.derive` fits its keys to); a message when it does not fit.
+ */
+export const idempotencyKeyProblem = (key: string, rules: IdempotencyKeyRules): string | undefined => {
+  if (key.length === 0 || key.length > rules.maxLength || key.length < (rules.minLength ?? 1)) {
+    return `idempotencyKey must be ${rules.minLength ?? 1} to ${rules.maxLength} characters, got ${key.length}`
   }
-  const money = Money.fromMinor(amountInput.amount as number, String(amountInput.currency))
-  if (Result.isFailure(money)) return Result.fail(invalid(connector, "create", Money.describeProblem(money.failure), "amount"))
-  if (money.success.amount === 0) return Result.fail(invalid(connector, "create", "amount must be greater than zero", "amount"))
-  const decoded = Schema.decodeUnknownResult(CreateRefundRequest)({ ...input, amount: money.success })
+  if (!visibleAscii.test(key)) return "idempotencyKey must be visible ASCII characters without spaces"
+  if (rules.pattern !== undefined && !rules.pattern.test(key)) return `idempotencyKey must match ${rules.pattern.source}`
+  return undefined
+}
+
+/** Validates create input: ids, amount when given (integer minor units, positive, known currency). */
+export const decodeCreate = (connector: string, input: CreateRefundInput): Result.Result<CreateRefundRequest, RefundError> => {
+  const amountInput = input.amount as { amount?: unknown; currency?: unknown } | undefined | null
+  let amount: Money.Money | undefined
+  if (amountInput !== undefined) {
+    if (amountInput === null || typeof amountInput !== "object") {
+      return Result.fail(invalid(connector, "create", "amount is { amount: <minor units>, currency: <ISO 4217> }, or left out for a full refund", "amount"))
+    }
+    const money = Money.fromMinor(amountInput.amount as number, String(amountInput.currency))
+    if (Result.isFailure(money)) return Result.fail(invalid(connector, "create", Money.describeProblem(money.failure), "amount"))
+    if (money.success.amount === 0) return Result.fail(invalid(connector, "create", "amount must be greater than zero", "amount"))
+    amount = money.success
+  }
+  const { amount: _, ...rest } = input
+  const decoded = Schema.decodeUnknownResult(CreateRefundRequest)(amount !== undefined ? { ...rest, amount } : rest)
   if (Result.isFailure(decoded)) return Result.fail(invalid(connector, "create", schemaMessage(decoded.failure)))
   return Result.succeed(decoded.success)
 }
@@ -203,6 +276,18 @@ export const make = (bound: BoundConnector, options: ClientOptions = {}): Effect
         return Option.some(yield* fold(found.value, "poll", undefined))
       })
 
+    const keyMismatch = (mrid: string) =>
+      new RefundError({
+        connector: id,
+        operation: "create",
+        attempts: 0,
+        reason: new InvalidRequest({
+          message: `refund ${mrid} was first sent with another idempotency key: pass the same idempotencyKey (or none, if none was given) ` +
+            `for every create and recover of one refund, or a replay could refund twice`,
+          field: "idempotencyKey"
+        })
+      })
+
     const canLookup = connector.lookup !== undefined && connector.capabilities.lookup
     const windowMillis = connector.idempotencyKey.windowMillis
 
@@ -210,6 +295,7 @@ export const make = (bound: BoundConnector, options: ClientOptions = {}): Effect
     const remember = (refund: Refund, request: CreateRefundRequest, observedAt: number) =>
       Effect.gen(function*() {
         bound.firstAttempts.delete(request.merchantRefundId)
+        bound.firstKeys.delete(request.merchantRefundId)
         if (store === undefined) return
         const now = yield* Clock.currentTimeMillis
         yield* store.apply({ ...createdObservation(refund, now, request), observedAt }).pipe(
@@ -226,8 +312,10 @@ export const make = (bound: BoundConnector, options: ClientOptions = {}): Effect
     const createOrRecover = (request: CreateRefundRequest, recovering: boolean, hint?: RecoverOptions) =>
       Effect.gen(function*() {
         const mrid = request.merchantRefundId
-        const key = Idempotency.derive(mrid, connector.idempotencyKey)
+        const key = request.idempotencyKey ?? Idempotency.derive(mrid, connector.idempotencyKey)
         const now = yield* Clock.currentTimeMillis
+        const firstKey = bound.firstKeys.get(mrid)
+        if (firstKey !== undefined && firstKey !== key) return yield* keyMismatch(mrid)
 
         if (store !== undefined) {
           const known = yield* store.getByMerchantRefundId(mrid, id).pipe(Effect.mapError((e) => storeFailure("create", e.message)))
@@ -246,9 +334,12 @@ export const make = (bound: BoundConnector, options: ClientOptions = {}): Effect
             request,
             updatedAt: now
           })).pipe(Effect.mapError((e) => storeFailure("create", e.message)))
+          // The processor knows the refund by the key it was first sent with: another key would be a second refund.
+          if (intent.idempotencyKey !== key && intent.state !== "Failed") return yield* keyMismatch(mrid)
           if (intent.firstAttemptAt < now || intent.state !== "Pending") earlier = Math.min(earlier ?? Infinity, intent.firstAttemptAt)
         }
         if (!bound.firstAttempts.has(mrid)) bound.firstAttempts.set(mrid, earlier ?? now)
+        if (!bound.firstKeys.has(mrid)) bound.firstKeys.set(mrid, key)
 
         if (recovering || earlier !== undefined) {
           let absent = false
@@ -313,6 +404,7 @@ export const make = (bound: BoundConnector, options: ClientOptions = {}): Effect
           const error = result.failure
           if (error.reason._tag !== "OutcomeUnknown" && Executor.isDefinitive(error.reason)) {
             bound.firstAttempts.delete(mrid)
+            bound.firstKeys.delete(mrid)
             if (store !== undefined) {
               yield* store.endCreate(id, mrid, { state: "Failed" }, yield* Clock.currentTimeMillis).pipe(
                 Effect.catch((e) => Effect.logWarning("refract: could not record a refused create", { connector: id, error: e.message }))
@@ -323,11 +415,15 @@ export const make = (bound: BoundConnector, options: ClientOptions = {}): Effect
         }
         // A create answer reflects the state when the request was first processed (a replay returns it).
         const refund = yield* fold(result.success, "create", undefined, request, sentAt)
-        if (refund.amount !== undefined && (refund.amount.amount !== request.amount.amount || refund.amount.currency !== request.amount.currency)) {
+        const requested = request.amount
+        if (
+          requested !== undefined && refund.amount !== undefined &&
+          (refund.amount.amount !== requested.amount || refund.amount.currency !== requested.currency)
+        ) {
           yield* Effect.logWarning("refract: the processor refunded another amount than requested", {
             connector: id,
             refund: refund.connectorRefundId,
-            requested: request.amount.toString(),
+            requested: requested.toString(),
             refunded: refund.amount.toString()
           })
         }
@@ -335,9 +431,30 @@ export const make = (bound: BoundConnector, options: ClientOptions = {}): Effect
         return refund
       })
 
+    /** Input checks that need the connector: nothing is sent when they fail. */
+    const decodeFor = (input: CreateRefundInput): Result.Result<CreateRefundRequest, RefundError> => {
+      const request = decodeCreate(id, input)
+      if (Result.isFailure(request)) return request
+      if (request.success.amount === undefined && !connector.capabilities.fullRefundWithoutAmount) {
+        return Result.fail(new RefundError({
+          connector: id,
+          operation: "create",
+          attempts: 0,
+          reason: new Unsupported({
+            message: `${connector.displayName} needs the amount of every refund: pass amount (the payment's full amount for a full refund)`,
+            capability: "fullRefundWithoutAmount"
+          })
+        }))
+      }
+      const key = request.success.idempotencyKey
+      const problem = key === undefined ? undefined : idempotencyKeyProblem(key, connector.idempotencyKey)
+      if (problem !== undefined) return Result.fail(invalid(id, "create", `${problem} (${connector.displayName})`, "idempotencyKey"))
+      return request
+    }
+
     const create = (input: CreateRefundInput) =>
       Effect.suspend(() => {
-        const request = decodeCreate(id, input)
+        const request = decodeFor(input)
         return Result.isFailure(request) ? Effect.fail(request.failure) : createOrRecover(request.success, false)
       }).pipe(Effect.provideContext(services))
 
@@ -355,7 +472,7 @@ export const make = (bound: BoundConnector, options: ClientOptions = {}): Effect
 
     const recover = (input: CreateRefundInput, recoverOptions?: RecoverOptions) =>
       Effect.suspend(() => {
-        const request = decodeCreate(id, input)
+        const request = decodeFor(input)
         return Result.isFailure(request) ? Effect.fail(request.failure) : createOrRecover(request.success, true, recoverOptions)
       }).pipe(Effect.provideContext(services))
 
@@ -392,7 +509,7 @@ export const make = (bound: BoundConnector, options: ClientOptions = {}): Effect
             reason: new UnexpectedResponse({ message: `no status read completed within ${waited} ms` })
           })
         }
-        return yield* new RefundNotSettled({ connector: id, lastKnown: last, waitedMillis: waited })
+        return yield* RefundNotSettled.fromLastKnown(id, last, waited)
       })
 
     return { connector: id, capabilities: connector.capabilities, create, get, lookup, recover, pollUntilSettled }

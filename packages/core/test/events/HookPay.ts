@@ -153,6 +153,7 @@ const make = (
       lookupFindsPending: false,
       webhooks: true,
       partialRefunds: true,
+      fullRefundWithoutAmount: true,
       reportsReversals: true,
       cancellation: true
     },
@@ -172,8 +173,8 @@ const make = (
           headers: { "idempotency-key": ctx.idempotencyKey },
           body: ProcessorHttp.json({
             payment: input.connectorTransactionId,
-            amount: input.amount.amount,
-            currency: input.amount.currency,
+            amount: input.amount?.amount,
+            currency: input.amount?.currency,
             merchant_refund_id: input.merchantRefundId
           })
         }),

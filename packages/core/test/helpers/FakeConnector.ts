@@ -63,6 +63,7 @@ const base = {
     lookupFindsPending: true,
     webhooks: true,
     partialRefunds: true,
+    fullRefundWithoutAmount: true,
     reportsReversals: true,
     cancellation: true
   },
@@ -79,8 +80,8 @@ const base = {
         headers: { "idempotency-key": ctx.idempotencyKey },
         body: ProcessorHttp.json({
           payment: input.connectorTransactionId,
-          amount: input.amount.amount,
-          currency: input.amount.currency,
+          amount: input.amount?.amount,
+          currency: input.amount?.currency,
           merchant_refund_id: input.merchantRefundId
         })
       }),

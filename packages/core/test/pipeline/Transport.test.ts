@@ -56,7 +56,7 @@ describe("transport classification with real clients", () => {
     it.live(`${name}: a refused connection is Network, not sent, for a create`, () =>
       Effect.gen(function*() {
         const client = yield* clientAt(yield* closedPort, 2)
-        const error: RefundError.RefundError = yield* Effect.flip(client.create(input))
+        const error: RefundError = yield* Effect.flip(client.create(input))
         assert.strictEqual(error.reason._tag, "Network")
         assert.isFalse((error.reason as RefundError.Network).requestSent)
         assert.strictEqual(error.attempts, 2)
@@ -73,10 +73,10 @@ describe("transport classification with real clients", () => {
         })
         const port = yield* listen(server)
         const client = yield* clientAt(port, 1)
-        const error: RefundError.RefundError = yield* Effect.flip(client.create(input))
+        const error: RefundError = yield* Effect.flip(client.create(input))
         assert.strictEqual(error.reason._tag, "OutcomeUnknown")
         assert.isAtLeast(received, 1)
-        const read: RefundError.RefundError = yield* Effect.flip(client.get("rf_1"))
+        const read: RefundError = yield* Effect.flip(client.get("rf_1"))
         assert.strictEqual(read.reason._tag, "Network")
         assert.isTrue((read.reason as RefundError.Network).requestSent)
       }).pipe(Effect.scoped, Effect.provide(layer)))
@@ -85,7 +85,7 @@ describe("transport classification with real clients", () => {
   it.live("fetch: a port the Fetch standard blocks is refused before anything is sent", () =>
     Effect.gen(function*() {
       const client = yield* clientAt(6000, 1)
-      const error: RefundError.RefundError = yield* Effect.flip(client.create(input))
+      const error: RefundError = yield* Effect.flip(client.create(input))
       assert.strictEqual(error.reason._tag, "Network")
       assert.isFalse((error.reason as RefundError.Network).requestSent)
     }).pipe(Effect.provide(FetchHttpClient.layer)))

@@ -86,7 +86,7 @@ describe("RefundClient with a store", () => {
       const script = lostFirstAnswer()
       yield* drive(Effect.flip((yield* clientFor(script, noLookup, store)).create(input)))
       yield* TestClock.adjust(day + 1)
-      const error: RefundError.RefundError = yield* Effect.flip((yield* clientFor(script, noLookup, store)).create(input))
+      const error: RefundError = yield* Effect.flip((yield* clientFor(script, noLookup, store)).create(input))
       assert.strictEqual(error.reason._tag, "IdempotencyExpired")
       const reason = error.reason as RefundError.IdempotencyExpired
       assert.strictEqual(reason.windowMillis, day)
@@ -97,7 +97,7 @@ describe("RefundClient with a store", () => {
       const script2 = lostFirstAnswer()
       yield* drive(Effect.flip((yield* clientFor(script2, noLookup, edge)).create(input)))
       yield* TestClock.adjust(day - 1_000)
-      const late: RefundError.RefundError = yield* Effect.flip((yield* clientFor(script2, noLookup, edge)).create(input))
+      const late: RefundError = yield* Effect.flip((yield* clientFor(script2, noLookup, edge)).create(input))
       assert.strictEqual(late.reason._tag, "IdempotencyExpired")
     }))
 
@@ -126,7 +126,7 @@ describe("RefundClient with a store", () => {
         r.method === "POST" && i === 0 ? { hang: true } : r.method === "GET" ? { status: 200, body: "{\"data\": [" } : { status: 500, body: {} }
       )
       yield* drive(Effect.flip((yield* clientFor(script, fakeConnector, store)).create(input)))
-      const error: RefundError.RefundError = yield* drive(Effect.flip((yield* clientFor(script, fakeConnector, store)).create(input)))
+      const error: RefundError = yield* drive(Effect.flip((yield* clientFor(script, fakeConnector, store)).create(input)))
       assert.strictEqual(error.reason._tag, "OutcomeUnknown")
       assert.strictEqual(error.operation, "create")
       assert.strictEqual((error.reason as RefundError.OutcomeUnknown).firstAttemptAt, 0)
@@ -138,7 +138,7 @@ describe("RefundClient with a store", () => {
       const store = yield* MemoryRefundStore.make
       const script = ScriptedHttp.make((_, i) => (i === 0 ? { status: 400, body: { error: { code: "bad", message: "no" } } } : { status: 200, body: ScriptedHttp.refundBody() }))
       const client = yield* clientFor(script, noLookup, store)
-      const refused: RefundError.RefundError = yield* Effect.flip(client.create(input))
+      const refused: RefundError = yield* Effect.flip(client.create(input))
       assert.strictEqual(refused.reason._tag, "InvalidRequest")
       assert.strictEqual(Option.getOrUndefined(yield* store.getCreate("fakepay", "order-7"))?.state, "Failed")
       yield* TestClock.adjust(2 * day)
@@ -152,7 +152,7 @@ describe("RefundClient without a store", () => {
     Effect.gen(function*() {
       const script = lostFirstAnswer()
       const client = yield* clientFor(script, noLookup)
-      const lost: RefundError.RefundError = yield* drive(Effect.flip(client.create(input)))
+      const lost: RefundError = yield* drive(Effect.flip(client.create(input)))
       assert.strictEqual(lost.reason._tag, "OutcomeUnknown")
       const firstAttemptAt = (lost.reason as RefundError.OutcomeUnknown).firstAttemptAt
       assert.strictEqual(firstAttemptAt, 0)
@@ -164,7 +164,7 @@ describe("RefundClient without a store", () => {
   it.effect("another process needs the first attempt's time; past the window it refuses", () =>
     Effect.gen(function*() {
       const script = lostFirstAnswer()
-      const lost: RefundError.RefundError = yield* drive(Effect.flip((yield* clientFor(script, noLookup)).create(input)))
+      const lost: RefundError = yield* drive(Effect.flip((yield* clientFor(script, noLookup)).create(input)))
       const firstAttemptAt = (lost.reason as RefundError.OutcomeUnknown).firstAttemptAt
       const other = yield* clientFor(script, noLookup)
       assert.strictEqual((yield* Effect.flip(other.recover(input))).reason._tag, "IdempotencyExpired")
@@ -197,7 +197,7 @@ describe("pollUntilSettled", () => {
       const started = yield* Clock.currentTimeMillis
       const error = yield* drive(Effect.flip(client.pollUntilSettled("rf_1", { deadline: "20 seconds" })), 250)
       assert.strictEqual(error._tag, "RefundError")
-      assert.strictEqual((error as RefundError.RefundError).reason._tag, "ProcessorUnavailable")
+      assert.strictEqual((error as RefundError).reason._tag, "ProcessorUnavailable")
       assert.isAbove(script.requests.length, 3)
       assert.isAtMost((yield* Clock.currentTimeMillis) - started, 21_000)
     }))
@@ -207,7 +207,7 @@ describe("pollUntilSettled", () => {
       const script = ScriptedHttp.make(() => ({ status: 404, body: {} }))
       const client = yield* clientFor(script, fakeConnector)
       const error = yield* Effect.flip(client.pollUntilSettled("rf_1"))
-      assert.strictEqual((error as RefundError.RefundError).reason._tag, "NotFound")
+      assert.strictEqual((error as RefundError).reason._tag, "NotFound")
       assert.strictEqual(script.requests.length, 1)
     }))
 
@@ -218,5 +218,67 @@ describe("pollUntilSettled", () => {
       const error = yield* drive(Effect.flip(client.pollUntilSettled("rf_1", { deadline: "10 seconds" })), 250)
       assert.strictEqual(error._tag, "RefundNotSettled")
       if (error._tag === "RefundNotSettled") assert.strictEqual(error.lastKnown.status, "Pending")
+    }))
+})
+
+describe("RefundClient: caller idempotency keys and optional amounts", () => {
+  it.effect("a caller's key replaces the derived one; after a lost answer, another key for the same refund is refused", () =>
+    Effect.gen(function*() {
+      const store = yield* MemoryRefundStore.make
+      const script = lostFirstAnswer()
+      const first = yield* drive(Effect.flip((yield* clientFor(script, noLookup, store)).create({ ...input, idempotencyKey: "mine-0001" })))
+      assert.strictEqual(first.reason._tag, "OutcomeUnknown")
+      assert.strictEqual((first.reason as RefundError.OutcomeUnknown).idempotencyKey, "mine-0001")
+      assert.strictEqual(creates(script)[0]!.headers["idempotency-key"], "mine-0001")
+      // A restarted process: without the key (the derived one would be a new refund) or with another key: refused, nothing sent.
+      const restarted = yield* clientFor(script, noLookup, store)
+      for (const other of [undefined, "mine-0002"]) {
+        const refused = yield* Effect.flip(restarted.create({ ...input, idempotencyKey: other }))
+        assert.strictEqual(refused.reason._tag, "InvalidRequest")
+        assert.strictEqual((refused.reason as RefundError.InvalidRequest).field, "idempotencyKey")
+      }
+      assert.strictEqual(creates(script).length, 1)
+      const refund = yield* restarted.recover({ ...input, idempotencyKey: "mine-0001" })
+      assert.strictEqual(refund.connectorRefundId, "rf_1")
+      assert.deepStrictEqual(creates(script).map((r) => r.headers["idempotency-key"]), ["mine-0001", "mine-0001"])
+    }))
+
+  it.effect("the same process refuses another key for a create whose outcome is unknown", () =>
+    Effect.gen(function*() {
+      const script = lostFirstAnswer()
+      const client = yield* clientFor(script, noLookup)
+      yield* drive(Effect.flip(client.create(input)))
+      const refused = yield* Effect.flip(client.create({ ...input, idempotencyKey: "mine-0003" }))
+      assert.strictEqual((refused.reason as RefundError.InvalidRequest).field, "idempotencyKey")
+      assert.strictEqual(creates(script).length, 1)
+    }))
+
+  it.effect("keys that break the connector's rules are refused before sending", () =>
+    Effect.gen(function*() {
+      const script = ScriptedHttp.make(() => ({ status: 200, body: ScriptedHttp.refundBody() }))
+      const client = yield* clientFor(script, noLookup)
+      for (const key of ["", "x".repeat(41), "with space", "tab\tkey", "ключ"]) {
+        const error = yield* Effect.flip(client.create({ ...input, idempotencyKey: key }))
+        assert.strictEqual(error.reason._tag, "InvalidRequest", key)
+        assert.strictEqual(error.attempts, 0)
+      }
+      assert.strictEqual(script.requests.length, 0)
+      assert.isUndefined(RefundClient.idempotencyKeyProblem("x".repeat(40), fakeConnector.idempotencyKey))
+      assert.include(RefundClient.idempotencyKeyProblem("short", { maxLength: 40, minLength: 10, windowMillis: 1 }) ?? "", "10 to 40")
+      assert.include(RefundClient.idempotencyKeyProblem("a.b", { maxLength: 40, pattern: /^[A-Za-z0-9_-]+$/, windowMillis: 1 }) ?? "", "must match")
+    }))
+
+  it.effect("without an amount: sent without one where the connector allows it, Unsupported before sending where it does not", () =>
+    Effect.gen(function*() {
+      const script = ScriptedHttp.make(() => ({ status: 200, body: ScriptedHttp.refundBody() }))
+      const { amount: _, ...full } = input
+      const refund = yield* (yield* clientFor(script, noLookup)).create(full)
+      assert.strictEqual(refund.amount?.amount, 1050, "the amount the processor answered")
+      assert.notInclude(script.requests[0]!.body, "amount")
+      const needsAmount: Connector.Connector = { ...noLookup, capabilities: { ...noLookup.capabilities, fullRefundWithoutAmount: false } }
+      const error = yield* Effect.flip((yield* clientFor(script, needsAmount)).create({ ...full, merchantRefundId: "order-8" }))
+      assert.strictEqual(error.reason._tag, "Unsupported")
+      assert.strictEqual((error.reason as RefundError.Unsupported).capability, "fullRefundWithoutAmount")
+      assert.strictEqual(script.requests.length, 1)
     }))
 })

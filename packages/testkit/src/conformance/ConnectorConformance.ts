@@ -211,14 +211,14 @@ export const run = (target: ConformanceTarget): void => {
         return { c, created }
       })
 
-    const expectReason = (error: RefundError.RefundError | { readonly _tag: string }, tags: ReadonlyArray<string>) => {
+    const expectReason = (error: RefundError | { readonly _tag: string }, tags: ReadonlyArray<string>) => {
       assert.strictEqual(error._tag, "RefundError", `expected a RefundError, got ${error._tag}`)
-      const reason = (error as RefundError.RefundError).reason._tag
+      const reason = (error as RefundError).reason._tag
       assert.include(tags, reason, `reason ${reason} is not one of ${tags.join(", ")}`)
     }
 
     /** The first attempt's time an OutcomeUnknown carries. */
-    const firstAttemptOf = (error: RefundError.RefundError): number | undefined =>
+    const firstAttemptOf = (error: RefundError): number | undefined =>
       error.reason._tag === "OutcomeUnknown" ? error.reason.firstAttemptAt : undefined
 
     const skipIf = (condition: boolean, name: string, why: string, body: () => Effect.Effect<void, unknown>) => {

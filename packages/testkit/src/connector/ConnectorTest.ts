@@ -137,11 +137,11 @@ export const configurationError = (
   assert: Assert,
   exit: Exit.Exit<unknown, unknown>,
   options: { readonly operation?: string } = {}
-): RefundError.RefundError | undefined => {
+): RefundError | undefined => {
   assert.isTrue(Exit.isFailure(exit))
   if (Exit.isSuccess(exit)) return undefined
   const fail = exit.cause.reasons.find((r) => r._tag === "Fail")
-  const error = fail?._tag === "Fail" ? (fail.error as RefundError.RefundError) : undefined
+  const error = fail?._tag === "Fail" ? (fail.error as RefundError) : undefined
   assert.strictEqual(error?._tag, "RefundError")
   if (options.operation !== undefined) assert.strictEqual(error?.operation, options.operation)
   assert.strictEqual(error?.reason._tag, "Configuration")
