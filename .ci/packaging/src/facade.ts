@@ -2,7 +2,7 @@
  * The Promise facade as a non-Effect application uses it, against the Stripe emulator from
  * @refract/testkit on loopback (never a real processor).
  */
-import { PaymentClient } from "@refract/core"
+import { PaymentClient, RefundError } from "@refract/core"
 import { connector as stripe } from "@refract/stripe"
 import { StripeEmulator } from "@refract/testkit"
 import { check, deadline } from "./check.js"
@@ -12,7 +12,7 @@ console.log(`facade (Node ${process.version})`)
 const emulator = await StripeEmulator.start({ clock: "manual" })
 try {
   const payment = await emulator.createPayment({ amount: 2500, currency: "usd" })
-  // The connector is passed as a value (see the report on `connector: "stripe"` once installed).
+  // The connector passed as a value; the registered-by-id form is checked below.
   const client = new PaymentClient({
     connector: stripe,
     apiKey: emulator.credentials["apiKey"],
@@ -47,9 +47,19 @@ try {
       () => undefined,
       (error: unknown) => error
     )
-    check(failure instanceof Error, "an unknown refund rejects with an Error")
-    const reason = (failure as { reason?: { _tag?: string } }).reason?._tag
+    check(failure instanceof RefundError, "an unknown refund rejects with a RefundError (instanceof works)")
+    const reason = (failure as RefundError).reason._tag
     check(reason === "NotFound", `its reason is NotFound (${String(reason)})`)
+
+    PaymentClient.register(stripe)
+    const byId = new PaymentClient({ connector: "stripe", apiKey: emulator.credentials["apiKey"], baseUrl: emulator.url })
+    try {
+      const found = await byId.refunds.get(refund.connectorRefundId)
+      check(found.simpleStatus === "SUCCEEDED", "a registered connector named by id reads the refund")
+      check(JSON.parse(JSON.stringify(found)).simpleStatus === "SUCCEEDED", "JSON.stringify keeps simpleStatus")
+    } finally {
+      await byId.close()
+    }
   } finally {
     await client.close()
   }

@@ -3,7 +3,7 @@
  * the tarballs, never run (they would call the real Stripe). Keep them in step with the READMEs.
  */
 import { NodeHttpClient } from "@effect/platform-node"
-import { PaymentClient, RefundService } from "@refract/core"
+import { PaymentClient, RefundError, RefundService } from "@refract/core"
 import { connector as stripe, StripeConnector } from "@refract/stripe"
 import { Effect, Layer } from "effect"
 import { FetchHttpClient } from "effect/http"
@@ -26,10 +26,21 @@ export const rootEffect = () => {
 }
 
 export const rootPromise = async () => {
-  const client = new PaymentClient({ connector: "stripe", apiKey: process.env["STRIPE_API_KEY"], environment: "sandbox" })
-  const refund = await client.refund({ merchantRefundId: "order-1042-r1", connectorTransactionId: "ch_3Pq...", amount: { amount: 1050, currency: "USD" } })
-  const latest = await client.refunds.get(refund.connectorRefundId)
-  console.log(latest.simpleStatus)
+  const client = new PaymentClient({ connector: stripe, apiKey: process.env["STRIPE_API_KEY"], environment: "sandbox" })
+  try {
+    const refund = await client.refund({ merchantRefundId: "order-1042-r1", connectorTransactionId: "ch_3PqAbc", amount: { amount: 1050, currency: "USD" } })
+    const latest = await client.refunds.get(refund.connectorRefundId)
+    console.log(latest.simpleStatus)
+  } catch (error) {
+    if (error instanceof RefundError && error.reason._tag === "RateLimited") console.log("slow down")
+    else throw error
+  }
+}
+
+// README.md, registering a connector to name it by id
+export const rootRegistered = () => {
+  PaymentClient.register(stripe)
+  return new PaymentClient({ connector: "stripe", apiKey: process.env["STRIPE_API_KEY"] })
 }
 
 // packages/core/README.md
