@@ -408,9 +408,15 @@ export const acquire = (options: Options = {}): Effect.Effect<Server, EmbeddedPo
  * runner's global setup (`test/globalSetup.ts` in store-pg and campaign); never skips: when the
  * server cannot start, it rejects with the reason.
  */
-export const forTests = async (): Promise<{ readonly url: string; readonly external: boolean; readonly stop: () => Promise<void> }> => {
+export const forTests = async (): Promise<{ readonly url: string; readonly description: string; readonly stop: () => Promise<void> }> => {
   const external = process.env["REFRACT_TEST_DATABASE_URL"]
-  if (external !== undefined && external !== "") return { url: external, external: true, stop: async () => undefined }
+  if (external !== undefined && external !== "") {
+    return { url: external, description: "PostgreSQL from REFRACT_TEST_DATABASE_URL", stop: async () => undefined }
+  }
   const server = await start({ database: "refract_test" })
-  return { url: Redacted.value(server.url), external: false, stop: server.stop }
+  return {
+    url: Redacted.value(server.url),
+    description: `embedded PostgreSQL on 127.0.0.1:${server.port} (pid ${server.pid}, ${server.clusterDir}), ready in ${server.startMillis} ms`,
+    stop: server.stop
+  }
 }

@@ -13,6 +13,7 @@ declare module "vitest" {
 
 export default async function setup(project: { provide: (key: "databaseUrl", value: string) => void }) {
   const database = await forTests()
+  console.error(`refract tests: ${database.description}`)
   project.provide("databaseUrl", database.url)
   return database.stop
 }
