@@ -1,9 +1,11 @@
 /**
  * The campaign at its long setting: `npm run campaign -- [--seed N] [--refunds N] [--faults 0.2]
  * [--restarts N] [--reversal ms] [--processors stripe,adyen]`. Prints the figures; exits 1 when an invariant breaks.
- * Needs PostgreSQL (REFRACT_TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test).
+ * Runs against REFRACT_TEST_DATABASE_URL when set, else against an embedded PostgreSQL in a
+ * temporary directory (stopped and deleted at the end).
  */
 import { parseArgs } from "node:util"
+import { forTests } from "@refract/store-pg/Embedded"
 import * as Campaign from "./Campaign.ts"
 
 const { values } = parseArgs({
@@ -17,6 +19,7 @@ const { values } = parseArgs({
   }
 })
 
+const database = await forTests()
 const report = await Campaign.run({
   seed: Number(values.seed),
   refundsPerProcessor: Number(values.refunds),
@@ -25,9 +28,9 @@ const report = await Campaign.run({
   processors: values.processors?.split(","),
   arrivalWindowMillis: 60 * 60_000,
   reversalAfterMillis: Number(values.reversal),
-  databaseUrl: process.env["REFRACT_TEST_DATABASE_URL"] ?? "postgres://postgres@127.0.0.1:5432/test",
+  databaseUrl: database.url,
   log: (line) => console.error(`campaign: ${line}`)
-})
+}).finally(database.stop)
 console.log(Campaign.describe(report))
 const broken = [report.doubles, report.orphans, report.phantoms, report.regressions, report.wrongFinalStates, report.unresolved]
 for (const list of broken) for (const line of list.slice(0, 20)) console.log(`  ${line}`)

@@ -6,10 +6,11 @@
  * through late and repeated webhooks and polls; and reversals hours later, found by the tracker's
  * low-rate watch.
  */
-import { assert, describe, it } from "vitest"
+import { assert, describe, inject, it } from "vitest"
 import { Campaign } from "@refract/campaign"
 
-const databaseUrl = process.env["REFRACT_TEST_DATABASE_URL"] ?? "postgres://postgres@127.0.0.1:5432/test"
+// The run's PostgreSQL (test/globalSetup.ts: embedded, or REFRACT_TEST_DATABASE_URL).
+const databaseUrl = inject("databaseUrl")
 
 const settings = [
   { seed: 22, reversalAfterMillis: 45_000 },

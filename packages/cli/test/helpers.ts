@@ -19,11 +19,11 @@ export interface Result {
   readonly output: string
 }
 
-/** The parent's environment without any connector variable, plus `env`. */
+/** The parent's environment without any connector or REFRACT_ variable, plus `env`. */
 export const cleanEnv = (env: Readonly<Record<string, string>> = {}): Record<string, string> => {
   const out: Record<string, string> = {}
   for (const [k, v] of Object.entries(process.env)) {
-    if (v === undefined || /^(STRIPE|ADYEN|OTEL)_/.test(k)) continue
+    if (v === undefined || /^(STRIPE|ADYEN|REFRACT|OTEL)_/.test(k)) continue
     out[k] = v
   }
   return { ...out, NO_COLOR: "1", ...env }

@@ -48,7 +48,7 @@ describe("refract serve", () => {
       const secret = /STRIPE_WEBHOOK_SECRET=(whsec_\S+)/.exec(banner)![1]!
       const env = { STRIPE_API_KEY: "sk_test_emulator", STRIPE_BASE_URL: url, STRIPE_WEBHOOK_SECRET: secret }
 
-      server = start(["serve", "--port", "0", "--host", "127.0.0.1"], env)
+      server = start(["serve", "--port", "0", "--host", "127.0.0.1", "--store", "memory"], env)
       let serverOutput = ""
       server.stdout.setEncoding("utf8").on("data", (d: string) => (serverOutput += d))
       const serverBanner = await waitForOutput(server, /Press Ctrl-C to stop/)
@@ -92,7 +92,8 @@ describe("refract serve", () => {
   }, 60_000)
 
   it("survives hostile requests over raw TCP (Host: [, //[, /webhooks/%E0%A4%A, garbage, 2 MiB) and keeps serving", async () => {
-    const server = start(["serve", "--port", "0", "--host", "127.0.0.1"], { STRIPE_API_KEY: "sk_test_abc", STRIPE_WEBHOOK_SECRET: "whsec_test_abc" })
+    // No --host: the default is loopback only.
+    const server = start(["serve", "--port", "0", "--store", "memory"], { STRIPE_API_KEY: "sk_test_abc", STRIPE_WEBHOOK_SECRET: "whsec_test_abc" })
     try {
       const banner = await waitForOutput(server, /Press Ctrl-C to stop/)
       const port = Number(/listening\s+http:\/\/127\.0\.0\.1:(\d+)/.exec(banner)![1])

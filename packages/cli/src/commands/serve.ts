@@ -3,9 +3,15 @@
  *
  * It binds every selected connector (credentials and webhook secrets from the environment, as the
  * other commands read them), runs `POST /webhooks/:connector` with `@refract/node`'s
- * NodeWebhookServer, and keeps refund state in the store chosen by configuration: in memory by
- * default, PostgreSQL with `--database-url` or `REFRACT_DATABASE_URL`. Each status change is printed
- * as one line.
+ * NodeWebhookServer, and keeps refund state in the store chosen by configuration (`--store`):
+ *
+ * - `embedded` (the default): durable, in an embedded PostgreSQL whose cluster lives in
+ *   `--data-dir` (default `$REFRACT_DATA_DIR`, else `$XDG_DATA_HOME/refract`, else
+ *   `~/.local/share/refract`), started and stopped with the server;
+ * - `postgres` (the default when `--database-url` or `REFRACT_DATABASE_URL` is set): that server;
+ * - `memory`: in memory, lost when the server stops.
+ *
+ * It binds 127.0.0.1 unless `--host` says otherwise. Each status change is printed as one line.
  *
  * A selected connector that cannot be bound (a malformed secret) stops start-up: every such
  * connector is named in one message, with the variables to fix and never their values, and the
@@ -17,6 +23,8 @@ import { BoundConnector, ConnectorRegistry, Credentials, RefundService, RefundTr
 import { NodeWebhookServer } from "@refract/node"
 import * as StoreConfig from "@refract/store-pg/StoreConfig"
 import { Console, Effect, Layer, Option, Redacted, Result, Stream } from "effect"
+import * as os from "node:os"
+import * as path from "node:path"
 import { Command, Flag } from "effect/cli"
 import { FetchHttpClient } from "effect/http"
 import type { InstalledConnector } from "../connectors.ts"
@@ -104,8 +112,46 @@ const checkBindable = Effect.fn("refract.serve.checkBindable")(function*(selecte
   }
 })
 
+/** `$REFRACT_DATA_DIR`, else `$XDG_DATA_HOME/refract`, else `~/.local/share/refract`. */
+export const defaultDataDir = (env: Env): string => {
+  const explicit = env["REFRACT_DATA_DIR"] ?? ""
+  if (explicit !== "") return path.resolve(explicit)
+  const xdg = env["XDG_DATA_HOME"] ?? ""
+  return path.join(xdg !== "" && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), ".local", "share"), "refract")
+}
+
+const stores = ["embedded", "postgres", "memory"] as const
+type Store = typeof stores[number]
+
+/** The store options the flags select, or why they contradict each other. */
+export const storeOptions = (
+  input: { readonly store: Option.Option<Store>; readonly databaseUrl: Option.Option<Redacted.Redacted<string>>; readonly dataDir: Option.Option<string> },
+  env: Env
+): Effect.Effect<StoreConfig.Options, UsageError> =>
+  Effect.gen(function*() {
+    const envUrl = (env["REFRACT_DATABASE_URL"] ?? "") !== ""
+    const store: Store = Option.getOrElse(input.store, () => (Option.isSome(input.databaseUrl) || envUrl ? "postgres" : "embedded"))
+    if (Option.isSome(input.databaseUrl) && store !== "postgres") {
+      return yield* new UsageError({ message: `--database-url contradicts --store ${store}` })
+    }
+    if (Option.isSome(input.dataDir) && store !== "embedded") {
+      return yield* new UsageError({ message: `--data-dir applies to --store embedded, not --store ${store}` })
+    }
+    switch (store) {
+      case "memory":
+        return { memory: true }
+      case "postgres":
+        if (Option.isSome(input.databaseUrl)) return { url: input.databaseUrl.value }
+        if (!envUrl) return yield* new UsageError({ message: "--store postgres needs --database-url or REFRACT_DATABASE_URL" })
+        return {}
+      case "embedded":
+        return { dataDir: Option.match(input.dataDir, { onNone: () => defaultDataDir(env), onSome: (d) => path.resolve(d) }) }
+    }
+  })
+
 const describeStore = (choice: StoreConfig.Choice): string => {
-  if (choice._tag === "Memory") return "in memory (state is lost when the server stops; set REFRACT_DATABASE_URL to keep it)"
+  if (choice._tag === "Memory") return "in memory (state is lost when the server stops; omit --store memory to keep it)"
+  if (choice._tag === "Embedded") return `embedded PostgreSQL, durable in ${choice.dataDir} (schema ${choice.schema})`
   const url = typeof choice.url === "string" ? choice.url : Redacted.value(choice.url)
   const safe = url.replace(/\/\/[^@/]*@/, "//****@")
   return `PostgreSQL ${safe} (schema ${choice.schema})`
@@ -115,7 +161,10 @@ export const serve = Command.make(
   "serve",
   {
     port: Flag.Int("port").pipe(Flag.withAlias("p"), Flag.withDescription("Port to listen on (0 = any free port)"), Flag.withDefault(8080)),
-    host: Flag.String("host").pipe(Flag.withDescription("Interface to bind"), Flag.withDefault("0.0.0.0")),
+    host: Flag.String("host").pipe(
+      Flag.withDescription("Interface to bind (0.0.0.0 for every interface, to receive webhooks from other machines)"),
+      Flag.withDefault("127.0.0.1")
+    ),
     connector: Flag.String("connector").pipe(
       Flag.withAlias("c"),
       Flag.withDescription(
@@ -123,8 +172,18 @@ export const serve = Command.make(
       ),
       Flag.atLeast(0)
     ),
+    store: Flag.Literals("store", stores).pipe(
+      Flag.withDescription(
+        "Where refund state lives: embedded (default: an embedded PostgreSQL in --data-dir), postgres (--database-url or REFRACT_DATABASE_URL; the default when one is set), memory (lost on stop)"
+      ),
+      Flag.optional
+    ),
+    dataDir: Flag.String("data-dir").pipe(
+      Flag.withDescription("Directory of the embedded PostgreSQL (default: $REFRACT_DATA_DIR, else $XDG_DATA_HOME/refract, else ~/.local/share/refract)"),
+      Flag.optional
+    ),
     databaseUrl: Flag.Redacted("database-url").pipe(
-      Flag.withDescription("PostgreSQL URL for durable refund state (default: REFRACT_DATABASE_URL, else in memory)"),
+      Flag.withDescription("External PostgreSQL URL for refund state (default: REFRACT_DATABASE_URL)"),
       Flag.optional
     ),
     maxBodyBytes: Flag.Int("max-body-bytes").pipe(Flag.withDescription("Largest webhook body accepted (413 above)"), Flag.withDefault(1_048_576))
@@ -137,8 +196,8 @@ export const serve = Command.make(
     const env: Env = process.env
     const selected = yield* select(input.connector, env)
     yield* checkBindable(selected)
-    const storeOptions: StoreConfig.Options = Option.isSome(input.databaseUrl) ? { url: input.databaseUrl.value } : {}
-    const choice = yield* StoreConfig.choice(storeOptions).pipe(
+    const options = yield* storeOptions(input, env)
+    const choice = yield* StoreConfig.choice(options).pipe(
       Effect.mapError((e) => new UsageError({ message: `store configuration: ${e.message}` }))
     )
 
@@ -150,7 +209,7 @@ export const serve = Command.make(
       port: input.port,
       host: input.host,
       maxBodyBytes: input.maxBodyBytes,
-      store: StoreConfig.layer(storeOptions)
+      store: StoreConfig.layerFromChoice(choice)
     }).pipe(Layer.provide(registry), Layer.provide(FetchHttpClient.layer))
 
     return yield* Effect.gen(function*() {
@@ -190,10 +249,15 @@ export const serve = Command.make(
   })
 ).pipe(
   Command.withDescription(
-    "Receive processor webhooks (POST /webhooks/:connector), keep refund state (memory or PostgreSQL) and track pending refunds"
+    "Receive processor webhooks (POST /webhooks/:connector), keep refund state (durable by default: embedded PostgreSQL) and track pending refunds"
   ),
   Command.withExamples([
-    { command: "STRIPE_API_KEY=sk_test_… STRIPE_WEBHOOK_SECRET=whsec_… refract serve --port 8080", description: "Receive Stripe webhooks, state in memory" },
-    { command: "refract serve --database-url postgres://localhost/refract", description: "Durable state: pending refunds are picked up again after a restart" }
+    {
+      command: "STRIPE_API_KEY=sk_test_… STRIPE_WEBHOOK_SECRET=whsec_… refract serve --port 8080",
+      description: "Receive Stripe webhooks on 127.0.0.1:8080; state in an embedded PostgreSQL under ~/.local/share/refract"
+    },
+    { command: "refract serve --data-dir /var/lib/refract --host 0.0.0.0", description: "Another data directory; reachable from other machines" },
+    { command: "refract serve --database-url postgres://localhost/refract", description: "State in an external PostgreSQL" },
+    { command: "refract serve --store memory", description: "State in memory, forgotten on stop (for trying things out)" }
   ])
 )

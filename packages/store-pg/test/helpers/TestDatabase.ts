@@ -1,14 +1,16 @@
 /**
- * The real PostgreSQL the tests run against (`bash .ci/postgres.sh` starts it), with an isolated
- * schema per test run: created on demand by the store's migrations, dropped when the layer closes,
- * so parallel runs never collide.
+ * The real PostgreSQL the tests run against (`test/globalSetup.ts` starts an embedded one per test
+ * run, or REFRACT_TEST_DATABASE_URL names an external one), with an isolated schema per test:
+ * created on demand by the store's migrations, dropped when the layer closes, so parallel test
+ * files and runs never collide.
  */
 import { Effect, Layer, Redacted } from "effect"
 import { SqlClient } from "effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import { PgRefundStore } from "@refract/store-pg"
+import { inject } from "vitest"
 
-export const url = process.env["REFRACT_TEST_DATABASE_URL"] ?? "postgres://postgres@127.0.0.1:5432/test"
+export const url = inject("databaseUrl")
 
 let n = 0
 export const uniqueSchema = (label = "t"): string =>
