@@ -28,7 +28,7 @@ const apiKey = "sk_test_serveTelemetryDoNotLeak5678"
 
 describe("refract serve: /metrics, /readyz and OTLP", () => {
   it("serves Prometheus metrics and readiness, and exports its spans when stopped", async () => {
-    const server = start(["serve", "--port", "0", "--host", "127.0.0.1"], {
+    const server = start(["serve", "--port", "0", "--host", "127.0.0.1", "--store", "memory"], {
       STRIPE_API_KEY: apiKey,
       STRIPE_WEBHOOK_SECRET: webhookSecret,
       STRIPE_BASE_URL: "http://127.0.0.1:9",
