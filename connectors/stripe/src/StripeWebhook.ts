@@ -181,7 +181,8 @@ export interface SnapshotOptions {
 
 /**
  * A Stripe refund object → a snapshot. The transaction id is the caller's (when the refund belongs
- * to it), else the payment intent, else the charge. Fails (never throws) on an unknown currency, a
+ * to it), else the payment intent, else the charge: the caller's id only changes the answer when it
+ * is the refund's charge, since a payment intent the refund names is the default anyway. Fails (never throws) on an unknown currency, a
  * currency whose Stripe scale differs from ISO 4217 ({@link StripeSchema.scaleMismatch}) or an
  * amount that is not a non-negative integer.
  */
@@ -196,9 +197,7 @@ export const toSnapshot = (
   const charge = StripeSchema.expandableId(refund.charge)
   const paymentIntent = StripeSchema.expandableId(refund.payment_intent)
   const preferred = options.preferredTransactionId
-  const transaction = preferred !== undefined && (preferred === charge || preferred === paymentIntent)
-    ? preferred
-    : paymentIntent ?? charge
+  const transaction = preferred !== undefined && preferred === charge ? preferred : paymentIntent ?? charge
   const { status, rawStatus } = statusOf(refund.status)
   const merchantRefundId = refund.metadata?.["merchant_refund_id"]
   try {

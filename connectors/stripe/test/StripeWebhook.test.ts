@@ -489,7 +489,7 @@ describe("tolerance", () => {
     assert.include(old.message, "400 s old")
     assert.include(old.message, "tolerance 300 s")
     const future = failureOf(verifyAt(-400))
-    assert.include(future.message, "400 s in the future")
+    assert.include(future.message, "is 400 s in the future")
     assert.strictEqual(future.reason._tag === "TimestampOutOfTolerance" ? future.reason.toleranceSeconds : undefined, 300)
     const custom = failureOf(verify(payload, header([S4.v1]), { now: (S4.timestamp + 15) * 1000, toleranceSeconds: 10 }))
     assert.strictEqual(custom.reason._tag === "TimestampOutOfTolerance" ? custom.reason.toleranceSeconds : undefined, 10)
@@ -586,6 +586,31 @@ describe("refund snapshots and event parsing details", () => {
     assert.strictEqual(snap("pi_B"), "pi_B")
     assert.strictEqual(snap("ch_other"), "pi_B", "a payment id the refund does not name is ignored")
     assert.strictEqual(snap(undefined), "pi_B")
+    const chargeOnly = StripeWebhook.toSnapshot({ ...refundFixture(), charge: null, payment_intent: "pi_B" })
+    assert.strictEqual(Result.isSuccess(chargeOnly) ? chargeOnly.success.connectorTransactionId : undefined, "pi_B", "no charge, no caller id")
+  })
+
+  it("a refund without metadata has no merchant refund id (and still parses)", () => {
+    for (const metadata of [undefined, null, {}]) {
+      const refund = { ...refundFixture(), metadata }
+      if (metadata === undefined) delete refund.metadata
+      const result = StripeWebhook.toSnapshot(refund)
+      assert.isTrue(Result.isSuccess(result), String(metadata))
+      if (Result.isSuccess(result)) assert.isUndefined(result.success.merchantRefundId)
+    }
+  })
+
+  it("only a failure after succeeded is a reversal; other statuses after succeeded are kept", () => {
+    for (const status of ["pending", "requires_action", "canceled", "succeeded"]) {
+      const result = StripeWebhook.toSnapshot({ ...refundFixture(), status })
+      if (Result.isFailure(result)) return assert.fail(result.failure)
+      assert.strictEqual(StripeWebhook.reversalEvidence(result.success, "succeeded").status, StripeWebhook.statusOf(status).status, status)
+    }
+    const failed = StripeWebhook.toSnapshot({ ...refundFixture(), status: "failed" })
+    if (Result.isFailure(failed)) return assert.fail(failed.failure)
+    assert.strictEqual(StripeWebhook.reversalEvidence(failed.success, "succeeded").status, "Reversed")
+    assert.strictEqual(StripeWebhook.reversalEvidence(failed.success, "pending").status, "Failed")
+    assert.strictEqual(StripeWebhook.reversalEvidence(failed.success, undefined).status, "Failed")
   })
 
   it("charge.refunded names the charge as the transaction even when its refunds carry a payment intent", () => {
