@@ -366,5 +366,6 @@ describe("refund event details", () => {
     assert.include(badId.message, "refund.processed: refund rfnd with spaces:")
     assert.notInclude(badId.message, "\n")
     assert.notMatch(badId.message, /\s\s/)
+    assert.include(badId.message, "validation failed", "the core's reason, words intact")
   })
 })
