@@ -4,6 +4,8 @@
 # threshold (90%). Stryker mutates files in place and restores them when it ends.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# Node 24 + pnpm on PATH, so the script also works when called directly (not only via `.ci/task`).
+. .ci/toolchain.sh
 packages=("$@")
 if [ ${#packages[@]} -eq 0 ]; then
   mapfile -t packages < <(ls -d packages/*/stryker.config.json connectors/*/stryker.config.json 2>/dev/null | xargs -n1 dirname)

@@ -28,8 +28,8 @@ export const paymentIdPattern = /^pay_[a-z0-9]{26}$/
 /** An action id, as the spec's `ActionId` schema has it: `^(act)_(\w{26})$`, 30 characters. */
 export const actionIdPattern = /^act_\w{26}$/
 
-export const isPaymentId = (id: string): boolean => paymentIdPattern.test(id)
-export const isActionId = (id: string): boolean => actionIdPattern.test(id)
+export const isPaymentId = (id: string | null | undefined): id is string => typeof id === "string" && paymentIdPattern.test(id)
+export const isActionId = (id: string | null | undefined): id is string => typeof id === "string" && actionIdPattern.test(id)
 
 // ---------------------------------------------------------------------------------------------
 // Composite refund ids

@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto"
 import { assert, describe, it } from "@effect/vitest"
-import { BoundConnector, Money, WebhookEvent, Webhooks } from "@refract/core"
+import { BoundConnector, Credentials, Money, WebhookEvent, Webhooks } from "@refract/core"
 import type { WebhookError } from "@refract/core"
 import { Effect, Exit, Layer, Redacted, Result } from "effect"
 import { HttpClient } from "effect/http"
@@ -211,5 +211,157 @@ describe("through the core (bound connector, verify then parse)", () => {
 
   it("acknowledges with 200", () => {
     assert.strictEqual(connector.webhooks!.acknowledgement.status, 200)
+  })
+})
+
+// ---------------------------------------------------------------------------------------------
+// Behaviour pinned by mutation testing (Stryker).
+// ---------------------------------------------------------------------------------------------
+
+const failureOf = (exit: Exit.Exit<void, WebhookError.WebhookError>) => {
+  if (Exit.isSuccess(exit)) return assert.fail("expected a failure")
+  const fail = exit.cause.reasons.find((r) => r._tag === "Fail")
+  if (fail?._tag !== "Fail") return assert.fail("expected a typed failure")
+  return fail.error
+}
+
+const refundedWith = (data: Record<string, unknown>, envelope: Record<string, unknown> = {}) => {
+  const base = JSON.parse(fixtureText("event-payment-refunded.json"))
+  return CheckoutWebhook.parseEvents({ body: new TextEncoder().encode(JSON.stringify({ ...base, ...envelope, data: { ...base.data, ...data } })) })
+}
+
+const malformedMessage = (result: ReturnType<typeof CheckoutWebhook.parseEvents>): string => {
+  if (Result.isSuccess(result)) return assert.fail("expected MalformedPayload")
+  assert.strictEqual(result.failure.reason._tag, "MalformedPayload")
+  return result.failure.message
+}
+
+describe("Cko-Signature: more edges", () => {
+  it("a blank header is MissingSignature, like an absent one", () => {
+    assert.strictEqual(outcome(verify(raw(fixtureBytes(DERIVED.body), "   "))), "MissingSignature")
+  })
+
+  it("one byte flipped anywhere in the body, or one hex digit in the signature, is InvalidSignature", () => {
+    const body = fixtureBytes(DERIVED.body)
+    for (const at of [0, 500, body.length - 1]) {
+      const tampered = new Uint8Array(body)
+      tampered[at] = tampered[at]! ^ 0x01
+      assert.strictEqual(outcome(verify(raw(tampered, DERIVED.signature))), "InvalidSignature", String(at))
+    }
+    const flipped = (DERIVED.signature[0] === "e" ? "f" : "e") + DERIVED.signature.slice(1)
+    assert.strictEqual(outcome(verify(raw(body, flipped))), "InvalidSignature")
+  })
+
+  it("the empty body has a signature too, and it verifies (parsing then refuses it)", () => {
+    assert.strictEqual(outcome(verify(raw("", DERIVED.emptyBodySignature))), "Verified")
+  })
+
+  it("failures say what to check, never the key", () => {
+    assert.include(failureOf(verify(raw(fixtureBytes(DERIVED.body), undefined))).message, "Cko-Signature")
+    const wrong = failureOf(verify(signed(DERIVED.body), "another-key"))
+    assert.include(wrong.message, "does not match")
+    assert.notInclude(wrong.message, "another-key")
+  })
+})
+
+describe("the signature key spec", () => {
+  it("is held as Redacted and read from CHECKOUT_WEBHOOK_SIGNATURE_KEY, which a missing key's message names", () => {
+    const ok = Credentials.decode(CheckoutWebhook.secrets, { signatureKey: "k" }, "checkout webhook secrets")
+    assert.isTrue(Result.isSuccess(ok) && Redacted.isRedacted(ok.success.signatureKey))
+    assert.deepStrictEqual(Credentials.fromEnv(CheckoutWebhook.secrets, { CHECKOUT_WEBHOOK_SIGNATURE_KEY: "k" }), { signatureKey: "k" })
+    const missing = Credentials.decode(CheckoutWebhook.secrets, {}, "checkout webhook secrets")
+    assert.isTrue(Result.isFailure(missing))
+    if (Result.isFailure(missing)) {
+      assert.include(missing.failure.message, "CHECKOUT_WEBHOOK_SIGNATURE_KEY")
+      assert.include(missing.failure.message, "signature key")
+    }
+  })
+
+  it("the documented scheme names the header", () => {
+    assert.include(connector.webhooks!.scheme.toLowerCase(), CheckoutWebhook.SIGNATURE_HEADER)
+  })
+
+  it("acknowledges with 200 and a JSON body", () => {
+    const ack = connector.webhooks!.acknowledgement
+    assert.deepStrictEqual([ack.status, ack.contentType], [200, "application/json"])
+    assert.deepStrictEqual(JSON.parse(ack.body), { received: true })
+  })
+})
+
+describe("refund event fields", () => {
+  it("reference: empty or null is no merchant refund id (and the event still parses)", () => {
+    for (const reference of ["", null]) {
+      const refund = Result.getOrThrow(refundedWith({ reference }))[0]!.refund!
+      assert.isUndefined(refund.merchantRefundId, String(reference))
+      assert.strictEqual(refund.status, "Succeeded")
+    }
+  })
+
+  it("a lower-case currency is read like its ISO code", () => {
+    const refund = Result.getOrThrow(refundedWith({ currency: "eur" }))[0]!.refund!
+    assert.isTrue(Money.equals(refund.amount!, Money.make(1050, "EUR")))
+    assert.isUndefined(Result.getOrThrow(refundedWith({ currency: "clp" }))[0]!.refund!.amount)
+  })
+
+  it("an amount that is not a non-negative integer is left out", () => {
+    for (const amount of [10.5, -1, null, "1050", undefined]) {
+      const refund = Result.getOrThrow(refundedWith({ amount }))[0]!.refund!
+      assert.isUndefined(refund.amount, String(amount))
+    }
+  })
+
+  it("a declined refund keeps whichever of response_code and response_summary it has", () => {
+    const declined = (data: Record<string, unknown>) =>
+      Result.getOrThrow(refundedWith(data, { type: "payment_refund_declined" }))[0]!.refund!
+    const codeOnly = declined({ response_code: "20006", response_summary: null })
+    assert.deepStrictEqual([codeOnly.status, codeOnly.failure?.code, codeOnly.failure?.message], ["Failed", "20006", undefined])
+    const summaryOnly = declined({ response_code: null, response_summary: "Declined" })
+    assert.deepStrictEqual([summaryOnly.failure?.code, summaryOnly.failure?.message], [undefined, "Declined"])
+    const neither = declined({ response_code: undefined, response_summary: undefined })
+    assert.strictEqual(neither.status, "Failed")
+    assert.isUndefined(neither.failure)
+  })
+
+  it("a succeeded or pending refund carries no failure even with a response code", () => {
+    for (const type of ["payment_refunded", "payment_refund_pending"]) {
+      const refund = Result.getOrThrow(refundedWith({ response_code: "10000", response_summary: "Approved" }, { type }))[0]!.refund!
+      assert.isUndefined(refund.failure, type)
+      assert.strictEqual(refund.rawStatus, type)
+    }
+  })
+
+  it("event types are matched as own keys only: constructor or __proto__ is not a refund event", () => {
+    for (const type of ["constructor", "__proto__", "toString", "hasOwnProperty", "PAYMENT_REFUNDED"]) {
+      const [event] = Result.getOrThrow(refundedWith({}, { type }))
+      assert.strictEqual(event!.eventType, type)
+      assert.isUndefined(event!.refund, type)
+    }
+  })
+
+  it("refundEventStatus maps the three refund events and nothing else", () => {
+    assert.deepStrictEqual({ ...CheckoutWebhook.refundEventStatus }, {
+      payment_refunded: "Succeeded",
+      payment_refund_declined: "Failed",
+      payment_refund_pending: "Pending"
+    })
+  })
+
+  it("an event with an empty id is MalformedPayload (it could never be de-duplicated)", () => {
+    assert.include(malformedMessage(refundedWith({}, { id: "" })), "empty id")
+  })
+
+  it("each MalformedPayload says which event and what is wrong", () => {
+    assert.include(malformedMessage(CheckoutWebhook.parseEvents({ body: new TextEncoder().encode("  ") })), "not JSON")
+    assert.include(malformedMessage(CheckoutWebhook.parseEvents({ body: new TextEncoder().encode("{\"id\":5}") })), "not a Checkout.com event")
+    const noPayment = malformedMessage(refundedWith({ id: "pay_x" }))
+    assert.include(noPayment, "payment_refunded evt_rmbwhvwacc7u5iczmz2tdcogum")
+    assert.include(noPayment, "data.id is not a payment id")
+    assert.include(malformedMessage(refundedWith({ action_id: null })), "data.action_id is not an action id")
+    const notData = malformedMessage(CheckoutWebhook.parseEvents({ body: new TextEncoder().encode("{\"id\":\"evt_1\",\"type\":\"payment_refunded\",\"data\":[]}") }))
+    assert.include(notData, "payment_refunded evt_1: data is not payment event data")
+  })
+
+  it("a reference that is not a string is MalformedPayload (the data does not decode)", () => {
+    assert.include(malformedMessage(refundedWith({ reference: 42 })), "data is not payment event data")
   })
 })

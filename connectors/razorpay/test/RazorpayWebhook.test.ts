@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { BoundConnector, ConnectorRegistry, EventHandler, MemoryRefundStore, RefundStore, WebhookEvent, Webhooks } from "@refract/core"
+import { BoundConnector, ConnectorRegistry, Credentials, EventHandler, MemoryRefundStore, RefundStore, WebhookEvent, Webhooks } from "@refract/core"
 import { Effect, Layer, Redacted, Result } from "effect"
 import { FetchHttpClient } from "effect/http"
 import { RazorpayWebhook, connector } from "@refract/razorpay"
@@ -234,5 +234,138 @@ describe("processor times in a signed body are bounded, and optional", () => {
     assert.strictEqual(event!.refund?.status, "Succeeded")
     assert.isUndefined(event!.refund?.createdAt)
     assert.strictEqual(event!.occurredAt, 1763899200 * 1000)
+  })
+})
+
+// ---------------------------------------------------------------------------------------------
+// Behaviour pinned by mutation testing (Stryker).
+// ---------------------------------------------------------------------------------------------
+
+const processedWith = (entity: Record<string, unknown>, envelope: Record<string, unknown> = {}) => {
+  const body = fixtureJson("event-refund-processed.json")
+  return JSON.stringify({ ...body, ...envelope, payload: { ...body.payload, refund: { entity: { ...body.payload.refund.entity, ...entity } } } })
+}
+
+describe("X-Razorpay-Signature: more edges", () => {
+  it("one byte flipped anywhere in the signed body is InvalidSignature", async () => {
+    const body = fixtureBytes("event-refund-processed.json")
+    const header = RazorpayWebhook.signature(body, secret)
+    for (const at of [0, 700, body.length - 1]) {
+      const tampered = new Uint8Array(body)
+      tampered[at] = tampered[at]! ^ 0x01
+      assert.strictEqual(await verify(WebhookEvent.makeRawRequest({ headers: { "x-razorpay-signature": header }, body: tampered })), "InvalidSignature", String(at))
+    }
+  })
+
+  it("signature() takes the secret as a string or Redacted", () => {
+    const body = `{"a":1,"b":2,"c":{"d":3}}`
+    assert.strictEqual(RazorpayWebhook.signature(body, Redacted.make("123456")), "2fe04e22977002e6c7cb553adab8b460cb9e2a4970d5953cb27a8472752e3bbc")
+  })
+
+  it("failures say what to check, never the secret", async () => {
+    const body = fixtureText("event-refund-processed.json")
+    const message = (request: WebhookEvent.RawWebhookRequest) =>
+      Effect.runPromise(Effect.flip(RazorpayWebhook.verifySignature(request, Redacted.make(secret))).pipe(Effect.map((e) => e.message)))
+    assert.include(await message(WebhookEvent.makeRawRequest({ headers: {}, body })), "X-Razorpay-Signature")
+    const wrong = await message(signed(body, {}, "another-secret"))
+    assert.include(wrong, "does not match")
+    assert.notInclude(wrong, secret)
+  })
+})
+
+describe("the webhook secret spec and header names", () => {
+  it("is held as Redacted and read from RAZORPAY_WEBHOOK_SECRET, which a missing secret's message names", () => {
+    const ok = Credentials.decode(RazorpayWebhook.secrets, { webhookSecret: "s" }, "razorpay webhook secrets")
+    assert.isTrue(Result.isSuccess(ok) && Redacted.isRedacted(ok.success.webhookSecret))
+    assert.deepStrictEqual(Credentials.fromEnv(RazorpayWebhook.secrets, { RAZORPAY_WEBHOOK_SECRET: "s" }), { webhookSecret: "s" })
+    const missing = Credentials.decode(RazorpayWebhook.secrets, {}, "razorpay webhook secrets")
+    assert.isTrue(Result.isFailure(missing))
+    if (Result.isFailure(missing)) {
+      assert.include(missing.failure.message, "RAZORPAY_WEBHOOK_SECRET")
+      assert.include(missing.failure.message, "secret entered for the webhook")
+    }
+  })
+
+  it("the header names are Razorpay's (lower case, as RawWebhookRequest keeps them), and the scheme names the signature header", () => {
+    // https://razorpay.com/docs/webhooks/validate-test and .../retries-and-idempotency
+    assert.strictEqual(RazorpayWebhook.SIGNATURE_HEADER, "x-razorpay-signature")
+    assert.strictEqual(RazorpayWebhook.EVENT_ID_HEADER, "x-razorpay-event-id")
+    assert.include(connector.webhooks!.scheme.toLowerCase(), RazorpayWebhook.SIGNATURE_HEADER)
+  })
+})
+
+describe("refund event details", () => {
+  it("the merchant refund id is notes.merchant_refund_id, else the receipt, else none", () => {
+    const mid = (entity: Record<string, unknown>) => parse(processedWith(entity))[0]!.refund?.merchantRefundId
+    assert.strictEqual(mid({ notes: { merchant_refund_id: "m-1" }, receipt: "r-1" }), "m-1")
+    assert.strictEqual(mid({ notes: { order: "42" }, receipt: "r-1" }), "r-1")
+    assert.strictEqual(mid({ notes: [], receipt: "r-1" }), "r-1")
+    assert.isUndefined(mid({ notes: {}, receipt: null }))
+    assert.isUndefined(mid({ notes: null, receipt: undefined }))
+  })
+
+  it("refund.processed is Succeeded and refund.failed Failed whatever the entity says", () => {
+    for (const entityStatus of ["pending", "failed", "processed", "weird", null, undefined]) {
+      assert.deepStrictEqual(RazorpayWebhook.eventStatus("refund.processed", entityStatus), { status: "Succeeded", rawStatus: "processed" }, String(entityStatus))
+    }
+    for (const entityStatus of ["pending", "processed", "failed", "weird", null, undefined]) {
+      assert.deepStrictEqual(RazorpayWebhook.eventStatus("refund.failed", entityStatus), { status: "Failed", rawStatus: "failed" }, String(entityStatus))
+    }
+  })
+
+  it("refund.created reports a known entity status as is, else Pending with the raw status", () => {
+    assert.deepStrictEqual(RazorpayWebhook.eventStatus("refund.created", "pending"), { status: "Pending", rawStatus: "pending" })
+    assert.deepStrictEqual(RazorpayWebhook.eventStatus("refund.created", "failed"), { status: "Failed", rawStatus: "failed" })
+    assert.deepStrictEqual(RazorpayWebhook.eventStatus("refund.created", null), { status: "Pending", rawStatus: "created" })
+  })
+
+  it("other refund events report the entity's status, Unknown included", () => {
+    assert.deepStrictEqual(RazorpayWebhook.eventStatus("refund.speed_changed", "failed"), { status: "Failed", rawStatus: "failed" })
+    assert.deepStrictEqual(RazorpayWebhook.eventStatus("refund.speed_changed", null), { status: "Unknown", rawStatus: "null" })
+    const [event] = parse(processedWith({ status: "failed" }, { event: "refund.speed_changed" }))
+    assert.strictEqual(event!.refund?.status, "Failed")
+  })
+
+  it("the event status overrides the entity's in the snapshot", () => {
+    const [event] = parse(processedWith({ status: "pending" }))
+    assert.strictEqual(event!.refund?.status, "Succeeded")
+    assert.strictEqual(event!.refund?.rawStatus, "processed")
+  })
+
+  it("amount and currency come from the entity: a zero-decimal currency keeps its scale", () => {
+    const [event] = parse(processedWith({ amount: 500, currency: "JPY" }))
+    assert.strictEqual(event!.refund?.amount?.amount, 500)
+    assert.strictEqual(event!.refund?.amount?.currency, "JPY")
+  })
+
+  it("an event without any payload is one event without a refund; a refund.* event without one is MalformedPayload", () => {
+    const [event] = parse(JSON.stringify({ entity: "event", event: "payment.authorized", created_at: 1763812000 }))
+    assert.strictEqual(event!.eventType, "payment.authorized")
+    assert.isUndefined(event!.refund)
+    const error = parseFailure(JSON.stringify({ entity: "event", event: "refund.processed", created_at: 1763812000 }))
+    assert.include(error.message, "refund.processed: payload.refund.entity is missing")
+    // only the refund. prefix marks a refund event
+    assert.isUndefined(parse(JSON.stringify({ event: "payment.refund_note", payload: {} }))[0]!.refund)
+    assert.isUndefined(parse(JSON.stringify({ event: "xrefund.processed", payload: {} }))[0]!.refund)
+  })
+
+  it("event ids differ between a refund event and a non-refund event, and between two bodies", () => {
+    const a = parse(JSON.stringify({ event: "payment.captured", created_at: 1 }))[0]!.eventId
+    const b = parse(JSON.stringify({ event: "payment.captured", created_at: 2 }))[0]!.eventId
+    assert.notStrictEqual(a, b)
+    assert.match(a, /^payment\.captured:[0-9a-f]{32}$/)
+  })
+
+  it("each MalformedPayload says what is wrong, on one line", () => {
+    assert.include(parseFailure("not json").message, "not JSON")
+    assert.include(parseFailure(`{"event":42}`).message, "not a Razorpay event")
+    assert.include(parseFailure(fixtureText("event-refund-bad-entity.json")).message, "payload.refund.entity is not a refund")
+    const unknownCurrency = parseFailure(processedWith({ currency: "XXQ" }))
+    assert.include(unknownCurrency.message, `refund.processed: refund ${refundId}`)
+    const badId = parseFailure(processedWith({ id: "rfnd with spaces" }))
+    assert.include(badId.message, "refund.processed: refund rfnd with spaces:")
+    assert.notInclude(badId.message, "\n")
+    assert.notMatch(badId.message, /\s\s/)
+    assert.include(badId.message, "validation failed", "the core's reason, words intact")
   })
 })

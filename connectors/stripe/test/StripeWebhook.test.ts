@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { BoundConnector, WebhookEvent, Webhooks } from "@refract/core"
+import { BoundConnector, Credentials, WebhookEvent, Webhooks } from "@refract/core"
 import type { WebhookError } from "@refract/core"
 import { Effect, Exit, Layer, Redacted, Result } from "effect"
 import { HttpClient } from "effect/http"
@@ -375,5 +375,288 @@ describe("processor times in a signed body are bounded, and optional", () => {
     const body = { id: "evt_thin_1", object: "v2.core.event", type: "v2.core.account.updated", created: "2026-11-22T12:00:00.000Z" }
     const [e] = parsed(body)
     assert.strictEqual(e!.occurredAt, Date.UTC(2026, 10, 22, 12))
+  })
+})
+
+// ---------------------------------------------------------------------------------------------
+// Behaviour pinned by mutation testing (Stryker): header grammar, bounds, diagnostics.
+// ---------------------------------------------------------------------------------------------
+
+const failureOf = (exit: Exit.Exit<void, WebhookError.WebhookError>) => {
+  if (Exit.isSuccess(exit)) return assert.fail("expected a failure")
+  const fail = exit.cause.reasons.find((r) => r._tag === "Fail")
+  if (fail?._tag !== "Fail") return assert.fail("expected a typed failure")
+  return fail.error
+}
+
+/** A header for the S4 payload signed at any `t` text (the HMAC covers the text as sent). */
+const signedAt = (t: string, body: Uint8Array | string = payload) =>
+  `t=${t},v1=${StripeWebhook.hmacHex(S4.secret, StripeWebhook.signedPayload(t, body))}`
+
+describe("Stripe-Signature header grammar (stripe-node parseHeader)", () => {
+  it("items without '=' are skipped wherever they are, even one starting with t", () => {
+    assert.strictEqual(reasonOf(verify(payload, `${header([S4.v1])},tz`)), "Verified")
+    assert.strictEqual(reasonOf(verify(payload, `garbage,${header([S4.v1])}`)), "Verified")
+    assert.strictEqual(reasonOf(verify(payload, `${header([S4.v1])},v1`)), "Verified")
+  })
+
+  it("spaces around items, keys and values are tolerated (as in duplicated headers joined with \", \")", () => {
+    assert.strictEqual(reasonOf(verify(payload, `t=${S4.timestamp}, v1=${S4.v1}`)), "Verified")
+    assert.strictEqual(reasonOf(verify(payload, ` t = ${S4.timestamp} ,v1 = ${S4.v1} `)), "Verified")
+  })
+
+  it("the last t= wins, and it is the t the signature must cover", () => {
+    assert.strictEqual(reasonOf(verify(payload, `t=999,${header([S4.v1])}`)), "Verified")
+    assert.strictEqual(reasonOf(verify(payload, `${header([S4.v1])},t=999`)), "InvalidSignature")
+    assert.deepStrictEqual(StripeWebhook.parseHeader(`t=1,v1=aa,t=2,v0=bb,v1=cc,x=dd`), { timestamp: 2, signatures: ["aa", "cc"] })
+  })
+
+  it("a value is everything after the first '='", () => {
+    assert.deepStrictEqual(StripeWebhook.parseHeader("t=5,v1=ab=cd"), { timestamp: 5, signatures: ["ab=cd"] })
+    assert.deepStrictEqual(StripeWebhook.parseHeader("=x,t=5"), { timestamp: 5, signatures: [] })
+  })
+
+  it("keys are case-sensitive: T= and V1= are not t= and v1=", () => {
+    assert.strictEqual(reasonOf(verify(payload, `T=${S4.timestamp},v1=${S4.v1}`)), "InvalidSignature")
+    assert.strictEqual(reasonOf(verify(payload, `t=${S4.timestamp},V1=${S4.v1}`)), "InvalidSignature")
+  })
+
+  it("t is decimal digits only: another spelling of the signed number (sign, fraction, exponent, hex) is refused", () => {
+    for (const t of [`+${S4.timestamp}`, `${S4.timestamp}.0`, `${S4.timestamp}.`, "1.23456789e9", "0x499602d2"]) {
+      assert.strictEqual(Number(t), S4.timestamp, t)
+      assert.strictEqual(reasonOf(verify(payload, header([S4.v1], t))), "InvalidSignature", t)
+      assert.isUndefined(StripeWebhook.parseHeader(`t=${t},v1=00`).timestamp, t)
+    }
+    // leading zeros are still the same digits (stripe-node parseInt agrees)
+    assert.strictEqual(reasonOf(verify(payload, header([S4.v1], `00${S4.timestamp}`))), "Verified")
+  })
+
+  it("a t that is not digits is no t at all, even when the HMAC covers its text", () => {
+    for (const t of ["abc", "", "-5"]) {
+      assert.strictEqual(reasonOf(verify(payload, signedAt(t), { toleranceSeconds: 0 })), "InvalidSignature", t)
+    }
+  })
+
+  it("t has at most 15 digits (an exact integer): 15 verify, 16 are refused", () => {
+    const t15 = "100000000000000"
+    assert.strictEqual(reasonOf(verify(payload, signedAt(t15), { now: Number(t15) * 1000 })), "Verified")
+    assert.strictEqual(StripeWebhook.parseHeader(`t=${t15}`).timestamp, 100000000000000)
+    const t16 = "1000000000000000"
+    assert.strictEqual(reasonOf(verify(payload, signedAt(t16), { now: Number(t16) * 1000 })), "InvalidSignature")
+    assert.strictEqual(StripeWebhook.parseHeader("t=7").timestamp, 7)
+  })
+
+  it("a blank header is MissingSignature, like an absent one", () => {
+    assert.strictEqual(reasonOf(verify(payload, "   ")), "MissingSignature")
+  })
+
+  it("signature problems are reported before an empty body (401, not 400)", () => {
+    assert.strictEqual(reasonOf(verify("", `t=${S4.timestamp}`)), "InvalidSignature")
+    assert.strictEqual(reasonOf(verify("", `v1=${S4.v1}`)), "InvalidSignature")
+    assert.strictEqual(reasonOf(verify("", `t=${S4.timestamp},v0=${S4.v1}`)), "InvalidSignature")
+  })
+
+  it("each failure says what is wrong", () => {
+    assert.include(failureOf(verify(payload, `v1=${S4.v1}`)).message, "timestamp (t=)")
+    assert.include(failureOf(verify(payload, `t=${S4.timestamp},v0=${S4.v1}`)).message, "expected scheme (v1=)")
+    assert.include(failureOf(verify(payload, header(["00".repeat(32)]))).message, "no v1 signature matches")
+    assert.include(failureOf(verify(payload, undefined)).message, "Stripe-Signature")
+    assert.include(failureOf(verify("", signedAt(String(S4.timestamp), ""))).message, "empty")
+  })
+})
+
+describe("tolerance", () => {
+  it("receiver time is truncated to whole seconds, as stripe-node does", () => {
+    const at = (ms: number) => reasonOf(verify(payload, header([S4.v1]), { now: ms }))
+    assert.strictEqual(at((S4.timestamp + 300) * 1000 + 999), "Verified")
+    assert.strictEqual(at((S4.timestamp + 301) * 1000), "TimestampOutOfTolerance")
+    assert.strictEqual(at((S4.timestamp - 300) * 1000), "Verified")
+    assert.strictEqual(at((S4.timestamp - 300) * 1000 - 1), "TimestampOutOfTolerance")
+  })
+
+  it("a custom tolerance is honoured exactly at its boundary, both ways", () => {
+    const at = (offset: number) => reasonOf(verify(payload, header([S4.v1]), { now: (S4.timestamp + offset) * 1000, toleranceSeconds: 5 }))
+    assert.deepStrictEqual([at(-6), at(-5), at(0), at(5), at(6)], ["TimestampOutOfTolerance", "Verified", "Verified", "Verified", "TimestampOutOfTolerance"])
+  })
+
+  it("a tolerance of 0 turns the age check off (stripe-node verifyHeader's default)", () => {
+    assert.strictEqual(reasonOf(verify(payload, header([S4.v1]), { now: 0, toleranceSeconds: 0 })), "Verified")
+    assert.strictEqual(reasonOf(verify(payload, header([S4.v1]), { now: (S4.timestamp + 1) * 1000, toleranceSeconds: 0 })), "Verified")
+  })
+
+  it("the failure says how old or how far in the future, with the tolerance", () => {
+    const old = failureOf(verifyAt(400))
+    assert.include(old.message, "400 s old")
+    assert.include(old.message, "tolerance 300 s")
+    const future = failureOf(verifyAt(-400))
+    assert.include(future.message, "is 400 s in the future")
+    assert.strictEqual(future.reason._tag === "TimestampOutOfTolerance" ? future.reason.toleranceSeconds : undefined, 300)
+    const custom = failureOf(verify(payload, header([S4.v1]), { now: (S4.timestamp + 15) * 1000, toleranceSeconds: 10 }))
+    assert.strictEqual(custom.reason._tag === "TimestampOutOfTolerance" ? custom.reason.toleranceSeconds : undefined, 10)
+  })
+
+  it("the connector's verify uses the default tolerance and the context's clock", () => {
+    const at = (offset: number) =>
+      reasonOf(Effect.runSyncExit(connector.webhooks!.verify(raw(payload, header([S4.v1])), { signingSecret: secret }, {
+        now: (S4.timestamp + offset) * 1000,
+        fetchText: () => Effect.die("no fetch for Stripe")
+      })))
+    assert.deepStrictEqual([at(-301), at(300), at(301)], ["TimestampOutOfTolerance", "Verified", "TimestampOutOfTolerance"])
+  })
+})
+
+describe("signing helpers", () => {
+  it("signatureHeader takes the secret as a string or Redacted, and any scheme", () => {
+    const plain = StripeWebhook.signatureHeader({ payload, secret: S4.secret, timestamp: S4.timestamp })
+    assert.strictEqual(StripeWebhook.signatureHeader({ payload, secret: secret, timestamp: S4.timestamp }), plain)
+    const v0 = StripeWebhook.signatureHeader({ payload, secret: S4.secret, timestamp: S4.timestamp, scheme: "v0" })
+    assert.strictEqual(v0, `t=${S4.timestamp},v0=${S4.v1}`)
+    assert.strictEqual(reasonOf(verify(payload, v0)), "InvalidSignature")
+  })
+
+  it("signedPayload is \"<t>.\" followed by the raw bytes", () => {
+    assert.deepStrictEqual(
+      Array.from(StripeWebhook.signedPayload(12, new Uint8Array([0xff, 0x00]))),
+      [0x31, 0x32, 0x2e, 0xff, 0x00]
+    )
+  })
+})
+
+describe("the signing secret spec", () => {
+  const decode = (value: string) => Credentials.decode(StripeWebhook.secrets, { signingSecret: value }, "stripe webhook secrets")
+
+  it("accepts whsec_ followed by non-blank characters, held as Redacted", () => {
+    const ok = decode("whsec_abc123")
+    assert.isTrue(Result.isSuccess(ok))
+    if (Result.isSuccess(ok)) {
+      assert.isTrue(Redacted.isRedacted(ok.success.signingSecret))
+      assert.strictEqual(Redacted.value(ok.success.signingSecret), "whsec_abc123")
+    }
+  })
+
+  it("refuses anything else, naming the expected shape but never the value", () => {
+    for (const bad of ["xwhsec_abc", "whsec_abc def", "sk_test_abc", "whsec abc"]) {
+      const result = decode(bad)
+      assert.isTrue(Result.isFailure(result), bad)
+      if (Result.isFailure(result)) {
+        assert.include(result.failure.message, "whsec_…", bad)
+        assert.notInclude(result.failure.message, bad, bad)
+      }
+    }
+  })
+
+  it("is read from STRIPE_WEBHOOK_SECRET, which a missing secret's message names", () => {
+    assert.deepStrictEqual(Credentials.fromEnv(StripeWebhook.secrets, { STRIPE_WEBHOOK_SECRET: "whsec_x" }), { signingSecret: "whsec_x" })
+    const missing = Credentials.decode(StripeWebhook.secrets, {}, "stripe webhook secrets")
+    assert.isTrue(Result.isFailure(missing))
+    if (Result.isFailure(missing)) assert.include(missing.failure.message, "STRIPE_WEBHOOK_SECRET")
+  })
+
+  it("the documented scheme names the header and the default tolerance", () => {
+    assert.include(connector.webhooks!.scheme.toLowerCase(), StripeWebhook.SIGNATURE_HEADER)
+    assert.include(connector.webhooks!.scheme, `${StripeWebhook.DEFAULT_TOLERANCE_SECONDS} s`)
+  })
+})
+
+describe("refund snapshots and event parsing details", () => {
+  const refundFixture = () => JSON.parse(fixtureText("refund-succeeded.json"))
+  const withRefund = (refund: unknown, type = "refund.updated") =>
+    JSON.stringify({ ...JSON.parse(fixtureText("event-refund-updated.json")), type, data: { object: refund } })
+  const malformedMessage = (body: string) => {
+    const result = connector.webhooks!.parse(raw(body, undefined))
+    if (Result.isSuccess(result)) return assert.fail("expected MalformedPayload")
+    assert.strictEqual(result.failure.reason._tag, "MalformedPayload")
+    return result.failure.message
+  }
+
+  it("statusOf: null and a missing status are both Unknown with raw \"null\"", () => {
+    assert.deepStrictEqual(StripeWebhook.statusOf(null), { status: "Unknown", rawStatus: "null" })
+    assert.deepStrictEqual(StripeWebhook.statusOf(undefined), { status: "Unknown", rawStatus: "null" })
+    assert.deepStrictEqual(StripeWebhook.statusOf(""), { status: "Unknown", rawStatus: "" })
+  })
+
+  it("the caller's transaction id wins when it is the refund's charge, even if a payment intent is set", () => {
+    const refund = { ...refundFixture(), charge: "ch_A", payment_intent: "pi_B" }
+    const snap = (preferred?: string) => {
+      const result = StripeWebhook.toSnapshot(refund, { preferredTransactionId: preferred })
+      if (Result.isFailure(result)) return assert.fail(result.failure)
+      return result.success.connectorTransactionId
+    }
+    assert.strictEqual(snap("ch_A"), "ch_A")
+    assert.strictEqual(snap("pi_B"), "pi_B")
+    assert.strictEqual(snap("ch_other"), "pi_B", "a payment id the refund does not name is ignored")
+    assert.strictEqual(snap(undefined), "pi_B")
+    const chargeOnly = StripeWebhook.toSnapshot({ ...refundFixture(), charge: null, payment_intent: "pi_B" })
+    assert.strictEqual(Result.isSuccess(chargeOnly) ? chargeOnly.success.connectorTransactionId : undefined, "pi_B", "no charge, no caller id")
+  })
+
+  it("a refund without metadata has no merchant refund id (and still parses)", () => {
+    for (const metadata of [undefined, null, {}]) {
+      const refund = { ...refundFixture(), metadata }
+      if (metadata === undefined) delete refund.metadata
+      const result = StripeWebhook.toSnapshot(refund)
+      assert.isTrue(Result.isSuccess(result), String(metadata))
+      if (Result.isSuccess(result)) assert.isUndefined(result.success.merchantRefundId)
+    }
+  })
+
+  it("only a failure after succeeded is a reversal; other statuses after succeeded are kept", () => {
+    for (const status of ["pending", "requires_action", "canceled", "succeeded"]) {
+      const result = StripeWebhook.toSnapshot({ ...refundFixture(), status })
+      if (Result.isFailure(result)) return assert.fail(result.failure)
+      assert.strictEqual(StripeWebhook.reversalEvidence(result.success, "succeeded").status, StripeWebhook.statusOf(status).status, status)
+    }
+    const failed = StripeWebhook.toSnapshot({ ...refundFixture(), status: "failed" })
+    if (Result.isFailure(failed)) return assert.fail(failed.failure)
+    assert.strictEqual(StripeWebhook.reversalEvidence(failed.success, "succeeded").status, "Reversed")
+    assert.strictEqual(StripeWebhook.reversalEvidence(failed.success, "pending").status, "Failed")
+    assert.strictEqual(StripeWebhook.reversalEvidence(failed.success, undefined).status, "Failed")
+  })
+
+  it("charge.refunded names the charge as the transaction even when its refunds carry a payment intent", () => {
+    const body = JSON.parse(fixtureText("event-charge-refunded.json"))
+    for (const r of body.data.object.refunds.data) r.payment_intent = "pi_3QbXc2LkdIwHu7ix0Hn1Ww6Y"
+    const all = eventsOf(JSON.stringify(body))
+    assert.isTrue(all.length === 2 && all.every((e) => e.refund?.connectorTransactionId === body.data.object.id))
+  })
+
+  it("a charge.refunded whose listed refund cannot be read is MalformedPayload naming the event and the refund", () => {
+    const body = JSON.parse(fixtureText("event-charge-refunded.json"))
+    body.data.object.refunds.data[1].currency = "isk"
+    const message = malformedMessage(JSON.stringify(body))
+    assert.include(message, `charge.refunded ${body.id}: refund ${body.data.object.refunds.data[1].id}: isk is not supported`)
+  })
+
+  it("refund and charge events without data are MalformedPayload, never a throw", () => {
+    for (const type of ["refund.updated", "charge.refund.updated", "charge.refunded"]) {
+      const message = malformedMessage(JSON.stringify({ id: "evt_nodata", object: "event", type, created: 1763812900 }))
+      assert.include(message, `${type} evt_nodata: data.object is not a ${type === "charge.refunded" ? "charge" : "refund"}`)
+    }
+  })
+
+  it("each MalformedPayload says what is wrong", () => {
+    assert.include(malformedMessage("not json"), "the body is not JSON")
+    assert.include(malformedMessage("{}"), "not a Stripe event")
+    const refund = { ...refundFixture(), currency: "xxq" }
+    assert.include(malformedMessage(withRefund(refund)), `refund.updated evt_3QbXc2LkdIwHu7ix0Updated1: refund ${refund.id}:`)
+  })
+
+  it("a refund id the core refuses is MalformedPayload on one line, naming the refund", () => {
+    const message = malformedMessage(withRefund({ ...refundFixture(), id: "re with spaces" }))
+    assert.include(message, "refund re with spaces: ")
+    assert.notInclude(message, "\n")
+    assert.notMatch(message, /\s\s/)
+    assert.include(message, "validation failed", "the core's reason, words intact")
+  })
+
+  it("a body with invalid UTF-8 inside a string still parses (decoded leniently, as the bytes were verified)", () => {
+    const text = fixtureText("event-refund-updated.json").replace("\"order-42-r1\"", "\"order-42-@\"")
+    const bytes = new TextEncoder().encode(text)
+    const at = text.indexOf("order-42-@") + "order-42-".length
+    assert.strictEqual(bytes[at], 0x40)
+    bytes[at] = 0xff
+    const result = connector.webhooks!.parse(raw(bytes, undefined))
+    assert.isTrue(Result.isSuccess(result))
+    if (Result.isSuccess(result)) assert.strictEqual(result.success[0]!.refund?.merchantRefundId, "order-42-\ufffd")
   })
 })
