@@ -10,6 +10,8 @@ import { dirname, join, relative, resolve, sep } from "node:path"
 import { fileURLToPath } from "node:url"
 import { modules as modulesOf } from "./extract.ts"
 import type { Module, Skipped } from "./extract.ts"
+import { knownFailures as defaultKnownFailures } from "./known-failures.ts"
+import type { KnownFailure } from "./known-failures.ts"
 
 export const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), "..")
 export const repositoryRoot = resolve(packageDir, "../..")
@@ -47,6 +49,10 @@ export interface Report {
   readonly skipped: ReadonlyArray<Skipped>
   readonly modules: ReadonlyArray<Module>
   readonly failures: ReadonlyArray<Failure>
+  /** Failures inside the blocks of the known-failures list. */
+  readonly known: ReadonlyArray<Failure>
+  /** Entries of the known-failures list whose block compiles now, or is gone. */
+  readonly staleKnownFailures: ReadonlyArray<{ readonly entry: KnownFailure; readonly problem: string }>
 }
 
 export interface Options {
@@ -54,6 +60,7 @@ export interface Options {
   readonly files?: ReadonlyArray<string>
   /** Where the modules and their tsconfig.json are written; emptied first. */
   readonly outDir?: string
+  readonly knownFailures?: ReadonlyArray<KnownFailure>
 }
 
 const compilerOptions = {
@@ -72,7 +79,7 @@ const compilerOptions = {
   rootDir: "."
 }
 
-export const generate = (options: Options = {}): Omit<Report, "failures"> & { readonly outDir: string } => {
+export const generate = (options: Options = {}): Pick<Report, "checked" | "skipped" | "modules"> & { readonly outDir: string } => {
   const root = options.root ?? repositoryRoot
   const outDir = options.outDir ?? join(packageDir, "generated")
   const files = options.files ?? documentationFiles(root)
@@ -117,6 +124,8 @@ const runTsc = (project: string): Promise<string> =>
     })
   })
 
+const strip = ({ location, message }: Failure): Failure => ({ location, message })
+
 const diagnostic = /^(.+?)\((\d+),(\d+)\): (error|warning) (TS\d+: .*)$/
 
 /** Generates the modules and compiles them: one `tsc` for all. */
@@ -124,7 +133,10 @@ export const check = async (options: Options = {}): Promise<Report> => {
   const generated = generate(options)
   const byName = new Map(generated.modules.map((m) => [fileName(m), m]))
   const output = await runTsc(join(generated.outDir, "tsconfig.json"))
-  const failures: Array<{ location: string; message: string }> = []
+  const known = options.knownFailures ?? defaultKnownFailures
+  const knownOf = (module: Module | undefined) =>
+    module === undefined ? undefined : known.find((k) => k.file === module.blocks[0]!.file && (module.lines[0] ?? "").startsWith(k.startsWith))
+  const failures: Array<{ location: string; message: string; module: Module | undefined }> = []
   for (const line of output.split(/\r?\n/)) {
     if (line.trim() === "") continue
     const match = diagnostic.exec(line)
@@ -132,7 +144,7 @@ export const check = async (options: Options = {}): Promise<Report> => {
       // A continuation line of the previous message (indented), or a message without a location.
       const last = failures.at(-1)
       if (last !== undefined && /^\s/.test(line)) last.message += `\n${line}`
-      else failures.push({ location: "tsc", message: line })
+      else failures.push({ location: "tsc", message: line, module: undefined })
       continue
     }
     const [, path, row, column, , message] = match
@@ -141,9 +153,22 @@ export const check = async (options: Options = {}): Promise<Report> => {
     const location = source !== undefined
       ? `${source.file}:${source.line}:${column}`
       : `${relative(options.root ?? repositoryRoot, resolve(generated.outDir, path!))}:${row}:${column}`
-    failures.push({ location, message: message! })
+    failures.push({ location, message: message!, module })
   }
-  return { checked: generated.checked, skipped: generated.skipped, modules: generated.modules, failures }
+  const staleKnownFailures = known.flatMap((entry) => {
+    const module = generated.modules.find((m) => knownOf(m) === entry)
+    if (module === undefined) return [{ entry, problem: "no such block any more" }]
+    if (!failures.some((f) => f.module === module)) return [{ entry, problem: "it compiles now: remove it from src/known-failures.ts" }]
+    return []
+  })
+  return {
+    checked: generated.checked,
+    skipped: generated.skipped,
+    modules: generated.modules,
+    failures: failures.filter((f) => knownOf(f.module) === undefined).map(strip),
+    known: failures.filter((f) => knownOf(f.module) !== undefined).map(strip),
+    staleKnownFailures
+  }
 }
 
 export const format = (failures: ReadonlyArray<Failure>): string =>

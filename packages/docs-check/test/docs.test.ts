@@ -7,5 +7,6 @@ describe("documentation code blocks", () => {
     expect(report.modules.length).toBeGreaterThan(0)
     // Reported as `docs/x.md:LINE:COLUMN: TSxxxx: message`, one per line.
     expect(format(report.failures), "code blocks that do not compile").toBe("")
+    expect(report.staleKnownFailures.map((s) => `${s.entry.file} "${s.entry.startsWith}": ${s.problem}`), "src/known-failures.ts").toEqual([])
   })
 })
