@@ -44,6 +44,8 @@ export interface Failure {
 }
 
 export interface Report {
+  /** Where the modules were written. */
+  readonly outDir: string
   /** Compiled code blocks per file (continuations included), skips excluded. */
   readonly checked: ReadonlyArray<{ readonly file: string; readonly blocks: number }>
   readonly skipped: ReadonlyArray<Skipped>
@@ -79,7 +81,7 @@ const compilerOptions = {
   rootDir: "."
 }
 
-export const generate = (options: Options = {}): Pick<Report, "checked" | "skipped" | "modules"> & { readonly outDir: string } => {
+export const generate = (options: Options = {}): Pick<Report, "checked" | "skipped" | "modules" | "outDir"> => {
   const root = options.root ?? repositoryRoot
   const outDir = options.outDir ?? join(packageDir, "generated")
   const files = options.files ?? documentationFiles(root)
@@ -106,7 +108,7 @@ export const generate = (options: Options = {}): Pick<Report, "checked" | "skipp
   return { checked, skipped, modules: all, outDir }
 }
 
-const fileName = (module: Module): string => `${module.name}.${module.language === "ts" ? "ts" : "mjs"}`
+export const fileName = (module: Module): string => `${module.name}.${module.language === "ts" ? "ts" : "mjs"}`
 
 const tscPath = (): string => {
   const require = createRequire(join(packageDir, "package.json"))
@@ -162,6 +164,7 @@ export const check = async (options: Options = {}): Promise<Report> => {
     return []
   })
   return {
+    outDir: generated.outDir,
     checked: generated.checked,
     skipped: generated.skipped,
     modules: generated.modules,

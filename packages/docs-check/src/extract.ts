@@ -9,6 +9,8 @@
  *   both are compiled as one module (for prose that shows a program in steps).
  * - `<!-- docs-check: skip <reason> -->`: the block is not compiled (pseudo-syntax only; the reason
  *   is required and reported).
+ * - `<!-- docs-check: run -->`: the block is compiled and also run by the test (only for blocks that
+ *   talk to nothing but the testkit's emulators on loopback, never a real processor).
  */
 
 export type Language = "ts" | "js"
@@ -26,6 +28,7 @@ export interface Block {
 export type Directive =
   | { readonly _tag: "None" }
   | { readonly _tag: "Continues" }
+  | { readonly _tag: "Run" }
   | { readonly _tag: "Skip"; readonly reason: string }
 
 export interface Source {
@@ -41,6 +44,8 @@ export interface Module {
   readonly sources: ReadonlyArray<Source>
   /** The blocks it is made of (one, or a block and its continuations). */
   readonly blocks: ReadonlyArray<Block>
+  /** Marked `docs-check: run`: the test runs it after it compiled. */
+  readonly run: boolean
 }
 
 export interface Skipped {
@@ -61,7 +66,7 @@ const languages: Record<string, Language> = {
 }
 
 const fenceOpen = /^( {0,12})(`{3,}|~{3,})\s*([^\s`]*)/
-const directivePattern = /^\s*<!--\s*docs-check:\s*(continues|skip)\b\s*(.*?)\s*-->\s*$/
+const directivePattern = /^\s*<!--\s*docs-check:\s*(continues|skip|run)\b\s*(.*?)\s*-->\s*$/
 
 /** Every code block of `markdown` (including skipped ones), in order. */
 export const blocks = (file: string, markdown: string): Array<Block> => {
@@ -105,10 +110,11 @@ const directiveBefore = (file: string, all: ReadonlyArray<string>, fenceIndex: n
   if (i < 0) return { _tag: "None" }
   const match = directivePattern.exec(all[i]!)
   if (match === null) {
-    if (/docs-check/.test(all[i]!)) throw new DocsCheckError(`${file}:${i + 1}: unreadable docs-check comment (continues | skip <reason>)`)
+    if (/docs-check/.test(all[i]!)) throw new DocsCheckError(`${file}:${i + 1}: unreadable docs-check comment (continues | skip <reason> | run)`)
     return { _tag: "None" }
   }
   if (match[1] === "continues") return { _tag: "Continues" }
+  if (match[1] === "run") return { _tag: "Run" }
   const reason = match[2]!
   if (reason === "") throw new DocsCheckError(`${file}:${i + 1}: \`docs-check: skip\` needs a reason`)
   return { _tag: "Skip", reason }
@@ -131,6 +137,7 @@ export const modules = (file: string, markdown: string): { modules: Array<Module
         break
       }
       case "None":
+      case "Run":
         result.push({ language: block.language, blocks: [block] })
     }
   }
@@ -145,7 +152,8 @@ export const modules = (file: string, markdown: string): { modules: Array<Module
           sources.push({ file, line: block.line + i })
         })
       }
-      return { name: `${file.replace(/[^A-Za-z0-9]+/g, "_")}_L${blocks[0]!.line}`, language, lines, sources, blocks }
+      const name = `${file.replace(/[^A-Za-z0-9]+/g, "_")}_L${blocks[0]!.line}`
+      return { name, language, lines, sources, blocks, run: blocks[0]!.directive._tag === "Run" }
     })
   }
 }

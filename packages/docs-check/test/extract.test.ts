@@ -38,6 +38,11 @@ describe("extract", () => {
     expect(result.skipped.map((s) => [s.block.line, s.reason])).toEqual([[6, "pseudo-syntax"]])
   })
 
+  it("marks a `run` block", () => {
+    const result = modules("a.md", md("<!-- docs-check: run -->", "```ts", "x", "```", "```ts", "y", "```"))
+    expect(result.modules.map((m) => m.run)).toEqual([true, false])
+  })
+
   it("refuses a skip without a reason, a continuation of nothing and an unclosed block", () => {
     expect(() => modules("a.md", md("<!-- docs-check: skip -->", "```ts", "x", "```"))).toThrow(DocsCheckError)
     expect(() => modules("a.md", md("<!-- docs-check: continues -->", "```ts", "x", "```"))).toThrow(/no code block before it/)
