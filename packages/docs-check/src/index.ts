@@ -1,0 +1,3 @@
+export * from "./check.ts"
+export * from "./extract.ts"
+export * from "./known-failures.ts"
