@@ -70,8 +70,8 @@ describe("errors", () => {
       operation: "configure",
       reason: new RefundError.Configuration({ message: "no key" })
     })
-    expect(render(config)).toEqual({ message: expect.stringContaining("Configuration"), exitCode: 2 })
-    expect(render(new UsageError({ message: "x" }))).toEqual({ message: "x", exitCode: 2 })
+    expect(render(config)).toMatchObject({ message: expect.stringContaining("Configuration"), exitCode: 2, reason: { _tag: "Configuration" } })
+    expect(render(new UsageError({ message: "x" }))).toEqual({ message: "x", exitCode: 2, reason: { _tag: "UsageError" } })
   })
 
   it("OutcomeUnknown tells how to recover safely", () => {
@@ -90,7 +90,13 @@ describe("input parsing", () => {
     for (const bad of ["10.5", "-1", "1e3", "", "abc", "99999999999999999999"]) {
       expect(fails(parseAmount(bad))).toBeInstanceOf(UsageError)
     }
-    expect(fails(parseAmount("0")).message).toBe("--amount must be greater than zero")
+    expect(fails(parseAmount("0")).message).toContain("--amount must be greater than zero")
+    // A negative amount is not "not a whole number": it is not positive.
+    for (const negative of ["-1", "-1050", " -5 "]) {
+      const message = fails(parseAmount(negative)).message
+      expect(message).toContain("must be greater than zero")
+      expect(message).not.toContain("whole number")
+    }
   })
 
   it("currencies are known ISO 4217 codes, any case", () => {
