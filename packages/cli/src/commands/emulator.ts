@@ -72,7 +72,7 @@ export const banner = (entry: InstalledConnector, emulator: EmulatorHandle, opti
       ["credentials", creds[0]],
       ...creds.slice(1).map((l) => ["", l] as const),
       ["webhook secret", webhookSecretLine(entry, emulator)],
-      ["webhooks", options.webhookUrl ?? "not delivered (use --webhook-url, or PUT /__emulator/webhook-url)"],
+      ["webhooks", options.webhookUrl ?? `not delivered (use --webhook-url, or: refract control webhooks --connector ${c.id} --to <url>)`],
       ["refunds move", settle],
       ["clock", clock]
     ]),
