@@ -3,12 +3,13 @@
  * emulator (`--base-url`), through Refract's `RefundService`. While they wait, progress goes to
  * stderr (`progress.ts`); an interrupted create says how to resume it without a second refund.
  */
-import { Currency, Refund, RefundService, RefundStatus } from "@refract/core"
+import { Currency, Refund, RefundService, RefundStatus, RefundStore } from "@refract/core"
+import * as StoreConfig from "@refract/store-pg/StoreConfig"
 import type { RefundError } from "@refract/core"
 import { Console, Duration, Effect, Option, Result, Schema } from "effect"
 import { Command, Flag } from "effect/cli"
 import { Failed, UsageError } from "../errors.ts"
-import { json, refundJson, refundText, statusLine } from "../format.ts"
+import { amountText, json, refundJson, refundText, statusLine, table } from "../format.ts"
 import * as Progress from "../progress.ts"
 import * as Registry from "../registry.ts"
 import type { ConnectionFlags, Target } from "../target.ts"
@@ -85,19 +86,20 @@ export const parseCurrency = (value: string): Effect.Effect<Currency.CurrencyCod
  * one the processor's API lives at (`--base-url http://host/wrong`, Adyen without `/v71`), came
  * from a path that is not the processor's API: the base URL is the likelier problem, not the refund.
  */
+const urlPath = (url: string): string => new URL(url).pathname.replace(/\/+$/, "") || "/"
+
 export const explainNotFound = (target: Target) => (error: RefundError.RefundError): RefundError.RefundError => {
   const override = target.options.baseUrl
   if (error.reason._tag !== "NotFound" || error.httpStatus !== 404 || error.processorCode !== undefined || override === undefined) return error
   const environments = target.installed.connector.environments as Readonly<Record<string, string | undefined>>
   const official = environments[target.options.environment ?? "sandbox"]
-  const path = (url: string) => new URL(url).pathname.replace(/\/+$/, "") || "/"
-  if (official === undefined || path(official) === path(override)) return error
+  if (official === undefined || urlPath(official) === urlPath(override)) return error
   const name = target.installed.connector.displayName
   return new (error.constructor as typeof RefundError.RefundError)({
     ...error,
     reason: new (error.reason.constructor as new(args: { message: string }) => RefundError.RefundErrorReason)({
-      message: `HTTP 404 from ${override}, whose path ${path(override)} is not where ${name}'s API lives ` +
-        `(${path(official)}, as in ${official}): the base URL looks wrong; check --base-url / ${Registry.envPrefix(target.installed.id)}_BASE_URL`
+      message: `HTTP 404 from ${override}, whose path ${urlPath(override)} is not where ${name}'s API lives ` +
+        `(${urlPath(official)}, as in ${official}): the base URL looks wrong; check --base-url / ${Registry.envPrefix(target.installed.id)}_BASE_URL`
     })
   })
 }
@@ -335,6 +337,60 @@ const wait = Command.make(
   Command.withExamples([{ command: "refract refunds wait --connector stripe --id re_… --timeout 5m", description: "Block until Stripe settles the refund" }])
 )
 
+const list = Command.make(
+  "list",
+  {
+    connector: Flag.String("connector").pipe(
+      Flag.withAlias("c"),
+      Flag.withDescription(`Only this connector's refunds (${Registry.ids.join(" | ")})`),
+      Flag.optional
+    ),
+    databaseUrl: Flag.Redacted("database-url").pipe(
+      Flag.withDescription("The PostgreSQL store `refract serve` writes (default: REFRACT_DATABASE_URL; schema REFRACT_DATABASE_SCHEMA)"),
+      Flag.optional
+    ),
+    json: Flag.Boolean("json").pipe(Flag.withDescription("Print JSON instead of text"), Flag.withDefault(false))
+  },
+  Effect.fn(function*(input) {
+    if (Option.isSome(input.connector) && Registry.find(input.connector.value) === undefined) {
+      return yield* new UsageError({ message: `unknown connector ${JSON.stringify(input.connector.value)}; known connectors: ${Registry.ids.join(", ")}` })
+    }
+    const options: StoreConfig.Options = { ...(Option.isSome(input.databaseUrl) ? { url: input.databaseUrl.value } : {}), migrate: false }
+    const choice = yield* StoreConfig.choice(options).pipe(Effect.mapError((e) => new UsageError({ message: `store configuration: ${e.message}` })))
+    if (choice._tag === "Memory") {
+      return yield* new UsageError({
+        message: "refunds list reads the PostgreSQL store `refract serve` keeps: set REFRACT_DATABASE_URL or pass --database-url " +
+          "(no processor lists refunds through the connector contract; an emulator's: refract control refunds)"
+      })
+    }
+    const refunds = yield* Effect.gen(function*() {
+      const store = yield* RefundStore.RefundStore
+      return yield* store.listUnsettled(Option.getOrUndefined(input.connector))
+    }).pipe(
+      Effect.provide(StoreConfig.layer(options)),
+      Effect.mapError((e) => new Failed({ reason: "StoreError", message: `refund store: ${e.message}` }))
+    )
+    if (input.json) return yield* Console.log(json(refunds.map(refundJson)))
+    if (refunds.length === 0) return yield* Console.log("no unsettled refunds in the store")
+    const now = Date.now()
+    yield* Console.log(table(
+      refunds.map((r) => [
+        `${r.connector} ${r.connectorRefundId}`,
+        [
+          statusLine(r),
+          amountText(r.amount),
+          r.merchantRefundId === undefined ? undefined : `merchant refund id ${r.merchantRefundId}`,
+          `created ${Math.max(0, Math.round((now - r.createdAt) / 60_000))} min ago`
+        ].filter((x) => x !== undefined).join("  ")
+      ] as const),
+      ""
+    ))
+  })
+).pipe(
+  Command.withDescription("List the unsettled refunds `refract serve` is tracking (its PostgreSQL store)"),
+  Command.withExamples([{ command: "REFRACT_DATABASE_URL=postgres://localhost/refract refract refunds list --connector stripe", description: "What is still pending" }])
+)
+
 /** `90s`, `10m`, `1h`, `1500ms` or a number of milliseconds. */
 const durationFlag = (flag: string, value: string): Effect.Effect<number, UsageError> => {
   const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(value.trim())
@@ -345,6 +401,6 @@ const durationFlag = (flag: string, value: string): Effect.Effect<number, UsageE
 }
 
 export const refunds = Command.make("refunds").pipe(
-  Command.withDescription("Create, read, look up and wait for refunds"),
-  Command.withSubcommands([create, get, lookup, wait])
+  Command.withDescription("Create, read, look up, wait for and list refunds"),
+  Command.withSubcommands([create, get, lookup, wait, list])
 )
