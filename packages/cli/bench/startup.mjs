@@ -23,6 +23,16 @@ const median = (xs) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
 }
 console.log(`bin ${bin}; ${runs} runs each; load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}`)
+{
+  // The floor: Node starting and exiting with nothing to load, on this machine at this load.
+  const times = []
+  for (let i = 0; i < runs; i++) {
+    const t0 = process.hrtime.bigint()
+    spawnSync(process.execPath, ["-e", "0"], { stdio: "ignore" })
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6)
+  }
+  console.log(`node -e 0 (floor)    median ${median(times).toFixed(0)} ms  (min ${Math.min(...times).toFixed(0)}, max ${Math.max(...times).toFixed(0)})`)
+}
 for (const command of commands) {
   spawnSync(process.execPath, [bin, ...command], { stdio: "ignore" }) // warm the compile cache
   const times = []

@@ -11,7 +11,8 @@
  *   idempotency key. Headers are never printed except the idempotency key, and every line is
  *   scrubbed of the secrets that were read (`secrets.ts`).
  *
- * Lines are concise, one per event, no spinners: they read the same in a terminal and in a CI log.
+ * Lines are concise, one per event, no spinners: they read the same in a terminal and in a CI log
+ * (where "still waiting" comes less often).
  */
 import { Effect, Layer, Logger, References, Tracer } from "effect"
 import type { LogLevel } from "effect"
@@ -123,13 +124,18 @@ export const wrapTracer = (inner: Tracer.Tracer): Tracer.Tracer =>
         const path = span.attributes.get("url.path") ?? ""
         return `${String(method)} ${String(path)}`
       }
-      const waiting = setInterval(() => {
-        progress(`still waiting for an answer to ${describe()} (${seconds(Date.now() - started)})`)
-      }, 2_000)
+      // A terminal gets a line every 2 s; a log (CI, a file) one after 5 s, then every 15 s.
+      const tty = process.stderr.isTTY === true
+      const say = () => progress(`still waiting for an answer to ${describe()} (${seconds(Date.now() - started)})`)
+      let waiting: ReturnType<typeof setTimeout> = setTimeout(function tick() {
+        say()
+        waiting = setTimeout(tick, tty ? 2_000 : 15_000)
+        waiting.unref()
+      }, tty ? 2_000 : 5_000)
       waiting.unref()
       const end = span.end.bind(span)
       span.end = (endTime, exit) => {
-        clearInterval(waiting)
+        clearTimeout(waiting)
         if (settings.debug) {
           const status = span.attributes.get("http.response.status_code")
           const keys = [...span.attributes.entries()]

@@ -4,7 +4,7 @@
  * stderr (`progress.ts`); an interrupted create says how to resume it without a second refund.
  */
 import { Currency, Refund, RefundService, RefundStatus, RefundStore } from "@refract/core"
-import * as StoreConfig from "@refract/store-pg/StoreConfig"
+import type * as StoreConfig from "@refract/store-pg/StoreConfig"
 import type { RefundError } from "@refract/core"
 import { Console, Duration, Effect, Option, Result, Schema } from "effect"
 import { Command, Flag } from "effect/cli"
@@ -355,6 +355,8 @@ const list = Command.make(
     if (Option.isSome(input.connector) && Registry.find(input.connector.value) === undefined) {
       return yield* new UsageError({ message: `unknown connector ${JSON.stringify(input.connector.value)}; known connectors: ${Registry.ids.join(", ")}` })
     }
+    // The store (and its PostgreSQL driver) is loaded only by this command.
+    const StoreConfig = yield* Effect.promise(() => import("@refract/store-pg/StoreConfig"))
     const options: StoreConfig.Options = { ...(Option.isSome(input.databaseUrl) ? { url: input.databaseUrl.value } : {}), migrate: false }
     const choice = yield* StoreConfig.choice(options).pipe(Effect.mapError((e) => new UsageError({ message: `store configuration: ${e.message}` })))
     if (choice._tag === "Memory") {
