@@ -57,7 +57,7 @@ describe("refunds list", () => {
 
     const all = await run(["refunds", "list", "--json"], env)
     expect(all.code).toBe(0)
-    const ids = (JSON.parse(all.stdout) as Array<{ connectorRefundId: string; amount: unknown }>).map((r) => r.connectorRefundId).sort()
+    const ids = (JSON.parse(all.stdout) as Array<{ connectorRefundId: string; amount: unknown }>).map((r) => r.connectorRefundId).toSorted()
     expect(ids).toEqual(["PAYPALPENDING1", "re_listpending"])
     expect(JSON.parse(all.stdout)[0].amount).toEqual({ amount: 700, currency: "USD" })
     expect(all.output).not.toContain("postgres://")
