@@ -14,7 +14,7 @@
  * Lines are concise, one per event, no spinners: they read the same in a terminal and in a CI log
  * (where "still waiting" comes less often).
  */
-import { Effect, Layer, Logger, References, Tracer } from "effect"
+import { Effect, Logger, References, Tracer } from "effect"
 import type { LogLevel } from "effect"
 import { HttpClient } from "effect/http"
 import { scrub } from "./secrets.ts"
@@ -151,7 +151,8 @@ export const wrapTracer = (inner: Tracer.Tracer): Tracer.Tracer =>
   })
 
 /**
- * For the whole command: the logger above instead of the default one, the minimum log level low
+ * For the whole command: the logger above instead of Effect's console logger (the others, such as
+ * the OTLP log exporter, stay), the minimum log level low
  * enough to see core's debug retry log, the idempotency header recorded on client spans (never any
  * other header), and the tracer wrapped (over whatever the telemetry layer installed).
  */
@@ -159,14 +160,17 @@ export const around = <A, E, R>(args: ReadonlyArray<string>, effect: Effect.Effe
   settings = settingsFor(args)
   const level = logLevelFromArgs(args)
   const minimum: LogLevel.LogLevel = level !== undefined && levelOrder[level]! < levelOrder["Debug"]! ? level : "Debug"
-  return Effect.flatMap(Effect.tracer, (tracer) =>
-    effect.pipe(
+  return Effect.gen(function*() {
+    const tracer = yield* Effect.tracer
+    // Every logger stays (the OTLP exporter, span events) but Effect's console one: this one prints instead.
+    const loggers = new Set([...(yield* Effect.service(Logger.CurrentLoggers))].filter((l) => l !== Logger.defaultLogger))
+    loggers.add(logger)
+    return yield* effect.pipe(
       Effect.withTracer(wrapTracer(tracer)),
       Effect.provideService(References.MinimumLogLevel, minimum),
       Effect.provideService(HttpClient.TracerHeaderFilter, (name: string, phase: "request" | "response") =>
         phase === "request" && idempotencyHeader.test(name) && !/auth|key-id|signature/i.test(name)),
-      Effect.provide(Logger.layer([logger]))
-    ))
+      Effect.provideService(Logger.CurrentLoggers, loggers)
+    )
+  })
 }
-
-export const layerNone: Layer.Layer<never> = Layer.empty
