@@ -56,7 +56,7 @@ export const subcommands: ReadonlyArray<{
   },
   {
     name: "control",
-    description: "Drive a running emulator: create a payment, move a refund, advance the clock, route or print webhooks",
+    description: "Drive a running emulator: create a payment, move a refund, advance the clock, route or print webhooks, inject faults",
     load: () => import("./commands/control.ts").then((m) => m.control)
   },
   {

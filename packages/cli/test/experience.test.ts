@@ -243,6 +243,18 @@ describe("emulator control commands (no curl)", () => {
 
       const list = await run(["control", "refunds", ...base])
       expect(list.stdout).toContain(refundId)
+
+      // A fault from the CLI, then the retry it causes, shown as progress.
+      const injected = await run(["control", "fault", ...base, "--kind", "server-error", "--method", "POST"])
+      expect(injected.code).toBe(0)
+      expect(injected.stdout).toContain("the next matching request gets server-error")
+      const retried = await run(
+        ["refunds", "create", ...base, "--payment", paymentId, "--amount", "500", "--currency", "EUR", "--merchant-refund-id", "ctl-2"],
+        adyenEnv
+      )
+      expect(retried.code).toBe(0)
+      expect(retried.stderr).toMatch(/adyen create: attempt 1 failed \(ProcessorUnavailable\); retrying in/)
+      expect((await run(["control", "fault", ...base, "--clear"])).stdout).toContain("faults cleared")
     } finally {
       await adyen.close()
     }

@@ -2,7 +2,8 @@
  * `refract control …`: drives a running `refract emulator` through its control API
  * (`/__emulator/…`, see @refract/testkit's ControlApi), so trying the CLI never needs curl:
  * create a payment (and script its refunds' outcome), move a refund one step, read or advance the
- * emulator clock, route webhooks, print or deliver a signed webhook, list the emulator's refunds.
+ * emulator clock, route webhooks, print or deliver a signed webhook, inject faults, list the
+ * emulator's refunds.
  *
  * The emulator is found like the processor is by `refunds`: `--base-url`, else `<ID>_BASE_URL`
  * (which `refract emulator` prints), else 127.0.0.1 on the emulator's default port.
@@ -59,7 +60,7 @@ export const emulatorOrigin = (input: Pick<Common, "connector" | "baseUrl">, env
 /** One control API call; a refused connection names the command that starts the emulator. */
 const call = (
   target: { readonly known: Registry.Known; readonly origin: string },
-  method: "GET" | "POST" | "PUT",
+  method: "GET" | "POST" | "PUT" | "DELETE",
   path: string,
   body?: unknown
 ): Effect.Effect<unknown, StepFailed> =>
@@ -248,6 +249,80 @@ const webhook = Command.make(
   })
 ).pipe(Command.withDescription("Print a signed webhook for a refund's current status, or deliver it (--deliver-to URL)"))
 
+const faultKinds = ["rate-limit", "server-error", "slow", "drop-before-record", "drop-after-record", "malformed-body", "stall-mid-body", "reset-after-headers"] as const
+
+/** The testkit's Fault for a `--kind` and its options. */
+export const faultFor = (kind: typeof faultKinds[number], options: { readonly millis: number; readonly status: number; readonly retryAfter: number }) => {
+  switch (kind) {
+    case "rate-limit":
+      return { _tag: "RateLimit", retryAfterSeconds: options.retryAfter }
+    case "server-error":
+      return { _tag: "ServerError", status: options.status }
+    case "slow":
+      return { _tag: "Slow", delayMillis: options.millis }
+    case "drop-before-record":
+      return { _tag: "DropBeforeRecord" }
+    case "drop-after-record":
+      return { _tag: "DropAfterRecord" }
+    case "malformed-body":
+      return { _tag: "MalformedBody" }
+    case "stall-mid-body":
+      return { _tag: "StallMidBody" }
+    case "reset-after-headers":
+      return { _tag: "ResetAfterHeaders" }
+  }
+}
+
+const fault = Command.make(
+  "fault",
+  {
+    ...common,
+    kind: Flag.Literals("kind", faultKinds).pipe(
+      Flag.withDescription("What goes wrong: a 429, a 5xx, a slow answer, a dropped connection (before or after the processor acted), a garbled or stalled body, a reset"),
+      Flag.optional
+    ),
+    times: Flag.Int("times").pipe(Flag.withDescription("For this many matching requests"), Flag.withDefault(1)),
+    method: Flag.String("method").pipe(Flag.withDescription("Only requests with this method (GET, POST)"), Flag.optional),
+    path: Flag.String("path").pipe(Flag.withDescription("Only requests to this path (e.g. /v1/refunds)"), Flag.optional),
+    millis: Flag.Int("millis").pipe(Flag.withDescription("slow: how long the answer is held (emulator clock)"), Flag.withDefault(30_000)),
+    status: Flag.Int("status").pipe(Flag.withDescription("server-error: the status"), Flag.withDefault(503)),
+    retryAfter: Flag.Int("retry-after").pipe(Flag.withDescription("rate-limit: the Retry-After seconds"), Flag.withDefault(1)),
+    clear: Flag.Boolean("clear").pipe(Flag.withDescription("Remove every queued fault"), Flag.withDefault(false))
+  },
+  Effect.fn(function*(
+    input: Common & {
+      readonly kind: Option.Option<typeof faultKinds[number]>
+      readonly times: number
+      readonly method: Option.Option<string>
+      readonly path: Option.Option<string>
+      readonly millis: number
+      readonly status: number
+      readonly retryAfter: number
+      readonly clear: boolean
+    }
+  ) {
+    const target = yield* emulatorOrigin(input, process.env)
+    if (input.clear) {
+      if (Option.isSome(input.kind)) return yield* new UsageError({ message: "--clear and --kind cannot be combined" })
+      yield* call(target, "DELETE", "/faults")
+      return yield* print(input.json, { cleared: true }, () => "faults cleared")
+    }
+    if (Option.isNone(input.kind)) return yield* new UsageError({ message: `--kind is required (${faultKinds.join(" | ")}), or --clear` })
+    const kind = input.kind.value
+    yield* positiveInt("--times", input.times)
+    const injected = faultFor(kind, input)
+    const match = {
+      times: input.times,
+      ...(Option.isSome(input.method) ? { method: input.method.value.toUpperCase() } : {}),
+      ...(Option.isSome(input.path) ? { path: input.path.value } : {})
+    }
+    yield* call(target, "POST", "/faults", { fault: injected, match })
+    yield* print(input.json, { fault: injected, match }, () =>
+      `the next ${input.times === 1 ? "matching request gets" : `${input.times} matching requests get`} ${kind} ` +
+      `(${[match.method, match.path].filter((x) => x !== undefined).join(" ") || "any request"})`)
+  })
+).pipe(Command.withDescription("Make the next matching requests fail (429, 5xx, slow, dropped, garbled), to watch retries and recovery"))
+
 const refunds = Command.make(
   "refunds",
   { ...common },
@@ -260,8 +335,8 @@ const refunds = Command.make(
 ).pipe(Command.withDescription("List the emulator's refunds (its ground truth)"))
 
 export const control = Command.make("control").pipe(
-  Command.withDescription("Drive a running emulator: create a payment, move a refund, advance the clock, route or print webhooks"),
-  Command.withSubcommands([payment, advance, clock, webhooks, webhook, refunds]),
+  Command.withDescription("Drive a running emulator: create a payment, move a refund, advance the clock, route or print webhooks, inject faults"),
+  Command.withSubcommands([payment, advance, clock, webhooks, webhook, fault, refunds]),
   Command.withExamples([
     { command: "refract control payment -c stripe --amount 2500 --currency USD", description: "A refundable payment in `refract emulator stripe`" },
     { command: "refract control advance -c stripe --refund re_…", description: "Settle a refund now" },
