@@ -12,6 +12,7 @@ import { Failed, UsageError } from "../errors.ts"
 import { amountText, json, refundJson, refundText, statusLine, table } from "../format.ts"
 import * as Progress from "../progress.ts"
 import * as Registry from "../registry.ts"
+import { scrub } from "../secrets.ts"
 import type { ConnectionFlags, Target } from "../target.ts"
 import { findConnector, refundServiceLayer, resolve } from "../target.ts"
 
@@ -123,17 +124,23 @@ const shellQuote = (arg: string): string => (/^[\w./:=@,+-]+$/.test(arg) ? arg :
 
 /**
  * The command that resumes an interrupted create: the same arguments (same --merchant-refund-id,
- * hence the same idempotency key), an --api-key value replaced by its variable.
+ * hence the same idempotency key), with every secret value replaced by its variable: `--api-key`,
+ * and `--credential name=value` for a secret field (`secretEnv` maps a field name or variable to
+ * the variable).
  */
-export const resumeCommand = (args: ReadonlyArray<string>, apiKeyEnv: string | undefined): string => {
+export const resumeCommand = (args: ReadonlyArray<string>, secretEnv: (key: string) => string | undefined): string => {
   const out: Array<string> = []
+  const variable = (key: string) => `"$${secretEnv(key) ?? "SECRET"}"`
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!
     if (a === "--api-key") {
-      out.push(a, `"$${apiKeyEnv ?? "API_KEY"}"`)
+      out.push(a, variable("apiKey"))
       i++
-    } else if (a.startsWith("--api-key=")) out.push(`--api-key="$${apiKeyEnv ?? "API_KEY"}"`)
-    else out.push(shellQuote(a))
+    } else if (a.startsWith("--api-key=")) out.push(`--api-key=${variable("apiKey")}`)
+    else if (a === "--credential" && i + 1 < args.length) {
+      const [key, ...rest] = args[++i]!.split("=")
+      out.push(a, secretEnv(key!) !== undefined ? `${shellQuote(key!)}=${variable(key!)}` : shellQuote(`${key}=${rest.join("=")}`))
+    } else out.push(shellQuote(a))
   }
   return `refract ${out.join(" ")}`
 }
@@ -211,7 +218,8 @@ const create = Command.make(
       })
     }
     const target = yield* resolve(flagsOf(input), process.env, { credentialFlags: true })
-    const apiKeyEnv = (connector.credentials as Record<string, { readonly env: string } | undefined>)["apiKey"]?.env
+    const fields = Object.entries(connector.credentials as Record<string, { readonly env: string; readonly secret: boolean }>)
+    const secretEnv = (key: string) => fields.find(([name, f]) => f.secret && (name === key || f.env === key))?.[1].env
     const refund = yield* withRefunds(target, (s) =>
       s.create(connector.id, {
         merchantRefundId: input.merchantRefundId,
@@ -226,11 +234,11 @@ const create = Command.make(
             const lookup = connector.capabilities.lookup
               ? `\nrefract: or look it up: refract refunds lookup --connector ${connector.id} --payment ${shellQuote(payment)} --merchant-refund-id ${shellQuote(input.merchantRefundId)}`
               : ""
-            process.stderr.write(
+            process.stderr.write(scrub(
               `\nrefract: interrupted after the create was sent: the refund may exist at ${connector.displayName}.\n` +
                 `refract: resume safely (same --merchant-refund-id ${input.merchantRefundId}, same idempotency key: never a second refund):\n` +
-                `  ${resumeCommand(process.argv.slice(2), apiKeyEnv)}${lookup}\n`
-            )
+                `  ${resumeCommand(process.argv.slice(2), secretEnv)}${lookup}\n`
+            ))
           })
         )
       )
