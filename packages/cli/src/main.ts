@@ -95,7 +95,9 @@ const make = (children: ReadonlyArray<AnyCommand>) =>
   Command.withExamples([
     { command: "refract demo", description: "The refund flow end to end against the embedded emulators" },
     { command: "refract emulator stripe", description: "A Stripe emulator on http://127.0.0.1:12111" },
+    { command: "refract control payment --connector stripe --amount 2500 --currency USD", description: "A payment to refund, in that emulator" },
     { command: "refract refunds get --connector stripe --id re_…", description: "Read a refund (STRIPE_API_KEY from the environment)" },
+    { command: "refract refunds wait --connector stripe --id re_…", description: "Poll until it is settled, each read on stderr" },
     { command: "refract connectors --json", description: "What each installed connector supports" },
     { command: "refract serve --port 8080", description: "Receive webhooks and track refunds (REFRACT_DATABASE_URL for PostgreSQL)" }
   ])
