@@ -8,9 +8,12 @@ NODE_VERSION="${REFRACT_NODE_VERSION:-24.21.0}"
 PNPM_VERSION="${REFRACT_PNPM_VERSION:-10.34.9}"
 _refract_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 _refract_tc="$_refract_root/.toolchain"
-_refract_node_pkg="node-$(node -p 'process.platform')-$(node -p 'process.arch')@${NODE_VERSION}"
+# The check runs on every task (`npm run refract` included), so it is cheap: `node -v` and pnpm's
+# package.json, not `pnpm -v` (which costs seconds on a busy machine).
+_refract_pnpm_version="$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$_refract_tc/node_modules/pnpm/package.json" 2>/dev/null | head -n 1)"
 if [ "$("$_refract_tc/node_modules/.bin/node" -v 2>/dev/null)" != "v${NODE_VERSION}" ] || \
-   [ "$(PATH="$_refract_tc/node_modules/.bin:$PATH" pnpm -v 2>/dev/null)" != "${PNPM_VERSION}" ]; then
+   [ "$_refract_pnpm_version" != "${PNPM_VERSION}" ] || [ ! -x "$_refract_tc/node_modules/.bin/pnpm" ]; then
+  _refract_node_pkg="node-$(node -p 'process.platform')-$(node -p 'process.arch')@${NODE_VERSION}"
   echo "refract: provisioning Node ${NODE_VERSION} and pnpm ${PNPM_VERSION} into .toolchain/ (one time)" >&2
   mkdir -p "$_refract_tc"
   npm install --prefix "$_refract_tc" --no-save --no-package-lock --no-audit --no-fund --ignore-scripts \

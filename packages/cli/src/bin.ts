@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
- * `refract`: in the repository, `node packages/cli/src/bin.ts …` (Node 24 strips the types);
- * published, `dist/bin.js`.
+ * `refract`. Built: `dist/refract.js` (`npm run build`; the bundle `npm run refract` and the
+ * published bin run). In the repository it also runs from source: `node packages/cli/src/bin.ts …`
+ * (Node 24 strips the types; slower to start).
  *
  * V8's compile cache (in the OS temp directory) roughly halves start-up after the first run; it is
  * enabled before anything else is loaded, hence the dynamic import. `module.enableCompileCache`

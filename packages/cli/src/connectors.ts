@@ -4,7 +4,7 @@
  *
  * Adding a connector is one line in {@link installed} (plus the dependency in package.json):
  *
- *   entry(paypal, { start: (o) => testkit().then((t) => t.PayPalEmulator.start(o)), defaultPort: 12113, demo: { amount: 2500, currency: "USD" } }),
+ *   entry(paypal, { start: (o) => testkit().then((t) => t.PayPalEmulator.start(o)), defaultPort: port("paypal"), demo: { amount: 2500, currency: "USD" } }),
  */
 import { connector as adyen } from "@refract/adyen"
 import { connector as checkout } from "@refract/checkout"
@@ -14,6 +14,7 @@ import { connector as square } from "@refract/square"
 import type { Connector } from "@refract/core"
 import { connector as stripe } from "@refract/stripe"
 import type { Emulator, EmulatorHandle } from "@refract/testkit"
+import * as Registry from "./registry.ts"
 
 /** The testkit (emulators and their HTTP servers) is loaded only by the commands that start one. */
 const testkit = () => import("@refract/testkit")
@@ -45,6 +46,8 @@ export interface InstalledConnector {
   readonly emulator?: EmulatorSupport | undefined
 }
 
+const port = (id: string): number => Registry.find(id)!.emulatorPort
+
 const entry = (connector: Connector.Connector, emulator?: EmulatorSupport): InstalledConnector => ({
   id: connector.id,
   connector,
@@ -55,14 +58,14 @@ const entry = (connector: Connector.Connector, emulator?: EmulatorSupport): Inst
 export const installed: ReadonlyArray<InstalledConnector> = [
   entry(stripe, {
     start: (options) => testkit().then((t) => t.StripeEmulator.start(options)),
-    defaultPort: 12111,
+    defaultPort: port("stripe"),
     settleDefault: byTime,
     demoOptions: demoSettle,
     demo: { amount: 2500, currency: "USD" }
   }),
   entry(adyen, {
     start: (options) => testkit().then((t) => t.AdyenEmulator.start(options)),
-    defaultPort: 12112,
+    defaultPort: port("adyen"),
     settleDefault: `${byTime}; each step announced by signed notifications`,
     // The demo moves the refund itself (`advance`) once its webhook receiver listens.
     demoOptions: { settleAfterMillis: Number.POSITIVE_INFINITY },
@@ -70,28 +73,28 @@ export const installed: ReadonlyArray<InstalledConnector> = [
   }),
   entry(paypal, {
     start: (options) => testkit().then((t) => t.PayPalEmulator.start(options)),
-    defaultPort: 12113,
+    defaultPort: port("paypal"),
     settleDefault: byTime,
     demoOptions: demoSettle,
     demo: { amount: 2500, currency: "USD" }
   }),
   entry(checkout, {
     start: (options) => testkit().then((t) => t.CheckoutEmulator.start(options)),
-    defaultPort: 12114,
+    defaultPort: port("checkout"),
     settleDefault: byTime,
     demoOptions: demoSettle,
     demo: { amount: 2500, currency: "GBP" }
   }),
   entry(razorpay, {
     start: (options) => testkit().then((t) => t.RazorpayEmulator.start(options)),
-    defaultPort: 12115,
+    defaultPort: port("razorpay"),
     settleDefault: byTime,
     demoOptions: demoSettle,
     demo: { amount: 250_000, currency: "INR" }
   }),
   entry(square, {
     start: (options) => testkit().then((t) => t.SquareEmulator.start(options)),
-    defaultPort: 12116,
+    defaultPort: port("square"),
     settleDefault: byTime,
     demoOptions: demoSettle,
     demo: { amount: 2500, currency: "USD" }

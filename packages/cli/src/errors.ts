@@ -6,7 +6,7 @@
  *   2  usage or configuration: bad flags, unknown connector, missing credentials, malformed input
  *   130 interrupted (Ctrl-C) outside `refract emulator`
  */
-import { RefundClient, RefundError, WebhookError } from "@refract/core"
+import type { RefundClient, RefundError, WebhookError } from "@refract/core"
 import { Data } from "effect"
 import { CliError } from "effect/cli"
 import { scrub } from "./secrets.ts"
@@ -23,6 +23,9 @@ export class UsageError extends Data.TaggedError("UsageError")<{ readonly messag
 
 /** A demo step or a runtime check did not behave as described. */
 export class StepFailed extends Data.TaggedError("StepFailed")<{ readonly message: string }> {}
+
+/** The command ran but the answer is not the one asked for (no such refund, not settled in time): exit 1, `reason._tag` = `reason`. */
+export class Failed extends Data.TaggedError("Failed")<{ readonly message: string; readonly reason: string }> {}
 
 const readableReason: Record<RefundError.RefundErrorReason["_tag"], string> = {
   InvalidRequest: "invalid request",
@@ -82,25 +85,92 @@ const isTagged = (u: unknown): u is { readonly _tag: string } =>
 export interface Rendered {
   readonly message: string | undefined
   readonly exitCode: number
+  /** `{ _tag, ... }`: what `--json` prints as `error.reason` (core's reason for processor errors). */
+  readonly reason: { readonly _tag: string; readonly [key: string]: unknown }
+  /** Processor errors: connector, operation, HTTP status, processor code and request id (for `--json`). */
+  readonly details?: Readonly<Record<string, unknown>> | undefined
 }
+
+/**
+ * Errors are recognised by their tag, not by `instanceof`, so that this module (loaded at every
+ * start) does not pull in core's schemas; only the commands that talk to a processor load those.
+ */
+const isRefundError = (u: unknown): u is RefundError => isTagged(u) && u._tag === "RefundError" && "reason" in u
+const isNotSettled = (u: unknown): u is RefundClient.RefundNotSettled => isTagged(u) && u._tag === "RefundNotSettled"
+const isWebhookError = (u: unknown): u is WebhookError.WebhookError => isTagged(u) && u._tag === "WebhookError"
+
+/** A reason as plain JSON: its own fields (never a secret: core's reasons carry ids, codes and messages). */
+const plain = (reason: object): { readonly _tag: string; readonly [key: string]: unknown } =>
+  JSON.parse(JSON.stringify(reason)) as { readonly _tag: string }
 
 /** The message (undefined when already shown, e.g. by the CLI parser) and exit code of a failure. */
 export const render = (error: unknown): Rendered => {
-  if (error instanceof UsageError) return { message: error.message, exitCode: ExitCode.usage }
-  if (error instanceof StepFailed) return { message: error.message, exitCode: ExitCode.failure }
-  if (error instanceof RefundError) {
-    return { message: describeRefundError(error), exitCode: refundErrorExitCode(error) }
+  if (error instanceof UsageError) return { message: error.message, exitCode: ExitCode.usage, reason: { _tag: "UsageError" } }
+  if (error instanceof StepFailed) return { message: error.message, exitCode: ExitCode.failure, reason: { _tag: "StepFailed" } }
+  if (error instanceof Failed) return { message: error.message, exitCode: ExitCode.failure, reason: { _tag: error.reason } }
+  if (isRefundError(error)) {
+    return {
+      message: describeRefundError(error),
+      exitCode: refundErrorExitCode(error),
+      reason: plain(error.reason),
+      details: {
+        connector: error.connector,
+        operation: error.operation,
+        httpStatus: error.httpStatus,
+        processorCode: error.processorCode,
+        processorMessage: error.processorMessage,
+        requestId: error.requestId,
+        attempts: error.attempts
+      }
+    }
   }
-  if (error instanceof RefundClient.RefundNotSettled) return { message: error.message, exitCode: ExitCode.failure }
-  if (error instanceof WebhookError.WebhookError) return { message: error.message, exitCode: ExitCode.failure }
+  if (isNotSettled(error)) return { message: error.message, exitCode: ExitCode.failure, reason: { _tag: "RefundNotSettled" } }
+  if (isWebhookError(error)) return { message: error.message, exitCode: ExitCode.failure, reason: plain(error.reason) }
   if (CliError.isCliError(error)) {
     // ShowHelp was presented already (help on stdout, the problem on stderr).
-    if (error._tag === "ShowHelp") return { message: undefined, exitCode: error.errors.length > 0 ? ExitCode.usage : ExitCode.ok }
-    return { message: error.message, exitCode: ExitCode.usage }
+    if (error._tag === "ShowHelp") {
+      return { message: undefined, exitCode: error.errors.length > 0 ? ExitCode.usage : ExitCode.ok, reason: { _tag: "InvalidInvocation" } }
+    }
+    return { message: error.message, exitCode: ExitCode.usage, reason: { _tag: error._tag } }
   }
-  if (isTagged(error) && error._tag === "ConfigError") return { message: String((error as { message?: unknown }).message), exitCode: ExitCode.usage }
+  if (isTagged(error) && error._tag === "ConfigError") {
+    return { message: String((error as { message?: unknown }).message), exitCode: ExitCode.usage, reason: { _tag: "ConfigError" } }
+  }
   const message = error instanceof Error ? error.message : String(error)
-  return { message: `internal error: ${message}`, exitCode: ExitCode.failure }
+  return { message: `internal error: ${message}`, exitCode: ExitCode.failure, reason: { _tag: "InternalError" } }
+}
+
+/**
+ * The `--json` form of a failure, printed on stdout (where the JSON answer would have been), so
+ * `refract … --json | jq` always reads one document; the exit code says which kind it is:
+ * `{ "error": { "reason": { "_tag": … }, "message": …, "exitCode": …, …details } }`. Secrets scrubbed.
+ */
+export const errorJson = (rendered: Rendered, message: string = rendered.message ?? ""): string =>
+  scrub(JSON.stringify(
+    {
+      error: {
+        reason: rendered.reason,
+        message: oneLine(message),
+        exitCode: rendered.exitCode,
+        ...Object.fromEntries(Object.entries(rendered.details ?? {}).filter(([, v]) => v !== undefined))
+      }
+    },
+    null,
+    2
+  ))
+
+/**
+ * Why a server could not listen, in words: a port in use (EADDRINUSE) says so and how to pick
+ * another, instead of the raw system error.
+ */
+export const listenFailure = (host: string, port: number, cause: unknown): string => {
+  const text = `${String(cause)} ${JSON.stringify(cause, Object.getOwnPropertyNames(cause ?? {})) ?? ""} ${
+    cause instanceof Error && cause.cause !== undefined ? String(cause.cause) : ""
+  }`
+  if (text.includes("EADDRINUSE")) return `port ${port} is in use; pick another with --port`
+  if (text.includes("EACCES")) return `not allowed to listen on port ${port}; pick one above 1023 with --port`
+  if (text.includes("EADDRNOTAVAIL")) return `${host} is not an address of this machine; pick another with --host`
+  return `could not listen on ${host}:${port}: ${String(cause)}`
 }
 
 /** The line written to stderr for a failure: `refract: <message>`, secrets scrubbed. */

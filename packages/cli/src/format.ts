@@ -1,8 +1,8 @@
 /**
  * How refunds, statuses and tables look on the terminal, and their JSON form.
  */
-import type { Refund } from "@refract/core"
-import { Money } from "@refract/core"
+import { Money, Refund } from "@refract/core"
+import { Schema } from "effect"
 
 /** `SUCCEEDED (Succeeded, raw "succeeded")`: the simple status, then the detailed one. */
 export const statusLine = (refund: Refund.Refund): string => {
@@ -48,24 +48,17 @@ export const refundText = (refund: Refund.Refund): string => {
   ].join("\n")
 }
 
-/** The refund as plain JSON: amount in minor units and as a decimal string. */
+const encodeRefund = Schema.encodeSync(Refund.Refund)
+
+/**
+ * The refund as JSON: the library's own encoded form (`Schema.encode(Refund.Refund)`: money as
+ * `{ amount, currency }` in minor units, times as epoch milliseconds), which
+ * `Schema.decodeUnknown(Refund.Refund)` reads back, plus `simpleStatus` (PENDING, SUCCEEDED or
+ * FAILED) for scripts; decoding ignores it.
+ */
 export const refundJson = (refund: Refund.Refund): Record<string, unknown> => ({
-  connector: refund.connector,
-  connectorRefundId: refund.connectorRefundId,
-  connectorTransactionId: refund.connectorTransactionId,
-  merchantRefundId: refund.merchantRefundId,
-  simpleStatus: refund.simpleStatus,
-  status: refund.status,
-  rawStatus: refund.rawStatus,
-  unrecognisedStatus: refund.unrecognisedStatus,
-  amount: refund.amount === undefined
-    ? undefined
-    : { minor: refund.amount.amount, currency: refund.amount.currency, decimal: Money.toDecimalString(refund.amount) },
-  reason: refund.reason,
-  failure: refund.failure === undefined ? undefined : { code: refund.failure.code, message: refund.failure.message },
-  statusAt: isoTime(refund.statusAt),
-  createdAt: isoTime(refund.createdAt),
-  updatedAt: isoTime(refund.updatedAt)
+  ...(encodeRefund(refund) as Record<string, unknown>),
+  simpleStatus: refund.simpleStatus
 })
 
 export const json = (value: unknown): string => JSON.stringify(value, null, 2)

@@ -51,8 +51,17 @@ const validBaseUrl = (url: string): boolean => {
   }
 }
 
+export interface ResolveOptions {
+  /**
+   * The command takes the connection flags (`--api-key`, `--credential`), so a missing credential's
+   * hint may name them. Commands configured by the environment only (`serve`) leave it unset: their
+   * hints name the variables alone.
+   */
+  readonly credentialFlags?: boolean | undefined
+}
+
 /** Resolves flags + environment into connector options; fails with a usage error naming the variable, never a value. */
-export const resolve = (flags: ConnectionFlags, env: Env): Effect.Effect<Target, UsageError> =>
+export const resolve = (flags: ConnectionFlags, env: Env, options: ResolveOptions = {}): Effect.Effect<Target, UsageError> =>
   Effect.gen(function*() {
     const installed = yield* findConnector(flags.connector)
     const connector = installed.connector
@@ -88,7 +97,9 @@ export const resolve = (flags: ConnectionFlags, env: Env): Effect.Effect<Target,
 
     const missing = fields.filter(([name, f]) => !f.optional && (credentials[name] ?? "").trim() === "")
     if (missing.length > 0) {
-      const list = missing.map(([name, f]) => `${f.env} (${f.description}; or ${flagFor(name)})`).join(", ")
+      const list = missing
+        .map(([name, f]) => `${f.env} (${f.description}${options.credentialFlags === true ? `; or ${flagFor(name)}` : ""})`)
+        .join(", ")
       return yield* new UsageError({ message: `missing ${connector.displayName} credential${missing.length > 1 ? "s" : ""}: set ${list}` })
     }
     const decoded = Credentials.decode(spec, credentials, `${connector.id} credentials`)

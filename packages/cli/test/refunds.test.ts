@@ -2,7 +2,9 @@
  * `refract refunds create` and `refract refunds get` against a Stripe emulator started here, with
  * `--base-url` and STRIPE_API_KEY from the emulator's credentials.
  */
+import { Money, Refund } from "@refract/core"
 import { StripeEmulator } from "@refract/testkit"
+import { Schema } from "effect"
 import type { EmulatorHandle } from "@refract/testkit"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { run } from "./helpers.ts"
@@ -58,8 +60,12 @@ describe.concurrent("refunds against the Stripe emulator", () => {
       simpleStatus: "PENDING",
       status: "Pending",
       rawStatus: "pending",
-      amount: { minor: 1050, currency: "USD", decimal: "10.50" }
+      amount: { amount: 1050, currency: "USD" }
     })
+    // The library's own encoded form: it decodes back into a Refund.
+    const decoded = Schema.decodeUnknownSync(Refund.Refund)(JSON.parse(first.stdout))
+    expect(decoded.amount).toEqual(Money.make(1050, "USD"))
+    expect(decoded.connectorRefundId).toBe(id)
 
     // Moving the clock settles every refund; the other (concurrent) tests only look at create answers, pending whatever the clock does.
     await emulator.clock.advance(StripeEmulator.numbers.timing.settleAfterMillis)

@@ -4,7 +4,7 @@
 import { RefundError } from "@refract/core"
 import { Effect, Exit, Option, Redacted } from "effect"
 import { describe, expect, it } from "vitest"
-import { parseAmount, parseCurrency } from "@refract/cli/commands/refunds"
+import { parseAmount, parseCurrency, resumeCommand } from "@refract/cli/commands/refunds"
 import { describeRefundError, ExitCode, refundErrorExitCode, render, UsageError } from "@refract/cli/errors"
 import { mask, remember, scrub } from "@refract/cli/secrets"
 import type { ConnectionFlags } from "@refract/cli/target"
@@ -70,8 +70,8 @@ describe("errors", () => {
       operation: "configure",
       reason: new RefundError.Configuration({ message: "no key" })
     })
-    expect(render(config)).toEqual({ message: expect.stringContaining("Configuration"), exitCode: 2 })
-    expect(render(new UsageError({ message: "x" }))).toEqual({ message: "x", exitCode: 2 })
+    expect(render(config)).toMatchObject({ message: expect.stringContaining("Configuration"), exitCode: 2, reason: { _tag: "Configuration" } })
+    expect(render(new UsageError({ message: "x" }))).toEqual({ message: "x", exitCode: 2, reason: { _tag: "UsageError" } })
   })
 
   it("OutcomeUnknown tells how to recover safely", () => {
@@ -90,7 +90,13 @@ describe("input parsing", () => {
     for (const bad of ["10.5", "-1", "1e3", "", "abc", "99999999999999999999"]) {
       expect(fails(parseAmount(bad))).toBeInstanceOf(UsageError)
     }
-    expect(fails(parseAmount("0")).message).toBe("--amount must be greater than zero")
+    expect(fails(parseAmount("0")).message).toContain("--amount must be greater than zero")
+    // A negative amount is not "not a whole number": it is not positive.
+    for (const negative of ["-1", "-1050", " -5 "]) {
+      const message = fails(parseAmount(negative)).message
+      expect(message).toContain("must be greater than zero")
+      expect(message).not.toContain("whole number")
+    }
   })
 
   it("currencies are known ISO 4217 codes, any case", () => {
@@ -156,5 +162,27 @@ describe("target resolution", () => {
       resolve(flags({ connector: "adyen", credential: Option.some({ merchantAccount: "ShopECOM" }) }), { ADYEN_API_KEY: "AQE_secret_key" })
     )
     expect(ok.options.credentials).toEqual({ apiKey: "AQE_secret_key", merchantAccount: "ShopECOM" })
+  })
+})
+
+describe("the resume command after an interrupted create", () => {
+  const secretEnv = (key: string) =>
+    ({ apiKey: "PAYPAL_CLIENT_ID", PAYPAL_CLIENT_SECRET: "PAYPAL_CLIENT_SECRET", clientSecret: "PAYPAL_CLIENT_SECRET" } as Record<string, string>)[key]
+
+  it("repeats the arguments, quoted for the shell, with secrets replaced by their variables", () => {
+    const command = resumeCommand(
+      [
+        "refunds", "create", "-c", "paypal", "--payment", "PAY-1", "--amount", "1000", "--currency", "USD",
+        "--merchant-refund-id", "order-1", "--api-key", "A21AAsecretvalue", "--credential", "clientSecret=EFsecretvalue",
+        "--credential", "merchant=Shop One", "--metadata", "note=it's"
+      ],
+      secretEnv
+    )
+    expect(command).toContain("refract refunds create -c paypal --payment PAY-1 --amount 1000 --currency USD --merchant-refund-id order-1")
+    expect(command).toContain(`--api-key "$PAYPAL_CLIENT_ID"`)
+    expect(command).toContain(`--credential clientSecret="$PAYPAL_CLIENT_SECRET"`)
+    expect(command).toContain(`--credential 'merchant=Shop One'`)
+    expect(command).toContain(`'note=it'\\''s'`)
+    expect(command).not.toContain("secretvalue")
   })
 })

@@ -3,8 +3,9 @@
  * (in-process, ephemeral loopback ports; never a real processor). Each step checks what it shows,
  * so the demo doubles as a smoke test: any surprise fails it with exit code 1.
  *
- * - Processors with a status endpoint (Stripe): initiate (PENDING), read (PENDING), poll until SUCCEEDED.
- * - Processors whose outcome arrives only by webhook (Adyen): initiate (PENDING), a status read is
+ * Every installed connector with an emulator (`connectors.ts`), in turn:
+ * - processors with a status endpoint: initiate (PENDING), read (PENDING), poll until SUCCEEDED;
+ * - processors whose outcome arrives only by webhook (Adyen): initiate (PENDING), a status read is
  *   Unsupported, a local receiver verifies the signed notification, folds it (PENDING → SUCCEEDED)
  *   and acknowledges it; a tampered copy is refused.
  */
@@ -229,7 +230,15 @@ export const demo = Command.make(
 ).pipe(
   Command.withDescription("Run the refund flow end to end against the embedded emulators, as a timeline (also a smoke test)"),
   Command.withExamples([
-    { command: "refract demo", description: "Stripe (polling) then Adyen (webhooks)" },
-    { command: "refract demo --connector adyen", description: "Only the webhook flow" }
+    {
+      command: "refract demo",
+      description: `Every connector in turn: ${
+        Connectors.withEmulator.map((c) => `${c.connector.displayName} (${c.connector.capabilities.get ? "polling" : "webhook"})`).join(", ")
+      }`
+    },
+    ...Connectors.withEmulator.filter((c) => !c.connector.capabilities.get).slice(0, 1).map((c) => ({
+      command: `refract demo --connector ${c.id}`,
+      description: `Only ${c.connector.displayName}: its outcome arrives by signed webhook`
+    }))
   ])
 )

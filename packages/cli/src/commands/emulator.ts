@@ -12,6 +12,7 @@ import * as Connectors from "../connectors.ts"
 import { StepFailed, UsageError } from "../errors.ts"
 import { table } from "../format.ts"
 import { signalStopsGracefully } from "../shutdown.ts"
+import * as Registry from "../registry.ts"
 import { envPrefix } from "../target.ts"
 
 const controlRoutes = [
@@ -71,24 +72,23 @@ export const banner = (entry: InstalledConnector, emulator: EmulatorHandle, opti
       ["credentials", creds[0]],
       ...creds.slice(1).map((l) => ["", l] as const),
       ["webhook secret", webhookSecretLine(entry, emulator)],
-      ["webhooks", options.webhookUrl ?? "not delivered (use --webhook-url, or PUT /__emulator/webhook-url)"],
+      ["webhooks", options.webhookUrl ?? `not delivered (use --webhook-url, or: refract control webhooks --connector ${c.id} --to <url>)`],
       ["refunds move", settle],
       ["clock", clock]
     ]),
     "",
     "Try it (in another shell):",
     example(`export ${exports.join(" ")}`),
-    example(
-      `curl -s -X POST ${emulator.origin}/__emulator/payments -H 'content-type: application/json' -d '{"amount":${amount},"currency":"${currency}"}'`
-    ),
+    example(`refract control payment --connector ${c.id} --amount ${amount} --currency ${currency}`),
     example(
       `refract refunds create --connector ${c.id} --payment <payment id> --amount ${Math.min(1000, amount)} --currency ${currency} --merchant-refund-id try-1`
     ),
     ...(c.capabilities.get
       ? [example(`refract refunds get --connector ${c.id} --id <refund id>`)]
-      : [example(`curl -s -X POST ${emulator.origin}/__emulator/refunds/<refund id>/advance   (${c.displayName} reports outcomes by webhook only)`)]),
+      : [example(`refract control advance --connector ${c.id} --refund <refund id>   (${c.displayName} reports outcomes by webhook only)`)]),
+    example(`refract control clock --connector ${c.id} --advance 2s   (or: refract refunds wait / refract control --help)`),
     "",
-    "Control API:",
+    "Control API (what `refract control` calls; for other languages and tools):",
     ...controlRoutes.map((r) => `  ${r}`),
     "",
     "Press Ctrl-C to stop."
@@ -104,12 +104,12 @@ export const emulator = Command.make(
   "emulator",
   {
     connector: Argument.String("connector").pipe(
-      Argument.withDescription(`Which emulator (${Connectors.withEmulator.map((c) => c.id).join(" | ")})`)
+      Argument.withDescription(`Which emulator (${Registry.ids.join(" | ")})`)
     ),
     port: Flag.Int("port").pipe(
       Flag.withAlias("p"),
       Flag.withDescription(
-        `Port on 127.0.0.1 (0 = any free port); default ${Connectors.withEmulator.map((c) => `${c.id} ${c.emulator.defaultPort}`).join(", ")}`
+        `Port on 127.0.0.1 (0 = any free port); default ${Registry.known.map((c) => `${c.id} ${c.emulatorPort}`).join(", ")}`
       ),
       Flag.optional
     ),

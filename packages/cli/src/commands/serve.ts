@@ -29,7 +29,7 @@ import { Command, Flag } from "effect/cli"
 import { FetchHttpClient } from "effect/http"
 import type { InstalledConnector } from "../connectors.ts"
 import * as Connectors from "../connectors.ts"
-import { StepFailed, UsageError } from "../errors.ts"
+import { listenFailure, StepFailed, UsageError } from "../errors.ts"
 import { table } from "../format.ts"
 import { remember } from "../secrets.ts"
 import { signalStopsGracefully } from "../shutdown.ts"
@@ -243,7 +243,7 @@ export const serve = Command.make(
       Effect.catchTag("RefundError", (e) => Effect.fail(new UsageError({ message: e.message }))),
       Effect.catchTag("StoreError", (e) => Effect.fail(new StepFailed({ message: `refund store: ${e.message}` }))),
       Effect.catchTag("ServeError", (e) =>
-        Effect.fail(new StepFailed({ message: `could not listen on ${input.host}:${input.port}: ${String(e.cause ?? e.message)}` }))
+        Effect.fail(new StepFailed({ message: listenFailure(input.host, input.port, e.cause ?? e.message) }))
       )
     )
   })
