@@ -89,14 +89,14 @@ export const parseCurrency = (value: string): Effect.Effect<Currency.CurrencyCod
  */
 const urlPath = (url: string): string => new URL(url).pathname.replace(/\/+$/, "") || "/"
 
-export const explainNotFound = (target: Target) => (error: RefundError.RefundError): RefundError.RefundError => {
+export const explainNotFound = (target: Target) => (error: RefundError): RefundError => {
   const override = target.options.baseUrl
   if (error.reason._tag !== "NotFound" || error.httpStatus !== 404 || error.processorCode !== undefined || override === undefined) return error
   const environments = target.installed.connector.environments as Readonly<Record<string, string | undefined>>
   const official = environments[target.options.environment ?? "sandbox"]
   if (official === undefined || urlPath(official) === urlPath(override)) return error
   const name = target.installed.connector.displayName
-  return new (error.constructor as typeof RefundError.RefundError)({
+  return new (error.constructor as typeof RefundError)({
     ...error,
     reason: new (error.reason.constructor as new(args: { message: string }) => RefundError.RefundErrorReason)({
       message: `HTTP 404 from ${override}, whose path ${urlPath(override)} is not where ${name}'s API lives ` +
@@ -111,10 +111,10 @@ const withRefunds = <A, E>(target: Target, f: (service: RefundService.Service) =
     return yield* f(yield* RefundService.RefundService)
   }).pipe(
     Effect.provide(refundServiceLayer(target)),
-    Effect.mapError((e) => (isRefundError(e) ? explainNotFound(target)(e) : e) as E | RefundError.RefundError)
+    Effect.mapError((e) => (isRefundError(e) ? explainNotFound(target)(e) : e) as E | RefundError)
   )
 
-const isRefundError = (u: unknown): u is RefundError.RefundError =>
+const isRefundError = (u: unknown): u is RefundError =>
   typeof u === "object" && u !== null && (u as { _tag?: unknown })._tag === "RefundError"
 
 const printRefund = (refund: Refund.Refund, asJson: boolean) => Console.log(asJson ? json(refundJson(refund)) : refundText(refund))
