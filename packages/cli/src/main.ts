@@ -61,7 +61,7 @@ export const subcommands: ReadonlyArray<{
   },
   {
     name: "serve",
-    description: "Receive processor webhooks (POST /webhooks/:connector), keep refund state (memory or PostgreSQL) and track pending refunds",
+    description: "Receive processor webhooks (POST /webhooks/:connector), keep refund state (durable by default: embedded PostgreSQL) and track pending refunds",
     load: () => import("./commands/serve.ts").then((m) => m.serve)
   }
 ]

@@ -194,7 +194,7 @@ describe("messages that used to mislead", () => {
     await once(blocker, "listening")
     const port = (blocker.address() as AddressInfo).port
     try {
-      const r = await run(["serve", "--port", String(port), "--host", "127.0.0.1", "--connector", "stripe"], {
+      const r = await run(["serve", "--port", String(port), "--host", "127.0.0.1", "--store", "memory", "--connector", "stripe"], {
         STRIPE_API_KEY: "sk_test_emulator",
         STRIPE_WEBHOOK_SECRET: "whsec_emulator"
       })
