@@ -286,7 +286,10 @@ export const run = <In, Out, Ctx>(bound: BoundConnector, call: Call<In, Out, Ctx
 
   /** The error to report, given what may have happened across the attempts. */
   const settle = (error: RefundError): RefundError => {
-    if (idempotency !== undefined && exposure.acted && !isDefinitive(error.reason)) {
+    // Only the processor's answer to this request can settle it: a refusal from the token endpoint
+    // (operation "authenticate") says nothing about what an earlier attempt did.
+    const settles = error.operation === operation && isDefinitive(error.reason)
+    if (idempotency !== undefined && exposure.acted && !settles) {
       if (error.reason._tag === "OutcomeUnknown") return error
       return new RefundError({ ...error, reason: outcomeUnknown(`${error.reason._tag}: ${error.reason.message}`) })
     }

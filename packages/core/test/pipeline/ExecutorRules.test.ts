@@ -761,6 +761,32 @@ describe("Executor: access tokens", () => {
       assert.strictEqual(http.seen.length, 1)
     }))
 
+  it.effect("after a create attempt that may have acted, a refusal from the token endpoint does not settle the outcome", () =>
+    Effect.gen(function*() {
+      // Attempt 1 gets a short-lived token and times out after sending the refund request. The token
+      // has expired by attempt 2, and the token endpoint refuses: that says nothing about attempt 1.
+      for (const refusal of [{ reason: "Authentication" }, { reason: "InvalidRequest" }, { reason: "RefundRejected", kind: "Declined" }]) {
+        let tokens = 0
+        const http = scripted((request) =>
+          request.url.endsWith("/oauth/token")
+            ? ++tokens === 1 ? token(1, 1) : { status: 401, body: refusal }
+            : { hang: true }
+        )
+        const bound = yield* bind({ retry: { maxAttempts: 3, baseDelayMillis: 100, maxDelayMillis: 100 } }, ruled(fakeTokenConnector))
+        const error = yield* failWith(bound, createCall(), http.layer)
+        assert.strictEqual(tokens, 2)
+        const reason = unknownOf(error)
+        assert.strictEqual(reason.message, `${String(refusal.reason)}: said ${String(refusal.reason)}${guidance}`)
+        assert.strictEqual(reason.idempotencyKey, "key-1")
+        assert.strictEqual(error.attempts, 2)
+      }
+      // Before anything was sent, the same refusal is reported as it is.
+      const first = replies({ status: 401, body: { reason: "Authentication" } })
+      const error = yield* Effect.flip(run(yield* bind({}, ruled(fakeTokenConnector)), createCall(), first.layer))
+      assert.strictEqual(error.reason._tag, "Authentication")
+      assert.strictEqual(error.operation, "authenticate")
+    }))
+
   it.effect("a rate-limited token request waits as the processor says", () =>
     Effect.gen(function*() {
       let tokens = 0
