@@ -124,7 +124,7 @@ const ruled = (base: Connector.Connector): Connector.Connector => ({
     const body = ProcessorHttp.parseJson(response.body) as Record<string, unknown> | undefined
     const reason = body === undefined ? undefined : reasonOf(body)
     if (reason === undefined) return base.mapError(response, operation, now)
-    return { reason, processorCode: `code_${response.status}`, processorMessage: "processor says no", requestId: "req_9" }
+    return { reason, processorCode: `code_${response.status}`, processorMessage: `processor says no to ${operation}`, requestId: "req_9" }
   },
   retryHint: (response) => {
     const retry = ProcessorHttp.header(response, "x-retry")
@@ -312,6 +312,26 @@ describe("Executor: was anything sent?", () => {
       assert.strictEqual(sent.reason.message, "dropped (ECONNRESET)")
     }))
 
+  it.effect("the cause chain is followed six errors deep for a refusal and four deep for the code named in the message", () =>
+    Effect.gen(function*() {
+      const bound = yield* bind({ retry: { maxAttempts: 1 } })
+      /** `depth` plain errors, then one with `c`. */
+      const buried = (depth: number, c: string): unknown => depth === 0 ? code(c) : Object.assign(new Error(`wrap ${depth}`), { cause: buried(depth - 1, c) })
+      // Deep enough to be trusted: nothing was sent.
+      const at5 = yield* Effect.flip(run(bound, createCall(), replies({ cause: buried(5, "ECONNREFUSED"), description: "x" }).layer))
+      assert.isFalse(networkOf(at5).requestSent)
+      // Deeper is not trusted: it may have been sent.
+      unknownOf(yield* Effect.flip(run(bound, createCall(), replies({ cause: buried(6, "ECONNREFUSED"), description: "x" }).layer)))
+      const named = yield* Effect.flip(run(bound, readCall(), replies({ cause: buried(3, "EPIPE"), description: "x" }).layer))
+      assert.strictEqual(named.reason.message, "x (EPIPE)")
+      const unnamed = yield* Effect.flip(run(bound, readCall(), replies({ cause: buried(4, "EPIPE"), description: "x" }).layer))
+      assert.strictEqual(unnamed.reason.message, "x")
+      // Only string codes are names (errno numbers are not).
+      const numeric = Object.assign(new Error("n"), { code: 104, cause: code("EPIPE") })
+      const message = yield* Effect.flip(run(bound, readCall(), replies({ cause: numeric, description: "x" }).layer))
+      assert.strictEqual(message.reason.message, "x (EPIPE)")
+    }))
+
   it.effect("a cause chain that loops back on itself does not hang the classification", () =>
     Effect.gen(function*() {
       const loop: { message: string; cause?: unknown } = { message: "loop" }
@@ -411,7 +431,7 @@ describe("Executor: outcome unknown", () => {
       assert.strictEqual(unknownOf(error).message, `ProcessorUnavailable: said ProcessorUnavailable${guidance}`)
       assert.strictEqual(error.httpStatus, 500)
       assert.strictEqual(error.processorCode, "code_500")
-      assert.strictEqual(error.processorMessage, "processor says no")
+      assert.strictEqual(error.processorMessage, "processor says no to create")
       assert.strictEqual(error.requestId, "req_9")
       assert.strictEqual(error.attempts, 1)
       const read = yield* Effect.flip(run(bound, readCall(), http.layer))
@@ -656,6 +676,10 @@ describe("Executor: retries and waits", () => {
       const gap = http.seen[1]!.at - http.seen[0]!.at
       assert.isAtLeast(gap, 5000)
       assert.isAtMost(gap, 5100)
+      // The hint changes the wait, not the reason.
+      const once = replies({ status: 503, body: { reason: "ProcessorUnavailable" }, headers: { "x-retry-after-ms": "5000" } })
+      const error = yield* Effect.flip(run(yield* bind({ retry: { maxAttempts: 1 } }), readCall(), once.layer))
+      assert.strictEqual(error.reason._tag, "ProcessorUnavailable")
     }))
 
   it.effect("a rate limit without its own Retry-After takes the hint's, and reports it", () =>
@@ -724,6 +748,19 @@ describe("Executor: access tokens", () => {
       assert.strictEqual(error.attempts, 2)
     }))
 
+  it.effect("only a 401 refreshes the token: a 5xx is retried with the same one", () =>
+    Effect.gen(function*() {
+      let tokens = 0
+      let calls = 0
+      const http = scripted((request) =>
+        request.url.endsWith("/oauth/token") ? token(++tokens) : ++calls === 1 ? { status: 503, body: {} } : { status: 200, body: "ok" }
+      )
+      const bound = yield* bind({ retry: { maxAttempts: 3, baseDelayMillis: 1, maxDelayMillis: 1 } }, ruled(fakeTokenConnector))
+      assert.strictEqual(yield* drive(run(bound, readCall(), http.layer)), "ok")
+      assert.strictEqual(tokens, 1)
+      assert.deepStrictEqual(http.seen.filter((r) => !r.url.endsWith("/oauth/token")).map((r) => r.headers["authorization"]), ["Bearer tok_1", "Bearer tok_1"])
+    }))
+
   it.effect("a 401 with a static key is final", () =>
     Effect.gen(function*() {
       const http = replies({ status: 401, body: {} })
@@ -758,6 +795,7 @@ describe("Executor: access tokens", () => {
       assert.strictEqual(error.reason._tag, "Authentication")
       assert.strictEqual(error.httpStatus, 400)
       assert.strictEqual(error.processorCode, "code_400")
+      assert.strictEqual(error.processorMessage, "processor says no to authenticate")
       assert.strictEqual(http.seen.length, 1)
     }))
 
