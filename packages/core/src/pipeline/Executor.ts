@@ -289,7 +289,7 @@ export const run = <In, Out, Ctx>(bound: BoundConnector, call: Call<In, Out, Ctx
       if (error.reason._tag === "OutcomeUnknown") return error
       return new RefundError({ ...error, reason: outcomeUnknown(`${error.reason._tag}: ${error.reason.message}`) })
     }
-    if (error.reason._tag === "Network" && exposure.sent && !error.reason.requestSent) {
+    if (error.reason._tag === "Network" && exposure.sent) {
       return new RefundError({ ...error, reason: new Network({ message: error.reason.message, requestSent: true }) })
     }
     return error
@@ -427,6 +427,7 @@ export const run = <In, Out, Ctx>(bound: BoundConnector, call: Call<In, Out, Ctx
         ...(idempotency !== undefined ? { "refract.merchant_refund_id": idempotency.merchantRefundId } : {})
       }
     }),
-    Effect.provideService(Headers.CurrentRedactedNames, [...alwaysRedacted, ...bound.connector.secretHeaders.map((h) => h.toLowerCase())])
+    // Header names compare case-insensitively (Headers.isRedactedName).
+    Effect.provideService(Headers.CurrentRedactedNames, [...alwaysRedacted, ...bound.connector.secretHeaders])
   )
 }
