@@ -555,7 +555,9 @@ describe("Executor: outcome unknown", () => {
         }
       }))
 
-    it("isDefinitive: an OutcomeUnknown is never definitive", () => {
+    it("isDefinitive answers a boolean for every reason", () => {
+      for (const body of definitive) assert.isTrue(Executor.isDefinitive(reasonOf(body)!), JSON.stringify(body))
+      for (const body of notDefinitive) assert.isFalse(Executor.isDefinitive(reasonOf(body)!), JSON.stringify(body))
       assert.isFalse(Executor.isDefinitive(new RefundError.OutcomeUnknown({ message: "?", idempotencyKey: "k", merchantRefundId: "m" })))
       assert.isFalse(Executor.isDefinitive(new RefundError.Network({ message: "?", requestSent: false })))
     })
