@@ -242,6 +242,8 @@ const maybeOwnDoing = new Set(["AlreadyRefunded", "AmountTooLarge", "DuplicateRe
 /** Whether `reason`, answered after an attempt that may have acted, still settles the outcome. */
 export const isDefinitive = (reason: RefundErrorReason): boolean => {
   switch (reason._tag) {
+    case "RefundRejected":
+      return !maybeOwnDoing.has(reason.kind)
     case "InvalidRequest":
     case "Authentication":
     case "NotFound":
@@ -249,8 +251,6 @@ export const isDefinitive = (reason: RefundErrorReason): boolean => {
     case "Unsupported":
     case "IdempotencyExpired":
       return true
-    case "RefundRejected":
-      return !maybeOwnDoing.has(reason.kind)
     case "RateLimited":
     case "ProcessorUnavailable":
     case "Network":
