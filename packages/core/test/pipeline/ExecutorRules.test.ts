@@ -940,6 +940,7 @@ describe("Executor: spans, metrics and logs", () => {
 
   it.effect("counts operations by outcome, attempts, retries by reason, and the duration", () =>
     Effect.gen(function*() {
+      yield* TestClock.setTime(1_700_000_000_000)
       const http = replies({ hang: true }, { status: 503, body: {} }, { status: 200, body: "ok" })
       const bound = yield* bind({ retry: { maxAttempts: 3, baseDelayMillis: 100, maxDelayMillis: 100 } })
       yield* drive(run(bound, createCall(), http.layer), 50)
