@@ -43,7 +43,7 @@ export interface Call<In, Out, Ctx> {
 const alwaysRedacted = ["authorization", "cookie", "set-cookie", "x-api-key", "proxy-authorization"]
 
 /** Node/undici error codes that mean the connection was never made, so nothing was sent. */
-const notSentCodes = new Set([
+const notSentCodes: ReadonlySet<unknown> = new Set([
   "ECONNREFUSED",
   "ENOTFOUND",
   "EAI_AGAIN",
@@ -60,7 +60,7 @@ const neverSent = (cause: unknown): boolean => {
   let current: unknown = cause
   for (let depth = 0; depth < 6 && current !== null && typeof current === "object"; depth++) {
     const code = (current as { code?: unknown }).code
-    if (typeof code === "string" && notSentCodes.has(code)) return true
+    if (notSentCodes.has(code)) return true
     // fetch refuses the Fetch standard's blocked ports (1, 6000, 10080, ...) before connecting.
     if (code === undefined && (current as { message?: unknown }).message === "bad port") return true
     const errors = (current as { errors?: unknown }).errors // AggregateError from happy-eyeballs connects
@@ -123,6 +123,7 @@ const send = (bound: BoundConnector, spec: ProcessorRequest, extraHeaders: Reado
     const message = reason._tag === "TransportError"
       ? `${reason.description ?? "connection failed"}${describeCause(reason.cause)}`
       : reason._tag
+    // Stryker disable next-line StringLiteral: the tag is only ever compared with "Timeout"
     return Result.fail<NoAnswer>({ _tag: "Transport", sent, message })
   })
 
@@ -315,6 +316,7 @@ export const run = <In, Out, Ctx>(bound: BoundConnector, call: Call<In, Out, Ctx
       const authResult = yield* Effect.result(authHeaders(bound))
       if (Result.isFailure(authResult)) {
         const error = authResult.failure
+        // Stryker disable next-line ConditionalExpression: no other reason has retryAfterMillis, so it reads undefined either way
         const wait = error.reason._tag === "RateLimited" ? error.reason.retryAfterMillis : undefined
         return Result.fail<AttemptFailure>({ error, retry: error.reason.isRetryable, waitMillis: wait })
       }
