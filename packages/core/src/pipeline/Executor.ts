@@ -13,9 +13,9 @@
 import { Cause, Clock, Effect, Metric, Random, Redacted, Result } from "effect"
 import { Headers, HttpClient, HttpClientRequest } from "effect/http"
 import type { BoundConnector } from "../connector/BoundConnector.ts"
-import type { Flow, RetryHint } from "../connector/Connector.ts"
+import type { Auth, Flow, RetryHint } from "../connector/Connector.ts"
 import type { ProcessorRequest, ProcessorResponse } from "../connector/ProcessorHttp.ts"
-import { encodeForm, revealHeader } from "../connector/ProcessorHttp.ts"
+import { encodeForm, isSuccess, revealHeader } from "../connector/ProcessorHttp.ts"
 import type { Operation, ProcessorErrorDetails, RefundErrorReason } from "../error/RefundError.ts"
 import { Network, OutcomeUnknown, ProcessorUnavailable, RateLimited, RefundError } from "../error/RefundError.ts"
 import { backoffMillis } from "./RetryPolicy.ts"
@@ -43,7 +43,7 @@ export interface Call<In, Out, Ctx> {
 const alwaysRedacted = ["authorization", "cookie", "set-cookie", "x-api-key", "proxy-authorization"]
 
 /** Node/undici error codes that mean the connection was never made, so nothing was sent. */
-const notSentCodes = new Set([
+const notSentCodes: ReadonlySet<unknown> = new Set([
   "ECONNREFUSED",
   "ENOTFOUND",
   "EAI_AGAIN",
@@ -60,7 +60,7 @@ const neverSent = (cause: unknown): boolean => {
   let current: unknown = cause
   for (let depth = 0; depth < 6 && current !== null && typeof current === "object"; depth++) {
     const code = (current as { code?: unknown }).code
-    if (typeof code === "string" && notSentCodes.has(code)) return true
+    if (notSentCodes.has(code)) return true
     // fetch refuses the Fetch standard's blocked ports (1, 6000, 10080, ...) before connecting.
     if (code === undefined && (current as { message?: unknown }).message === "bad port") return true
     const errors = (current as { errors?: unknown }).errors // AggregateError from happy-eyeballs connects
@@ -123,6 +123,7 @@ const send = (bound: BoundConnector, spec: ProcessorRequest, extraHeaders: Reado
     const message = reason._tag === "TransportError"
       ? `${reason.description ?? "connection failed"}${describeCause(reason.cause)}`
       : reason._tag
+    // Stryker disable next-line StringLiteral: the tag is only ever compared with "Timeout"
     return Result.fail<NoAnswer>({ _tag: "Transport", sent, message })
   })
 
@@ -140,7 +141,6 @@ interface AttemptFailure {
   readonly error: RefundError
   readonly retry: boolean
   readonly waitMillis?: number | undefined
-  readonly authRejected: boolean
 }
 
 const errorFromAnswer = (
@@ -151,10 +151,11 @@ const errorFromAnswer = (
   hint: RetryHint
 ): AttemptFailure => {
   let reason: RefundErrorReason = details.reason
-  const retryAfter = reason._tag === "RateLimited" ? reason.retryAfterMillis ?? hint.afterMillis : hint.afterMillis
-  if (reason._tag === "RateLimited" && reason.retryAfterMillis === undefined && retryAfter !== undefined) {
-    reason = new RateLimited({ message: reason.message, retryAfterMillis: retryAfter })
+  // A rate limit without its own Retry-After takes the processor's hint (a header the mapping did not read).
+  if (reason._tag === "RateLimited" && reason.retryAfterMillis === undefined) {
+    reason = new RateLimited({ message: reason.message, retryAfterMillis: hint.afterMillis })
   }
+  const retryAfter = reason._tag === "RateLimited" ? reason.retryAfterMillis : hint.afterMillis
   return {
     error: new RefundError({
       connector: bound.id,
@@ -166,16 +167,13 @@ const errorFromAnswer = (
       requestId: details.requestId
     }),
     retry: hint.retry ?? reason.isRetryable,
-    waitMillis: retryAfter,
-    authRejected: response.status === 401
+    waitMillis: retryAfter
   }
 }
 
 /** A valid access token for AccessToken auth (cached, single flight). */
-const accessToken = (bound: BoundConnector) => {
-  const auth = bound.connector.auth
-  if (auth._tag !== "AccessToken") return Effect.die("not an access-token connector")
-  return bound.tokens.get(Effect.gen(function*() {
+const accessToken = (bound: BoundConnector, auth: Extract<Auth<unknown>, { readonly _tag: "AccessToken" }>) =>
+  bound.tokens.get(Effect.gen(function*() {
     const spec = auth.tokenRequest(bound.credentials)
     const answer = yield* send(bound, spec, {})
     if (Result.isFailure(answer)) {
@@ -190,7 +188,7 @@ const accessToken = (bound: BoundConnector) => {
       })
     }
     const response = answer.success
-    if (response.status < 200 || response.status >= 300) {
+    if (!isSuccess(response)) {
       const now = yield* Clock.currentTimeMillis
       return yield* errorFromAnswer(bound, "authenticate", response, bound.connector.mapError(response, "authenticate", now), {}).error
     }
@@ -205,13 +203,12 @@ const accessToken = (bound: BoundConnector) => {
     }
     return token.success
   }))
-}
 
 const authHeaders = (bound: BoundConnector) =>
   Effect.gen(function*() {
     const auth = bound.connector.auth
     if (auth._tag === "Static") return { headers: auth.headers(bound.credentials), token: undefined }
-    const token = yield* accessToken(bound)
+    const token = yield* accessToken(bound, auth)
     return { headers: auth.headers(token, bound.credentials), token }
   })
 
@@ -246,6 +243,8 @@ const maybeOwnDoing = new Set(["AlreadyRefunded", "AmountTooLarge", "DuplicateRe
 /** Whether `reason`, answered after an attempt that may have acted, still settles the outcome. */
 export const isDefinitive = (reason: RefundErrorReason): boolean => {
   switch (reason._tag) {
+    case "RefundRejected":
+      return !maybeOwnDoing.has(reason.kind)
     case "InvalidRequest":
     case "Authentication":
     case "NotFound":
@@ -253,8 +252,6 @@ export const isDefinitive = (reason: RefundErrorReason): boolean => {
     case "Unsupported":
     case "IdempotencyExpired":
       return true
-    case "RefundRejected":
-      return !maybeOwnDoing.has(reason.kind)
     case "RateLimited":
     case "ProcessorUnavailable":
     case "Network":
@@ -271,10 +268,10 @@ export const isDefinitive = (reason: RefundErrorReason): boolean => {
 export const run = <In, Out, Ctx>(bound: BoundConnector, call: Call<In, Out, Ctx>): Effect.Effect<Out, RefundError, HttpClient.HttpClient> => {
   const { operation, flow, input, context, idempotency } = call
   const attributes = { connector: bound.id, operation }
+  // Stryker disable next-line ObjectLiteral: every initial field is false or undefined, which an empty object reads the same
   const exposure: Exposure = { sent: false, acted: false, sending: false, firstSentAt: undefined }
   let attempt = 0
-  const fail = (reason: RefundErrorReason, attempts?: number) =>
-    new RefundError({ connector: bound.id, operation, reason, ...(attempts !== undefined ? { attempts } : {}) })
+  const fail = (reason: RefundErrorReason, attempts: number) => new RefundError({ connector: bound.id, operation, reason, attempts })
 
   const outcomeUnknown = (what: string) =>
     new OutcomeUnknown({
@@ -286,11 +283,14 @@ export const run = <In, Out, Ctx>(bound: BoundConnector, call: Call<In, Out, Ctx
 
   /** The error to report, given what may have happened across the attempts. */
   const settle = (error: RefundError): RefundError => {
-    if (idempotency !== undefined && exposure.acted && !isDefinitive(error.reason)) {
+    // Only the processor's answer to this request can settle it: a refusal from the token endpoint
+    // (operation "authenticate") says nothing about what an earlier attempt did.
+    const settles = error.operation === operation && isDefinitive(error.reason)
+    if (idempotency !== undefined && exposure.acted && !settles) {
       if (error.reason._tag === "OutcomeUnknown") return error
       return new RefundError({ ...error, reason: outcomeUnknown(`${error.reason._tag}: ${error.reason.message}`) })
     }
-    if (error.reason._tag === "Network" && exposure.sent && !error.reason.requestSent) {
+    if (error.reason._tag === "Network" && exposure.sent) {
       return new RefundError({ ...error, reason: new Network({ message: error.reason.message, requestSent: true }) })
     }
     return error
@@ -316,8 +316,9 @@ export const run = <In, Out, Ctx>(bound: BoundConnector, call: Call<In, Out, Ctx
       const authResult = yield* Effect.result(authHeaders(bound))
       if (Result.isFailure(authResult)) {
         const error = authResult.failure
+        // Stryker disable next-line ConditionalExpression: no other reason has retryAfterMillis, so it reads undefined either way
         const wait = error.reason._tag === "RateLimited" ? error.reason.retryAfterMillis : undefined
-        return Result.fail<AttemptFailure>({ error, retry: error.reason.isRetryable, waitMillis: wait, authRejected: false })
+        return Result.fail<AttemptFailure>({ error, retry: error.reason.isRetryable, waitMillis: wait })
       }
       const auth = authResult.success
       yield* Metric.update(Metric.withAttributes(Telemetry.attempts, attributes), 1)
@@ -332,18 +333,18 @@ export const run = <In, Out, Ctx>(bound: BoundConnector, call: Call<In, Out, Ctx
           exposure.sent = true
           exposure.acted = true
         }
-        return Result.fail<AttemptFailure>({ error: noAnswerError(none), retry: true, authRejected: false })
+        return Result.fail<AttemptFailure>({ error: noAnswerError(none), retry: true })
       }
       exposure.sent = true
       const response = answer.success
       yield* Effect.annotateCurrentSpan({ "http.response.status_code": response.status })
-      if (response.status >= 200 && response.status < 300) {
+      if (isSuccess(response)) {
         const parsed = flow.parse(response, input, context)
         if (Result.isSuccess(parsed)) return Result.succeed(parsed.success)
         const details = bound.connector.mapError(response, operation, yield* Clock.currentTimeMillis)
         // The processor answered 2xx: for a request that moves money it did the work, whatever the
         // body says. Replaying with the same key fetches the stored answer again.
-        if (idempotency !== undefined) exposure.acted = true
+        exposure.acted = true
         const reason = idempotency !== undefined
           ? outcomeUnknown(`the processor answered ${response.status} with a body that could not be read (${parsed.failure.message})`)
           : parsed.failure
@@ -360,11 +361,10 @@ export const run = <In, Out, Ctx>(bound: BoundConnector, call: Call<In, Out, Ctx
           }),
           // A garbled answer is often the network's doing: reading again is harmless, and a request that
           // moves money is replayed under its key.
-          retry: true,
-          authRejected: false
+          retry: true
         })
       }
-      if (idempotency !== undefined && response.status >= 500) exposure.acted = true
+      if (response.status >= 500) exposure.acted = true
       const now = yield* Clock.currentTimeMillis
       const failure = errorFromAnswer(
         bound,
@@ -373,7 +373,7 @@ export const run = <In, Out, Ctx>(bound: BoundConnector, call: Call<In, Out, Ctx
         bound.connector.mapError(response, operation, now),
         bound.connector.retryHint(response, now)
       )
-      if (failure.authRejected && auth.token !== undefined && !refreshedToken) {
+      if (response.status === 401 && auth.token !== undefined && !refreshedToken) {
         // A 401 with a cached token: the token may have been revoked early. Fetch a new one once.
         refreshedToken = true
         yield* bound.tokens.invalidate(auth.token)
@@ -396,7 +396,7 @@ export const run = <In, Out, Ctx>(bound: BoundConnector, call: Call<In, Out, Ctx
       if (elapsed + wait >= bound.timeouts.totalMillis) return yield* error
       yield* Metric.update(Metric.withAttributes(Telemetry.retries, { ...attributes, reason: error.reason._tag }), 1)
       yield* Effect.logDebug("refract: retrying", { connector: bound.id, operation, attempt, reason: error.reason._tag, waitMillis: wait })
-      if (wait > 0) yield* Effect.sleep(wait)
+      yield* Effect.sleep(wait)
     }
   })
 
@@ -429,6 +429,7 @@ export const run = <In, Out, Ctx>(bound: BoundConnector, call: Call<In, Out, Ctx
         ...(idempotency !== undefined ? { "refract.merchant_refund_id": idempotency.merchantRefundId } : {})
       }
     }),
-    Effect.provideService(Headers.CurrentRedactedNames, [...alwaysRedacted, ...bound.connector.secretHeaders.map((h) => h.toLowerCase())])
+    // Header names compare case-insensitively (Headers.isRedactedName).
+    Effect.provideService(Headers.CurrentRedactedNames, [...alwaysRedacted, ...bound.connector.secretHeaders])
   )
 }
