@@ -99,6 +99,22 @@ describe("PgRefundStore behaviour beyond the conformance cases", () => {
         assert.strictEqual(Option.getOrUndefined(yield* again.get({ connector: "stripe", connectorRefundId: "re_x" }))?.status, "Pending")
       }))))
 
+  it.live("the observation table's columns carry the event id and the statuses before and after, for SQL readers", () =>
+    withSchema("columns", (schema) =>
+      Effect.scoped(Effect.gen(function*() {
+        const store = yield* PgRefundStore.make({ schema })
+        yield* store.apply(observation("stripe", "re_col", "Pending"))
+        yield* store.apply(observation("stripe", "re_col", "Succeeded", { eventId: "evt_col", receivedAt: 2_000 }))
+        const sql = yield* SqlClient.SqlClient
+        const rows = yield* sql.unsafe<{ sequence: number; event_id: string | null; status_before: string | null; status_after: string | null }>(
+          `SELECT sequence, event_id, status_before, status_after FROM "${schema}".refract_observations ORDER BY sequence`
+        )
+        assert.deepStrictEqual(rows.map((r) => [Number(r.sequence), r.event_id, r.status_before, r.status_after]), [
+          [1, null, null, "Pending"],
+          [2, "evt_col", "Pending", "Succeeded"]
+        ])
+      }))))
+
   it.live("the schema defaults to public; an unsafe schema name is a configure error", () =>
     Effect.gen(function*() {
       // Without migrating, building the store touches no table: the default schema name is valid.
