@@ -85,7 +85,8 @@ export const certificateUrlProblem = (url: string): string | undefined => {
   }
   if (parsed.protocol !== "https:") return `PAYPAL-CERT-URL must be https, got ${parsed.protocol.replace(/:$/, "")}`
   if (parsed.username !== "" || parsed.password !== "") return "PAYPAL-CERT-URL must not carry credentials"
-  if (parsed.port !== "" && parsed.port !== "443") return `PAYPAL-CERT-URL must use the default https port, got ${parsed.port}`
+  // The URL parser drops the default port (443 for https), so any port left is another one.
+  if (parsed.port !== "") return `PAYPAL-CERT-URL must use the default https port, got ${parsed.port}`
   if (!certificateHosts.has(parsed.hostname.toLowerCase())) {
     return `PAYPAL-CERT-URL host ${JSON.stringify(parsed.hostname.slice(0, 253))} is not one of PayPal's API hosts (${[...certificateHosts].join(", ")})`
   }
@@ -125,7 +126,7 @@ export const makeCertificateCache = (maxEntries = 32): CertificateCache => {
 export const certificateCache: CertificateCache = makeCertificateCache()
 
 /** CRC-32 (IEEE) of the raw bytes as PayPal signs it: an unsigned decimal string. */
-export const crc32Decimal = (body: Uint8Array | string): string => String(crc32(body) >>> 0)
+export const crc32Decimal = (body: Uint8Array | string): string => String(crc32(body))
 
 /** The string PayPal signs. */
 export const signedMessage = (input: {
@@ -252,7 +253,7 @@ export const verifySignature = (
     })
     let valid = false
     try {
-      valid = rsaVerify("sha256", Buffer.from(message, "utf8"), key, signature)
+      valid = rsaVerify("sha256", Buffer.from(message), key, signature)
     } catch {
       valid = false
     }
@@ -301,8 +302,7 @@ export const toPayPalValue = (money: Money.Money): Result.Result<string, string>
         `PayPal takes ${money.currency} in whole units only: ${Money.toDecimalString(money)} ${money.currency} has a fraction (use a multiple of 100 minor units)`
       )
     }
-    const digits = String(money.amount)
-    return Result.succeed(digits.length > 2 ? digits.slice(0, -2) : "0")
+    return Result.succeed(String(money.amount / 100))
   }
   return Result.succeed(Money.toDecimalString(money))
 }
@@ -353,7 +353,7 @@ export const toSnapshot = (refund: PayPalSchema.Refund, options: SnapshotOptions
         rawStatus,
         reason,
         failure: status === "Failed"
-          ? new Refund.FailureDetails({ ...(reason !== undefined ? { code: reason } : {}), message: "PayPal could not process the refund" })
+          ? new Refund.FailureDetails({ code: reason, message: "PayPal could not process the refund" })
           : undefined,
         occurredAt: PayPalSchema.timeOf(refund.update_time) ?? options.occurredAt,
         createdAt: PayPalSchema.timeOf(refund.create_time)
@@ -390,7 +390,8 @@ const malformed = (message: string) =>
  * every other event type. The event id is PayPal's event `id` (`WH-…`), the same on redelivery.
  */
 export const parseEvents = (request: { readonly body: Uint8Array }): Result.Result<ReadonlyArray<WebhookEvent.WebhookEvent>, WebhookError.WebhookError> => {
-  const text = new TextDecoder("utf-8", { fatal: false }).decode(request.body)
+  // Lenient (U+FFFD for invalid bytes): the bytes were verified, and JSON.parse refuses what is not JSON.
+  const text = new TextDecoder().decode(request.body)
   let json: unknown
   try {
     json = JSON.parse(text)

@@ -240,7 +240,8 @@ describe("end to end: emulators → webhook server → PostgreSQL", () => {
       let stuck: RefundTracker.StatusChange | undefined
       while (stuck === undefined) {
         const c: RefundTracker.StatusChange = yield* PubSub.take(subscription).pipe(Effect.timeout("5 seconds"))
-        if (c._tag === "Stuck") stuck = c
+        // On a loaded machine the other refund may be flagged too, while it waits for its advance.
+        if (c._tag === "Stuck" && c.refund.connectorRefundId === silent.connectorRefundId) stuck = c
       }
       assert.strictEqual(stuck.refund.connectorRefundId, silent.connectorRefundId)
       assert.isTrue(stuck._tag === "Stuck" && stuck.webhookOnly)
