@@ -9,6 +9,9 @@ import { describeRefundError, ExitCode, refundErrorExitCode, render, UsageError 
 import { mask, remember, scrub } from "@refract/cli/secrets"
 import type { ConnectionFlags } from "@refract/cli/target"
 import { resolve } from "@refract/cli/target"
+import { defaultDataDir } from "@refract/cli/commands/serve"
+import * as os from "node:os"
+import * as path from "node:path"
 
 const flags = (overrides: Partial<ConnectionFlags> = {}): ConnectionFlags => ({
   connector: "stripe",
@@ -184,5 +187,18 @@ describe("the resume command after an interrupted create", () => {
     expect(command).toContain(`--credential 'merchant=Shop One'`)
     expect(command).toContain(`'note=it'\\''s'`)
     expect(command).not.toContain("secretvalue")
+  })
+})
+
+describe("serve's data directory", () => {
+  it("REFRACT_DATA_DIR, else an absolute XDG_DATA_HOME, else the home directory; /var/lib/refract for root", () => {
+    expect(defaultDataDir({ REFRACT_DATA_DIR: "/srv/refract", XDG_DATA_HOME: "/x" }, 0)).toBe("/srv/refract")
+    expect(defaultDataDir({ XDG_DATA_HOME: "/data" }, 1000)).toBe("/data/refract")
+    expect(defaultDataDir({ XDG_DATA_HOME: "/data" }, 0)).toBe("/data/refract")
+    // A relative XDG_DATA_HOME is ignored, as the XDG spec says.
+    expect(defaultDataDir({ XDG_DATA_HOME: "rel" }, 1000)).toBe(path.join(os.homedir(), ".local", "share", "refract"))
+    expect(defaultDataDir({}, 1000)).toBe(path.join(os.homedir(), ".local", "share", "refract"))
+    // Root's home is 0700: the unprivileged PostgreSQL user could not reach a directory under it.
+    expect(defaultDataDir({}, 0)).toBe("/var/lib/refract")
   })
 })

@@ -7,7 +7,7 @@
  *
  * - `embedded` (the default): durable, in an embedded PostgreSQL whose cluster lives in
  *   `--data-dir` (default `$REFRACT_DATA_DIR`, else `$XDG_DATA_HOME/refract`, else
- *   `~/.local/share/refract`), started and stopped with the server;
+ *   `~/.local/share/refract`, `/var/lib/refract` for root), started and stopped with the server;
  * - `postgres` (the default when `--database-url` or `REFRACT_DATABASE_URL` is set): that server;
  * - `memory`: in memory, lost when the server stops.
  *
@@ -112,12 +112,17 @@ const checkBindable = Effect.fn("refract.serve.checkBindable")(function*(selecte
   }
 })
 
-/** `$REFRACT_DATA_DIR`, else `$XDG_DATA_HOME/refract`, else `~/.local/share/refract`. */
-export const defaultDataDir = (env: Env): string => {
+/**
+ * `$REFRACT_DATA_DIR`, else `$XDG_DATA_HOME/refract`, else `~/.local/share/refract`; for root (a
+ * container, a system service) `/var/lib/refract`: PostgreSQL runs as an unprivileged user, who
+ * cannot reach into root's 0700 home directory.
+ */
+export const defaultDataDir = (env: Env, uid: number | undefined = process.getuid?.()): string => {
   const explicit = env["REFRACT_DATA_DIR"] ?? ""
   if (explicit !== "") return path.resolve(explicit)
   const xdg = env["XDG_DATA_HOME"] ?? ""
-  return path.join(xdg !== "" && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), ".local", "share"), "refract")
+  if (xdg !== "" && path.isAbsolute(xdg)) return path.join(xdg, "refract")
+  return uid === 0 ? "/var/lib/refract" : path.join(os.homedir(), ".local", "share", "refract")
 }
 
 const stores = ["embedded", "postgres", "memory"] as const
@@ -179,7 +184,7 @@ export const serve = Command.make(
       Flag.optional
     ),
     dataDir: Flag.String("data-dir").pipe(
-      Flag.withDescription("Directory of the embedded PostgreSQL (default: $REFRACT_DATA_DIR, else $XDG_DATA_HOME/refract, else ~/.local/share/refract)"),
+      Flag.withDescription("Directory of the embedded PostgreSQL (default: $REFRACT_DATA_DIR, else $XDG_DATA_HOME/refract, else ~/.local/share/refract; /var/lib/refract for root)"),
       Flag.optional
     ),
     databaseUrl: Flag.Redacted("database-url").pipe(
