@@ -26,3 +26,27 @@ describe("documentation code blocks", () => {
     }
   })
 })
+
+// Package READMEs ship in the tarballs and are shown on npm, where `../../docs` leads nowhere.
+describe("package READMEs", () => {
+  it("link to the docs and to each other by absolute URL, never by a relative path out of the package", async () => {
+    const { readdir, readFile } = await import("node:fs/promises")
+    const root = join(import.meta.dirname, "..", "..", "..")
+    const readmes: Array<string> = []
+    for (const group of ["packages", "connectors"]) {
+      for (const name of await readdir(join(root, group))) readmes.push(join(group, name, "README.md"))
+    }
+    const relative: Array<string> = []
+    let read = 0
+    for (const file of readmes) {
+      const text = await readFile(join(root, file), "utf8").catch(() => undefined)
+      if (text === undefined) continue
+      read++
+      for (const [i, line] of text.split("\n").entries()) {
+        if (/\]\(\.\.\//.test(line)) relative.push(`${file}:${i + 1}: ${line.trim()}`)
+      }
+    }
+    expect(read).toBeGreaterThan(10)
+    expect(relative).toEqual([])
+  })
+})
