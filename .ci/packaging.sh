@@ -7,15 +7,16 @@
 # `effect` and `@effect/platform-node` from the registry, exactly as the README tells users to.
 # `npm ls` must exit 0, a second `npm install` must work, the app's TypeScript must typecheck under
 # `module: nodenext`, and the app must run on every Node it tests:
-#   - the machine's own Node (Node 20 on CI): the lowest that @refract/core, the connectors and
+#   - Node 20.19.0 (from the npm registry): the lowest that @refract/core, the connectors and
 #     @refract/store-pg declare (engines >=20.19.0);
+#   - the machine's own Node (Node 20 on CI);
 #   - Node 22.19.0 (from the npm registry): the lowest that @refract/node, @refract/testkit and
 #     @refract/cli declare, because @effect/platform-node 4.1 (and its undici 8) requires it;
 #   - the toolchain's Node 24.
 # On each: the Promise facade, an Effect program (FetchHttpClient; plus NodeHttpClient.layerUndici
 # where undici runs), and the `refract` binary against the Stripe emulator on loopback.
 #
-# REFRACT_PACKAGING_NODES="system 22.19.0 toolchain" picks the Nodes; REFRACT_PACKAGING_KEEP=1 keeps the
+# REFRACT_PACKAGING_NODES="20.19.0 system 22.19.0 toolchain" picks the Nodes; REFRACT_PACKAGING_KEEP=1 keeps the
 # scratch directory. Every failure ends with one line starting "packaging: FAILED".
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -28,10 +29,11 @@ if [ -n "$system_node" ] && [ "$("$system_node" -v)" = "$("$toolchain_node" -v)"
     ".toolchain on PATH to test the lowest Node (20) as CI does" >&2
 fi
 
+CORE_MIN_NODE=20.19.0
 PLATFORM_MIN_NODE=22.19.0
 TYPESCRIPT_VERSION=7.0.2   # the workspace's own compiler
 TYPES_NODE_VERSION=24.19.2
-nodes="${REFRACT_PACKAGING_NODES:-system $PLATFORM_MIN_NODE toolchain}"
+nodes="${REFRACT_PACKAGING_NODES:-$CORE_MIN_NODE system $PLATFORM_MIN_NODE toolchain}"
 
 started=$SECONDS
 step() { printf 'packaging: [%3ss] %s\n' "$((SECONDS - started))" "$*"; }
@@ -74,13 +76,19 @@ for dir in packages/* connectors/*; do
   node .ci/packaging/verify-tarball.mjs "$work/unpacked/$name" "$name" || fail "the $name tarball is incomplete or wrong"
 done
 
-step "provision Node $PLATFORM_MIN_NODE (the lowest @effect/platform-node supports) from the npm registry"
-min_dir="$root/.toolchain/node-$PLATFORM_MIN_NODE"
-min_node="$min_dir/node_modules/node-$(node -p process.platform)-$(node -p process.arch)/bin/node"
-if [ ! -x "$min_node" ]; then
-  quiet "install node@$PLATFORM_MIN_NODE" npm install --prefix "$min_dir" --no-save --no-package-lock --no-audit --no-fund \
-    --ignore-scripts --prefer-offline --loglevel=error "node-$(node -p process.platform)-$(node -p process.arch)@$PLATFORM_MIN_NODE"
-fi
+# Node binaries from the registry's node-<os>-<arch> packages, cached in .toolchain/.
+provision() {
+  local version="$1" dir="$root/.toolchain/node-$1"
+  local bin="$dir/node_modules/node-$(node -p process.platform)-$(node -p process.arch)/bin/node"
+  if [ ! -x "$bin" ]; then
+    quiet "install node@$version" npm install --prefix "$dir" --no-save --no-package-lock --no-audit --no-fund \
+      --ignore-scripts --prefer-offline --loglevel=error "node-$(node -p process.platform)-$(node -p process.arch)@$version" >&2
+  fi
+  echo "$bin"
+}
+step "provision Node $CORE_MIN_NODE and $PLATFORM_MIN_NODE (the lowest our packages declare) from the npm registry"
+core_min_node="$(provision "$CORE_MIN_NODE")"
+min_node="$(provision "$PLATFORM_MIN_NODE")"
 
 # The scratch application: a user's project, outside the workspace, with its own npm and the registry.
 app="$work/app"
@@ -146,8 +154,9 @@ for n in $nodes; do
       if [ -z "$system_node" ]; then step "no Node on the machine besides the toolchain's: skipping 'system'"; continue; fi
       run_on "the machine's" "$system_node" ;;
     toolchain) run_on "the toolchain's" "$toolchain_node" ;;
+    "$CORE_MIN_NODE") run_on "lowest for core/connectors/store-pg" "$core_min_node" ;;
     "$PLATFORM_MIN_NODE") run_on "lowest for node/testkit/cli" "$min_node" ;;
-    *) fail "unknown entry in REFRACT_PACKAGING_NODES: $n (system | $PLATFORM_MIN_NODE | toolchain)" ;;
+    *) fail "unknown entry in REFRACT_PACKAGING_NODES: $n ($CORE_MIN_NODE | system | $PLATFORM_MIN_NODE | toolchain)" ;;
   esac
 done
 
