@@ -97,11 +97,10 @@ export const fromDecimalString = (value: string, currency: string): Result.Resul
     if (/[^0]/.test(fraction.slice(exp))) return Result.fail({ _tag: "TooManyDecimals", value, exponent: exp })
     fraction = fraction.slice(0, exp)
   }
-  const digits = (whole + fraction.padEnd(exp, "0")).replace(/^0+(?=\d)/, "")
-  if (digits.length > 16 || Number(digits) > Number.MAX_SAFE_INTEGER) {
-    return Result.fail({ _tag: "TooLarge", amount: Number(digits) })
-  }
-  return Result.succeed(new Money({ amount: Number(digits), currency: code.value }, { disableChecks: true }))
+  // Digits only, so Number is exact up to MAX_SAFE_INTEGER (leading zeros included); beyond it, TooLarge.
+  const amount = Number(whole + fraction.padEnd(exp, "0"))
+  if (amount > Number.MAX_SAFE_INTEGER) return Result.fail({ _tag: "TooLarge", amount })
+  return Result.succeed(new Money({ amount, currency: code.value }, { disableChecks: true }))
 }
 
 export const equals = (a: Money, b: Money): boolean => a.amount === b.amount && a.currency === b.currency
