@@ -217,7 +217,7 @@ describe("RefundStateMachine", () => {
         failure: fc.constantFrom(...failures)
       }).map(({ at, failure, raw, status }) => ({ ...obs(status, at, raw), ...(failure === undefined ? {} : { failure }) }))
       fc.assert(fc.property(fc.array(observation, { maxLength: 8 }), (seq) => {
-        assert.deepStrictEqual(replay([...seq].reverse()), replay(seq))
+        assert.deepStrictEqual(replay(seq.toReversed()), replay(seq))
         for (let i = 1; i < seq.length; i++) {
           assert.deepStrictEqual(replay([...seq.slice(i), ...seq.slice(0, i)]), replay(seq))
         }
@@ -359,6 +359,22 @@ describe("RefundStateMachine", () => {
   })
 
   describe("evidence", () => {
+    it("replay of nothing, or of only unknown statuses, is undefined; from initial evidence it continues", () => {
+      assert.isUndefined(replay([]))
+      assert.isUndefined(replay([obs("Unknown", 1_000), obs("Unknown", 2_000)]))
+      assert.strictEqual(replay([obs("Unknown", 1_000), obs("Pending", 2_000)])?.status, "Pending")
+      assert.strictEqual(replay([], known("Failed", 3_000))?.status, "Failed")
+      assert.strictEqual(replay([obs("Succeeded", 1_000)], known("Failed", 3_000))?.status, "Reversed")
+    })
+    it("evidence holds exactly the latest mark of each kind, with failure details only when there are some", () => {
+      const state = replay([obs("Pending", 1_000), { ...obs("Failed", 4_000), failure: { code: "declined" } }, obs("Pending", 2_000, "processing")])
+      assert.deepStrictEqual(state?.evidence, {
+        inFlight: { status: "Pending", rawStatus: "processing", at: 2_000 },
+        failed: { status: "Failed", rawStatus: "failed", at: 4_000, failure: { code: "declined" } }
+      })
+      assert.deepStrictEqual(known("Cancelled", 5_000), { cancelled: { status: "Cancelled", rawStatus: "cancelled", at: 5_000 } })
+      assert.deepStrictEqual(derive(known("Cancelled", 5_000)), { status: "Cancelled", rawStatus: "cancelled", occurredAt: 5_000, evidence: known("Cancelled", 5_000) })
+    })
     it("derive of empty evidence is undefined, and evidenceOf round-trips a status", () => {
       assert.isUndefined(derive({}))
       for (const status of RefundStatus.all) {
