@@ -140,7 +140,6 @@ export const compareMarks = (a: Mark, b: Mark): number =>
 
 /** The later of two marks (either may be missing). */
 const later = (a: Mark | undefined, b: Mark | undefined): Mark | undefined =>
-  // Stryker disable next-line EqualityOperator: marks that compare equal are equal in every field, so which one is kept cannot be observed
   a === undefined ? b : b === undefined ? a : compareMarks(b, a) > 0 ? b : a
 
 const markOf = (status: RefundStatus, observation: Observation): Mark => ({
