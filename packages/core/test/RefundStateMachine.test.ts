@@ -169,6 +169,62 @@ describe("RefundStateMachine", () => {
     })
   })
 
+  describe("failure details on an exact tie", () => {
+    const failed = (failure: RefundStateMachine.Failure | undefined, at = 5_000, rawStatus = "failed"): RefundStateMachine.Observation => ({
+      ...obs("Failed", at, rawStatus),
+      ...(failure === undefined ? {} : { failure })
+    })
+    const both = (a: RefundStateMachine.Observation, b: RefundStateMachine.Observation) => {
+      const ab = replay([a, b])
+      const ba = replay([b, a])
+      assert.deepStrictEqual(ab, ba)
+      return ab?.failure
+    }
+
+    it("two failures at the same time with different details keep the same details in either arrival order", () => {
+      assert.deepStrictEqual(both(failed({ code: "a" }), failed({ code: "b" })), { code: "b" })
+      assert.deepStrictEqual(both(failed({ code: "a", message: "x" }), failed({ code: "a", message: "y" })), { code: "a", message: "y" })
+      assert.deepStrictEqual(both(failed({ message: "x" }), failed({ code: "a" })), { code: "a" })
+      assert.deepStrictEqual(both(failed({ code: "a" }), failed({ code: "a", message: "x" })), { code: "a", message: "x" })
+      assert.deepStrictEqual(both(failed(undefined), failed({})), {})
+      assert.deepStrictEqual(both(failed(undefined), failed({ code: "a" })), { code: "a" })
+    })
+
+    it("the same details in a reversal, whichever failure arrives first", () => {
+      const success = obs("Succeeded", 2_000)
+      const a = failed({ code: "card_expired" }, 9_000)
+      const b = failed({ code: "account_closed" }, 9_000)
+      const one = replay([success, a, b])
+      const two = replay([b, success, a])
+      assert.strictEqual(one?.status, "Reversed")
+      assert.deepStrictEqual(one, two)
+      assert.deepStrictEqual(one?.failure, { code: "card_expired" })
+    })
+
+    it("time and raw status still come before the details", () => {
+      assert.deepStrictEqual(both(failed({ code: "z" }, 5_000), failed({ code: "a" }, 5_001)), { code: "a" })
+      assert.deepStrictEqual(both(failed({ code: "z" }, 5_000, "declined"), failed({ code: "a" }, 5_000, "expired")), { code: "a" })
+    })
+
+    it("property: the final state, failure details included, does not depend on arrival order", () => {
+      const failures: ReadonlyArray<RefundStateMachine.Failure | undefined> = [
+        undefined, {}, { code: "a" }, { code: "b" }, { message: "x" }, { code: "a", message: "x" }, { code: "a", message: "y" }
+      ]
+      const observation = fc.record({
+        status: fc.constantFrom<O>("Failed", "Succeeded", "Reversed", "Cancelled", "Pending"),
+        at: fc.constantFrom(5_000, 5_400, 6_000),
+        raw: fc.constantFrom("x", "y"),
+        failure: fc.constantFrom(...failures)
+      }).map(({ at, failure, raw, status }) => ({ ...obs(status, at, raw), ...(failure === undefined ? {} : { failure }) }))
+      fc.assert(fc.property(fc.array(observation, { maxLength: 8 }), (seq) => {
+        assert.deepStrictEqual(replay(seq.toReversed()), replay(seq))
+        for (let i = 1; i < seq.length; i++) {
+          assert.deepStrictEqual(replay([...seq.slice(i), ...seq.slice(0, i)]), replay(seq))
+        }
+      }), { numRuns: 500 })
+    })
+  })
+
   describe("reversals", () => {
     it("succeeded then failed is a reversal in both arrival orders, and keeps the failure's raw status and time", () => {
       const inOrder = replay([obs("Pending", 1_000), obs("Succeeded", 2_000), obs("Failed", 9_000, "failed")])
@@ -303,6 +359,22 @@ describe("RefundStateMachine", () => {
   })
 
   describe("evidence", () => {
+    it("replay of nothing, or of only unknown statuses, is undefined; from initial evidence it continues", () => {
+      assert.isUndefined(replay([]))
+      assert.isUndefined(replay([obs("Unknown", 1_000), obs("Unknown", 2_000)]))
+      assert.strictEqual(replay([obs("Unknown", 1_000), obs("Pending", 2_000)])?.status, "Pending")
+      assert.strictEqual(replay([], known("Failed", 3_000))?.status, "Failed")
+      assert.strictEqual(replay([obs("Succeeded", 1_000)], known("Failed", 3_000))?.status, "Reversed")
+    })
+    it("evidence holds exactly the latest mark of each kind, with failure details only when there are some", () => {
+      const state = replay([obs("Pending", 1_000), { ...obs("Failed", 4_000), failure: { code: "declined" } }, obs("Pending", 2_000, "processing")])
+      assert.deepStrictEqual(state?.evidence, {
+        inFlight: { status: "Pending", rawStatus: "processing", at: 2_000 },
+        failed: { status: "Failed", rawStatus: "failed", at: 4_000, failure: { code: "declined" } }
+      })
+      assert.deepStrictEqual(known("Cancelled", 5_000), { cancelled: { status: "Cancelled", rawStatus: "cancelled", at: 5_000 } })
+      assert.deepStrictEqual(derive(known("Cancelled", 5_000)), { status: "Cancelled", rawStatus: "cancelled", occurredAt: 5_000, evidence: known("Cancelled", 5_000) })
+    })
     it("derive of empty evidence is undefined, and evidenceOf round-trips a status", () => {
       assert.isUndefined(derive({}))
       for (const status of RefundStatus.all) {

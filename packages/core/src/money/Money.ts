@@ -60,7 +60,7 @@ export const fromMinor = (amount: number, currency: string): Result.Result<Money
   if (!Number.isInteger(amount)) return Result.fail({ _tag: "NotAnInteger", amount })
   if (amount < 0) return Result.fail({ _tag: "Negative", amount })
   if (amount > Number.MAX_SAFE_INTEGER) return Result.fail({ _tag: "TooLarge", amount })
-  return Result.succeed(new Money({ amount, currency: code.value }, { disableChecks: true }))
+  return Result.succeed(new Money({ amount, currency: code.value }))
 }
 
 /** Like {@link fromMinor} but throws; for literals in tests and examples. */
@@ -92,16 +92,13 @@ export const fromDecimalString = (value: string, currency: string): Result.Resul
   if (match === null) return Result.fail({ _tag: "MalformedDecimal", value })
   const exp = Currency.exponentOf(code.value)
   const whole = match[1]!
-  let fraction = match[2] ?? ""
-  if (fraction.length > exp) {
-    if (/[^0]/.test(fraction.slice(exp))) return Result.fail({ _tag: "TooManyDecimals", value, exponent: exp })
-    fraction = fraction.slice(0, exp)
-  }
-  const digits = (whole + fraction.padEnd(exp, "0")).replace(/^0+(?=\d)/, "")
-  if (digits.length > 16 || Number(digits) > Number.MAX_SAFE_INTEGER) {
-    return Result.fail({ _tag: "TooLarge", amount: Number(digits) })
-  }
-  return Result.succeed(new Money({ amount: Number(digits), currency: code.value }, { disableChecks: true }))
+  // Digits past the exponent may only be zeros ("10.500" USD), and are dropped.
+  const fraction = match[2] ?? ""
+  if (/[^0]/.test(fraction.slice(exp))) return Result.fail({ _tag: "TooManyDecimals", value, exponent: exp })
+  // Digits only, so Number is exact up to MAX_SAFE_INTEGER (leading zeros included); beyond it, TooLarge.
+  const amount = Number(whole + fraction.slice(0, exp).padEnd(exp, "0"))
+  if (amount > Number.MAX_SAFE_INTEGER) return Result.fail({ _tag: "TooLarge", amount })
+  return Result.succeed(new Money({ amount, currency: code.value }))
 }
 
 export const equals = (a: Money, b: Money): boolean => a.amount === b.amount && a.currency === b.currency

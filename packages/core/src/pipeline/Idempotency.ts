@@ -19,7 +19,7 @@ export const derive = (merchantRefundId: string, rules: IdempotencyKeyRules): st
     safe.test(merchantRefundId) && (rules.pattern === undefined || rules.pattern.test(direct))
   if (fits) return direct
   // Too long, too short or with characters the processor refuses: a hash keeps it deterministic.
-  const digest = createHash("sha256").update(merchantRefundId, "utf8").digest("base64url")
+  const digest = createHash("sha256").update(merchantRefundId).digest("base64url")
   const length = Math.max(Math.min(rules.maxLength - prefix.length, digest.length), 16)
   return `${prefix}${digest.slice(0, length)}`
 }

@@ -47,8 +47,7 @@ export const evidenceOfRefund = (refund: Refund): Evidence =>
     failure: refund.failure
   })
 
-const earliest = (a: number | undefined, b: number | undefined): number | undefined =>
-  a === undefined ? b : b === undefined ? a : Math.min(a, b)
+const earliest = (a: number, b: number | undefined): number => (b === undefined ? a : Math.min(a, b))
 
 /**
  * The refund after an observation. Fails (with the raw status) only when the processor's status is
@@ -91,7 +90,7 @@ export const observe = (input: ObserveInput): Result.Result<Observed, { readonly
     unrecognisedStatus: t._tag === "Unrecognised" ? snapshot.rawStatus : undefined,
     createdAt: previous === undefined
       ? snapshot.createdAt ?? now
-      : earliest(previous.createdAt, snapshot.createdAt)!,
+      : earliest(previous.createdAt, snapshot.createdAt),
     updatedAt: changed ? now : previous.updatedAt,
     evidence: state.evidence,
     metadata: snapshot.metadata ?? previous?.metadata ?? request?.metadata,

@@ -15,8 +15,8 @@
  * 2. Times are compared by whole second: processors stamp events in seconds (Stripe, Razorpay,
  *    Adyen, PayPal), so a read made later within the same second must not beat the event of that
  *    second. Within one second, precedence decides: RequiresAction over Pending, Failed over
- *    Cancelled (the status further along); then the exact time; then the raw status text, so that
- *    even a tie has one answer.
+ *    Cancelled (the status further along); then the exact time; then the raw status text, then the
+ *    failure details, so that even a tie has one answer.
  * 3. Progress only moves forward. In flight (Pending, RequiresAction) < settled: once the processor
  *    has decided, no in-flight observation, however new its time, moves the refund back. Between
  *    the two in-flight statuses, and between Failed and Cancelled, the later time wins.
@@ -120,12 +120,23 @@ const precedence = (status: RefundStatus): number => (status === "RequiresAction
 
 const second = (at: number): number => Math.floor(at / 1000)
 
-/** Orders two marks by (second, precedence, exact time, raw status): positive when `a` is later. */
+/** Orders two optional texts: absent first, then by UTF-16 code units. */
+const compareText = (a: string | undefined, b: string | undefined): number =>
+  a === undefined || b === undefined ? Number(a !== undefined) - Number(b !== undefined) : Number(a > b) - Number(a < b)
+
+/**
+ * Orders two marks by (second, precedence, exact time, raw status, failure details): positive when
+ * `a` is later. The failure details (present after absent, then code, then message) only decide
+ * between marks equal in everything else, so that the kept details never depend on arrival order.
+ */
 export const compareMarks = (a: Mark, b: Mark): number =>
   second(a.at) - second(b.at) ||
   precedence(a.status) - precedence(b.status) ||
   a.at - b.at ||
-  (a.rawStatus < b.rawStatus ? -1 : a.rawStatus > b.rawStatus ? 1 : 0)
+  compareText(a.rawStatus, b.rawStatus) ||
+  Number(a.failure !== undefined) - Number(b.failure !== undefined) ||
+  compareText(a.failure?.code, b.failure?.code) ||
+  compareText(a.failure?.message, b.failure?.message)
 
 /** The later of two marks (either may be missing). */
 const later = (a: Mark | undefined, b: Mark | undefined): Mark | undefined =>
@@ -141,9 +152,7 @@ const markOf = (status: RefundStatus, observation: Observation): Mark => ({
 /** Adds one observation of a known status to the evidence. */
 export const merge = (evidence: Evidence | undefined, status: RefundStatus, observation: Observation): Evidence => {
   const kind = kindOf(status)
-  const current = evidence?.[kind]
-  const next = later(current, markOf(status, observation))
-  return next === current && evidence !== undefined ? evidence : { ...evidence, [kind]: next }
+  return { ...evidence, [kind]: later(evidence?.[kind], markOf(status, observation)) }
 }
 
 /** The state the evidence stands for (rules 3 to 5); undefined when there is none. */
@@ -194,13 +203,6 @@ export const transition = (evidence: Evidence | undefined, observation: Observat
 /** Folds many observations; the result does not depend on their order. */
 export const replay = (observations: Iterable<Observation>, initial?: Evidence): State | undefined => {
   let evidence = initial
-  let state = initial === undefined ? undefined : derive(initial)
-  for (const o of observations) {
-    const t = transition(evidence, o)
-    if (t.state !== undefined) {
-      state = t.state
-      evidence = t.state.evidence
-    }
-  }
-  return state
+  for (const o of observations) evidence = transition(evidence, o).state?.evidence ?? evidence
+  return evidence === undefined ? undefined : derive(evidence)
 }

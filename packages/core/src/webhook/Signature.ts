@@ -42,5 +42,7 @@ export const equalsBase64 = (expected: Uint8Array, candidateB64: string): boolea
   return candidate !== undefined && equalBytes(expected, candidate)
 }
 
+const utf8 = new TextEncoder()
+
 export const concatBytes = (...parts: ReadonlyArray<Uint8Array | string>): Uint8Array =>
-  new Uint8Array(Buffer.concat(parts.map((p) => (typeof p === "string" ? Buffer.from(p, "utf8") : Buffer.from(p)))))
+  new Uint8Array(Buffer.concat(parts.map((p) => (typeof p === "string" ? utf8.encode(p) : p))))
