@@ -76,7 +76,9 @@ export const connector = Connector.make({
     fullRefundWithoutAmount: false,
     // REFUND_FAILED after a successful REFUND, and REFUNDED_REVERSED.
     reportsReversals: true,
-    cancellation: false
+    cancellation: false,
+    // Adyen's /cancels and /reversals act on payments; there is no endpoint that cancels a refund.
+    cancelRefund: false
   },
   environments: {
     sandbox: "https://checkout-test.adyen.com/v71",

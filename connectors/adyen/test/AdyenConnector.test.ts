@@ -34,7 +34,8 @@ describe("the connector value", () => {
       partialRefunds: true,
       fullRefundWithoutAmount: false,
       reportsReversals: true,
-      cancellation: false
+      cancellation: false,
+      cancelRefund: false
     })
     assert.isUndefined(connector.get)
     assert.isUndefined(connector.lookup)

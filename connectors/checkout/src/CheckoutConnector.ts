@@ -321,7 +321,9 @@ export const connector = Connector.make({
     fullRefundWithoutAmount: true,
     // An approved refund action is final: Checkout reports no later reversal of a refund.
     reportsReversals: false,
-    cancellation: false
+    cancellation: false,
+    // No refund cancel endpoint: a refund is an action on the payment (POST /payments/{id}/voids voids payments only).
+    cancelRefund: false
   },
   // Per-account hosts (https://{prefix}.api.checkout.com) are set with `baseUrl` / CHECKOUT_BASE_URL.
   environments: { sandbox: SANDBOX_URL, production: PRODUCTION_URL },

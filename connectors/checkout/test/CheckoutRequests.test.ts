@@ -211,7 +211,8 @@ describe("credentials, auth and environments", () => {
       partialRefunds: true,
       fullRefundWithoutAmount: true,
       reportsReversals: false,
-      cancellation: false
+      cancellation: false,
+      cancelRefund: false
     })
     assert.strictEqual(connector.idempotencyKey.maxLength, 64)
     assert.deepStrictEqual(Object.keys(connector.webhooks!.secrets), ["signatureKey"])

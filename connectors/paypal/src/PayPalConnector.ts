@@ -255,7 +255,9 @@ export const connector = Connector.make({
     partialRefunds: true,
     fullRefundWithoutAmount: true,
     reportsReversals: false,
-    cancellation: true
+    cancellation: true,
+    // Payments v2 has no refund cancel endpoint (CANCELLED is reported, never requested).
+    cancelRefund: false
   },
   environments: { sandbox: SANDBOX_URL, production: PRODUCTION_URL },
   credentials,

@@ -238,7 +238,8 @@ describe("the connector value", () => {
       partialRefunds: true,
       fullRefundWithoutAmount: true,
       reportsReversals: false,
-      cancellation: true
+      cancellation: true,
+      cancelRefund: false
     })
     expect(connector.lookup).toBeUndefined()
     expect(connector.environments).toEqual({ sandbox: "https://api-m.sandbox.paypal.com", production: "https://api-m.paypal.com" })

@@ -334,7 +334,9 @@ export const connector = Connector.make({
     fullRefundWithoutAmount: true,
     // Razorpay: refunds "cannot be canceled or reversed".
     reportsReversals: false,
-    cancellation: false
+    cancellation: false,
+    // "Refunds cannot be canceled or reversed" (https://razorpay.com/docs/payments/refunds/faqs).
+    cancelRefund: false
   },
   // One host: the key id's prefix selects test or live mode (checked against the environment).
   environments: { sandbox: BASE_URL, production: BASE_URL },

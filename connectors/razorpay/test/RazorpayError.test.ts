@@ -5,7 +5,7 @@ import { response } from "@refract/testkit/connector/ConnectorTest"
 /** A fixed clock: HTTP-date Retry-After values are relative to it. */
 const NOW = Date.UTC(2026, 10, 22, 12, 0, 0)
 
-type Operation = "create" | "get" | "lookup" | "authenticate"
+type Operation = "create" | "get" | "lookup" | "cancel" | "authenticate"
 
 interface Case {
   readonly name: string

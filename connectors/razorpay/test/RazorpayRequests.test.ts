@@ -180,7 +180,8 @@ describe("auth, key mode and the connector description", () => {
       partialRefunds: true,
       fullRefundWithoutAmount: true,
       reportsReversals: false,
-      cancellation: false
+      cancellation: false,
+      cancelRefund: false
     })
     assert.deepStrictEqual(connector.environments, { sandbox: "https://api.razorpay.com", production: "https://api.razorpay.com" })
     assert.strictEqual(connector.idempotencyKey.minLength, 10)

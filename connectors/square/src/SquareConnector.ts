@@ -218,7 +218,9 @@ export const connector = Connector.make({
     // A COMPLETED refund is final at Square; no later failure or reversal is documented.
     reportsReversals: false,
     // No cancelled state (REJECTED is a decline: Failed).
-    cancellation: false
+    cancellation: false,
+    // The Refunds API has RefundPayment, GetPaymentRefund and ListPaymentRefunds only: no cancel.
+    cancelRefund: false
   },
   environments: { sandbox: SANDBOX_URL, production: PRODUCTION_URL },
   credentials,

@@ -27,7 +27,8 @@ describe("the connector value", () => {
       partialRefunds: true,
       fullRefundWithoutAmount: false,
       reportsReversals: false,
-      cancellation: false
+      cancellation: false,
+      cancelRefund: false
     })
     assert.deepStrictEqual(connector.environments, {
       sandbox: "https://connect.squareupsandbox.com",

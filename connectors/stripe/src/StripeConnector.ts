@@ -1,6 +1,7 @@
 /**
  * The Stripe connector: refunds through `POST /v1/refunds`, status through `GET /v1/refunds/{id}`,
- * lookup by merchant refund id through `GET /v1/refunds?charge=…|payment_intent=…`, and refund webhooks.
+ * lookup by merchant refund id through `GET /v1/refunds?charge=…|payment_intent=…`, cancel through
+ * `POST /v1/refunds/{id}/cancel` (only `requires_action` refunds), and refund webhooks.
  *
  * Everything here is a pure description; `@refract/core` runs it (timeouts, retries with the same
  * `Idempotency-Key`, rate limits, tracing, redaction).
@@ -192,6 +193,27 @@ export const buildGet = (
   return Result.succeed({ method: "GET", path: `/v1/refunds/${ProcessorHttp.segment(input.connectorRefundId)}` })
 }
 
+/**
+ * `POST /v1/refunds/{id}/cancel` with an empty form body ("Cancels a refund with a status of
+ * requires_action. You can't cancel refunds in other states", stripe-node `Refunds.cancel`; its only
+ * parameter is `expand`). Stripe takes `Idempotency-Key` on every POST: the core's per-call key makes a
+ * retry after a lost answer get the first answer back. A later, separate cancel of a cancelled refund
+ * is refused (400 `invalid_request_error`), never applied twice.
+ */
+export const buildCancel = (
+  input: Refund.RefundReference,
+  context: Connector.CancelContext<StripeCredentials>
+): Result.Result<ProcessorHttp.ProcessorRequest, RefundError.RefundErrorReason> => {
+  const get = buildGet(input, context)
+  if (Result.isFailure(get)) return get
+  return Result.succeed({
+    method: "POST",
+    path: `${get.success.path}/cancel`,
+    headers: { "Idempotency-Key": context.idempotencyKey },
+    body: ProcessorHttp.form([])
+  })
+}
+
 /** Stripe's page size maximum. */
 export const LOOKUP_PAGE_SIZE = 100
 
@@ -259,6 +281,12 @@ export const parseGet = (
   return snapshot(refund.success, { preferredTransactionId: input.connectorTransactionId }, ProcessorHttp.parseJson(response.body))
 }
 
+/** Reads the refund a cancel answered with (status `canceled`), like a status read. */
+export const parseCancel = (
+  response: ProcessorHttp.ProcessorResponse,
+  input: Refund.RefundReference
+): Result.Result<Refund.RefundSnapshot, RefundError.RefundErrorReason> => parseGet(response, input)
+
 /**
  * Finds the refund whose `metadata[merchant_refund_id]` is the merchant refund id. Refuses to say
  * "none" when Stripe has more than one page of refunds for the payment: a wrong "none" could lead
@@ -304,7 +332,8 @@ export const connector = Connector.make({
     partialRefunds: true,
     fullRefundWithoutAmount: true,
     reportsReversals: true,
-    cancellation: true
+    cancellation: true,
+    cancelRefund: true
   },
   // One host: the key's prefix selects test or live mode (checked against the environment).
   environments: { sandbox: BASE_URL, production: BASE_URL },
@@ -325,6 +354,7 @@ export const connector = Connector.make({
   create: { build: buildCreate, parse: parseCreate },
   get: { build: buildGet, parse: parseGet },
   lookup: { build: buildLookup, parse: parseLookup },
+  cancel: { build: buildCancel, parse: parseCancel },
   mapError: StripeError.mapError,
   retryHint: StripeError.retryHint,
   webhooks: StripeWebhook.webhooks

@@ -19,6 +19,7 @@
  * | `charge_disputed`, `refund_disputed_payment` | RefundRejected Disputed |
  * | `charge_not_refundable` | RefundRejected NotRefundable |
  * | 404 or `resource_missing` | NotFound (refund or payment, from `param`, else the operation) |
+ * | cancel: 400 `invalid_request_error` without a code | InvalidRequest (the refund is not `requires_action`) |
  * | other 400 / 402 / 4xx | InvalidRequest (field = `param`) |
  *
  * Messages never contain a key: Stripe echoes a masked key in some messages
@@ -79,11 +80,11 @@ const withDetail = (summary: string, detail: string | undefined): string =>
 
 const notFoundResource = (
   param: string | undefined,
-  operation: "create" | "get" | "lookup" | "authenticate"
+  operation: Connector.ProcessorOperation
 ): "refund" | "payment" | undefined => {
   if (param === "charge" || param === "payment_intent") return "payment"
   if (param === "id" || param === "refund") return "refund"
-  if (operation === "get") return "refund"
+  if (operation === "get" || operation === "cancel") return "refund"
   if (operation === "create" || operation === "lookup") return "payment"
   return undefined
 }
@@ -92,7 +93,7 @@ const notFoundResource = (
 export const reasonOf = (
   status: number,
   fields: StripeErrorFields | undefined,
-  operation: "create" | "get" | "lookup" | "authenticate",
+  operation: Connector.ProcessorOperation,
   retryAfter: number | undefined
 ): RefundError.RefundErrorReason => {
   const code = fields?.code
@@ -143,6 +144,13 @@ export const reasonOf = (
     return new RefundError.NotFound({
       message: withDetail(`Stripe has no such ${resource ?? "object"}`, detail),
       ...(resource !== undefined ? { resource } : {})
+    })
+  }
+  if (operation === "cancel" && status === 400 && type === "invalid_request_error" && code === undefined && fields?.param === undefined) {
+    // Stripe publishes no code for this refusal: a cancel of a refund that is not `requires_action`
+    // (already cancelled, pending, succeeded, failed) is a plain invalid_request_error.
+    return new RefundError.InvalidRequest({
+      message: withDetail("Stripe refused to cancel the refund (only a refund that requires action can be cancelled)", detail)
     })
   }
   return new RefundError.InvalidRequest({

@@ -5,7 +5,7 @@ import { StripeError, connector } from "@refract/stripe"
 const NOW = Date.UTC(2026, 10, 22, 12, 0, 0)
 import { response } from "@refract/testkit/connector/ConnectorTest"
 
-type Operation = "create" | "get" | "lookup" | "authenticate"
+type Operation = "create" | "get" | "lookup" | "cancel" | "authenticate"
 
 interface Case {
   readonly name: string
@@ -204,6 +204,30 @@ const cases: ReadonlyArray<Case> = [
     status: 401,
     rawBody: "Unauthorized",
     expect: { tag: "Authentication" }
+  },
+  {
+    name: "cancel of a refund that is not requires_action (no code)",
+    status: 400,
+    operation: "cancel",
+    error: {
+      type: "invalid_request_error",
+      message: "Refund re_1 cannot be canceled because it has a status of succeeded. Only a refund with a status of requires_action can be canceled."
+    },
+    expect: { tag: "InvalidRequest", messageIncludes: "only a refund that requires action can be cancelled" }
+  },
+  {
+    name: "cancel of an unknown refund",
+    status: 404,
+    operation: "cancel",
+    error: { type: "invalid_request_error", code: "resource_missing", message: "No such refund: 're_x'" },
+    expect: { tag: "NotFound", resource: "refund", processorCode: "resource_missing" }
+  },
+  {
+    name: "cancel with an unknown parameter keeps the generic message and the field",
+    status: 400,
+    operation: "cancel",
+    error: { type: "invalid_request_error", code: "parameter_unknown", message: "Received unknown parameter: metadata", param: "metadata" },
+    expect: { tag: "InvalidRequest", field: "metadata", messageIncludes: "parameter_unknown" }
   },
   {
     name: "413 other 4xx",

@@ -185,3 +185,30 @@ describe("lookup parser", () => {
     assert.isTrue(Result.isFailure(result) && result.failure._tag === "UnexpectedResponse")
   })
 })
+
+describe("cancel", () => {
+  const id = fixtureJson("refund-canceled.json").id as string
+  it("builds POST /v1/refunds/{id}/cancel with the call's idempotency key and an empty form", () => {
+    const built = connector.cancel!.build(reference(id), { ...ctx, idempotencyKey: "refract-cancel-1" })
+    if (Result.isFailure(built)) return assert.fail(built.failure.message)
+    assert.strictEqual(built.success.method, "POST")
+    assert.strictEqual(built.success.path, `/v1/refunds/${id}/cancel`)
+    assert.deepStrictEqual(built.success.headers, { "Idempotency-Key": "refract-cancel-1" })
+    assert.deepStrictEqual(built.success.body, { _tag: "Form", fields: [] })
+  })
+
+  it("refuses an id that is not a Stripe refund id before sending", () => {
+    const built = connector.cancel!.build(reference("ch_123"), { ...ctx, idempotencyKey: "k" })
+    assert.isTrue(Result.isFailure(built))
+    if (Result.isFailure(built)) assert.strictEqual((built.failure as { field?: string }).field, "connectorRefundId")
+  })
+
+  it("reads the answer like a status read: canceled becomes Cancelled; another refund's answer is refused", () => {
+    const s = snapshotOf(connector.cancel!.parse(response(200, fixtureText("refund-canceled.json")), reference(id), { ...ctx, idempotencyKey: "k" }))
+    assert.strictEqual(s.status, "Cancelled")
+    assert.strictEqual(s.rawStatus, "canceled")
+    assert.strictEqual(s.connectorRefundId, id)
+    const other = connector.cancel!.parse(response(200, fixtureText("refund-canceled.json")), reference("re_other"), { ...ctx, idempotencyKey: "k" })
+    assert.isTrue(Result.isFailure(other))
+  })
+})

@@ -218,7 +218,8 @@ describe("auth and connector description", () => {
       partialRefunds: true,
       fullRefundWithoutAmount: true,
       reportsReversals: true,
-      cancellation: true
+      cancellation: true,
+      cancelRefund: true
     })
     assert.deepStrictEqual(connector.environments, { sandbox: "https://api.stripe.com", production: "https://api.stripe.com" })
     assert.deepStrictEqual(connector.idempotencyKey, { maxLength: 255, windowMillis: 24 * 60 * 60 * 1000 })

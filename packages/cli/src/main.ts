@@ -41,7 +41,7 @@ export const subcommands: ReadonlyArray<{
   },
   {
     name: "refunds",
-    description: "Create, read, look up, wait for and list refunds",
+    description: "Create, read, look up, wait for, cancel and list refunds",
     load: () => import("./commands/refunds.ts").then((m) => m.refunds)
   },
   {

@@ -12,7 +12,8 @@ describe.concurrent("--help", () => {
 
   const subcommands: ReadonlyArray<readonly [ReadonlyArray<string>, ReadonlyArray<string>]> = [
     [["demo"], ["--connector"]],
-    [["refunds"], ["create", "get"]],
+    [["refunds"], ["create", "get", "cancel"]],
+    [["refunds", "cancel"], ["--id", "--connector", "--base-url", "--json"]],
     [["refunds", "get"], ["--id", "--connector", "--base-url", "--environment", "--api-key", "--credential", "--json"]],
     [["refunds", "create"], ["--payment", "--amount", "--currency", "--merchant-refund-id", "--reason", "--base-url", "--json"]],
     [["connectors"], ["--json"]],

@@ -111,4 +111,39 @@ describe.concurrent("refunds against the Stripe emulator", () => {
     expect(r.code).toBe(1)
     expect(r.stderr).toMatch(/NotFound \(not found\): .*\[code resource_missing, request req_\w+, HTTP 404\]/)
   })
+
+  it("cancel: a refund that requires action is cancelled (--json prints the refund); a second cancel is Stripe's refusal, in JSON", async () => {
+    const payment = await emulator.createPayment({ amount: 1050, currency: "usd" })
+    emulator.scriptOutcome(payment, "requires_action")
+    const created = await create(payment, "cli-cancel-1", ["--json"])
+    expect(created.code).toBe(0)
+    const id = JSON.parse(created.stdout).connectorRefundId as string
+    await emulator.advance(id)
+    const args = ["refunds", "cancel", "--connector", "stripe", "--base-url", emulator.url, "--id", id, "--json"]
+    const cancelled = await run(args, env)
+    expect(cancelled.code).toBe(0)
+    const refund = Schema.decodeUnknownSync(Refund.Refund)(JSON.parse(cancelled.stdout))
+    expect(refund.status).toBe("Cancelled")
+    expect(refund.connectorRefundId).toBe(id)
+    expect(emulator.refunds().find((r) => r.id === id)?.status).toBe("canceled")
+    const again = await run(args, env)
+    expect(again.code).toBe(1)
+    const error = JSON.parse(again.stdout).error
+    expect(error.reason._tag).toBe("InvalidRequest")
+    expect(error.operation).toBe("cancel")
+    expect(error.httpStatus).toBe(400)
+    const text = await run(args.slice(0, -1), env)
+    expect(text.code).toBe(1)
+    expect(text.stderr).toMatch(/^refract: stripe cancel: InvalidRequest \(invalid request\): .*status of canceled.*HTTP 400/)
+  })
+
+  it("cancel: a connector that cannot cancel is a usage error (exit 2) before anything is sent", async () => {
+    const r = await run(["refunds", "cancel", "--connector", "adyen", "--id", "ABCDEF1234567890"], {})
+    expect(r.code).toBe(2)
+    expect(r.stderr.trim().split("\n")).toHaveLength(1)
+    expect(r.stderr).toContain("Adyen refunds cannot be cancelled")
+    const json = await run(["refunds", "cancel", "--connector", "square", "--id", "r1", "--json"], {})
+    expect(json.code).toBe(2)
+    expect(JSON.parse(json.stdout).error.reason._tag).toBe("UsageError")
+  })
 })

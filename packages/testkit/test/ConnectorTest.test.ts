@@ -19,7 +19,8 @@ const echopay = Connector.make({
     partialRefunds: true,
     fullRefundWithoutAmount: true,
     reportsReversals: false,
-    cancellation: false
+    cancellation: false,
+    cancelRefund: false
   },
   environments: { sandbox: "https://echopay.test/v1", production: "https://live.echopay.test/v1" },
   credentials: {

@@ -138,6 +138,31 @@ describe("official stripe SDK against the emulator", () => {
     await emu.advance(refund.id)
     const canceled = await stripe.refunds.cancel(refund.id)
     assert.strictEqual(canceled.status, "canceled")
+    assert.strictEqual(canceled.id, refund.id)
+    // The SDK sends its own Idempotency-Key on every POST (stripe-node-retry-<uuid>).
+    const sent = emu.requests().filter((r) => r.path === `/v1/refunds/${refund.id}/cancel`)
+    assert.strictEqual(sent.length, 1)
+    assert.match(sent[0]!.headers["idempotency-key"] ?? "", /^stripe-node-retry-/)
+    // Cancelling it again is Stripe's refusal, which the SDK raises as StripeInvalidRequestError.
+    const again = await stripe.refunds.cancel(refund.id).catch((e: unknown) => e)
+    assert.instanceOf(again, Stripe.errors.StripeInvalidRequestError)
+    assert.strictEqual((again as Stripe.errors.StripeError).statusCode, 400)
+    assert.isUndefined((again as Stripe.errors.StripeError).code)
+    assert.match((again as Stripe.errors.StripeError).message, /status of canceled/)
+    const retrieved = await stripe.refunds.retrieve(refund.id)
+    assert.strictEqual(retrieved.status, "canceled")
+  })
+
+  it("refuses to cancel a pending refund and unknown cancel parameters", async () => {
+    const pi = await emu.createPayment({ amount: 2500, currency: "usd" })
+    emu.scriptOutcome(pi, "requires_action")
+    const refund = await stripe.refunds.create({ payment_intent: pi })
+    const early = await stripe.refunds.cancel(refund.id).catch((e: unknown) => e)
+    assert.instanceOf(early, Stripe.errors.StripeInvalidRequestError)
+    assert.match((early as Stripe.errors.StripeError).message, /status of pending/)
+    const unknown = await stripe.refunds.cancel(refund.id, { metadata: { a: "1" } } as never).catch((e: unknown) => e)
+    assert.strictEqual((unknown as Stripe.errors.StripeError).code, "parameter_unknown")
+    assert.strictEqual((await stripe.refunds.retrieve(refund.id)).status, "pending")
   })
 
   it("raises StripeInvalidRequestError with Stripe's codes", async () => {

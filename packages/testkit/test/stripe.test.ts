@@ -235,6 +235,44 @@ describe("Stripe emulator over HTTP", () => {
       assert.strictEqual(emu.refunds()[0]!.history.at(-1)!.via, "api")
     })
 
+    it("a cancel is announced with refund.updated (previous status requires_action) and charge.refund.updated", async () => {
+      const pi = await emu.createPayment({ amount: 700, currency: "usd" })
+      emu.scriptOutcome(pi, "requires_action")
+      const id = (await api.post("/v1/refunds", `payment_intent=${pi}`)).json.id
+      await emu.advance(id)
+      const before = emu.webhookEvents().length
+      assert.strictEqual((await api.post(`/v1/refunds/${id}/cancel`, "")).status, 200)
+      const events = emu.webhookEvents().slice(before)
+      assert.deepStrictEqual(events.map((e) => e.type), ["refund.updated", "charge.refund.updated"])
+      const updated = JSON.parse(events[0]!.payload)
+      assert.strictEqual(updated.data.object.id, id)
+      assert.strictEqual(updated.data.object.status, "canceled")
+      assert.strictEqual(updated.data.previous_attributes.status, "requires_action")
+      assert.notProperty(updated.data.object, "next_action", "a cancelled refund needs no action")
+    })
+
+    it("cancel honours Idempotency-Key: a replay returns the stored answer, a new key gets the refusal", async () => {
+      const pi = await emu.createPayment({ amount: 700, currency: "usd" })
+      emu.scriptOutcome(pi, "requires_action")
+      const id = (await api.post("/v1/refunds", `payment_intent=${pi}`)).json.id
+      await emu.advance(id)
+      const first = await api.post(`/v1/refunds/${id}/cancel`, "", { "idempotency-key": "cancel-k1" })
+      assert.strictEqual(first.status, 200)
+      const replay = await api.post(`/v1/refunds/${id}/cancel`, "", { "idempotency-key": "cancel-k1" })
+      assert.strictEqual(replay.status, 200)
+      assert.strictEqual(replay.headers.get("idempotent-replayed"), "true")
+      assert.deepStrictEqual(replay.json, first.json)
+      const other = await api.post(`/v1/refunds/${id}/cancel`, "", { "idempotency-key": "cancel-k2" })
+      assert.strictEqual(other.status, 400)
+      assert.strictEqual(other.json.error.type, "invalid_request_error")
+      assert.isUndefined(other.json.error.code)
+      assert.match(other.json.error.message, /status of canceled/)
+      assert.strictEqual(emu.refunds()[0]!.history.filter((h) => h.status === "canceled").length, 1)
+      const unknown = await api.post("/v1/refunds/re_missing/cancel", "")
+      assert.strictEqual(unknown.status, 404)
+      assert.strictEqual(unknown.json.error.code, "resource_missing")
+    })
+
     it("updates metadata", async () => {
       const pi = await emu.createPayment({ amount: 700, currency: "usd" })
       const id = (await api.post("/v1/refunds", `payment_intent=${pi}&metadata[a]=1&metadata[b]=2`)).json.id

@@ -19,7 +19,8 @@ const capabilityNames: ReadonlyArray<readonly [keyof Connector.Capabilities, str
   ["webhooks", "webhooks"],
   ["partialRefunds", "partial refunds"],
   ["reportsReversals", "reports reversals"],
-  ["cancellation", "cancellation"]
+  ["cancellation", "cancelled state"],
+  ["cancelRefund", "cancel a refund"]
 ]
 
 const fieldsJson = (spec: Credentials.CredentialSpec) =>

@@ -1,5 +1,5 @@
 /**
- * `refract refunds create|get|lookup|wait`: refund operations against a real processor or an
+ * `refract refunds create|get|lookup|wait|cancel|list`: refund operations against a real processor or an
  * emulator (`--base-url`), through Refract's `RefundService`. While they wait, progress goes to
  * stderr (`progress.ts`); an interrupted create says how to resume it without a second refund.
  */
@@ -181,6 +181,38 @@ const get = Command.make(
     {
       command: "refract refunds get --connector stripe --base-url http://127.0.0.1:12111 --id re_… --json",
       description: "Read a refund from `refract emulator stripe`, as JSON"
+    }
+  ])
+)
+
+const cancel = Command.make(
+  "cancel",
+  {
+    id: Flag.String("id").pipe(Flag.withDescription("The processor's refund id (Stripe re_…); only a refund the processor still holds can be cancelled")),
+    ...connectionFlags
+  },
+  Effect.fn(function*(input) {
+    const { connector } = yield* findConnector(input.connector)
+    if (!connector.capabilities.cancelRefund) {
+      return yield* new UsageError({
+        message: `${connector.displayName} refunds cannot be cancelled through its API (capability cancelRefund: no; see refract connectors)`
+      })
+    }
+    const id = yield* processorId("--id", input.id)
+    const target = yield* resolve(flagsOf(input), process.env, { credentialFlags: true })
+    const refund = yield* withRefunds(target, (s) => s.cancel(connector.id, id))
+    yield* printRefund(refund, input.json)
+  })
+).pipe(
+  Command.withDescription("Cancel a refund at the processor (Stripe: only while it requires action); prints it as the processor answers"),
+  Command.withExamples([
+    {
+      command: "STRIPE_API_KEY=sk_test_… refract refunds cancel --connector stripe --id re_1Q2w3E",
+      description: "Cancel a Stripe refund that requires action"
+    },
+    {
+      command: "refract refunds cancel --connector stripe --base-url http://127.0.0.1:12111 --id re_… --json",
+      description: "Cancel a refund at `refract emulator stripe`, as JSON"
     }
   ])
 )
@@ -411,6 +443,6 @@ const durationFlag = (flag: string, value: string): Effect.Effect<number, UsageE
 }
 
 export const refunds = Command.make("refunds").pipe(
-  Command.withDescription("Create, read, look up, wait for and list refunds"),
-  Command.withSubcommands([create, get, lookup, wait, list])
+  Command.withDescription("Create, read, look up, wait for, cancel and list refunds"),
+  Command.withSubcommands([create, get, lookup, wait, cancel, list])
 )

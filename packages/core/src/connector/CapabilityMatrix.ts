@@ -24,6 +24,7 @@ const rows: ReadonlyArray<readonly [string, (c: Connector) => string]> = [
   ["Full refund without an amount", (c) => (c.capabilities.fullRefundWithoutAmount ? "yes" : "no: amount required")],
   ["Reports reversals", (c) => yes(c.capabilities.reportsReversals)],
   ["Cancelled state", (c) => yes(c.capabilities.cancellation)],
+  ["Cancel a refund", (c) => (c.capabilities.cancelRefund && c.cancel !== undefined ? "yes" : "no")],
   ["Authentication", (c) => (c.auth._tag === "AccessToken" ? "OAuth2 access token (cached, refreshed on 401)" : "static headers")],
   ["Idempotency key", (c) => `yours or derived, at most ${c.idempotencyKey.maxLength} chars, kept ${duration(c.idempotencyKey.windowMillis)}`],
   ["Documented rate limit", (c) => (c.rateLimit !== undefined ? `${c.rateLimit.requestsPerSecond} req/s` : "none published")],

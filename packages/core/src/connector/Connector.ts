@@ -57,6 +57,12 @@ export interface Capabilities {
   readonly reportsReversals: boolean
   /** Does the processor have a cancelled refund state? */
   readonly cancellation: boolean
+  /**
+   * Can a refund be cancelled through the processor's API (Stripe: `POST /v1/refunds/{id}/cancel`, only
+   * while the refund is `requires_action`)? Where it cannot, the core answers `Unsupported` before
+   * anything is sent. Declared by every connector; true needs a {@link Connector.cancel} flow.
+   */
+  readonly cancelRefund: boolean
 }
 
 /** Per-request context handed to builders. */
@@ -72,6 +78,19 @@ export interface CreateContext<C> extends BuildContext<C> {
    */
   readonly idempotencyKey: string
 }
+
+/**
+ * Context of a cancel. Cancelling moves no money and a replay is harmless (an already cancelled refund
+ * is refused, never cancelled twice), but it is a state-changing request: where the processor takes an
+ * idempotency key, send this one. The core makes one per `cancel` call and sends it on every attempt
+ * of that call, so a retry after a lost answer gets the first answer back instead of a refusal.
+ */
+export interface CancelContext<C> extends BuildContext<C> {
+  readonly idempotencyKey: string
+}
+
+/** The operations a connector's {@link Connector.mapError} is asked about. */
+export type ProcessorOperation = "create" | "get" | "lookup" | "cancel" | "authenticate"
 
 /** Finds a refund by the merchant's id (after an OutcomeUnknown). */
 export interface LookupRequest {
@@ -158,10 +177,15 @@ export interface Connector<Spec extends CredentialSpec = any, W extends Credenti
   readonly create: Flow<CreateRefundRequest, RefundSnapshot, CreateContext<C>>
   readonly get?: Flow<RefundReference, RefundSnapshot, BuildContext<C>> | undefined
   readonly lookup?: Flow<LookupRequest, Option.Option<RefundSnapshot>, BuildContext<C>> | undefined
+  /**
+   * Cancels a refund the processor still holds (with `capabilities.cancelRefund`); parses the refund as
+   * the processor answers it (its Cancelled status comes from that answer, never assumed).
+   */
+  readonly cancel?: Flow<RefundReference, RefundSnapshot, CancelContext<C>> | undefined
   /** Maps a non-2xx answer to a reason plus the processor's code, message and request id. `now` is epoch ms. */
   readonly mapError: (
     response: ProcessorResponse,
-    operation: "create" | "get" | "lookup" | "authenticate",
+    operation: ProcessorOperation,
     now: number
   ) => ProcessorErrorDetails
   /** Processor retry signals (Retry-After, Stripe-Should-Retry, Adyen Transient-Error). `now` is epoch ms (HTTP-date Retry-After). */

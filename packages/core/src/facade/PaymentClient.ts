@@ -8,6 +8,7 @@
  *   const refund = await client.refund({ merchantRefundId: "order-42-r1", connectorTransactionId: "ch_...",
  *                                       amount: { amount: 1050, currency: "USD" } })
  *   const latest = await client.refunds.get(refund.connectorRefundId)
+ *   const cancelled = await client.refunds.cancel(refund.connectorRefundId)   // where the processor allows it
  *
  * Connectors are values: pass one, or register it once (`PaymentClient.register(stripe)`) and name
  * it by id (`connector: "stripe"`). Nothing is looked up by naming convention, so the facade works
@@ -200,6 +201,13 @@ export class PaymentClient {
     /** Finds a refund by merchant refund id; undefined when the processor has none. */
     lookup: (input: { merchantRefundId: string; connectorTransactionId: string }): Promise<Refund | undefined> =>
       this.#run("lookup", (s) => Effect.map(s.lookup(this.connectorId, input), Option.getOrUndefined)),
+    /**
+     * Cancels a refund the processor still holds (Stripe: only `requires_action` refunds) and resolves
+     * with it as the processor answers (CANCELLED). Connectors that cannot cancel reject with
+     * `Unsupported` before anything is sent (`connector.capabilities.cancelRefund`).
+     */
+    cancel: (reference: ReferenceInput, previous?: Refund): Promise<Refund> =>
+      this.#run("cancel", (s) => s.cancel(this.connectorId, reference, previous)),
     /**
      * After an OutcomeUnknown: finds or safely replays the refund (same idempotency key: pass the same
      * input, `idempotencyKey` included), within the processor's key window. In another process, pass

@@ -21,7 +21,7 @@ import { Network, OutcomeUnknown, ProcessorUnavailable, RateLimited, RefundError
 import { backoffMillis } from "./RetryPolicy.ts"
 import * as Telemetry from "./Telemetry.ts"
 
-type FlowOperation = "create" | "get" | "lookup"
+type FlowOperation = "create" | "get" | "lookup" | "cancel"
 
 export interface Call<In, Out, Ctx> {
   readonly operation: FlowOperation

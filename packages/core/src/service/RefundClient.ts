@@ -1,8 +1,9 @@
 /**
- * A refund client bound to one connector: create, get, lookup, recover, poll until settled.
+ * A refund client bound to one connector: create, get, lookup, cancel, recover, poll until settled.
  * `RefundService` hands these out by connector id; connector packages expose one as their
  * specific service (`StripeRefunds`), like `PgClient` next to the generic `SqlClient`.
  */
+import { randomUUID } from "node:crypto"
 import { Clock, Duration, Effect, Option, Result, Schedule, Schema } from "effect"
 import type { HttpClient } from "effect/http"
 import type { BoundConnector } from "../connector/BoundConnector.ts"
@@ -17,7 +18,7 @@ import { CreateRefundRequest, Refund, RefundReference } from "../refund/Refund.t
 import type { ObservationSource } from "../refund/RefundStateMachine.ts"
 import { isSettled } from "../refund/RefundStatus.ts"
 import type { Store } from "../store/RefundStore.ts"
-import { CreateIntent, createdObservation } from "../store/RefundStore.ts"
+import { CreateIntent, createdObservation, keyOf } from "../store/RefundStore.ts"
 
 /** Plain input for a refund; validated into a {@link CreateRefundRequest}. */
 export interface CreateRefundInput {
@@ -142,6 +143,15 @@ export interface RefundClient {
   /** Finds a refund by the merchant refund id (connectors with the `lookup` capability). */
   readonly lookup: (input: LookupRequest) => Effect.Effect<Option.Option<Refund>, RefundError>
   /**
+   * Cancels a refund the processor still holds (connectors with the `cancelRefund` capability; others
+   * fail with `Unsupported` before anything is sent). Returns the refund as the processor answers it,
+   * folded through the state machine like a status read (with `previous`, or the store's refund) and
+   * recorded in the store when there is one. A refund the processor will not cancel (Stripe: any but
+   * `requires_action`, an already cancelled one included) fails with the processor's refusal.
+   * Retries within one call send the same idempotency key; cancelling moves no money.
+   */
+  readonly cancel: (reference: ReferenceInput, previous?: Refund) => Effect.Effect<Refund, RefundError>
+  /**
    * Resolves an OutcomeUnknown without risking a second refund: looks the refund up where the
    * processor allows it, otherwise replays the create with the same idempotency key, but only while
    * the processor still remembers the key (its window, from the first attempt): after that, or when
@@ -155,7 +165,7 @@ export interface RefundClient {
   ) => Effect.Effect<Refund, RefundError | RefundNotSettled>
 }
 
-const invalid = (connector: string, operation: "create" | "get" | "lookup", message: string, field?: string) =>
+const invalid = (connector: string, operation: "create" | "get" | "lookup" | "cancel", message: string, field?: string) =>
   new RefundError({
     connector,
     operation,
@@ -199,12 +209,16 @@ export const decodeCreate = (connector: string, input: CreateRefundInput): Resul
   return Result.succeed(decoded.success)
 }
 
-export const decodeReference = (connector: string, input: ReferenceInput): Result.Result<RefundReference, RefundError> => {
+export const decodeReference = (
+  connector: string,
+  input: ReferenceInput,
+  operation: "get" | "cancel" = "get"
+): Result.Result<RefundReference, RefundError> => {
   if (input instanceof RefundReference) return Result.succeed(input)
   const raw = typeof input === "string" ? { connectorRefundId: input } : input
   const decoded = Schema.decodeUnknownResult(RefundReference)(raw)
   return Result.isFailure(decoded)
-    ? Result.fail(invalid(connector, "get", schemaMessage(decoded.failure), "connectorRefundId"))
+    ? Result.fail(invalid(connector, operation, schemaMessage(decoded.failure), "connectorRefundId"))
     : Result.succeed(decoded.success)
 }
 
@@ -233,7 +247,7 @@ export const make = (bound: BoundConnector, options: ClientOptions = {}): Effect
         attempts: 0
       })
 
-    const storeFailure = (operation: "create" | "get", message: string) =>
+    const storeFailure = (operation: "create" | "get" | "cancel", message: string) =>
       new RefundError({ connector: id, operation, reason: new UnexpectedResponse({ message: `refund store: ${message}` }) })
 
     const fold = (
@@ -241,7 +255,8 @@ export const make = (bound: BoundConnector, options: ClientOptions = {}): Effect
       source: ObservationSource,
       previous: Refund | undefined,
       request?: CreateRefundRequest,
-      observedAt?: number
+      observedAt?: number,
+      operation: "create" | "get" | "cancel" = source === "create" ? "create" : "get"
     ) =>
       Effect.gen(function*() {
         const now = yield* Clock.currentTimeMillis
@@ -249,7 +264,7 @@ export const make = (bound: BoundConnector, options: ClientOptions = {}): Effect
         if (Result.isFailure(result)) {
           return yield* new RefundError({
             connector: id,
-            operation: source === "create" ? "create" : "get",
+            operation,
             reason: new UnexpectedResponse({ message: `unrecognised refund status ${JSON.stringify(result.failure.rawStatus)} and no previous state to keep` }),
             processorCode: result.failure.rawStatus
           })
@@ -470,6 +485,40 @@ export const make = (bound: BoundConnector, options: ClientOptions = {}): Effect
 
     const lookup = (input: LookupRequest) => lookupFlow(input).pipe(Effect.provideContext(services))
 
+    const cancel = (reference: ReferenceInput, previous?: Refund) =>
+      Effect.gen(function*() {
+        const flow = connector.cancel
+        if (flow === undefined || !connector.capabilities.cancelRefund) {
+          return yield* new RefundError({
+            connector: id,
+            operation: "cancel",
+            reason: new Unsupported({ message: `${connector.displayName} refunds cannot be cancelled through its API`, capability: "cancelRefund" }),
+            attempts: 0
+          })
+        }
+        const decoded = decodeReference(id, reference, "cancel")
+        if (Result.isFailure(decoded)) return yield* decoded.failure
+        // One key per call, the same on every attempt: a retry after a lost answer gets the first answer back.
+        const idempotencyKey = Idempotency.derive(`cancel-${randomUUID()}`, connector.idempotencyKey)
+        const snapshot = yield* Executor.run(bound, { operation: "cancel", flow, input: decoded.success, context: { ...context, idempotencyKey } })
+        let known = previous
+        if (known === undefined && store !== undefined) {
+          known = Option.getOrUndefined(
+            yield* store.get(keyOf({ connector: id, connectorRefundId: decoded.success.connectorRefundId })).pipe(
+              Effect.catch((e) => Effect.as(Effect.logWarning("refract: could not read the refund from the store", { connector: id, error: e.message }), Option.none()))
+            )
+          )
+        }
+        const refund = yield* fold(snapshot, "poll", known, undefined, undefined, "cancel")
+        if (store !== undefined) {
+          const receivedAt = yield* Clock.currentTimeMillis
+          yield* store.apply({ connector: id, snapshot, source: "poll", receivedAt }).pipe(
+            Effect.catch((e) => Effect.logWarning("refract: the cancelled refund could not be recorded in the store", { connector: id, error: e.message }))
+          )
+        }
+        return refund
+      }).pipe(Effect.provideContext(services))
+
     const recover = (input: CreateRefundInput, recoverOptions?: RecoverOptions) =>
       Effect.suspend(() => {
         const request = decodeFor(input)
@@ -512,5 +561,5 @@ export const make = (bound: BoundConnector, options: ClientOptions = {}): Effect
         return yield* RefundNotSettled.fromLastKnown(id, last, waited)
       })
 
-    return { connector: id, capabilities: connector.capabilities, create, get, lookup, recover, pollUntilSettled }
+    return { connector: id, capabilities: connector.capabilities, create, get, lookup, cancel, recover, pollUntilSettled }
   })

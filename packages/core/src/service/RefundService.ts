@@ -1,5 +1,5 @@
 /**
- * The generic refund service for Effect programs: pick a connector by id, create, read, poll.
+ * The generic refund service for Effect programs: pick a connector by id, create, read, cancel, poll.
  *
  * Like `SqlClient` in effect/sql, generic code depends on `RefundService` while the connector
  * packages stay available for processor-specific needs (`StripeRefunds`, `AdyenRefunds`).
@@ -28,6 +28,8 @@ export interface Service {
   readonly create: (connector: string, input: CreateRefundInput) => Effect.Effect<Refund, RefundError>
   readonly get: (connector: string, reference: ReferenceInput, previous?: Refund) => Effect.Effect<Refund, RefundError>
   readonly lookup: (connector: string, input: LookupRequest) => Effect.Effect<Option.Option<Refund>, RefundError>
+  /** Cancels a refund where the connector can (`capabilities.cancelRefund`); `Unsupported` otherwise, before any request. */
+  readonly cancel: (connector: string, reference: ReferenceInput, previous?: Refund) => Effect.Effect<Refund, RefundError>
   readonly recover: (connector: string, input: CreateRefundInput, options?: RecoverOptions) => Effect.Effect<Refund, RefundError>
   readonly pollUntilSettled: (
     connector: string,
@@ -62,6 +64,7 @@ export class RefundService extends Context.Service<RefundService, Service>()("@r
       create: (connector, input) => Effect.flatMap(client(connector), (c) => c.create(input)),
       get: (connector, reference, previous) => Effect.flatMap(client(connector), (c) => c.get(reference, previous)),
       lookup: (connector, input) => Effect.flatMap(client(connector), (c) => c.lookup(input)),
+      cancel: (connector, reference, previous) => Effect.flatMap(client(connector), (c) => c.cancel(reference, previous)),
       recover: (connector, input, options) => Effect.flatMap(client(connector), (c) => c.recover(input, options)),
       pollUntilSettled: (connector, reference, options) =>
         Effect.flatMap(client(connector), (c) => c.pollUntilSettled(reference, options)),

@@ -155,7 +155,8 @@ const make = (
       partialRefunds: true,
       fullRefundWithoutAmount: true,
       reportsReversals: true,
-      cancellation: true
+      cancellation: true,
+      cancelRefund: false
     },
     environments: { sandbox: `https://sandbox.${id}.test`, production: `https://api.${id}.test` },
     credentials: {

@@ -65,7 +65,8 @@ const base = {
     partialRefunds: true,
     fullRefundWithoutAmount: true,
     reportsReversals: true,
-    cancellation: true
+    cancellation: true,
+    cancelRefund: false
   },
   environments: { sandbox: "https://sandbox.fakepay.test/v1", production: "https://{account}.fakepay.test/v1" },
   credentials: credentialSpec,

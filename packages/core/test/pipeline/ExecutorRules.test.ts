@@ -184,12 +184,12 @@ const drive = <A, E>(effect: Effect.Effect<A, E>, stepMillis = 50, maxSteps = 40
 const failWith = (bound: BoundConnector.BoundConnector, call: Executor.Call<ProcessorHttp.ProcessorRequest, string, undefined>, layer: Layer.Layer<HttpClient.HttpClient>, step = 50) =>
   drive(Effect.flip(run(bound, call, layer)), step)
 
-const unknownOf = (error: RefundError.RefundError): RefundError.OutcomeUnknown => {
+const unknownOf = (error: RefundError): RefundError.OutcomeUnknown => {
   assert.strictEqual(error.reason._tag, "OutcomeUnknown", error.message)
   return error.reason as RefundError.OutcomeUnknown
 }
 
-const networkOf = (error: RefundError.RefundError): RefundError.Network => {
+const networkOf = (error: RefundError): RefundError.Network => {
   assert.strictEqual(error.reason._tag, "Network", error.message)
   return error.reason as RefundError.Network
 }

@@ -4,7 +4,7 @@
  * the processor's key window, never sent blind; polling rides over transient read failures.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Clock, Effect, Fiber, Option } from "effect"
+import { Clock, Effect, Fiber, Option, Result } from "effect"
 import { TestClock } from "effect/testing"
 import { BoundConnector, MemoryRefundStore, RefundClient } from "@refract/core"
 import type { Connector, RefundError, RefundStore } from "@refract/core"
@@ -279,6 +279,91 @@ describe("RefundClient: caller idempotency keys and optional amounts", () => {
       const error = yield* Effect.flip((yield* clientFor(script, needsAmount)).create({ ...full, merchantRefundId: "order-8" }))
       assert.strictEqual(error.reason._tag, "Unsupported")
       assert.strictEqual((error.reason as RefundError.Unsupported).capability, "fullRefundWithoutAmount")
+      assert.strictEqual(script.requests.length, 1)
+    }))
+})
+
+/** FakePay with a cancel endpoint: POST /refunds/:id/cancel, keyed like its other POSTs. */
+const cancellable: Connector.Connector = {
+  ...fakeConnector,
+  capabilities: { ...fakeConnector.capabilities, cancelRefund: true },
+  cancel: {
+    build: (ref, context) =>
+      Result.succeed({
+        method: "POST",
+        path: `/refunds/${ref.connectorRefundId}/cancel`,
+        headers: { "idempotency-key": context.idempotencyKey }
+      }),
+    parse: fakeConnector.get!.parse
+  }
+}
+
+const retryingClient = (script: ScriptedHttp.Script, connector: Connector.Connector, store?: RefundStore.Store) =>
+  Effect.gen(function*() {
+    const bound = yield* BoundConnector.bind(connector, {
+      credentials: { apiKey: testKey },
+      retry: { maxAttempts: 3 },
+      timeouts: { attemptMillis: 1_000, totalMillis: 60_000 }
+    })
+    return yield* RefundClient.make(bound, { store })
+  }).pipe(Effect.provide(script.layer))
+
+describe("RefundClient.cancel", () => {
+  it.effect("fails with Unsupported before any request where the connector cannot cancel", () =>
+    Effect.gen(function*() {
+      const script = ScriptedHttp.make(() => ({ status: 200, body: ScriptedHttp.refundBody({ status: "canceled" }) }))
+      const error = yield* Effect.flip((yield* clientFor(script, fakeConnector)).cancel("rf_1"))
+      assert.strictEqual(error.operation, "cancel")
+      assert.strictEqual(error.reason._tag, "Unsupported")
+      assert.strictEqual((error.reason as RefundError.Unsupported).capability, "cancelRefund")
+      assert.strictEqual(error.attempts, 0)
+      // Declaring the capability without a flow is no better: nothing is sent either.
+      const noFlow: Connector.Connector = { ...fakeConnector, capabilities: { ...fakeConnector.capabilities, cancelRefund: true } }
+      assert.strictEqual((yield* Effect.flip((yield* clientFor(script, noFlow)).cancel("rf_1"))).reason._tag, "Unsupported")
+      assert.strictEqual(script.requests.length, 0)
+    }))
+
+  it.effect("retries under one idempotency key, folds the processor's answer and records it in the store", () =>
+    Effect.gen(function*() {
+      const store = yield* MemoryRefundStore.make
+      const script = ScriptedHttp.make((_, i) =>
+        i === 0 ? { status: 503, body: { error: { message: "down" } } } : { status: 200, body: ScriptedHttp.refundBody({ status: "canceled" }) }
+      )
+      const client = yield* retryingClient(script, cancellable, store)
+      const refund = yield* drive(client.cancel("rf_1"))
+      assert.strictEqual(refund.status, "Cancelled")
+      assert.strictEqual(script.requests.length, 2)
+      assert.isTrue(script.requests.every((r) => r.method === "POST" && r.url.endsWith("/refunds/rf_1/cancel")))
+      const key = script.requests[0]!.headers["idempotency-key"]
+      assert.isString(key)
+      assert.strictEqual(script.requests[1]!.headers["idempotency-key"], key, "the retry replays the first attempt's key")
+      assert.isAtMost(key!.length, fakeConnector.idempotencyKey.maxLength)
+      assert.strictEqual(Option.getOrUndefined(yield* store.get({ connector: "fakepay", connectorRefundId: "rf_1" }))?.status, "Cancelled")
+      // Another call is another request: a new key.
+      yield* client.cancel("rf_1")
+      assert.notStrictEqual(script.requests[2]!.headers["idempotency-key"], key)
+    }))
+
+  it.effect("the status comes from the answer: a processor that answers pending leaves the refund Pending", () =>
+    Effect.gen(function*() {
+      const script = ScriptedHttp.make(() => ({ status: 200, body: ScriptedHttp.refundBody({ status: "pending" }) }))
+      const refund = yield* (yield* clientFor(script, cancellable)).cancel({ connectorRefundId: "rf_1" })
+      assert.strictEqual(refund.status, "Pending")
+    }))
+
+  it.effect("a refusal fails with the processor's reason and leaves the store alone; a malformed id is refused before sending", () =>
+    Effect.gen(function*() {
+      const store = yield* MemoryRefundStore.make
+      const script = ScriptedHttp.make(() => ({ status: 400, body: { error: { code: "not_cancelable", message: "status is succeeded" } } }))
+      const client = yield* clientFor(script, cancellable, store)
+      const error = yield* Effect.flip(client.cancel("rf_1"))
+      assert.strictEqual(error.operation, "cancel")
+      assert.strictEqual(error.reason._tag, "InvalidRequest")
+      assert.strictEqual(error.processorCode, "not_cancelable")
+      assert.isTrue(Option.isNone(yield* store.get({ connector: "fakepay", connectorRefundId: "rf_1" })))
+      const malformed = yield* Effect.flip(client.cancel(""))
+      assert.strictEqual(malformed.reason._tag, "InvalidRequest")
+      assert.strictEqual(malformed.operation, "cancel")
       assert.strictEqual(script.requests.length, 1)
     }))
 })

@@ -265,6 +265,49 @@ export const run = (target: ConformanceTarget): void => {
           assert.strictEqual(settled.status, "Cancelled")
         }))
 
+      skipIf(
+        !caps.cancelRefund,
+        "cancel: a refund that requires action is cancelled once; the status is the processor's answer",
+        `${connector.displayName} cannot cancel refunds`,
+        () =>
+          Effect.gen(function*() {
+            const { c, created } = yield* createWithOutcome("requires_action")
+            const id = emulatorId(created.connectorRefundId)
+            // Cancelling a refund the processor will not cancel (still pending) is refused and changes nothing.
+            const early = yield* Effect.flip(c.cancel(created.reference, created))
+            assert.strictEqual(early.operation, "cancel")
+            assert.isFalse(early.isRetryable, "a refusal to cancel is an answer, not a transient failure")
+            assert.notStrictEqual(emulator.refunds().find((r) => r.id === id)?.status, "canceled")
+            yield* Effect.promise(() => emulator.advance(id))
+            // A fresh read: the create answer carries the emulator's (manual, ahead) clock, a read the wall clock.
+            const waiting = yield* c.get(created.reference)
+            assert.strictEqual(waiting.status, "RequiresAction")
+            const cancelled = yield* c.cancel(created.reference, waiting)
+            assert.strictEqual(cancelled.status, "Cancelled")
+            assert.strictEqual(cancelled.simpleStatus, "FAILED", "the three-value view: no money moved")
+            assert.strictEqual(cancelled.connectorRefundId, created.connectorRefundId)
+            const history = emulator.refunds().find((r) => r.id === id)!.history
+            assert.strictEqual(history.at(-1)!.via, "api")
+            // A second cancel is refused by the processor, never applied twice.
+            const again = yield* Effect.flip(c.cancel(created.reference, cancelled))
+            assert.isFalse(again.isRetryable)
+            assert.strictEqual(emulator.refunds().find((r) => r.id === id)!.history.length, history.length)
+            assert.strictEqual((yield* c.get(created.reference, cancelled)).status, "Cancelled")
+          })
+      )
+
+      if (!caps.cancelRefund) {
+        it.live("cancel: Unsupported before any request", () =>
+          Effect.gen(function*() {
+            const c = yield* client()
+            const before = emulator.requests().length
+            const error = yield* Effect.flip(c.cancel("refund_conformance_1"))
+            expectReason(error, ["Unsupported"])
+            assert.strictEqual(error.operation, "cancel")
+            assert.strictEqual(emulator.requests().length, before, "nothing was sent")
+          }))
+      }
+
       skipIf(!caps.reportsReversals, "a succeeded refund that is later reversed ends Reversed", `${connector.displayName} does not report reversals`, () =>
         Effect.gen(function*() {
           const { c, created } = yield* createWithOutcome("succeeded_then_reversed")
