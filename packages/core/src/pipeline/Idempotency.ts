@@ -6,8 +6,9 @@
  * timeout safe: the processor replays the first outcome instead of refunding twice. (A random key
  * per attempt, or one stored in a row that is deleted on failure, is how double refunds happen.)
  */
-import { createHash } from "node:crypto"
+import { Base64Url } from "effect/encoding"
 import type { IdempotencyKeyRules } from "../connector/Connector.ts"
+import { sha256 } from "../crypto/Sha256.ts"
 
 const prefix = "refract-"
 const safe = /^[A-Za-z0-9_-]+$/
@@ -19,7 +20,7 @@ export const derive = (merchantRefundId: string, rules: IdempotencyKeyRules): st
     safe.test(merchantRefundId) && (rules.pattern === undefined || rules.pattern.test(direct))
   if (fits) return direct
   // Too long, too short or with characters the processor refuses: a hash keeps it deterministic.
-  const digest = createHash("sha256").update(merchantRefundId).digest("base64url")
+  const digest = Base64Url.encode(sha256(merchantRefundId))
   const length = Math.max(Math.min(rules.maxLength - prefix.length, digest.length), 16)
   return `${prefix}${digest.slice(0, length)}`
 }

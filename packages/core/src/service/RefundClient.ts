@@ -3,8 +3,7 @@
  * `RefundService` hands these out by connector id; connector packages expose one as their
  * specific service (`StripeRefunds`), like `PgClient` next to the generic `SqlClient`.
  */
-import { randomUUID } from "node:crypto"
-import { Clock, Duration, Effect, Option, Result, Schedule, Schema } from "effect"
+import { Clock, Duration, Effect, Option, Random, Result, Schedule, Schema } from "effect"
 import type { HttpClient } from "effect/http"
 import type { BoundConnector } from "../connector/BoundConnector.ts"
 import type { Capabilities, IdempotencyKeyRules, LookupRequest } from "../connector/Connector.ts"
@@ -499,7 +498,9 @@ export const make = (bound: BoundConnector, options: ClientOptions = {}): Effect
         const decoded = decodeReference(id, reference, "cancel")
         if (Result.isFailure(decoded)) return yield* decoded.failure
         // One key per call, the same on every attempt: a retry after a lost answer gets the first answer back.
-        const idempotencyKey = Idempotency.derive(`cancel-${randomUUID()}`, connector.idempotencyKey)
+        const nonce = (yield* Effect.forEach(Array.from({ length: 4 }), () => Random.nextIntBetween(0, 0xffffffff)))
+          .map((n) => n.toString(16).padStart(8, "0")).join("")
+        const idempotencyKey = Idempotency.derive(`cancel-${nonce}`, connector.idempotencyKey)
         const snapshot = yield* Executor.run(bound, { operation: "cancel", flow, input: decoded.success, context: { ...context, idempotencyKey } })
         let known = previous
         if (known === undefined && store !== undefined) {

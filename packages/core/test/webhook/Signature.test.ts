@@ -5,28 +5,23 @@ import { Signature } from "@refract/core"
 const bytes = (...values: ReadonlyArray<number>) => new Uint8Array(values)
 const utf8 = (text: string) => new TextEncoder().encode(text)
 
-// RFC 4231 (SHA-256, SHA-512) and RFC 2202 (SHA-1), test case 2.
+// RFC 4231, test case 2.
 const key = "Jefe"
 const message = "what do ya want for nothing?"
 const expected = {
-  sha256: "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843",
-  sha512:
-    "164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea2505549758bf75c05a994a6d034f65f8f0e6fdcaeab1a34d4a6b4b636e070a38bce737",
-  sha1: "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79"
+  sha256: "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
 }
 
 describe("Signature", () => {
   describe("hmac", () => {
-    it("matches the RFC test vectors for each algorithm, with a redacted secret", () => {
-      for (const algorithm of ["sha256", "sha512", "sha1"] as const) {
-        assert.strictEqual(Signature.toHex(Signature.hmac(algorithm, Redacted.make(key), message)), expected[algorithm])
-      }
+    it("matches the RFC test vector, with a redacted secret", () => {
+      assert.strictEqual(Signature.toHex(Signature.hmac("sha256", Redacted.make(key), message)), expected.sha256)
       assert.strictEqual(Signature.toHex(Signature.hmacSha256(Redacted.make(key), message)), expected.sha256)
     })
 
     it("takes a raw byte key and a byte message the same as their text", () => {
       assert.strictEqual(Signature.toHex(Signature.hmacSha256(utf8(key), utf8(message))), expected.sha256)
-      assert.strictEqual(Signature.toHex(Signature.hmac("sha512", utf8(key), message)), expected.sha512)
+      assert.strictEqual(Signature.toHex(Signature.hmac("sha256", utf8(key), utf8(message))), expected.sha256)
     })
 
     it("depends on the key", () => {

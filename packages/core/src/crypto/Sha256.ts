@@ -1,0 +1,101 @@
+/**
+ * SHA-256 (FIPS 180-4) and HMAC-SHA256 (RFC 2104), synchronous and in plain TypeScript.
+ *
+ * Why not `node:crypto`: core runs wherever Effect runs (Node, Deno, Bun, workers, browsers), and the
+ * only portable API, Web Crypto, is asynchronous. Idempotency keys are derived synchronously and
+ * webhook signatures are checked in pure functions, so core carries its own digest. Tests check it
+ * against the FIPS and RFC 4231 vectors and against `node:crypto` on random inputs.
+ */
+
+const K = new Uint32Array([
+  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+  0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+  0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+  0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+  0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+  0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+  0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+  0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2
+])
+
+const H0 = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]
+
+const encoder = new TextEncoder()
+
+/** UTF-8 bytes of a string; bytes as they are. */
+export const bytesOf = (input: Uint8Array | string): Uint8Array => typeof input === "string" ? encoder.encode(input) : input
+
+/** The SHA-256 digest (32 bytes) of the input (a string is hashed as UTF-8). */
+export const sha256 = (input: Uint8Array | string): Uint8Array => {
+  const message = bytesOf(input)
+  const length = message.length
+  // Padding: 0x80, zeros, then the bit length as a 64-bit big-endian integer; a multiple of 64 bytes.
+  const blocks = Math.ceil((length + 9) / 64)
+  const padded = new Uint8Array(blocks * 64)
+  padded.set(message)
+  padded[length] = 0x80
+  const view = new DataView(padded.buffer)
+  view.setUint32(padded.length - 8, Math.floor(length / 0x20000000))
+  view.setUint32(padded.length - 4, (length * 8) >>> 0)
+
+  const h = Int32Array.from(H0)
+  const w = new Int32Array(64)
+  for (let offset = 0; offset < padded.length; offset += 64) {
+    for (let t = 0; t < 16; t++) w[t] = view.getInt32(offset + t * 4)
+    for (let t = 16; t < 64; t++) {
+      const x = w[t - 15]!
+      const y = w[t - 2]!
+      const s0 = ((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3)
+      const s1 = ((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10)
+      w[t] = (w[t - 16]! + s0 + w[t - 7]! + s1) | 0
+    }
+    let a = h[0]!, b = h[1]!, c = h[2]!, d = h[3]!, e = h[4]!, f = h[5]!, g = h[6]!, hh = h[7]!
+    for (let t = 0; t < 64; t++) {
+      const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7))
+      const ch = (e & f) ^ (~e & g)
+      const t1 = (hh + S1 + ch + K[t]! + w[t]!) | 0
+      const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10))
+      const maj = (a & b) ^ (a & c) ^ (b & c)
+      const t2 = (S0 + maj) | 0
+      hh = g
+      g = f
+      f = e
+      e = (d + t1) | 0
+      d = c
+      c = b
+      b = a
+      a = (t1 + t2) | 0
+    }
+    h[0] = (h[0]! + a) | 0
+    h[1] = (h[1]! + b) | 0
+    h[2] = (h[2]! + c) | 0
+    h[3] = (h[3]! + d) | 0
+    h[4] = (h[4]! + e) | 0
+    h[5] = (h[5]! + f) | 0
+    h[6] = (h[6]! + g) | 0
+    h[7] = (h[7]! + hh) | 0
+  }
+  const digest = new Uint8Array(32)
+  const out = new DataView(digest.buffer)
+  for (let i = 0; i < 8; i++) out.setInt32(i * 4, h[i]!)
+  return digest
+}
+
+const blockSize = 64
+
+/** HMAC-SHA256 (RFC 2104): a key longer than the block is hashed first, a shorter one zero-padded. */
+export const hmacSha256 = (key: Uint8Array | string, message: Uint8Array | string): Uint8Array => {
+  const raw = bytesOf(key)
+  const k = new Uint8Array(blockSize)
+  k.set(raw.length > blockSize ? sha256(raw) : raw)
+  const body = bytesOf(message)
+  const inner = new Uint8Array(blockSize + body.length)
+  const outer = new Uint8Array(blockSize + 32)
+  for (let i = 0; i < blockSize; i++) {
+    inner[i] = k[i]! ^ 0x36
+    outer[i] = k[i]! ^ 0x5c
+  }
+  inner.set(body, blockSize)
+  outer.set(sha256(inner), blockSize)
+  return sha256(outer)
+}
