@@ -154,7 +154,13 @@ for n in $nodes; do
       if [ -z "$system_node" ]; then step "no Node on the machine besides the toolchain's: skipping 'system'"; continue; fi
       run_on "the machine's" "$system_node" ;;
     toolchain) run_on "the toolchain's" "$toolchain_node" ;;
-    "$CORE_MIN_NODE") run_on "lowest for core/connectors/store-pg" "$core_min_node" ;;
+    "$CORE_MIN_NODE")
+      # testkit and the CLI need Node >= 22.19 (@effect/platform-node): the emulator runs on the
+      # toolchain's Node in its own process; core and the connector run here.
+      step "run on Node $("$core_min_node" -v) (lowest for core/connectors/store-pg; the emulator on $("$toolchain_node" -v))"
+      t0=$SECONDS
+      (cd "$app" && REFRACT_EMULATOR_NODE="$toolchain_node" "$core_min_node" dist/core-remote.js) || fail "core and stripe on Node $CORE_MIN_NODE"
+      timings+=("Node $CORE_MIN_NODE (core/connectors): $((SECONDS - t0))s") ;;
     "$PLATFORM_MIN_NODE") run_on "lowest for node/testkit/cli" "$min_node" ;;
     *) fail "unknown entry in REFRACT_PACKAGING_NODES: $n ($CORE_MIN_NODE | system | $PLATFORM_MIN_NODE | toolchain)" ;;
   esac
