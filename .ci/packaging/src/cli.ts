@@ -2,16 +2,12 @@
  * The installed `refract` binary, run by this Node (process.execPath): `emulator stripe` on an
  * ephemeral loopback port, then `refunds create` and `refunds get` against it, with --json.
  */
-import { spawn, spawnSync } from "node:child_process"
-import { createRequire } from "node:module"
-import { dirname, join } from "node:path"
-import { check, deadline } from "./check.js"
+import { spawnSync } from "node:child_process"
+import { check, deadline, refractBin, startStripeEmulator } from "./check.js"
 
 deadline(90_000, "cli")
 console.log(`cli (Node ${process.version})`)
-const require = createRequire(import.meta.url)
-const pkg = require.resolve("@refract/cli/package.json", { paths: [process.cwd()] })
-const bin = join(dirname(pkg), (require(pkg) as { bin: Record<string, string> }).bin["refract"]!)
+const bin = refractBin()
 
 const refract = (args: ReadonlyArray<string>, env: Record<string, string> = {}, expected = 0) => {
   const r = spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", env: { ...process.env, ...env }, timeout: 30_000 })
@@ -26,21 +22,10 @@ check(connectors.status === 0 && connectors.stdout.includes("stripe"), "refract 
 const usage = refract(["refunds", "get", "--connector", "nope", "--id", "re_1"], {}, 2)
 check(usage.status === 2, `a usage error exits 2 (${usage.status}): ${usage.stderr.trim()}`)
 
-const emulator = spawn(process.execPath, [bin, "emulator", "stripe", "--port", "0", "--settle-after-ms", "200"], {
-  stdio: ["ignore", "pipe", "pipe"]
-})
-let output = ""
-emulator.stdout.setEncoding("utf8").on("data", (s: string) => (output += s))
-emulator.stderr.setEncoding("utf8").on("data", (s: string) => (output += s))
+const started = await startStripeEmulator(process.execPath, bin)
+const emulator = started.process
 try {
-  const baseUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no base URL from refract emulator within 30 s:\n${output}`)), 30_000)
-    const poll = setInterval(() => {
-      const m = /base URL\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(output)
-      if (m) (clearInterval(poll), clearTimeout(timer), resolve(m[1]!))
-    }, 50)
-    emulator.on("exit", (code) => reject(new Error(`refract emulator exited early (${code}):\n${output}`)))
-  })
+  const baseUrl = started.baseUrl
   check(true, `refract emulator stripe listens on ${baseUrl}`)
   const env = { STRIPE_API_KEY: "sk_test_emulator", STRIPE_BASE_URL: baseUrl }
 

@@ -4,36 +4,20 @@
  * process on REFRACT_EMULATOR_NODE (`refract emulator stripe`), and this process only uses core, the
  * connector and fetch. The Promise facade and an Effect program, on loopback.
  */
-import { spawn } from "node:child_process"
-import { createRequire } from "node:module"
-import { dirname, join } from "node:path"
 import { PaymentClient, RefundError, RefundService } from "@refract/core"
 import { connector as stripe, StripeConnector } from "@refract/stripe"
 import { Effect, Layer } from "effect"
 import { FetchHttpClient } from "effect/http"
-import { check, deadline } from "./check.js"
+import { check, deadline, refractBin, startStripeEmulator } from "./check.js"
 
 deadline(90_000, "core-remote")
 const emulatorNode = process.env["REFRACT_EMULATOR_NODE"]
 if (emulatorNode === undefined) throw new Error("REFRACT_EMULATOR_NODE: the Node that runs the emulator")
 console.log(`core and stripe (Node ${process.version}) against an emulator in another process`)
-const require = createRequire(import.meta.url)
-const pkg = require.resolve("@refract/cli/package.json", { paths: [process.cwd()] })
-const bin = join(dirname(pkg), (require(pkg) as { bin: Record<string, string> }).bin["refract"]!)
-
-const emulator = spawn(emulatorNode, [bin, "emulator", "stripe", "--port", "0", "--settle-after-ms", "200"], { stdio: ["ignore", "pipe", "pipe"] })
-let output = ""
-emulator.stdout.setEncoding("utf8").on("data", (s: string) => (output += s))
-emulator.stderr.setEncoding("utf8").on("data", (s: string) => (output += s))
+const started = await startStripeEmulator(emulatorNode, refractBin())
+const emulator = started.process
 try {
-  const baseUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no base URL from refract emulator within 30 s:\n${output}`)), 30_000)
-    const poll = setInterval(() => {
-      const m = /base URL\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(output)
-      if (m) (clearInterval(poll), clearTimeout(timer), resolve(m[1]!))
-    }, 50)
-    emulator.on("exit", (code) => reject(new Error(`refract emulator exited early (${code}):\n${output}`)))
-  })
+  const baseUrl = started.baseUrl
   const payment = async (amount: number) => ((await (await fetch(`${baseUrl}/__emulator/payments`, {
     method: "POST",
     headers: { "content-type": "application/json" },
