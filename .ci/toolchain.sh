@@ -10,7 +10,8 @@ _refract_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 _refract_tc="$_refract_root/.toolchain"
 # The check runs on every task (`npm run refract` included), so it is cheap: `node -v` and pnpm's
 # package.json, not `pnpm -v` (which costs seconds on a busy machine).
-_refract_pnpm_version="$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$_refract_tc/node_modules/pnpm/package.json" 2>/dev/null | head -n 1)"
+# `|| true`: callers run with `set -euo pipefail`, and on a fresh clone the file does not exist yet.
+_refract_pnpm_version="$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$_refract_tc/node_modules/pnpm/package.json" 2>/dev/null | head -n 1 || true)"
 if [ "$("$_refract_tc/node_modules/.bin/node" -v 2>/dev/null)" != "v${NODE_VERSION}" ] || \
    [ "$_refract_pnpm_version" != "${PNPM_VERSION}" ] || [ ! -x "$_refract_tc/node_modules/.bin/pnpm" ]; then
   _refract_node_pkg="node-$(node -p 'process.platform')-$(node -p 'process.arch')@${NODE_VERSION}"
