@@ -87,7 +87,8 @@ export class RefundService extends Context.Service<RefundService, Service>()("@r
 
 /**
  * Everything an application needs in one layer: the registry, the given connector layers and
- * `RefundService`. Still requires an `HttpClient` (NodeHttpClient.layerUndici, FetchHttpClient.layer).
+ * `RefundService`. Still requires an `HttpClient`: `FetchHttpClient.layer` (from "effect/http", any runtime),
+ * or `NodeHttpClient.layerUndici` from @effect/platform-node on Node >= 22.19.
  *
  *   Refract.layer(StripeConnector.layerConfig(), AdyenConnector.layer({ ... }))
  */
