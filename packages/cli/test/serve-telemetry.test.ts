@@ -39,6 +39,9 @@ describe("refract serve: /metrics, /readyz and OTLP", () => {
     try {
       const banner = await waitForOutput(server, /Press Ctrl-C to stop/)
       const url = /listening\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(banner)![1]!
+      // The banner names the operations endpoints next to the webhook paths.
+      expect(banner).toContain(`${url}/readyz`)
+      expect(banner).toContain(`${url}/metrics (Prometheus)`)
 
       // A delivery with a bad signature: refused, counted, traced.
       const refused = await fetch(`${url}/webhooks/stripe`, { method: "POST", headers: { "stripe-signature": "t=1,v1=00" }, body: "{}" })

@@ -227,7 +227,9 @@ export const serve = Command.make(
           ["listening", info.url],
           ...selected.map((s) => [`${s.installed.connector.displayName}`, `POST ${info.webhookUrl(s.installed.id)}`] as const),
           ["store", describeStore(choice)],
-          ["health", `${info.url}/healthz`]
+          ["health", `${info.url}/healthz`],
+          ["readiness", `${info.url}/readyz`],
+          ["metrics", `${info.url}/metrics (Prometheus)`]
         ]),
         "Press Ctrl-C to stop."
       ].join("\n"))
