@@ -205,4 +205,30 @@ describe("Observe.observe", () => {
       assert.strictEqual(ok(run({ previous: legacy({}), now: 30_000, snapshot: snapshot({ status: "Cancelled", occurredAt: 15_000 }) })).refund.status, "Failed")
     })
   })
+
+  describe("metadata and the raw object", () => {
+    const withMetadata = new Refund.CreateRefundRequest({ ...request, metadata: { order: "from-request" } })
+
+    it("metadata: the processor's answer, else what was known, else what the create sent", () => {
+      const sent = ok(run({ previous: undefined, now: 1_000, source: "create", request: withMetadata, snapshot: snapshot({ status: "Pending" }) })).refund
+      assert.deepStrictEqual(sent.metadata, { order: "from-request" })
+      const answered = ok(run({ previous: sent, now: 2_000, snapshot: snapshot({ status: "Pending", metadata: { order: "from-processor" } }) })).refund
+      assert.deepStrictEqual(answered.metadata, { order: "from-processor" })
+      // A later read without metadata (a webhook that carries none) keeps what was known.
+      const kept = ok(run({ previous: answered, now: 3_000, request: withMetadata, snapshot: snapshot({ status: "Succeeded" }) })).refund
+      assert.deepStrictEqual(kept.metadata, { order: "from-processor" })
+      const none = ok(run({ previous: undefined, now: 1_000, snapshot: snapshot({ status: "Pending" }) })).refund
+      assert.isUndefined(none.metadata)
+    })
+
+    it("raw: the latest object the processor sent, else the one before", () => {
+      const first = ok(run({ previous: undefined, now: 1_000, snapshot: snapshot({ status: "Pending", raw: { id: "re_1", status: "pending" } }) })).refund
+      assert.deepStrictEqual(first.raw, { id: "re_1", status: "pending" })
+      const later = ok(run({ previous: first, now: 2_000, snapshot: snapshot({ status: "Succeeded", raw: { id: "re_1", status: "succeeded" } }) })).refund
+      assert.deepStrictEqual(later.raw, { id: "re_1", status: "succeeded" })
+      const without = ok(run({ previous: later, now: 3_000, snapshot: snapshot({ status: "Succeeded" }) })).refund
+      assert.deepStrictEqual(without.raw, { id: "re_1", status: "succeeded" })
+      assert.isUndefined(ok(run({ previous: undefined, now: 1_000, snapshot: snapshot({ status: "Pending" }) })).refund.raw)
+    })
+  })
 })
