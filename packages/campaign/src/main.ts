@@ -20,6 +20,13 @@ const { values } = parseArgs({
 })
 
 const database = await forTests()
+// Ctrl-C or a kill stops the embedded PostgreSQL too (Node runs no exit hook on a signal by default).
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    console.error(`campaign: ${signal}, stopping PostgreSQL`)
+    void database.stop().finally(() => process.exit(130))
+  })
+}
 const report = await Campaign.run({
   seed: Number(values.seed),
   refundsPerProcessor: Number(values.refunds),
