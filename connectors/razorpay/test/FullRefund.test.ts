@@ -7,12 +7,7 @@ import { Result } from "effect"
 import { connector } from "@refract/razorpay"
 import { context, createContext, createRequest, fixtureJson, reference } from "./helpers/Fixtures.ts"
 
-const bodyOf = (request: ProcessorHttp.ProcessorRequest): string =>
-  request.body?._tag === "Json"
-    ? JSON.stringify(request.body.value)
-    : request.body?._tag === "Form"
-    ? ProcessorHttp.encodeForm(request.body.fields)
-    : ""
+const bodyOf = (request: ProcessorHttp.ProcessorRequest): string => request.body === undefined ? "" : ProcessorHttp.encodeBody(request.body).text
 
 describe("Razorpay: full refund without an amount", () => {
   it("declares fullRefundWithoutAmount", () => {

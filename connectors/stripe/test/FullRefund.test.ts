@@ -15,12 +15,7 @@ const createContext = (): Connector.CreateContext<any> => ({
   environment: "sandbox",
   idempotencyKey: "caller-key-0001"
 })
-const bodyOf = (request: ProcessorHttp.ProcessorRequest): string =>
-  request.body?._tag === "Json"
-    ? JSON.stringify(request.body.value)
-    : request.body?._tag === "Form"
-    ? ProcessorHttp.encodeForm(request.body.fields)
-    : ""
+const bodyOf = (request: ProcessorHttp.ProcessorRequest): string => request.body === undefined ? "" : ProcessorHttp.encodeBody(request.body).text
 
 describe("Stripe: full refund without an amount", () => {
   it("declares fullRefundWithoutAmount", () => {

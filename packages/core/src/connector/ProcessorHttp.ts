@@ -66,3 +66,15 @@ export const revealHeader = (value: HeaderValue): string => (Redacted.isRedacted
 /** Encodes form fields the way processors expect (`a[b]=c&d=e`, spaces as `+`). */
 export const encodeForm = (fields: ReadonlyArray<readonly [string, string]>): string =>
   new URLSearchParams(fields.map(([k, v]): [string, string] => [k, v])).toString()
+
+/** A request body as the core writes it on the wire: its text and its content type. */
+export const encodeBody = (body: RequestBody): { readonly text: string; readonly contentType: string } => {
+  switch (body._tag) {
+    case "Json":
+      return { text: JSON.stringify(body.value), contentType: "application/json" }
+    case "Form":
+      return { text: encodeForm(body.fields), contentType: "application/x-www-form-urlencoded" }
+    case "Text":
+      return { text: body.text, contentType: body.contentType }
+  }
+}

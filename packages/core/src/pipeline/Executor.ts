@@ -15,7 +15,7 @@ import { Headers, HttpClient, HttpClientRequest } from "effect/http"
 import type { BoundConnector } from "../connector/BoundConnector.ts"
 import type { Auth, Flow, RetryHint } from "../connector/Connector.ts"
 import type { ProcessorRequest, ProcessorResponse } from "../connector/ProcessorHttp.ts"
-import { encodeForm, isSuccess, revealHeader } from "../connector/ProcessorHttp.ts"
+import { encodeBody, isSuccess, revealHeader } from "../connector/ProcessorHttp.ts"
 import type { Operation, ProcessorErrorDetails, RefundErrorReason } from "../error/RefundError.ts"
 import { Network, OutcomeUnknown, ProcessorUnavailable, RateLimited, RefundError } from "../error/RefundError.ts"
 import { backoffMillis } from "./RetryPolicy.ts"
@@ -82,21 +82,9 @@ const toHttpRequest = (bound: BoundConnector, spec: ProcessorRequest, extraHeade
   const headers: Record<string, string> = {}
   for (const [k, v] of Object.entries({ ...spec.headers, ...extraHeaders })) headers[k.toLowerCase()] = revealHeader(v)
   request = HttpClientRequest.setHeaders(request, headers)
-  const body = spec.body
-  if (body !== undefined) {
-    switch (body._tag) {
-      case "Json":
-        request = HttpClientRequest.bodyText(request, JSON.stringify(body.value), "application/json")
-        break
-      case "Form":
-        request = HttpClientRequest.bodyText(request, encodeForm(body.fields), "application/x-www-form-urlencoded")
-        break
-      case "Text":
-        request = HttpClientRequest.bodyText(request, body.text, body.contentType)
-        break
-    }
-  }
-  return request
+  if (spec.body === undefined) return request
+  const { text, contentType } = encodeBody(spec.body)
+  return HttpClientRequest.bodyText(request, text, contentType)
 }
 
 /** One HTTP exchange with a timeout: an answer (any status), or why there was none. */
