@@ -92,25 +92,45 @@ const decode = (text: string): string | undefined => {
 
 const headerName = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 
+interface Entry {
+  /** Names the entry by its position (`VARIABLE: entry 2 of 3`), never by its value. */
+  readonly where: string
+  /** Percent-decoded and trimmed; undefined when it does not decode. */
+  readonly key: string | undefined
+  readonly value: string | undefined
+}
+
 /**
- * `key1=value1,key2=value2` (W3C Baggage style, values percent-encoded) into header pairs. The
- * values never appear in an error: a bad entry is named by its position.
+ * The non-blank entries of a comma-separated `key1=value1,key2=value2` variable (W3C Baggage style,
+ * percent-encoded), or the message for the first that is not `key=value`.
+ */
+const entriesOf = (variable: string, raw: string): ReadonlyArray<Entry> | { readonly problem: string } => {
+  const parts = raw.split(",")
+  const entries: Array<Entry> = []
+  for (const [index, part] of parts.entries()) {
+    if (part.trim() === "") continue
+    const at = part.indexOf("=")
+    const where = `${variable}: entry ${index + 1} of ${parts.length}`
+    if (at <= 0) return { problem: `${where} is not key=value` }
+    entries.push({ where, key: decode(part.slice(0, at).trim()), value: decode(part.slice(at + 1).trim()) })
+  }
+  return entries
+}
+
+/**
+ * `OTEL_EXPORTER_OTLP_HEADERS` into header pairs. The values never appear in an error: a bad entry
+ * is named by its position.
  */
 export const parseHeaders = (
   variable: string,
   raw: Redacted.Redacted<string>
 ): Effect.Effect<ReadonlyArray<readonly [string, Redacted.Redacted<string>]>, Config.ConfigError> =>
   Effect.suspend(() => {
+    const entries = entriesOf(variable, Redacted.value(raw))
+    if ("problem" in entries) return fail(entries.problem)
     const pairs: Array<readonly [string, Redacted.Redacted<string>]> = []
-    const entries = Redacted.value(raw).split(",")
-    for (const [index, entry] of entries.entries()) {
-      if (entry.trim() === "") continue
-      const at = entry.indexOf("=")
-      const where = `${variable}: entry ${index + 1} of ${entries.length}`
-      if (at <= 0) return fail(`${where} is not key=value`)
-      const name = decode(entry.slice(0, at).trim())
+    for (const { where, key: name, value } of entries) {
       if (name === undefined || !headerName.test(name)) return fail(`${where} does not start with a valid header name`)
-      const value = decode(entry.slice(at + 1).trim())
       if (value === undefined) return fail(`${where} (header ${name}) has an invalid percent-encoded value`)
       if (/[\r\n\0]/.test(value)) return fail(`${where} (header ${name}) has a control character in its value`)
       pairs.push([name.toLowerCase(), Redacted.make(value)])
@@ -118,21 +138,16 @@ export const parseHeaders = (
     return Effect.succeed(pairs)
   })
 
-/** `key1=value1,key2=value2`, percent-decoded: `OTEL_RESOURCE_ATTRIBUTES`. */
+/** `OTEL_RESOURCE_ATTRIBUTES` into attributes. */
 export const parseAttributes = (
   variable: string,
   raw: string
 ): Effect.Effect<Record<string, string>, Config.ConfigError> =>
   Effect.suspend(() => {
+    const entries = entriesOf(variable, raw)
+    if ("problem" in entries) return fail(entries.problem)
     const attributes: Record<string, string> = {}
-    const entries = raw.split(",")
-    for (const [index, entry] of entries.entries()) {
-      if (entry.trim() === "") continue
-      const at = entry.indexOf("=")
-      const where = `${variable}: entry ${index + 1} of ${entries.length}`
-      if (at <= 0) return fail(`${where} is not key=value`)
-      const key = decode(entry.slice(0, at).trim())
-      const value = decode(entry.slice(at + 1).trim())
+    for (const { where, key, value } of entries) {
       if (key === undefined || key === "" || value === undefined) return fail(`${where} has invalid percent-encoding`)
       attributes[key] = value
     }
