@@ -3,7 +3,7 @@ import { Credentials, Signature } from "@refract/core"
 import type { WebhookError } from "@refract/core"
 import { Cause, Effect, Exit, Option, Redacted, Result } from "effect"
 import { SquareSchema, SquareWebhook, connector } from "@refract/square"
-import { fixtureJson, fixtureText } from "./helpers.ts"
+import { fixtureJson, fixtureText, Q1 } from "./helpers.ts"
 
 const KEY = "Ibxx_5AKakO-3qeNVR61Dw"
 const URL = "https://webhook.site/679a4f3a-dcfa-49ee-bac5-9d0edad886b9"
@@ -86,13 +86,6 @@ describe("Square deliveries: parsing never throws", () => {
   })
 })
 
-const Q1 = {
-  key: "Ibxx_5AKakO-3qeNVR61Dw",
-  url: "https://webhook.site/679a4f3a-dcfa-49ee-bac5-9d0edad886b9",
-  body:
-    "{\"merchant_id\":\"MLEFBHHSJGVHD\",\"type\":\"webhooks.test_notification\",\"event_id\":\"ac3ac95b-f97d-458c-a6e6-18981597e05f\",\"created_at\":\"2022-07-13T20:30:59.037339943Z\",\"data\":{\"type\":\"webhooks\",\"id\":\"bc368e64-01aa-407e-b46e-3231809b1129\"}}",
-  signature: "GF4YkrJgGBDZ9NIYbNXBnMzqb2HoL4RW/S6vkZ9/2N4="
-}
 
 const failureOf = (
   headers: Record<string, string>,
