@@ -23,6 +23,7 @@ export * as CapabilityMatrix from "./connector/CapabilityMatrix.ts"
 export * as BoundConnector from "./connector/BoundConnector.ts"
 
 export * as Executor from "./pipeline/Executor.ts"
+export * as DirectExchange from "./pipeline/DirectExchange.ts"
 export * as Idempotency from "./pipeline/Idempotency.ts"
 export * as RetryPolicy from "./pipeline/RetryPolicy.ts"
 export * as RateLimiter from "./pipeline/RateLimiter.ts"

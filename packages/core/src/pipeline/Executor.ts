@@ -10,14 +10,17 @@
  * - access tokens (single flight, refresh on 401) and an optional client-side rate limit;
  * - spans and metrics per connector and operation, with secret headers redacted.
  */
-import { Cause, Clock, Effect, Metric, Random, Redacted, Result } from "effect"
+import { Cause, Clock, Effect, Metric, Random, type Redacted, Result } from "effect"
 import { Headers, HttpClient, HttpClientRequest } from "effect/http"
+import type { HttpClientError } from "effect/http"
 import type { BoundConnector } from "../connector/BoundConnector.ts"
 import type { Auth, Flow, RetryHint } from "../connector/Connector.ts"
-import type { ProcessorRequest, ProcessorResponse } from "../connector/ProcessorHttp.ts"
+import type { HeaderValue, ProcessorRequest, ProcessorResponse } from "../connector/ProcessorHttp.ts"
 import { encodeBody, isSuccess, revealHeader } from "../connector/ProcessorHttp.ts"
 import type { Operation, ProcessorErrorDetails, RefundErrorReason } from "../error/RefundError.ts"
 import { Network, OutcomeUnknown, ProcessorUnavailable, RateLimited, RefundError } from "../error/RefundError.ts"
+import * as DirectExchange from "./DirectExchange.ts"
+import * as RateLimiter from "./RateLimiter.ts"
 import { backoffMillis } from "./RetryPolicy.ts"
 import * as Telemetry from "./Telemetry.ts"
 
@@ -75,45 +78,94 @@ type NoAnswer =
   | { readonly _tag: "Timeout" }
   | { readonly _tag: "Transport"; readonly sent: boolean; readonly message: string }
 
-const toHttpRequest = (bound: BoundConnector, spec: ProcessorRequest, extraHeaders: Readonly<Record<string, string | Redacted.Redacted<string>>>) => {
-  const url = spec.absoluteUrl ?? `${bound.baseUrl}${spec.path.startsWith("/") ? "" : "/"}${spec.path}`
-  let request = HttpClientRequest.make(spec.method)(url)
-  if (spec.query !== undefined) request = HttpClientRequest.setUrlParams(request, spec.query)
+/** The parts of a request that are the same on every attempt: URL with query, headers, body. */
+interface Prepared {
+  readonly method: ProcessorRequest["method"]
+  readonly url: string
+  readonly headers: Readonly<Record<string, HeaderValue>>
+  readonly body: { readonly text: string; readonly contentType: string } | undefined
+}
+
+const prepare = (bound: BoundConnector, spec: ProcessorRequest): Prepared => {
+  const base = spec.absoluteUrl ?? `${bound.baseUrl}${spec.path.startsWith("/") ? "" : "/"}${spec.path}`
+  const query = spec.query === undefined ? "" : new URLSearchParams(spec.query).toString()
+  const url = query === "" ? base : `${base}${base.includes("?") ? "&" : "?"}${query}`
+  return { method: spec.method, url, headers: spec.headers ?? {}, body: spec.body === undefined ? undefined : encodeBody(spec.body) }
+}
+
+/** The request as written on the wire: header names lower case, secrets revealed (only here). */
+const toWire = (prepared: Prepared, authHeaders: Readonly<Record<string, HeaderValue>>): DirectExchange.WireRequest => {
   const headers: Record<string, string> = {}
-  for (const [k, v] of Object.entries({ ...spec.headers, ...extraHeaders })) headers[k.toLowerCase()] = revealHeader(v)
-  request = HttpClientRequest.setHeaders(request, headers)
-  if (spec.body === undefined) return request
-  const { text, contentType } = encodeBody(spec.body)
-  return HttpClientRequest.bodyText(request, text, contentType)
+  for (const k in prepared.headers) headers[k.toLowerCase()] = revealHeader(prepared.headers[k]!)
+  for (const k in authHeaders) headers[k.toLowerCase()] = revealHeader(authHeaders[k]!)
+  if (prepared.body !== undefined) headers["content-type"] = prepared.body.contentType
+  return { method: prepared.method, url: prepared.url, headers, body: prepared.body?.text }
+}
+
+/** Through `HttpClient.execute`, for clients without a direct exchange (fetch, test doubles, wrapped clients). */
+const viaHttpClient = (
+  client: HttpClient.HttpClient,
+  bound: BoundConnector,
+  wire: DirectExchange.WireRequest
+): Effect.Effect<ProcessorResponse, HttpClientError.HttpClientError> => {
+  let request = HttpClientRequest.setHeaders(HttpClientRequest.make(wire.method)(wire.url), wire.headers)
+  if (wire.body !== undefined) request = HttpClientRequest.bodyText(request, wire.body, wire.headers["content-type"])
+  return client.execute(request).pipe(
+    Effect.flatMap((response) =>
+      Effect.map(response.text, (body): ProcessorResponse => ({
+        status: response.status,
+        headers: response.headers as Readonly<Record<string, string>>,
+        body
+      }))
+    ),
+    // The http.client span records headers: these names are redacted there (compared case-insensitively).
+    Effect.provideService(Headers.CurrentRedactedNames, redactedNames(bound))
+  )
+}
+
+const redactedNamesCache = new WeakMap<BoundConnector, ReadonlyArray<string>>()
+const redactedNames = (bound: BoundConnector): ReadonlyArray<string> => {
+  let names = redactedNamesCache.get(bound)
+  if (names === undefined) {
+    names = [...alwaysRedacted, ...bound.connector.secretHeaders]
+    redactedNamesCache.set(bound, names)
+  }
+  return names
+}
+
+/** Why an exchange failed, as the Executor reasons about it. */
+const noAnswer = (failure: Cause.TimeoutError | DirectExchange.ExchangeError | HttpClientError.HttpClientError): NoAnswer => {
+  if (Cause.isTimeoutError(failure)) return { _tag: "Timeout" }
+  if (failure._tag === "ExchangeError") {
+    // Stryker disable next-line StringLiteral: the tag is only ever compared with "Timeout"
+    return { _tag: "Transport", sent: !neverSent(failure.cause), message: `${failure.description}${describeCause(failure.cause)}` }
+  }
+  const reason = failure.reason
+  const sent = reason._tag === "TransportError" ? !neverSent(reason.cause) : reason._tag !== "InvalidUrlError" && reason._tag !== "EncodeError"
+  const message = reason._tag === "TransportError"
+    ? `${reason.description ?? "connection failed"}${describeCause(reason.cause)}`
+    : reason._tag
+  // Stryker disable next-line StringLiteral: the tag is only ever compared with "Timeout"
+  return { _tag: "Transport", sent, message }
 }
 
 /** One HTTP exchange with a timeout: an answer (any status), or why there was none. */
-const send = (bound: BoundConnector, spec: ProcessorRequest, extraHeaders: Readonly<Record<string, string | Redacted.Redacted<string>>>) =>
-  Effect.gen(function*() {
-    const client = yield* HttpClient.HttpClient
-    const request = toHttpRequest(bound, spec, extraHeaders)
-    const result = yield* client.execute(request).pipe(
-      Effect.flatMap((response) =>
-        Effect.map(response.text, (body): ProcessorResponse => ({
-          status: response.status,
-          headers: response.headers as Readonly<Record<string, string>>,
-          body
-        }))
-      ),
-      Effect.timeout(bound.timeouts.attemptMillis),
-      Effect.result
-    )
-    if (Result.isSuccess(result)) return Result.succeed(result.success)
-    const failure = result.failure
-    if (Cause.isTimeoutError(failure)) return Result.fail<NoAnswer>({ _tag: "Timeout" })
-    const reason = failure.reason
-    const sent = reason._tag === "TransportError" ? !neverSent(reason.cause) : reason._tag !== "InvalidUrlError" && reason._tag !== "EncodeError"
-    const message = reason._tag === "TransportError"
-      ? `${reason.description ?? "connection failed"}${describeCause(reason.cause)}`
-      : reason._tag
-    // Stryker disable next-line StringLiteral: the tag is only ever compared with "Timeout"
-    return Result.fail<NoAnswer>({ _tag: "Transport", sent, message })
-  })
+const send = (
+  client: HttpClient.HttpClient,
+  bound: BoundConnector,
+  prepared: Prepared,
+  authHeaders: Readonly<Record<string, HeaderValue>>
+): Effect.Effect<Result.Result<ProcessorResponse, NoAnswer>> => {
+  const wire = toWire(prepared, authHeaders)
+  const exchange = DirectExchange.of(client)
+  const attempt: Effect.Effect<ProcessorResponse, DirectExchange.ExchangeError | HttpClientError.HttpClientError> = exchange !== undefined
+    ? exchange(wire)
+    : viaHttpClient(client, bound, wire)
+  return attempt.pipe(
+    Effect.timeout(bound.timeouts.attemptMillis),
+    Effect.match({ onSuccess: Result.succeed, onFailure: (failure) => Result.fail(noAnswer(failure)) })
+  )
+}
 
 const describeCause = (cause: unknown): string => {
   let current: unknown = cause
@@ -160,10 +212,13 @@ const errorFromAnswer = (
 }
 
 /** A valid access token for AccessToken auth (cached, single flight). */
-const accessToken = (bound: BoundConnector, auth: Extract<Auth<unknown>, { readonly _tag: "AccessToken" }>) =>
+const accessToken = (
+  client: HttpClient.HttpClient,
+  bound: BoundConnector,
+  auth: Extract<Auth<unknown>, { readonly _tag: "AccessToken" }>
+) =>
   bound.tokens.get(Effect.gen(function*() {
-    const spec = auth.tokenRequest(bound.credentials)
-    const answer = yield* send(bound, spec, {})
+    const answer = yield* send(client, bound, prepare(bound, auth.tokenRequest(bound.credentials)), {})
     if (Result.isFailure(answer)) {
       const none = answer.failure
       return yield* new RefundError({
@@ -192,13 +247,20 @@ const accessToken = (bound: BoundConnector, auth: Extract<Auth<unknown>, { reado
     return token.success
   }))
 
-const authHeaders = (bound: BoundConnector) =>
-  Effect.gen(function*() {
-    const auth = bound.connector.auth
-    if (auth._tag === "Static") return { headers: auth.headers(bound.credentials), token: undefined }
-    const token = yield* accessToken(bound, auth)
-    return { headers: auth.headers(token, bound.credentials), token }
-  })
+interface AuthHeaders {
+  readonly headers: Readonly<Record<string, HeaderValue>>
+  readonly token: Redacted.Redacted<string> | undefined
+}
+
+/** Spans without a captured stack trace: capturing one per call cost more than the rest of the span. */
+const noStackTrace = { captureStackTrace: false } as const
+
+/** The headers that authenticate an attempt; static credentials need no effect at all. */
+const authHeaders = (client: HttpClient.HttpClient, bound: BoundConnector): AuthHeaders | Effect.Effect<AuthHeaders, RefundError> => {
+  const auth = bound.connector.auth
+  if (auth._tag === "Static") return { headers: auth.headers(bound.credentials), token: undefined }
+  return Effect.map(accessToken(client, bound, auth), (token) => ({ headers: auth.headers(token, bound.credentials), token }))
+}
 
 /**
  * What may have happened at the processor, across every attempt of one operation.
@@ -287,7 +349,8 @@ export const run = <In, Out, Ctx>(bound: BoundConnector, call: Call<In, Out, Ctx
   const program = Effect.gen(function*() {
     const built = flow.build(input, context)
     if (Result.isFailure(built)) return yield* fail(built.failure, 0)
-    const spec = built.success
+    const client = yield* HttpClient.HttpClient
+    const prepared = prepare(bound, built.success)
     const started = yield* Clock.currentTimeMillis
     let refreshedToken = false
 
@@ -299,21 +362,27 @@ export const run = <In, Out, Ctx>(bound: BoundConnector, call: Call<In, Out, Ctx
     }
 
     const once = Effect.gen(function*() {
-      yield* bound.limiter.acquire
-      // A failed token fetch is an attempt like any other: retried when its reason is (503, 429, drops).
-      const authResult = yield* Effect.result(authHeaders(bound))
-      if (Result.isFailure(authResult)) {
-        const error = authResult.failure
-        // Stryker disable next-line ConditionalExpression: no other reason has retryAfterMillis, so it reads undefined either way
-        const wait = error.reason._tag === "RateLimited" ? error.reason.retryAfterMillis : undefined
-        return Result.fail<AttemptFailure>({ error, retry: error.reason.isRetryable, waitMillis: wait })
+      if (bound.limiter !== RateLimiter.unlimited) yield* bound.limiter.acquire
+      const authed = authHeaders(client, bound)
+      let auth: AuthHeaders
+      if (Effect.isEffect(authed)) {
+        // A failed token fetch is an attempt like any other: retried when its reason is (503, 429, drops).
+        const authResult = yield* Effect.result(authed)
+        if (Result.isFailure(authResult)) {
+          const error = authResult.failure
+          // Stryker disable next-line ConditionalExpression: no other reason has retryAfterMillis, so it reads undefined either way
+          const wait = error.reason._tag === "RateLimited" ? error.reason.retryAfterMillis : undefined
+          return Result.fail<AttemptFailure>({ error, retry: error.reason.isRetryable, waitMillis: wait })
+        }
+        auth = authResult.success
+      } else {
+        auth = authed
       }
-      const auth = authResult.success
-      yield* Metric.update(Metric.withAttributes(Telemetry.attempts, attributes), 1)
+      yield* Metric.update(Telemetry.tagged(Telemetry.attempts, attributes), 1)
       exposure.firstSentAt ??= yield* Clock.currentTimeMillis
       // Left set if the overall deadline interrupts the send: the request may be on the wire.
       exposure.sending = true
-      const answer = yield* send(bound, spec, auth.headers)
+      const answer = yield* send(client, bound, prepared, auth.headers)
       exposure.sending = false
       if (Result.isFailure(answer)) {
         const none = answer.failure
@@ -368,7 +437,7 @@ export const run = <In, Out, Ctx>(bound: BoundConnector, call: Call<In, Out, Ctx
         return Result.fail<AttemptFailure>({ ...failure, retry: true, waitMillis: 0 })
       }
       return Result.fail<AttemptFailure>(failure)
-    }).pipe(Effect.withSpan("refract.attempt", { attributes: { "refract.connector": bound.id } }))
+    }).pipe(Effect.withSpan("refract.attempt", { attributes: { "refract.connector": bound.id } }, noStackTrace))
 
     while (true) {
       attempt++
@@ -382,7 +451,7 @@ export const run = <In, Out, Ctx>(bound: BoundConnector, call: Call<In, Out, Ctx
       const wait = Math.max(backoff, failure.waitMillis ?? 0)
       const elapsed = (yield* Clock.currentTimeMillis) - started
       if (elapsed + wait >= bound.timeouts.totalMillis) return yield* error
-      yield* Metric.update(Metric.withAttributes(Telemetry.retries, { ...attributes, reason: error.reason._tag }), 1)
+      yield* Metric.update(Telemetry.tagged(Telemetry.retries, { ...attributes, reason: error.reason._tag }), 1)
       yield* Effect.logDebug("refract: retrying", { connector: bound.id, operation, attempt, reason: error.reason._tag, waitMillis: wait })
       yield* Effect.sleep(wait)
     }
@@ -403,8 +472,8 @@ export const run = <In, Out, Ctx>(bound: BoundConnector, call: Call<In, Out, Ctx
       Effect.result
     )
     const outcome = Result.isSuccess(result) ? "ok" : result.failure.reason._tag
-    yield* Metric.update(Metric.withAttributes(Telemetry.requests, { ...attributes, outcome }), 1)
-    yield* Metric.update(Metric.withAttributes(Telemetry.duration, attributes), (yield* Clock.currentTimeMillis) - started)
+    yield* Metric.update(Telemetry.tagged(Telemetry.requests, { ...attributes, outcome }), 1)
+    yield* Metric.update(Telemetry.tagged(Telemetry.duration, attributes), (yield* Clock.currentTimeMillis) - started)
     yield* Effect.annotateCurrentSpan({ "refract.outcome": outcome })
     if (Result.isFailure(result)) return yield* result.failure
     return result.success
@@ -416,8 +485,6 @@ export const run = <In, Out, Ctx>(bound: BoundConnector, call: Call<In, Out, Ctx
         "refract.environment": bound.environment,
         ...(idempotency !== undefined ? { "refract.merchant_refund_id": idempotency.merchantRefundId } : {})
       }
-    }),
-    // Header names compare case-insensitively (Headers.isRedactedName).
-    Effect.provideService(Headers.CurrentRedactedNames, [...alwaysRedacted, ...bound.connector.secretHeaders])
+    }, noStackTrace)
   )
 }

@@ -4,6 +4,29 @@
  */
 import { Metric } from "effect"
 
+const taggedCache = new WeakMap<object, Map<string, unknown>>()
+
+/**
+ * `Metric.withAttributes`, built once per metric and attribute set: building a metric's key on every
+ * update was a visible share of each call. The set of attribute values is small (connectors ×
+ * operations × outcomes), so the cache stays small.
+ */
+export const tagged = <M extends Metric.Metric<any, any>>(metric: M, attributes: Readonly<Record<string, string>>): M => {
+  let byAttributes = taggedCache.get(metric)
+  if (byAttributes === undefined) {
+    byAttributes = new Map()
+    taggedCache.set(metric, byAttributes)
+  }
+  let key = ""
+  for (const name in attributes) key += `${name}=${attributes[name]}\u0000`
+  let found = byAttributes.get(key) as M | undefined
+  if (found === undefined) {
+    found = Metric.withAttributes(metric, attributes) as M
+    byAttributes.set(key, found)
+  }
+  return found
+}
+
 export const requests = Metric.counter("refract_requests_total", {
   description: "Refund operations by connector, operation and outcome"
 })
