@@ -236,11 +236,13 @@ export const buildLookup = (
 
 const unexpected = (message: string) => new RefundError.UnexpectedResponse({ message })
 
+/** The refund an answer carries, and the answer's JSON (parsed once: it is also the snapshot's raw object). */
 const readRefund = (response: ProcessorHttp.ProcessorResponse) => {
-  const decoded = StripeSchema.decodeRefund(ProcessorHttp.parseJson(response.body))
+  const json = ProcessorHttp.parseJson(response.body)
+  const decoded = StripeSchema.decodeRefund(json)
   return Result.isFailure(decoded)
     ? Result.fail(unexpected(`Stripe answered ${response.status} with a body that is not a refund: ${decoded.failure}`))
-    : Result.succeed(decoded.success)
+    : Result.succeed({ refund: decoded.success, json })
 }
 
 /** The refund's metadata as the caller set it (without {@link MERCHANT_REFUND_ID_KEY}) and its raw object. */
@@ -260,25 +262,27 @@ export const parseCreate = (
   response: ProcessorHttp.ProcessorResponse,
   input: Refund.CreateRefundRequest
 ): Result.Result<Refund.RefundSnapshot, RefundError.RefundErrorReason> => {
-  const refund = readRefund(response)
-  if (Result.isFailure(refund)) return Result.fail(refund.failure)
+  const read = readRefund(response)
+  if (Result.isFailure(read)) return Result.fail(read.failure)
+  const { refund, json } = read.success
   // The create answer is the state at creation (a replay under the same key returns the stored answer).
-  return snapshot(refund.success, {
-    occurredAt: Timestamp.fromUnixSeconds(refund.success.created),
+  return snapshot(refund, {
+    occurredAt: Timestamp.fromUnixSeconds(refund.created),
     preferredTransactionId: input.connectorTransactionId
-  }, ProcessorHttp.parseJson(response.body))
+  }, json)
 }
 
 export const parseGet = (
   response: ProcessorHttp.ProcessorResponse,
   input: Refund.RefundReference
 ): Result.Result<Refund.RefundSnapshot, RefundError.RefundErrorReason> => {
-  const refund = readRefund(response)
-  if (Result.isFailure(refund)) return Result.fail(refund.failure)
-  if (refund.success.id !== input.connectorRefundId) {
-    return Result.fail(unexpected(`asked for refund ${input.connectorRefundId}, Stripe answered ${refund.success.id}`))
+  const read = readRefund(response)
+  if (Result.isFailure(read)) return Result.fail(read.failure)
+  const { refund, json } = read.success
+  if (refund.id !== input.connectorRefundId) {
+    return Result.fail(unexpected(`asked for refund ${input.connectorRefundId}, Stripe answered ${refund.id}`))
   }
-  return snapshot(refund.success, { preferredTransactionId: input.connectorTransactionId }, ProcessorHttp.parseJson(response.body))
+  return snapshot(refund, { preferredTransactionId: input.connectorTransactionId }, json)
 }
 
 /** Reads the refund a cancel answered with (status `canceled`), like a status read. */

@@ -4,10 +4,12 @@
  * - `NodeWebhookServer`: the webhook server layer (route, `/healthz`, store, tracker) that
  *   `refract serve` runs.
  * - `NodeOpsRoutes`: `/readyz` and Prometheus `/metrics` (mounted by `NodeWebhookServer`).
+ * - `NodeHttp`: the HTTP client for processor calls (an undici pool with a direct exchange).
  * - `NodeTelemetry`: OTLP export of traces, metrics and logs from the standard `OTEL_*` variables.
  * - `NodeWebhookHandler`: the Promise receiver for applications that do not use Effect, with a
  *   listener for `http.createServer` and a handler for your own routing.
  */
+export * as NodeHttp from "./NodeHttp.ts"
 export * as NodeWebhookServer from "./NodeWebhookServer.ts"
 export * as NodeWebhookHandler from "./NodeWebhookHandler.ts"
 export * as NodeOpsRoutes from "./NodeOpsRoutes.ts"

@@ -100,11 +100,12 @@ const refractEffect = async (base: string, transport: string | undefined): Promi
   const { Effect, Layer, ManagedRuntime } = await import("effect")
   const { FetchHttpClient } = await import("effect/http")
   const { NodeHttpClient } = await import("@effect/platform-node")
+  const { NodeHttp } = await import("@refract/node")
   const { RefundService } = await import("@refract/core")
   const { StripeConnector } = await import("@refract/stripe")
   const http = transport === "fetch" ? FetchHttpClient.layer : transport === "undici" ? NodeHttpClient.layerUndici : undefined
   const layer = RefundService.layer(StripeConnector.layer({ apiKey, baseUrl: base }))
-  const runtime = ManagedRuntime.make(layer.pipe(Layer.provide(http ?? FetchHttpClient.layer)) as Layer.Layer<RefundServiceModule.RefundService>)
+  const runtime = ManagedRuntime.make(layer.pipe(Layer.provide(http ?? NodeHttp.layer())) as Layer.Layer<RefundServiceModule.RefundService>)
   const service = await runtime.runPromise(Effect.gen(function*() {
     return yield* RefundService.RefundService
   }))

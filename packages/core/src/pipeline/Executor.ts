@@ -255,10 +255,20 @@ interface AuthHeaders {
 /** Spans without a captured stack trace: capturing one per call cost more than the rest of the span. */
 const noStackTrace = { captureStackTrace: false } as const
 
+/** Static credentials give the same headers on every call: built once per binding. */
+const staticHeaders = new WeakMap<BoundConnector, AuthHeaders>()
+
 /** The headers that authenticate an attempt; static credentials need no effect at all. */
 const authHeaders = (client: HttpClient.HttpClient, bound: BoundConnector): AuthHeaders | Effect.Effect<AuthHeaders, RefundError> => {
   const auth = bound.connector.auth
-  if (auth._tag === "Static") return { headers: auth.headers(bound.credentials), token: undefined }
+  if (auth._tag === "Static") {
+    let headers = staticHeaders.get(bound)
+    if (headers === undefined) {
+      headers = { headers: auth.headers(bound.credentials), token: undefined }
+      staticHeaders.set(bound, headers)
+    }
+    return headers
+  }
   return Effect.map(accessToken(client, bound, auth), (token) => ({ headers: auth.headers(token, bound.credentials), token }))
 }
 
@@ -313,11 +323,15 @@ export const isDefinitive = (reason: RefundErrorReason): boolean => {
 
 /**
  * Runs one connector flow: build, send with retries, parse. Requires an `HttpClient`
- * (NodeHttpClient, FetchHttpClient, or a test double).
+ * (`NodeHttp` from @refract/node, FetchHttpClient, or a test double).
  */
-export const run = <In, Out, Ctx>(bound: BoundConnector, call: Call<In, Out, Ctx>): Effect.Effect<Out, RefundError, HttpClient.HttpClient> => {
+export const run = <In, Out, Ctx>(bound: BoundConnector, call: Call<In, Out, Ctx>): Effect.Effect<Out, RefundError, HttpClient.HttpClient> =>
+  Effect.flatMap(Effect.service(HttpClient.HttpClient), (client) => runWith(client, bound, call))
+
+/** {@link run} with the `HttpClient` given: clients capture theirs once, when they are built. */
+export const runWith = <In, Out, Ctx>(client: HttpClient.HttpClient, bound: BoundConnector, call: Call<In, Out, Ctx>): Effect.Effect<Out, RefundError> => {
   const { operation, flow, input, context, idempotency } = call
-  const attributes = { connector: bound.id, operation }
+  const metrics = Telemetry.forOperation(bound.id, operation)
   // Stryker disable next-line ObjectLiteral: every initial field is false or undefined, which an empty object reads the same
   const exposure: Exposure = { sent: false, acted: false, sending: false, firstSentAt: undefined }
   let attempt = 0
@@ -349,7 +363,6 @@ export const run = <In, Out, Ctx>(bound: BoundConnector, call: Call<In, Out, Ctx
   const program = Effect.gen(function*() {
     const built = flow.build(input, context)
     if (Result.isFailure(built)) return yield* fail(built.failure, 0)
-    const client = yield* HttpClient.HttpClient
     const prepared = prepare(bound, built.success)
     const started = yield* Clock.currentTimeMillis
     let refreshedToken = false
@@ -378,7 +391,7 @@ export const run = <In, Out, Ctx>(bound: BoundConnector, call: Call<In, Out, Ctx
       } else {
         auth = authed
       }
-      yield* Metric.update(Telemetry.tagged(Telemetry.attempts, attributes), 1)
+      yield* Metric.update(metrics.attempts, 1)
       exposure.firstSentAt ??= yield* Clock.currentTimeMillis
       // Left set if the overall deadline interrupts the send: the request may be on the wire.
       exposure.sending = true
@@ -451,7 +464,7 @@ export const run = <In, Out, Ctx>(bound: BoundConnector, call: Call<In, Out, Ctx
       const wait = Math.max(backoff, failure.waitMillis ?? 0)
       const elapsed = (yield* Clock.currentTimeMillis) - started
       if (elapsed + wait >= bound.timeouts.totalMillis) return yield* error
-      yield* Metric.update(Telemetry.tagged(Telemetry.retries, { ...attributes, reason: error.reason._tag }), 1)
+      yield* Metric.update(metrics.retries(error.reason._tag), 1)
       yield* Effect.logDebug("refract: retrying", { connector: bound.id, operation, attempt, reason: error.reason._tag, waitMillis: wait })
       yield* Effect.sleep(wait)
     }
@@ -472,8 +485,8 @@ export const run = <In, Out, Ctx>(bound: BoundConnector, call: Call<In, Out, Ctx
       Effect.result
     )
     const outcome = Result.isSuccess(result) ? "ok" : result.failure.reason._tag
-    yield* Metric.update(Telemetry.tagged(Telemetry.requests, { ...attributes, outcome }), 1)
-    yield* Metric.update(Telemetry.tagged(Telemetry.duration, attributes), (yield* Clock.currentTimeMillis) - started)
+    yield* Metric.update(metrics.requests(outcome), 1)
+    yield* Metric.update(metrics.duration, (yield* Clock.currentTimeMillis) - started)
     yield* Effect.annotateCurrentSpan({ "refract.outcome": outcome })
     if (Result.isFailure(result)) return yield* result.failure
     return result.success

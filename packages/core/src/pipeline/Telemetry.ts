@@ -4,28 +4,6 @@
  */
 import { Metric } from "effect"
 
-const taggedCache = new WeakMap<object, Map<string, unknown>>()
-
-/**
- * `Metric.withAttributes`, built once per metric and attribute set: building a metric's key on every
- * update was a visible share of each call. The set of attribute values is small (connectors ×
- * operations × outcomes), so the cache stays small.
- */
-export const tagged = <M extends Metric.Metric<any, any>>(metric: M, attributes: Readonly<Record<string, string>>): M => {
-  let byAttributes = taggedCache.get(metric)
-  if (byAttributes === undefined) {
-    byAttributes = new Map()
-    taggedCache.set(metric, byAttributes)
-  }
-  let key = ""
-  for (const name in attributes) key += `${name}=${attributes[name]}\u0000`
-  let found = byAttributes.get(key) as M | undefined
-  if (found === undefined) {
-    found = Metric.withAttributes(metric, attributes) as M
-    byAttributes.set(key, found)
-  }
-  return found
-}
 
 export const requests = Metric.counter("refract_requests_total", {
   description: "Refund operations by connector, operation and outcome"
@@ -43,3 +21,43 @@ export const duration = Metric.histogram("refract_operation_duration_ms", {
   description: "Wall time of a refund operation, retries and waits included",
   boundaries: Metric.exponentialBoundaries({ start: 5, factor: 2, count: 14 })
 })
+
+/** The metrics of one connector's operation, with their attributes set. */
+export interface OperationMetrics {
+  readonly attempts: Metric.Metric<number, unknown>
+  readonly duration: Metric.Metric<number, unknown>
+  readonly requests: (outcome: string) => Metric.Metric<number, unknown>
+  readonly retries: (reason: string) => Metric.Metric<number, unknown>
+}
+
+const byOperation = new Map<string, OperationMetrics>()
+
+/**
+ * Built once per connector and operation (and outcome, and retry reason): building a metric's key on
+ * every update was a visible share of each call. Connectors × operations × outcomes is small.
+ */
+export const forOperation = (connector: string, operation: string): OperationMetrics => {
+  const key = `${connector}\u0000${operation}`
+  let found = byOperation.get(key)
+  if (found === undefined) {
+    const attributes = { connector, operation }
+    const outcomes = new Map<string, Metric.Metric<number, unknown>>()
+    const reasons = new Map<string, Metric.Metric<number, unknown>>()
+    const memo = (cache: Map<string, Metric.Metric<number, unknown>>, make: () => Metric.Metric<number, unknown>, value: string) => {
+      let metric = cache.get(value)
+      if (metric === undefined) {
+        metric = make()
+        cache.set(value, metric)
+      }
+      return metric
+    }
+    found = {
+      attempts: Metric.withAttributes(attempts, attributes),
+      duration: Metric.withAttributes(duration, attributes),
+      requests: (outcome) => memo(outcomes, () => Metric.withAttributes(requests, { ...attributes, outcome }), outcome),
+      retries: (reason) => memo(reasons, () => Metric.withAttributes(retries, { ...attributes, reason }), reason)
+    }
+    byOperation.set(key, found)
+  }
+  return found
+}

@@ -4,7 +4,7 @@
  * specific service (`StripeRefunds`), like `PgClient` next to the generic `SqlClient`.
  */
 import { Clock, Duration, Effect, Option, Random, Result, Schedule, Schema } from "effect"
-import type { HttpClient } from "effect/http"
+import { HttpClient } from "effect/http"
 import type { BoundConnector } from "../connector/BoundConnector.ts"
 import type { Capabilities, IdempotencyKeyRules, LookupRequest } from "../connector/Connector.ts"
 import { IdempotencyExpired, InvalidRequest, OutcomeUnknown, RefundError, UnexpectedResponse, Unsupported } from "../error/RefundError.ts"
@@ -229,7 +229,8 @@ const defaultSchedule = Schedule.min([
 /** Builds the client. It captures the `HttpClient` it is built with. */
 export const make = (bound: BoundConnector, options: ClientOptions = {}): Effect.Effect<RefundClient, never, HttpClient.HttpClient> =>
   Effect.gen(function*() {
-    const services = yield* Effect.context<HttpClient.HttpClient>()
+    // Captured once: every call sends through it (providing a context per call cost more than the call's own work).
+    const http = yield* HttpClient.HttpClient
     const connector = bound.connector
     const id = bound.id
     const store = options.store
@@ -285,7 +286,7 @@ export const make = (bound: BoundConnector, options: ClientOptions = {}): Effect
       Effect.gen(function*() {
         const flow = connector.lookup
         if (flow === undefined || !connector.capabilities.lookup) return yield* unsupported("lookup", "lookup by merchant refund id")
-        const found = yield* Executor.run(bound, { operation: "lookup", flow, input, context })
+        const found = yield* Executor.runWith(http, bound, { operation: "lookup", flow, input, context })
         if (Option.isNone(found)) return Option.none<Refund>()
         return Option.some(yield* fold(found.value, "poll", undefined))
       })
@@ -407,7 +408,7 @@ export const make = (bound: BoundConnector, options: ClientOptions = {}): Effect
         }
 
         const sentAt = earlier ?? now
-        const result = yield* Executor.run(bound, {
+        const result = yield* Executor.runWith(http, bound, {
           operation: "create",
           flow: connector.create,
           input: request,
@@ -470,7 +471,7 @@ export const make = (bound: BoundConnector, options: ClientOptions = {}): Effect
       Effect.suspend(() => {
         const request = decodeFor(input)
         return Result.isFailure(request) ? Effect.fail(request.failure) : createOrRecover(request.success, false)
-      }).pipe(Effect.provideContext(services))
+      })
 
     const get = (reference: ReferenceInput, previous?: Refund) =>
       Effect.gen(function*() {
@@ -478,11 +479,11 @@ export const make = (bound: BoundConnector, options: ClientOptions = {}): Effect
         if (flow === undefined || !connector.capabilities.get) return yield* unsupported("get", "refund-status endpoint")
         const decoded = decodeReference(id, reference)
         if (Result.isFailure(decoded)) return yield* decoded.failure
-        const snapshot = yield* Executor.run(bound, { operation: "get", flow, input: decoded.success, context })
+        const snapshot = yield* Executor.runWith(http, bound, { operation: "get", flow, input: decoded.success, context })
         return yield* fold(snapshot, "poll", previous)
-      }).pipe(Effect.provideContext(services))
+      })
 
-    const lookup = (input: LookupRequest) => lookupFlow(input).pipe(Effect.provideContext(services))
+    const lookup = (input: LookupRequest) => lookupFlow(input)
 
     const cancel = (reference: ReferenceInput, previous?: Refund) =>
       Effect.gen(function*() {
@@ -501,7 +502,7 @@ export const make = (bound: BoundConnector, options: ClientOptions = {}): Effect
         const nonce = (yield* Effect.forEach(Array.from({ length: 4 }), () => Random.nextIntBetween(0, 0xffffffff)))
           .map((n) => n.toString(16).padStart(8, "0")).join("")
         const idempotencyKey = Idempotency.derive(`cancel-${nonce}`, connector.idempotencyKey)
-        const snapshot = yield* Executor.run(bound, { operation: "cancel", flow, input: decoded.success, context: { ...context, idempotencyKey } })
+        const snapshot = yield* Executor.runWith(http, bound, { operation: "cancel", flow, input: decoded.success, context: { ...context, idempotencyKey } })
         let known = previous
         if (known === undefined && store !== undefined) {
           known = Option.getOrUndefined(
@@ -518,13 +519,13 @@ export const make = (bound: BoundConnector, options: ClientOptions = {}): Effect
           )
         }
         return refund
-      }).pipe(Effect.provideContext(services))
+      })
 
     const recover = (input: CreateRefundInput, recoverOptions?: RecoverOptions) =>
       Effect.suspend(() => {
         const request = decodeFor(input)
         return Result.isFailure(request) ? Effect.fail(request.failure) : createOrRecover(request.success, true, recoverOptions)
-      }).pipe(Effect.provideContext(services))
+      })
 
     const pollUntilSettled = (reference: ReferenceInput | Refund, pollOptions?: PollOptions) =>
       Effect.gen(function*() {
