@@ -17,12 +17,12 @@
  */
 import { Clock, Context, Effect, Exit, Fiber, Layer, Option, Redacted, References, Scope } from "effect"
 import type { LogLevel } from "effect"
-import { FetchHttpClient, HttpClient } from "effect/http"
+import { HttpClient } from "effect/http"
 import { PgClient } from "@effect/sql-pg"
 import { SqlClient } from "effect/sql"
-import { ConnectorRegistry, Idempotency, RefundStore, RefundTracker } from "@refract/core"
+import { ConnectorRegistry, DirectExchange, Idempotency, RefundStore, RefundTracker } from "@refract/core"
 import type { RefundError, RefundStatus } from "@refract/core"
-import { NodeWebhookServer } from "@refract/node"
+import { NodeHttp, NodeWebhookServer } from "@refract/node"
 import { PgRefundStore } from "@refract/store-pg"
 import { EmulatorClock } from "@refract/testkit"
 import type { EmulatorHandle, Fault, Outcome } from "@refract/testkit"
@@ -157,8 +157,13 @@ class InFlight {
 const countingHttp = (inFlight: InFlight) =>
   Layer.effect(
     HttpClient.HttpClient,
-    Effect.map(HttpClient.HttpClient, (client) => HttpClient.transform(client, (effect) => inFlight.track(effect)))
-  ).pipe(Layer.provide(FetchHttpClient.layer))
+    Effect.map(HttpClient.HttpClient, (client) => {
+      const counted = HttpClient.transform(client, (effect) => inFlight.track(effect))
+      // Refract's default client on Node, with its direct exchange counted too (a wrapper drops it otherwise).
+      const exchange = DirectExchange.of(client)
+      return exchange === undefined ? counted : DirectExchange.withExchange(counted, (request) => inFlight.track(exchange(request)))
+    })
+  ).pipe(Layer.provide(NodeHttp.layer()))
 
 const countingStore = (inFlight: InFlight, store: RefundStore.Store): RefundStore.Store => ({
   ...store,

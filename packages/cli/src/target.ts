@@ -7,7 +7,7 @@
 import { ConnectorRegistry, Credentials, RefundService } from "@refract/core"
 import type { BoundConnector, Connector, RefundError } from "@refract/core"
 import { Effect, Layer, Option, Redacted, Result } from "effect"
-import { FetchHttpClient } from "effect/http"
+import { NodeHttp } from "@refract/node"
 import type { HttpClient } from "effect/http"
 import type { InstalledConnector } from "./connectors.ts"
 import * as Connectors from "./connectors.ts"
@@ -136,11 +136,11 @@ export const resolve = (flags: ConnectionFlags, env: Env, options: ResolveOption
     }
   })
 
-/** `RefundService` with exactly this connector registered, over the platform's fetch. */
+/** `RefundService` with exactly this connector registered, over NodeHttp (an undici pool). */
 export const refundServiceLayer = (
   target: Target
 ): Layer.Layer<RefundService.RefundService | ConnectorRegistry.ConnectorRegistry, RefundError> =>
-  withConnector(target.installed.connector, target.options).pipe(Layer.provide(FetchHttpClient.layer))
+  withConnector(target.installed.connector, target.options).pipe(Layer.provide(NodeHttp.layer()))
 
 /**
  * `RefundService` and the registry, with one connector bound and registered. (Core's

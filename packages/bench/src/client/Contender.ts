@@ -122,7 +122,7 @@ const refractEffect = async (base: string, transport: string | undefined): Promi
 }
 
 const refractPromise = async (base: string): Promise<Calls> => {
-  const { PaymentClient } = await import("@refract/core")
+  const { PaymentClient } = await import("@refract/node")
   const { stripe } = await import("@refract/stripe")
   const client = new PaymentClient({ connector: stripe, apiKey, baseUrl: base })
   return {

@@ -14,7 +14,7 @@ import type { Credentials, Refund } from "@refract/core"
 import type { EmulatorHandle } from "@refract/testkit"
 import { Console, Effect, Layer, Queue, Result } from "effect"
 import { Command, Flag } from "effect/cli"
-import { FetchHttpClient } from "effect/http"
+import { NodeHttp } from "@refract/node"
 import type { EmulatorSupport, InstalledConnector } from "../connectors.ts"
 import * as Connectors from "../connectors.ts"
 import * as Timeline from "../demo/Timeline.ts"
@@ -170,7 +170,7 @@ export const runConnector = (entry: DemoConnector, timeline: Timeline.Timeline) 
       credentials: emulator.credentials,
       baseUrl: emulator.url,
       ...(webhookSecrets !== undefined ? { webhookSecrets } : {})
-    }).pipe(Layer.provideMerge(FetchHttpClient.layer))
+    }).pipe(Layer.provideMerge(NodeHttp.layer()))
 
     const how = c.capabilities.get ? "status by polling" : "outcome by webhook only"
     yield* Console.log(`\n${c.displayName} (${how})`)

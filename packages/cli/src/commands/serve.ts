@@ -20,13 +20,12 @@
  * by whoever (or whatever supervisor) started it, and processors keep retrying meanwhile.
  */
 import { BoundConnector, ConnectorRegistry, Credentials, RefundService, RefundTracker } from "@refract/core"
-import { NodeWebhookServer } from "@refract/node"
+import { NodeHttp, NodeWebhookServer } from "@refract/node"
 import * as StoreConfig from "@refract/store-pg/StoreConfig"
 import { Console, Effect, Layer, Option, Redacted, Result, Stream } from "effect"
 import * as os from "node:os"
 import * as path from "node:path"
 import { Command, Flag } from "effect/cli"
-import { FetchHttpClient } from "effect/http"
 import type { InstalledConnector } from "../connectors.ts"
 import * as Connectors from "../connectors.ts"
 import { listenFailure, StepFailed, UsageError } from "../errors.ts"
@@ -215,7 +214,7 @@ export const serve = Command.make(
       host: input.host,
       maxBodyBytes: input.maxBodyBytes,
       store: StoreConfig.layerFromChoice(choice)
-    }).pipe(Layer.provide(registry), Layer.provide(FetchHttpClient.layer))
+    }).pipe(Layer.provide(registry), Layer.provide(NodeHttp.layer()))
 
     return yield* Effect.gen(function*() {
       const info = yield* NodeWebhookServer.NodeWebhookServer
