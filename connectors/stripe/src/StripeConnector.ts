@@ -252,10 +252,10 @@ export const processorData = (raw: unknown) => ({
 })
 
 const snapshot = (refund: StripeSchema.Refund, options: StripeWebhook.SnapshotOptions, raw?: unknown) => {
-  const result = StripeWebhook.toSnapshot(refund, options)
+  const result = StripeWebhook.toSnapshot(refund, raw === undefined ? options : { ...options, processorData: processorData(raw) })
   return Result.isFailure(result)
     ? Result.fail(unexpected(result.failure))
-    : Result.succeed(raw === undefined ? result.success : Refund.withProcessorData(result.success, processorData(raw)))
+    : Result.succeed(result.success)
 }
 
 export const parseCreate = (

@@ -161,7 +161,7 @@ const countingHttp = (inFlight: InFlight) =>
       const counted = HttpClient.transform(client, (effect) => inFlight.track(effect))
       // Refract's default client on Node, with its direct exchange counted too (a wrapper drops it otherwise).
       const exchange = DirectExchange.of(client)
-      return exchange === undefined ? counted : DirectExchange.withExchange(counted, (request) => inFlight.track(exchange(request)))
+      return exchange === undefined ? counted : DirectExchange.withExchange(counted, (request, timeoutMillis) => inFlight.track(exchange(request, timeoutMillis)))
     })
   ).pipe(Layer.provide(NodeHttp.layer()))
 

@@ -54,18 +54,39 @@ const flatten = (headers: Dispatcher.ResponseData["headers"]): Record<string, st
   return out
 }
 
-/** One exchange on `dispatcher`: the whole answer, or why there was none. Interruption aborts it. */
-export const exchange = (dispatcher: Dispatcher): DirectExchange.Exchange => (request) =>
-  Effect.callback<ProcessorHttp.ProcessorResponse, DirectExchange.ExchangeError>((resume, signal) => {
+/**
+ * One exchange on `dispatcher`: the whole answer within `timeoutMillis`, or why there was none.
+ * Past the time, or when interrupted, the request is aborted and its connection freed.
+ */
+export const exchange = (dispatcher: Dispatcher): DirectExchange.Exchange => (request, timeoutMillis) =>
+  Effect.callback<ProcessorHttp.ProcessorResponse, DirectExchange.ExchangeError | DirectExchange.ExchangeTimeout>((resume) => {
+    const controller = new AbortController()
+    let done = false
+    const finish = (effect: Effect.Effect<ProcessorHttp.ProcessorResponse, DirectExchange.ExchangeError | DirectExchange.ExchangeTimeout>) => {
+      if (done) return
+      done = true
+      clearTimeout(timer)
+      resume(effect)
+    }
+    const timer = setTimeout(() => {
+      finish(Effect.fail(new DirectExchange.ExchangeTimeout({ timeoutMillis })))
+      controller.abort()
+    }, timeoutMillis)
     const { origin, path } = split(request.url)
-    dispatcher.request({ origin, path, method: request.method, headers: request.headers, body: request.body ?? null, signal }).then(
+    dispatcher.request({ origin, path, method: request.method, headers: request.headers, body: request.body ?? null, signal: controller.signal }).then(
       (response) =>
         response.body.text().then(
-          (body) => resume(Effect.succeed({ status: response.statusCode, headers: flatten(response.headers), body })),
-          (cause: unknown) => resume(Effect.fail(new DirectExchange.ExchangeError({ description: "the answer's body could not be read", cause })))
+          (body) => finish(Effect.succeed({ status: response.statusCode, headers: flatten(response.headers), body })),
+          (cause: unknown) => finish(Effect.fail(new DirectExchange.ExchangeError({ description: "the answer's body could not be read", cause })))
         ),
-      (cause: unknown) => resume(Effect.fail(new DirectExchange.ExchangeError({ description: "connection failed", cause })))
+      (cause: unknown) => finish(Effect.fail(new DirectExchange.ExchangeError({ description: "connection failed", cause })))
     )
+    // Interrupted (the operation's deadline, the caller): abort the request, free the connection.
+    return Effect.sync(() => {
+      done = true
+      clearTimeout(timer)
+      controller.abort()
+    })
   })
 
 /** The client, on a pool closed with the scope. */

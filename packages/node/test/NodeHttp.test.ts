@@ -147,7 +147,7 @@ describe("NodeHttp", () => {
         url: `http://127.0.0.1:${port}/v1/refunds?expand%5B%5D=charge`,
         headers: { "content-type": "application/x-www-form-urlencoded", "idempotency-key": "k-1" },
         body: "amount=5"
-      })
+      }, 5_000)
       assert.strictEqual(answer.status, 429)
       assert.strictEqual(answer.headers["retry-after"], "3")
       assert.strictEqual(answer.headers["set-cookie"], "a=1, b=2")
@@ -165,7 +165,7 @@ describe("NodeHttp", () => {
         response.writeHead(404).end()
       })
       const agent = yield* Effect.acquireRelease(Effect.sync(() => new Agent()), (a) => Effect.promise(() => a.close()))
-      const answer = yield* NodeHttp.exchange(agent)({ method: "GET", url: `http://127.0.0.1:${port}/proxy/stripe/v1/refunds/re_1`, headers: {}, body: undefined })
+      const answer = yield* NodeHttp.exchange(agent)({ method: "GET", url: `http://127.0.0.1:${port}/proxy/stripe/v1/refunds/re_1`, headers: {}, body: undefined }, 5_000)
       assert.strictEqual(answer.status, 404)
       assert.strictEqual(path, "/proxy/stripe/v1/refunds/re_1")
     }).pipe(Effect.scoped))

@@ -13,8 +13,8 @@
  * new client without the direct exchange, so a wrapper is never bypassed: the Executor then goes
  * through `execute` and the wrapper applies.
  */
-import { Data, type Effect } from "effect"
-import type { HttpClient } from "effect/http"
+import { Data, Effect, Tracer } from "effect"
+import { Headers, HttpClient, HttpTraceContext, UrlParams } from "effect/http"
 import type { HttpMethod, ProcessorResponse } from "../connector/ProcessorHttp.ts"
 
 /** The property an `HttpClient` carries its direct exchange under. */
@@ -40,11 +40,18 @@ export class ExchangeError extends Data.TaggedError("ExchangeError")<{
   readonly cause: unknown
 }> {}
 
+/** No whole answer within the attempt's time: the request was aborted (it may have been sent). */
+export class ExchangeTimeout extends Data.TaggedError("ExchangeTimeout")<{
+  readonly timeoutMillis: number
+}> {}
+
 /**
- * One exchange: the whole answer (any status; header names lower case, body read in full), or why
- * there was none. Interrupting it must abort the request and free its connection.
+ * One exchange: the whole answer (any status; header names lower case, body read in full) within
+ * `timeoutMillis`, or why there was none. Past the time, and when interrupted, it aborts the request
+ * and frees its connection. (The timeout is the exchange's own: a timer it already has costs less
+ * than racing the effect against a sleep.)
  */
-export type Exchange = (request: WireRequest) => Effect.Effect<ProcessorResponse, ExchangeError>
+export type Exchange = (request: WireRequest, timeoutMillis: number) => Effect.Effect<ProcessorResponse, ExchangeError | ExchangeTimeout>
 
 interface WithExchange {
   readonly [TypeId]: Exchange
@@ -56,3 +63,55 @@ export const withExchange = (client: HttpClient.HttpClient, exchange: Exchange):
 
 /** The client's direct exchange, if it carries one. */
 export const of = (client: HttpClient.HttpClient): Exchange | undefined => (client as Partial<WithExchange>)[TypeId]
+
+const defaultPorts: Readonly<Record<string, number>> = { "http:": 80, "https:": 443 }
+
+/**
+ * The exchange inside the client span effect/http's HttpClient would have opened, so traces, the
+ * CLI's progress lines and `traceparent` propagation are the same on both roads: named by the
+ * method, kind client, `http.request.method`, `url.*`, `server.*`, the request and response headers
+ * `HttpClient.TracerHeaderFilter` lets through (redacted names shown as `<redacted>`),
+ * `http.response.status_code`, and `error.type` for 4xx and 5xx. `traceparent` is sent unless
+ * `HttpClient.TracerPropagationEnabled` is off or `Tracer.DisablePropagation` is on.
+ * (`HttpClient.TracerDisabledWhen` and `SpanNameGenerator` take an `HttpClientRequest`, which this
+ * road never builds; to use them, wrap the client: the Executor then takes `execute`.)
+ */
+export const traced = (
+  exchange: Exchange,
+  request: WireRequest,
+  timeoutMillis: number,
+  redactedNames: ReadonlyArray<string | RegExp>
+): Effect.Effect<ProcessorResponse, ExchangeError | ExchangeTimeout> =>
+  Effect.withFiber((fiber) =>
+    Effect.useSpan(request.method, { kind: "client" }, (span) => {
+      const url = new URL(request.url)
+      span.attribute("http.request.method", request.method)
+      const urlRedacted = fiber.getRef(UrlParams.CurrentRedactedNames)
+      span.attribute("url.full", UrlParams.redactUrl(url.href, urlRedacted))
+      span.attribute("url.path", url.pathname)
+      if (url.search !== "") span.attribute("url.query", UrlParams.redactUrl(url.search, urlRedacted).slice(1))
+      span.attribute("url.scheme", url.protocol.slice(0, -1))
+      span.attribute("server.address", url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname)
+      const port = url.port === "" ? defaultPorts[url.protocol] : Number(url.port)
+      if (port !== undefined) span.attribute("server.port", port)
+      const filter = fiber.getRef(HttpClient.TracerHeaderFilter)
+      const redacted = [...fiber.getRef(Headers.CurrentRedactedNames), ...redactedNames]
+      const record = (phase: "request" | "response", headers: Readonly<Record<string, string>>) => {
+        for (const name in headers) {
+          if (filter(name, phase)) span.attribute(`http.${phase}.header.${name}`, Headers.isRedactedName(name, redacted) ? "<redacted>" : headers[name])
+        }
+      }
+      record("request", request.headers)
+      const propagate = fiber.getRef(HttpClient.TracerPropagationEnabled) && !fiber.getRef(Tracer.DisablePropagation)
+      const sent = propagate ? { ...request, headers: { ...request.headers, ...HttpTraceContext.toHeaders(span) } } : request
+      return exchange(sent, timeoutMillis).pipe(
+        Effect.withParentSpan(span, { captureStackTrace: false }),
+        Effect.map((response) => {
+          span.attribute("http.response.status_code", response.status)
+          record("response", response.headers)
+          if (response.status >= 400 && response.status < 600) span.attribute("error.type", String(response.status))
+          return response
+        })
+      )
+    })
+  )

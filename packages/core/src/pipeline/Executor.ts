@@ -134,8 +134,10 @@ const redactedNames = (bound: BoundConnector): ReadonlyArray<string> => {
 }
 
 /** Why an exchange failed, as the Executor reasons about it. */
-const noAnswer = (failure: Cause.TimeoutError | DirectExchange.ExchangeError | HttpClientError.HttpClientError): NoAnswer => {
-  if (Cause.isTimeoutError(failure)) return { _tag: "Timeout" }
+const noAnswer = (
+  failure: Cause.TimeoutError | DirectExchange.ExchangeTimeout | DirectExchange.ExchangeError | HttpClientError.HttpClientError
+): NoAnswer => {
+  if (Cause.isTimeoutError(failure) || failure._tag === "ExchangeTimeout") return { _tag: "Timeout" }
   if (failure._tag === "ExchangeError") {
     // Stryker disable next-line StringLiteral: the tag is only ever compared with "Timeout"
     return { _tag: "Transport", sent: !neverSent(failure.cause), message: `${failure.description}${describeCause(failure.cause)}` }
@@ -158,13 +160,13 @@ const send = (
 ): Effect.Effect<Result.Result<ProcessorResponse, NoAnswer>> => {
   const wire = toWire(prepared, authHeaders)
   const exchange = DirectExchange.of(client)
-  const attempt: Effect.Effect<ProcessorResponse, DirectExchange.ExchangeError | HttpClientError.HttpClientError> = exchange !== undefined
-    ? exchange(wire)
-    : viaHttpClient(client, bound, wire)
-  return attempt.pipe(
-    Effect.timeout(bound.timeouts.attemptMillis),
-    Effect.match({ onSuccess: Result.succeed, onFailure: (failure) => Result.fail(noAnswer(failure)) })
-  )
+  const attempt: Effect.Effect<
+    ProcessorResponse,
+    DirectExchange.ExchangeError | DirectExchange.ExchangeTimeout | HttpClientError.HttpClientError | Cause.TimeoutError
+  > = exchange !== undefined
+    ? DirectExchange.traced(exchange, wire, bound.timeouts.attemptMillis, redactedNames(bound))
+    : Effect.timeout(viaHttpClient(client, bound, wire), bound.timeouts.attemptMillis)
+  return Effect.match(attempt, { onSuccess: Result.succeed, onFailure: (failure) => Result.fail(noAnswer(failure)) })
 }
 
 const describeCause = (cause: unknown): string => {

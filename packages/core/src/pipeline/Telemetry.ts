@@ -32,6 +32,15 @@ export interface OperationMetrics {
 
 const byOperation = new Map<string, OperationMetrics>()
 
+const memo = (cache: Map<string, Metric.Metric<number, unknown>>, make: () => Metric.Metric<number, unknown>, value: string) => {
+  let metric = cache.get(value)
+  if (metric === undefined) {
+    metric = make()
+    cache.set(value, metric)
+  }
+  return metric
+}
+
 /**
  * Built once per connector and operation (and outcome, and retry reason): building a metric's key on
  * every update was a visible share of each call. Connectors × operations × outcomes is small.
@@ -43,14 +52,6 @@ export const forOperation = (connector: string, operation: string): OperationMet
     const attributes = { connector, operation }
     const outcomes = new Map<string, Metric.Metric<number, unknown>>()
     const reasons = new Map<string, Metric.Metric<number, unknown>>()
-    const memo = (cache: Map<string, Metric.Metric<number, unknown>>, make: () => Metric.Metric<number, unknown>, value: string) => {
-      let metric = cache.get(value)
-      if (metric === undefined) {
-        metric = make()
-        cache.set(value, metric)
-      }
-      return metric
-    }
     found = {
       attempts: Metric.withAttributes(attempts, attributes),
       duration: Metric.withAttributes(duration, attributes),

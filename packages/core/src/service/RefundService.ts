@@ -59,15 +59,19 @@ export class RefundService extends Context.Service<RefundService, Service>()("@r
         clients.set(connector, made)
         return made
       })
+    /** With the connector's client: straight away once it is built (the common case), else after building it. */
+    const withClient = <A, E>(connector: string, f: (client: RefundClient) => Effect.Effect<A, E>): Effect.Effect<A, E | RefundError> => {
+      const cached = clients.get(connector)
+      return cached !== undefined ? f(cached) : Effect.flatMap(client(connector), f)
+    }
     return {
       client,
-      create: (connector, input) => Effect.flatMap(client(connector), (c) => c.create(input)),
-      get: (connector, reference, previous) => Effect.flatMap(client(connector), (c) => c.get(reference, previous)),
-      lookup: (connector, input) => Effect.flatMap(client(connector), (c) => c.lookup(input)),
-      cancel: (connector, reference, previous) => Effect.flatMap(client(connector), (c) => c.cancel(reference, previous)),
-      recover: (connector, input, options) => Effect.flatMap(client(connector), (c) => c.recover(input, options)),
-      pollUntilSettled: (connector, reference, options) =>
-        Effect.flatMap(client(connector), (c) => c.pollUntilSettled(reference, options)),
+      create: (connector, input) => withClient(connector, (c) => c.create(input)),
+      get: (connector, reference, previous) => withClient(connector, (c) => c.get(reference, previous)),
+      lookup: (connector, input) => withClient(connector, (c) => c.lookup(input)),
+      cancel: (connector, reference, previous) => withClient(connector, (c) => c.cancel(reference, previous)),
+      recover: (connector, input, options) => withClient(connector, (c) => c.recover(input, options)),
+      pollUntilSettled: (connector, reference, options) => withClient(connector, (c) => c.pollUntilSettled(reference, options)),
       connectors: Effect.map(registry.list, (all) =>
         all.map((b) => ({
           id: b.id,
