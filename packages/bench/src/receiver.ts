@@ -27,9 +27,12 @@ import * as Workload from "./receiver/workload.ts"
 
 export type { Verification } from "./receiver/verify.ts"
 
-export type Contender = "floor" | "refract-memory" | "refract-postgres"
+export type Contender = "floor" | "refract-memory" | "refract-postgres" | "effect-platform"
 
 export const contenders: ReadonlyArray<Contender> = ["floor", "refract-memory", "refract-postgres"]
+
+/** Diagnostic contenders, run only when asked for (see receiver/platform-server.ts). */
+export const diagnostic: ReadonlyArray<Contender> = ["effect-platform"]
 
 export interface Options {
   /** Measured deliveries per run. Default 20,000 (5,000 refunds × 4 events). */
@@ -135,7 +138,7 @@ const dumpPostgres = (url: string, schema: string, refundIds: ReadonlyArray<stri
 
 const startServer = (contender: Contender, env: Record<string, string>, args: ReadonlyArray<string>, execArgv: ReadonlyArray<string>) =>
   Ipc.start({
-    script: path.join(here, "receiver", contender === "floor" ? "floor-server.ts" : "refract-server.ts"),
+    script: path.join(here, "receiver", contender === "floor" ? "floor-server.ts" : contender === "effect-platform" ? "platform-server.ts" : "refract-server.ts"),
     args,
     env,
     execArgv
@@ -180,7 +183,7 @@ const runOnce = async (
     const ids = expected.map((e) => e.refundId)
     const totalDeliveries = workloads.warm.deliveries.length + workloads.measured.deliveries.length
     let verification: Verification
-    if (contender === "floor") {
+    if (contender === "floor" || contender === "effect-platform") {
       verification = { ok: extra.length === 0, problems: extra, refunds: 0, historyEntries: 0 }
     } else if (contender === "refract-memory") {
       verification = check(await child.dump(ids), expected, extra)
@@ -189,7 +192,7 @@ const runOnce = async (
       await child.stop()
       verification = check(await dumpPostgres(database!.url, schema, ids), expected, extra)
     }
-    if (contender !== "floor" && verification.historyEntries !== totalDeliveries && verification.ok) {
+    if (contender !== "floor" && contender !== "effect-platform" && verification.historyEntries !== totalDeliveries && verification.ok) {
       verification = { ...verification, ok: false, problems: [`${verification.historyEntries} history entries, expected ${totalDeliveries}`] }
     }
     const n = load.deliveries
@@ -314,7 +317,7 @@ const intFlag = (name: string, env: string): number | undefined => {
 
 if (import.meta.main) {
   const requested = flag("contenders", "REFRACT_BENCH_CONTENDERS")?.split(",").map((s) => s.trim())
-  for (const c of requested ?? []) if (!contenders.includes(c as Contender)) throw new Error(`unknown contender ${c} (known: ${contenders.join(", ")})`)
+  for (const c of requested ?? []) if (![...contenders, ...diagnostic].includes(c as Contender)) throw new Error(`unknown contender ${c} (known: ${[...contenders, ...diagnostic].join(", ")})`)
   const cpuProf = flag("cpu-prof", "REFRACT_BENCH_CPU_PROF")
   const result = await runReceiverBench({
     deliveries: intFlag("deliveries", "REFRACT_BENCH_DELIVERIES"),
