@@ -7,6 +7,7 @@
 import { writeFile } from "node:fs/promises"
 import { parseArgs } from "node:util"
 import { type ClientBenchReport, commandLine, formatClientReport, runClientBench } from "./client.ts"
+import { type Result as ReceiverResult, receiverGoals, runReceiverBench, table as receiverTable } from "./receiver.ts"
 
 const usage = `usage: node packages/bench/src/main.ts [--rounds N] [--sequential N] [--seconds S] [--warmup N] [--only client|receiver] [--json FILE]
   --rounds N       rounds; every contender runs once per round, medians across rounds (default 3)
@@ -58,7 +59,7 @@ const options = {
 const only = parsed.only
 if (only !== undefined && only !== "client" && only !== "receiver") fail(`--only wants client or receiver, not "${only}"`)
 
-const report: { client?: ClientBenchReport; receiver?: unknown } = {}
+const report: { client?: ClientBenchReport; receiver?: ReceiverResult } = {}
 const progress = (line: string) => process.stderr.write(`${line}\n`)
 
 try {
@@ -71,12 +72,9 @@ try {
     process.stdout.write(`${formatClientReport(report.client)}\n`)
   }
   if (only !== "client") {
-    // ─── Receiver bench ─────────────────────────────────────────────────────────────────────────
-    // With packages/bench/src/receiver.ts, add its import next to client.ts's above
-    //   import { formatReceiverReport, runReceiverBench } from "./receiver.ts"
-    // and replace the placeholder line below with
-    //   report.receiver = await runReceiverBench(options); process.stdout.write(`\n${formatReceiverReport(report.receiver)}\n`)
-    process.stdout.write(`\n# Webhook receiver\n\nnot measured yet: packages/bench/src/receiver.ts is not on this branch\n`)
+    progress(`receiver bench: ${options.rounds} round(s), each server in its own process…`)
+    report.receiver = await runReceiverBench({ rounds: options.rounds, log: progress })
+    process.stdout.write(`\n# Webhook receiver: signed Stripe deliveries, 64 senders\n\n${receiverTable(report.receiver)}\n\n${receiverGoals(report.receiver)}\n`)
   }
   if (parsed.json !== undefined) {
     await writeFile(parsed.json, `${JSON.stringify(report, null, 2)}\n`)

@@ -4,18 +4,27 @@
  *   PgRefundStore.layer({ schema: "refract" })            // needs a SqlClient (PgClient.layer / layerConfig)
  *   PgRefundStore.layerUrl("postgres://user@host/db")      // brings its own PgClient pool
  *
- * Each observation is applied in one transaction: a per-refund advisory lock (so concurrent
+ * Each observation is applied in a transaction: a per-refund advisory lock (so concurrent
  * webhooks and polls for one refund run one after the other, including the very first observation
  * of a refund that has no row yet), the de-duplication insert for webhook event ids, a
  * `SELECT … FOR UPDATE` of the current state, the state machine, an append to the observations
  * table and the upsert of the current state. Status changes are published after the commit.
  * When `apply` returns, the observation is committed: that is when a webhook may be acknowledged.
+ *
+ * Group commit: observations applied concurrently are collected and written together, one
+ * transaction (and a fixed number of round trips) for the whole group instead of eight round trips
+ * each. The group takes the advisory locks of all its refunds (in one order, so groups never
+ * deadlock), folds its observations in arrival order (so several observations of one refund in a
+ * group are applied one after the other, exactly as if they had come one by one), writes everything
+ * with array statements and commits; only then does each `apply` return. Should a group fail, each
+ * of its observations is retried in a transaction of its own, so one bad observation never fails
+ * the others. `batch: false` turns grouping off.
  */
-import { Effect, Layer, Option, Redacted, Schema } from "effect"
+import { Cause, Deferred, Effect, Exit, Layer, Option, Queue, Redacted, Result, Schema } from "effect"
 import type { Scope } from "effect"
 import { SqlClient } from "effect/sql"
 import type { SqlError } from "effect/sql"
-import { PgClient } from "@effect/sql-pg"
+import { PgClient, PgTypes } from "@effect/sql-pg"
 import { Refund, RefundStatus, RefundStore } from "@refract/core"
 import { migrate, quote, validateSchema } from "./Migrations.ts"
 
@@ -24,6 +33,12 @@ export interface Options {
   readonly schema?: string | undefined
   /** Apply pending migrations when the layer starts. Default true. */
   readonly migrate?: boolean | undefined
+  /**
+   * Group commit of concurrent `apply` calls (see the module documentation): at most `maxSize`
+   * observations per transaction (default 128), `writers` transactions at a time (default 2).
+   * `false` applies each observation in its own transaction.
+   */
+  readonly batch?: false | { readonly maxSize?: number | undefined; readonly writers?: number | undefined } | undefined
 }
 
 const decodeRefund = Schema.decodeUnknownEffect(Refund.Refund)
@@ -54,6 +69,12 @@ const firstIntent = (rows: ReadonlyArray<{ readonly intent: unknown }>) =>
   rows.length === 0 ? Effect.succeed(undefined) : decodeIntent(rows[0]!.intent)
 
 const refundsOf = (rows: ReadonlyArray<{ readonly refund: unknown }>) => Effect.forEach(rows, (row) => decodeRefund(row.refund))
+
+/**
+ * A `text[]` parameter (typed, so that an array of nulls is one too); statements cast it to the
+ * column's type.
+ */
+const texts = (values: ReadonlyArray<string | null>) => Result.getOrThrow(PgTypes.array(values, PgTypes.OID.text))
 
 /** Builds the store over the current SqlClient (migrating first, unless told not to). */
 export const make = (
@@ -101,7 +122,7 @@ export const make = (
       sql<{ refund: unknown }>`SELECT refund FROM ${refunds}
         WHERE connector = ${connector} AND connector_refund_id = ${connectorRefundId} FOR UPDATE`.pipe(Effect.flatMap(firstRefund))
 
-    const apply = (observation: RefundStore.Observation) => {
+    const applyOne = (observation: RefundStore.Observation) => {
       const connector = observation.connector
       const id = observation.snapshot.connectorRefundId
       return sql.withTransaction(Effect.gen(function*() {
@@ -145,6 +166,147 @@ export const make = (
         if (change !== undefined) yield* sql.afterCommit(hub.publish(change))
         return RefundStore.ApplyResult.Observed({ previous, current, transition: folded.transition, entry })
       })).pipe(Effect.mapError(storeError("apply")))
+    }
+
+    const lockName = (connector: string, id: string) => `refract:${schema}:${connector}:${id}`
+
+    /**
+     * One transaction for a group of observations (see the module documentation). Returns each
+     * observation's result, in order, and the changes to publish once committed.
+     */
+    const applyGroup = (group: ReadonlyArray<RefundStore.Observation>) =>
+      sql.withTransaction(Effect.gen(function*() {
+        const keys = new Map<string, { readonly connector: string; readonly id: string }>()
+        for (const o of group) {
+          const id = o.snapshot.connectorRefundId
+          keys.set(RefundStore.keyString({ connector: o.connector, connectorRefundId: id }), { connector: o.connector, id })
+        }
+        const keyList = [...keys.values()]
+        const connectors = keyList.map((k) => k.connector)
+        const ids = keyList.map((k) => k.id)
+        // Every refund of the group, in one order (by lock hash) so that concurrent groups never deadlock.
+        yield* sql`SELECT pg_advisory_xact_lock(h) FROM (
+          SELECT DISTINCT hashtextextended(name, 0) AS h FROM unnest(${texts(keyList.map((k) => lockName(k.connector, k.id)))}::text[]) AS name
+          ORDER BY h) AS locks`
+        // De-duplication: the first occurrence of an event id in the group is inserted; the others,
+        // and those already stored, are Duplicates.
+        const firstOfEvent = new Map<string, number>()
+        group.forEach((o, i) => {
+          if (o.eventId === undefined) return
+          const k = RefundStore.keyString({ connector: o.connector, connectorRefundId: o.eventId })
+          if (!firstOfEvent.has(k)) firstOfEvent.set(k, i)
+        })
+        const inserted = new Set<string>()
+        if (firstOfEvent.size > 0) {
+          const firsts = [...firstOfEvent.values()].map((i) => group[i]!)
+          const rows = yield* sql<{ connector: string; event_id: string }>`INSERT INTO ${events} (connector, event_id, connector_refund_id, received_at)
+            SELECT * FROM unnest(${texts(firsts.map((o) => o.connector))}::text[], ${texts(firsts.map((o) => o.eventId!))}::text[],
+              ${texts(firsts.map((o) => o.snapshot.connectorRefundId))}::text[], ${texts(firsts.map((o) => String(o.receivedAt)))}::bigint[])
+            ON CONFLICT (connector, event_id) DO NOTHING RETURNING connector, event_id`
+          for (const row of rows) inserted.add(RefundStore.keyString({ connector: row.connector, connectorRefundId: row.event_id }))
+        }
+        const loaded = yield* sql<{ connector: string; connector_refund_id: string; refund: unknown }>`SELECT r.connector, r.connector_refund_id, r.refund
+          FROM ${refunds} AS r JOIN unnest(${texts(connectors)}::text[], ${texts(ids)}::text[]) AS k(connector, id)
+            ON r.connector = k.connector AND r.connector_refund_id = k.id
+          FOR UPDATE OF r`
+        const sequences = yield* sql<{ connector: string; connector_refund_id: string; n: number }>`SELECT o.connector, o.connector_refund_id,
+            max(o.sequence)::integer AS n
+          FROM ${observations} AS o JOIN unnest(${texts(connectors)}::text[], ${texts(ids)}::text[]) AS k(connector, id)
+            ON o.connector = k.connector AND o.connector_refund_id = k.id
+          GROUP BY o.connector, o.connector_refund_id`
+        const state = new Map<string, { current: Refund.Refund | undefined; sequence: number; dirty: boolean }>()
+        for (const [key] of keys) state.set(key, { current: undefined, sequence: 0, dirty: false })
+        for (const row of loaded) {
+          state.get(RefundStore.keyString({ connector: row.connector, connectorRefundId: row.connector_refund_id }))!.current = yield* decodeRefund(row.refund)
+        }
+        for (const row of sequences) {
+          state.get(RefundStore.keyString({ connector: row.connector, connectorRefundId: row.connector_refund_id }))!.sequence = Number(row.n)
+        }
+        // The state machine, in arrival order.
+        const results: Array<RefundStore.ApplyResult> = []
+        const changes: Array<RefundStore.Change> = []
+        const entries: Array<RefundStore.HistoryEntry> = []
+        group.forEach((o, i) => {
+          const s = state.get(RefundStore.keyString({ connector: o.connector, connectorRefundId: o.snapshot.connectorRefundId }))!
+          if (o.eventId !== undefined) {
+            const k = RefundStore.keyString({ connector: o.connector, connectorRefundId: o.eventId })
+            if (firstOfEvent.get(k) !== i || !inserted.has(k)) {
+              results.push(RefundStore.ApplyResult.Duplicate({ connector: o.connector, eventId: o.eventId, current: s.current }))
+              return
+            }
+          }
+          const previous = s.current
+          const folded = RefundStore.fold(previous, o, s.sequence + 1)
+          s.sequence += 1
+          s.current = folded.current
+          if (folded.current !== undefined) s.dirty = true
+          entries.push(folded.entry)
+          const change = RefundStore.changeOf(previous, folded)
+          if (change !== undefined) changes.push(change)
+          results.push(RefundStore.ApplyResult.Observed({ previous, current: folded.current, transition: folded.transition, entry: folded.entry }))
+        })
+        if (entries.length > 0) {
+          yield* sql`INSERT INTO ${observations}
+            (connector, connector_refund_id, sequence, source, event_id, received_at, raw_status, observed_status,
+             transition, status_before, status_after, entry)
+            SELECT * FROM unnest(${texts(entries.map((e) => e.connector))}::text[], ${texts(entries.map((e) => e.connectorRefundId))}::text[],
+              ${texts(entries.map((e) => String(e.sequence)))}::integer[], ${texts(entries.map((e) => e.source))}::text[],
+              ${texts(entries.map((e) => e.eventId ?? null))}::text[], ${texts(entries.map((e) => String(e.receivedAt)))}::bigint[],
+              ${texts(entries.map((e) => e.rawStatus))}::text[], ${texts(entries.map((e) => e.observedStatus))}::text[],
+              ${texts(entries.map((e) => e.transition))}::text[], ${texts(entries.map((e) => e.statusBefore ?? null))}::text[],
+              ${texts(entries.map((e) => e.statusAfter ?? null))}::text[],
+              ${texts(entries.map((e) => JSON.stringify(RefundStore.encodeEntry(e))))}::jsonb[])`
+        }
+        const dirty = [...state.values()].flatMap((s) => (s.dirty && s.current !== undefined ? [s.current] : []))
+        if (dirty.length > 0) {
+          yield* sql`INSERT INTO ${refunds}
+            (connector, connector_refund_id, merchant_refund_id, status, settled, refund, created_at, updated_at)
+            SELECT * FROM unnest(${texts(dirty.map((r) => r.connector))}::text[], ${texts(dirty.map((r) => r.connectorRefundId))}::text[],
+              ${texts(dirty.map((r) => r.merchantRefundId ?? null))}::text[], ${texts(dirty.map((r) => r.status))}::text[],
+              ${texts(dirty.map((r) => String(RefundStatus.isSettled(r.status))))}::boolean[],
+              ${texts(dirty.map((r) => JSON.stringify(RefundStore.encodeRefund(r))))}::jsonb[],
+              ${texts(dirty.map((r) => String(r.createdAt)))}::bigint[], ${texts(dirty.map((r) => String(r.updatedAt)))}::bigint[])
+            ON CONFLICT (connector, connector_refund_id) DO UPDATE SET
+              merchant_refund_id = EXCLUDED.merchant_refund_id, status = EXCLUDED.status, settled = EXCLUDED.settled,
+              refund = EXCLUDED.refund, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at`
+        }
+        return { results, changes }
+      }))
+
+    interface Pending {
+      readonly observation: RefundStore.Observation
+      readonly done: Deferred.Deferred<RefundStore.ApplyResult, RefundStore.StoreError>
+    }
+
+    const batchOptions = options.batch === false ? undefined : options.batch ?? {}
+    let apply = applyOne
+    if (batchOptions !== undefined) {
+      const maxSize = Math.max(1, batchOptions.maxSize ?? 128)
+      const queue = yield* Queue.unbounded<Pending>()
+      /** A group failed: each observation on its own, so that one bad observation fails alone. */
+      const oneByOne = (group: ReadonlyArray<Pending>) =>
+        Effect.forEach(group, (p) => Effect.exit(applyOne(p.observation)).pipe(Effect.flatMap((exit) => Deferred.done(p.done, exit))), { discard: true })
+      const writer = Effect.gen(function*() {
+        const group = yield* Queue.takeBetween(queue, 1, maxSize)
+        const exit = yield* Effect.exit(applyGroup(group.map((p) => p.observation)))
+        if (Exit.isSuccess(exit)) {
+          // Committed: publish, then acknowledge.
+          for (const change of exit.value.changes) yield* hub.publish(change)
+          for (let i = 0; i < group.length; i++) Deferred.doneUnsafe(group[i]!.done, Exit.succeed(exit.value.results[i]!))
+        } else if (group.length === 1 || Cause.hasInterruptsOnly(exit.cause)) {
+          const error = storeError("apply")(Cause.squash(exit.cause) as SqlError.SqlError)
+          for (const p of group) Deferred.doneUnsafe(p.done, Exit.fail(error))
+        } else {
+          yield* oneByOne(group)
+        }
+      }).pipe(Effect.forever)
+      for (let i = 0; i < Math.max(1, batchOptions.writers ?? 2); i++) yield* Effect.forkScoped(writer)
+      apply = (observation: RefundStore.Observation) =>
+        Effect.suspend(() => {
+          const done = Deferred.makeUnsafe<RefundStore.ApplyResult, RefundStore.StoreError>()
+          Queue.offerUnsafe(queue, { observation, done })
+          return Deferred.await(done)
+        })
     }
 
     const store: RefundStore.Store = {

@@ -91,6 +91,27 @@ export const deliveriesRefused = Metric.counter("refract_webhook_refused_total",
   description: "Webhook deliveries refused before touching state, by connector and reason"
 })
 
+/**
+ * A metric with attributes, made once per distinct attribute set: `Metric.withAttributes` builds a
+ * new metric (and its key) on every call, which is work on every delivery for a handful of values.
+ */
+const withAttributesCached = <M extends Metric.Metric<any, any>>(metric: M) => {
+  const cache = new Map<string, M>()
+  return (connector: string, label: string, value: string): M => {
+    const key = `${connector}\u0000${value}`
+    let tagged = cache.get(key)
+    if (tagged === undefined) {
+      tagged = Metric.withAttributes(metric, { connector, [label]: value }) as M
+      // Bounded: connectors and outcome/reason tags are few; a pathological id must not grow it.
+      if (cache.size < 1_000) cache.set(key, tagged)
+    }
+    return tagged
+  }
+}
+
+const receivedFor = withAttributesCached(webhooksReceived)
+const refusedFor = withAttributesCached(deliveriesRefused)
+
 const notConfigured = (connector: string, message: string) =>
   new WebhookError({ connector, reason: new NotConfigured({ message }) })
 
@@ -172,7 +193,7 @@ export const handleEvent = (
     const bound = yield* resolve(input.connector)
     const events = yield* verify(bound, input.request, input.secrets, options).pipe(
       Effect.tapError((e) =>
-        Metric.update(Metric.withAttributes(deliveriesRefused, { connector: bound.id, reason: e.reason._tag }), 1)
+        Metric.update(refusedFor(bound.id, "reason", e.reason._tag), 1)
       )
     )
     const store = yield* RefundStore
@@ -194,11 +215,12 @@ export const handleEvent = (
       outcomes.push(outcomeOf(event, result))
     }
     for (const outcome of outcomes) {
-      yield* Metric.update(Metric.withAttributes(webhooksReceived, { connector: bound.id, outcome: outcome._tag }), 1)
+      yield* Metric.update(receivedFor(bound.id, "outcome", outcome._tag), 1)
     }
     yield* Effect.annotateCurrentSpan({ "refract.events": outcomes.length, "refract.outcomes": outcomes.map((o) => o._tag).join(",") })
     return { connector: bound.id, outcomes, acknowledgement: bound.connector.webhooks!.acknowledgement }
-  }).pipe(Effect.withSpan("refract.handleEvent", { attributes: { "refract.connector": input.connector } }))
+    // No stack capture: this span is made for every delivery, and its name says where it is.
+  }).pipe(Effect.withSpan("refract.handleEvent", { attributes: { "refract.connector": input.connector } }, { captureStackTrace: false }))
 
 /** A one-line summary of an outcome, for logs and the CLI. */
 export const describe = (outcome: EventOutcome): string => {

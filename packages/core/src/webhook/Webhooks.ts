@@ -60,4 +60,4 @@ export const verifyAndParse = (
     const parsed = support.parse(request)
     if (Result.isFailure(parsed)) return yield* parsed.failure
     return parsed.success
-  }).pipe(Effect.withSpan("refract.webhook", { attributes: { "refract.connector": bound.id } }))
+  }).pipe(Effect.withSpan("refract.webhook", { attributes: { "refract.connector": bound.id } }, { captureStackTrace: false }))

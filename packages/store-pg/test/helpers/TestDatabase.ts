@@ -30,8 +30,8 @@ export const dropOnClose = (schema: string): Layer.Layer<never, never, SqlClient
   )
 
 /** A migrated store in a fresh schema, plus the SqlClient, dropped afterwards. */
-export const storeLayer = (schema: string = uniqueSchema()) =>
-  PgRefundStore.layer({ schema }).pipe(
+export const storeLayer = (schema: string = uniqueSchema(), options: Omit<PgRefundStore.Options, "schema"> = {}) =>
+  PgRefundStore.layer({ ...options, schema }).pipe(
     Layer.provideMerge(dropOnClose(schema)),
     Layer.provideMerge(client)
   )
