@@ -19,6 +19,7 @@ import type { CreateRefundRequest, RefundSnapshot } from "./Refund.ts"
 import { FailureDetails, Refund } from "./Refund.ts"
 import type { Evidence, ObservationSource, State, Transition } from "./RefundStateMachine.ts"
 import { evidenceOf, transition } from "./RefundStateMachine.ts"
+import { trusted } from "./Trusted.ts"
 
 export interface Observed {
   readonly refund: Refund
@@ -72,7 +73,7 @@ export const observe = (input: ObserveInput): Result.Result<Observed, { readonly
     state = pending.state!
   }
   const changed = previous === undefined || state.status !== previous.status
-  const refund = new Refund({
+  const refund = trusted(Refund, {
     connector: input.connector,
     merchantRefundId: previous?.merchantRefundId ?? request?.merchantRefundId ?? snapshot.merchantRefundId,
     connectorRefundId: previous?.connectorRefundId ?? snapshot.connectorRefundId,
@@ -85,7 +86,7 @@ export const observe = (input: ObserveInput): Result.Result<Observed, { readonly
       ? undefined
       : state.failure instanceof FailureDetails
       ? state.failure
-      : new FailureDetails(state.failure, { disableChecks: true }),
+      : trusted(FailureDetails, state.failure),
     statusAt: state.occurredAt,
     unrecognisedStatus: t._tag === "Unrecognised" ? snapshot.rawStatus : undefined,
     createdAt: previous === undefined
@@ -95,6 +96,6 @@ export const observe = (input: ObserveInput): Result.Result<Observed, { readonly
     evidence: state.evidence,
     metadata: snapshot.metadata ?? previous?.metadata ?? request?.metadata,
     raw: snapshot.raw ?? previous?.raw
-  }, { disableChecks: true })
+  })
   return Result.succeed({ refund, transition: t })
 }

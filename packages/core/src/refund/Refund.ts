@@ -7,6 +7,7 @@ import { ObservedStatus, RefundStatus } from "./RefundStatus.ts"
 import type { SimpleStatus } from "./RefundStatus.ts"
 import { SimpleStatus as SimpleStatusSchema } from "./RefundStatus.ts"
 import { toSimple } from "./RefundStatus.ts"
+import { trusted } from "./Trusted.ts"
 
 /**
  * The merchant's own id for a refund. It is the idempotency anchor: every attempt to create the
@@ -134,11 +135,11 @@ export const withProcessorData = (
   snapshot: RefundSnapshot,
   data: { readonly metadata?: Readonly<Record<string, string>> | undefined; readonly raw?: unknown }
 ): RefundSnapshot =>
-  new RefundSnapshot({
+  trusted(RefundSnapshot, {
     ...snapshot,
     ...(data.metadata !== undefined ? { metadata: data.metadata } : {}),
     ...(data.raw !== undefined ? { raw: data.raw as Schema.Json } : {})
-  }, { disableChecks: true })
+  })
 
 /**
  * The string entries of a processor's metadata object (Stripe `metadata`, Razorpay `notes`), without
@@ -222,10 +223,10 @@ export class Refund extends Schema.Class<Refund>("@refract/core/Refund")(refundF
     return toSimple(this.status)
   }
   get reference(): RefundReference {
-    return new RefundReference({
+    return trusted(RefundReference, {
       connectorRefundId: this.connectorRefundId,
       ...(this.connectorTransactionId !== undefined ? { connectorTransactionId: this.connectorTransactionId } : {})
-    }, { disableChecks: true })
+    })
   }
 
   /** The JSON form ({@link RefundJson}); what `JSON.stringify(refund)` writes. Includes `raw`; unset fields are left out. */

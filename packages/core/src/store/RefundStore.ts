@@ -15,6 +15,7 @@ import { Clock, Context, Data, Effect, Option, PubSub, Result, Schema, Stream } 
 import type { Scope } from "effect"
 import { observe } from "../refund/Observe.ts"
 import { CreateRefundRequest, Refund, RefundSnapshot } from "../refund/Refund.ts"
+import { trusted } from "../refund/Trusted.ts"
 import { Transition, replay } from "../refund/RefundStateMachine.ts"
 import type { State } from "../refund/RefundStateMachine.ts"
 import type { ObservationSource } from "../refund/RefundStateMachine.ts"
@@ -193,7 +194,7 @@ export class RefundStore extends Context.Service<RefundStore, Store>()("@refract
 
 /** The snapshot a refund stands for: how a refund returned by `RefundClient.create` is recorded. */
 export const snapshotOf = (refund: Refund): RefundSnapshot =>
-  new RefundSnapshot({
+  trusted(RefundSnapshot, {
     connectorRefundId: refund.connectorRefundId,
     connectorTransactionId: refund.connectorTransactionId,
     merchantRefundId: refund.merchantRefundId,
@@ -204,7 +205,7 @@ export const snapshotOf = (refund: Refund): RefundSnapshot =>
     failure: refund.failure,
     occurredAt: refund.statusAt,
     createdAt: refund.createdAt
-  }, { disableChecks: true })
+  })
 
 /** The observation that records a refund created through Refract. */
 export const createdObservation = (refund: Refund, receivedAt: number, request?: CreateRefundRequest): Observation => ({
@@ -240,7 +241,7 @@ export const fold = (previous: Refund | undefined, observation: Observation, seq
   const transition = Result.isSuccess(observed)
     ? observed.success.transition
     : Transition.Unrecognised({ state: undefined, rawStatus: snapshot.rawStatus })
-  const entry = new HistoryEntry({
+  const entry = trusted(HistoryEntry, {
     connector: observation.connector,
     connectorRefundId: snapshot.connectorRefundId,
     sequence,
@@ -254,7 +255,7 @@ export const fold = (previous: Refund | undefined, observation: Observation, seq
     statusAfter: current?.status,
     occurredAt: snapshot.occurredAt ?? observation.observedAt ?? observation.receivedAt,
     snapshot
-  }, { disableChecks: true })
+  })
   return { current, transition, entry }
 }
 
