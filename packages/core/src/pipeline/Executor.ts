@@ -156,7 +156,8 @@ const send = (
   client: HttpClient.HttpClient,
   bound: BoundConnector,
   prepared: Prepared,
-  authHeaders: Readonly<Record<string, HeaderValue>>
+  authHeaders: Readonly<Record<string, HeaderValue>>,
+  timeoutMillis: number = bound.timeouts.attemptMillis
 ): Effect.Effect<Result.Result<ProcessorResponse, NoAnswer>> => {
   const wire = toWire(prepared, authHeaders)
   const exchange = DirectExchange.of(client)
@@ -164,8 +165,8 @@ const send = (
     ProcessorResponse,
     DirectExchange.ExchangeError | DirectExchange.ExchangeTimeout | HttpClientError.HttpClientError | Cause.TimeoutError
   > = exchange !== undefined
-    ? DirectExchange.traced(exchange, wire, bound.timeouts.attemptMillis, redactedNames(bound))
-    : Effect.timeout(viaHttpClient(client, bound, wire), bound.timeouts.attemptMillis)
+    ? DirectExchange.traced(exchange, wire, timeoutMillis, redactedNames(bound))
+    : Effect.timeout(viaHttpClient(client, bound, wire), timeoutMillis)
   return Effect.match(attempt, { onSuccess: Result.succeed, onFailure: (failure) => Result.fail(noAnswer(failure)) })
 }
 
@@ -334,6 +335,13 @@ export const run = <In, Out, Ctx>(bound: BoundConnector, call: Call<In, Out, Ctx
 export const runWith = <In, Out, Ctx>(client: HttpClient.HttpClient, bound: BoundConnector, call: Call<In, Out, Ctx>): Effect.Effect<Out, RefundError> => {
   const { operation, flow, input, context, idempotency } = call
   const metrics = Telemetry.forOperation(bound.id, operation)
+  /**
+   * Whether the attempts themselves keep the overall deadline: with a direct exchange (its own timer),
+   * no rate limiter to wait for and no token to fetch, nothing can outlast an attempt's time, and each
+   * attempt is given at most what is left of the deadline. Otherwise the program races a timer (two
+   * more fibers per call).
+   */
+  const ownDeadline = DirectExchange.of(client) !== undefined && bound.limiter === RateLimiter.unlimited && bound.connector.auth._tag === "Static"
   // Stryker disable next-line ObjectLiteral: every initial field is false or undefined, which an empty object reads the same
   const exposure: Exposure = { sent: false, acted: false, sending: false, firstSentAt: undefined }
   let attempt = 0
@@ -395,9 +403,14 @@ export const runWith = <In, Out, Ctx>(client: HttpClient.HttpClient, bound: Boun
       }
       yield* Metric.update(metrics.attempts, 1)
       exposure.firstSentAt ??= yield* Clock.currentTimeMillis
+      const left = ownDeadline ? bound.timeouts.totalMillis - ((yield* Clock.currentTimeMillis) - started) : Infinity
+      const budget = Math.min(bound.timeouts.attemptMillis, left)
+      if (budget <= 0) return yield* deadline()
       // Left set if the overall deadline interrupts the send: the request may be on the wire.
       exposure.sending = true
-      const answer = yield* send(client, bound, prepared, auth.headers)
+      const answer = yield* send(client, bound, prepared, auth.headers, budget)
+      // The deadline's share of this attempt ran out: the same answer a raced timer would give.
+      if (budget < bound.timeouts.attemptMillis && Result.isFailure(answer) && answer.failure._tag === "Timeout") return yield* deadline()
       exposure.sending = false
       if (Result.isFailure(answer)) {
         const none = answer.failure
@@ -482,10 +495,9 @@ export const runWith = <In, Out, Ctx>(client: HttpClient.HttpClient, bound: Boun
 
   return Effect.gen(function*() {
     const started = yield* Clock.currentTimeMillis
-    const result = yield* program.pipe(
-      Effect.timeoutOrElse({ duration: bound.timeouts.totalMillis, orElse: () => Effect.fail(deadline()) }),
-      Effect.result
-    )
+    const result = yield* (ownDeadline
+      ? program
+      : program.pipe(Effect.timeoutOrElse({ duration: bound.timeouts.totalMillis, orElse: () => Effect.fail(deadline()) }))).pipe(Effect.result)
     const outcome = Result.isSuccess(result) ? "ok" : result.failure.reason._tag
     yield* Metric.update(metrics.requests(outcome), 1)
     yield* Metric.update(metrics.duration, (yield* Clock.currentTimeMillis) - started)

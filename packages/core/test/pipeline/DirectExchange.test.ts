@@ -25,13 +25,13 @@ const clientWith = (script: Script) => {
   return { client, seen }
 }
 
-const refundsWith = (client: HttpClient.HttpClient, maxAttempts = 1) =>
+const refundsWith = (client: HttpClient.HttpClient, maxAttempts = 1, timeouts = { attemptMillis: 1_234, totalMillis: 10_000 }) =>
   Effect.gen(function*() {
     const bound = yield* BoundConnector.bind(fakeConnector, {
       credentials: { apiKey: testKey },
       baseUrl: "https://api.fakepay.test/v1",
       retry: { maxAttempts, baseDelayMillis: 1, maxDelayMillis: 1 },
-      timeouts: { attemptMillis: 1_234, totalMillis: 10_000 }
+      timeouts
     })
     return yield* RefundClient.make(bound).pipe(Effect.provideService(HttpClient.HttpClient, client))
   })
@@ -99,5 +99,35 @@ describe("DirectExchange", () => {
       const maybeSent: RefundError = yield* Effect.flip((yield* refundsWith(second.client, 2)).create({ ...input, merchantRefundId: "order-d2" }))
       assert.strictEqual(maybeSent.reason._tag, "OutcomeUnknown")
       assert.include(maybeSent.reason.message, "(UND_ERR_SOCKET)")
+    }))
+
+  it.effect("the overall deadline is kept by the attempts: each gets at most what is left of it, and running out is the deadline's answer", () =>
+    Effect.gen(function*() {
+      const { client, seen } = clientWith((_request, timeoutMillis) => Effect.fail(new DirectExchange.ExchangeTimeout({ timeoutMillis })))
+      const refunds = yield* refundsWith(client, 3, { attemptMillis: 5_000, totalMillis: 1_000 })
+      const create: RefundError = yield* Effect.flip(refunds.create(input))
+      assert.strictEqual(create.reason._tag, "OutcomeUnknown")
+      assert.include(create.reason.message, "no final answer within 1000 ms")
+      assert.strictEqual(seen.length, 1, "no attempt after the deadline")
+      assert.isAtMost(seen[0]!.timeoutMillis, 1_000)
+      assert.isAbove(seen[0]!.timeoutMillis, 0)
+      const read: RefundError = yield* Effect.flip(refunds.get("rf_1"))
+      assert.strictEqual(read.reason._tag, "Network")
+      assert.isTrue((read.reason as RefundError.Network).requestSent)
+      assert.include(read.reason.message, "no final answer within 1000 ms")
+    }))
+
+  // Live: the retry's backoff sleeps (1 ms) on the real clock.
+  it.live("an attempt that times out within its own time is the attempt's timeout, retried while the deadline allows", () =>
+    Effect.gen(function*() {
+      let calls = 0
+      const { client, seen } = clientWith((_request, timeoutMillis) => {
+        calls++
+        return calls === 1 ? Effect.fail(new DirectExchange.ExchangeTimeout({ timeoutMillis })) : ok({ ...wireRefund })
+      })
+      const refunds = yield* refundsWith(client, 3, { attemptMillis: 200, totalMillis: 10_000 })
+      const read = yield* refunds.get("rf_1")
+      assert.strictEqual(read.connectorRefundId, "rf_1")
+      assert.deepStrictEqual(seen.map((s) => s.timeoutMillis), [200, 200])
     }))
 })
