@@ -10,6 +10,7 @@ import { spawn, type ChildProcess } from "node:child_process"
 import { cpus } from "node:os"
 import { relative } from "node:path"
 import { fileURLToPath } from "node:url"
+import { bundleRefract } from "./client/Bundle.ts"
 import { contenders as allContenders, type ContenderName, type ContenderResult, type Phase } from "./client/Contender.ts"
 
 export { allContenders as contenders, type ContenderName, type ContenderResult }
@@ -30,7 +31,7 @@ export interface ClientBenchOptions {
   readonly sequential?: number
   /** Seconds measured at concurrency 64, per phase. Default 3. */
   readonly seconds?: number
-  /** Warm-up calls (each a `get` and a `create`) before measuring. Default 300. */
+  /** Warm-up calls (each a `get` and a `create`) before measuring. Default 2000: until then the JIT is still settling. */
   readonly warmup?: number
   /** The contenders, in the first round's order. Default: all of them. */
   readonly contenders?: ReadonlyArray<ContenderName>
@@ -223,7 +224,7 @@ export const runClientBench = async (options: ClientBenchOptions = {}): Promise<
     rounds: options.rounds ?? 3,
     sequential: options.sequential ?? 2000,
     seconds: options.seconds ?? 3,
-    warmup: options.warmup ?? 300
+    warmup: options.warmup ?? 2000
   }
   const names = options.contenders ?? allContenders
   if (names.length === 0) throw new Error("no contenders")
@@ -234,6 +235,7 @@ export const runClientBench = async (options: ClientBenchOptions = {}): Promise<
   process.on("exit", killAll)
   const runs: Array<ClientRun> = []
   try {
+    await bundleRefract()
     const { child: standIn, url } = await startStandIn()
     try {
       for (let round = 0; round < settings.rounds; round++) {

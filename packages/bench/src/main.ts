@@ -13,7 +13,7 @@ const usage = `usage: node packages/bench/src/main.ts [--rounds N] [--sequential
   --rounds N       rounds; every contender runs once per round, medians across rounds (default 3)
   --sequential N   sequential calls measured at c=1, per phase (default 2000)
   --seconds S      seconds measured at c=64, per phase (default 3)
-  --warmup N       warm-up calls before measuring (default 300)
+  --warmup N       warm-up calls before measuring (default 2000: the JIT settles)
   --only WHICH     only the client bench or only the receiver bench
   --json FILE      also write the full report (every run, the medians, the goals) as JSON`
 
@@ -29,7 +29,7 @@ const parsed = (() => {
         rounds: { type: "string", default: "3" },
         sequential: { type: "string", default: "2000" },
         seconds: { type: "string", default: "3" },
-        warmup: { type: "string", default: "300" },
+        warmup: { type: "string", default: "2000" },
         only: { type: "string" },
         json: { type: "string" },
         help: { type: "boolean", short: "h" }

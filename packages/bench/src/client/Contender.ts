@@ -7,8 +7,8 @@
  * refund object read from the answer (JSON parsed; Refract also validates it and maps it to its model).
  */
 import { Agent, request as httpRequest } from "node:http"
-import type { Layer } from "effect"
-import type { RefundService as RefundServiceModule } from "@refract/core"
+import { peakRss } from "../PeakRss.ts"
+import type { Calls } from "./RefractCalls.ts"
 
 export const contenders = ["node:http", "fetch", "stripe SDK", "Refract Effect", "Refract Promise"] as const
 export type ContenderName = (typeof contenders)[number]
@@ -33,11 +33,6 @@ export interface ContenderResult {
 const apiKey = "sk_test_bench_0123456789abcdef"
 const connectorTransactionId = "ch_3PbenchXXXXXXXXXX1a2b3c"
 
-interface Calls {
-  readonly get: (id: string) => Promise<unknown>
-  readonly create: (n: number) => Promise<unknown>
-  readonly close: () => Promise<void>
-}
 
 const nodeHttp = async (base: string): Promise<Calls> => {
   const url = new URL(base)
@@ -96,41 +91,21 @@ const stripeSdk = async (base: string): Promise<Calls> => {
 }
 
 /** Refract's Effect API: `RefundService` from one runtime, the way an Effect application holds it. */
-const refractEffect = async (base: string, transport: string | undefined): Promise<Calls> => {
-  const { Effect, Layer, ManagedRuntime } = await import("effect")
-  const { FetchHttpClient } = await import("effect/http")
-  const { NodeHttpClient } = await import("@effect/platform-node")
-  const { NodeHttp } = await import("@refract/node")
-  const { RefundService } = await import("@refract/core")
-  const { StripeConnector } = await import("@refract/stripe")
-  const http = transport === "fetch" ? FetchHttpClient.layer : transport === "undici" ? NodeHttpClient.layerUndici : undefined
-  const layer = RefundService.layer(StripeConnector.layer({ apiKey, baseUrl: base }))
-  const runtime = ManagedRuntime.make(layer.pipe(Layer.provide(http ?? NodeHttp.layer())) as Layer.Layer<RefundServiceModule.RefundService>)
-  const service = await runtime.runPromise(Effect.gen(function*() {
-    return yield* RefundService.RefundService
-  }))
-  return {
-    get: (id) => runtime.runPromise(service.get("stripe", id)),
-    create: (n) =>
-      runtime.runPromise(service.create("stripe", {
-        merchantRefundId: `order-${n}`,
-        connectorTransactionId,
-        amount: { amount: 1050, currency: "USD" }
-      })),
-    close: () => runtime.dispose()
-  }
-}
+/**
+ * Refract's contenders come from `RefractCalls.ts` bundled to JavaScript (`dist/refract-calls.js`,
+ * built by `bundleRefract` before the rounds), the way applications run it: from JavaScript, not
+ * from TypeScript stripped module by module at load time (whose memory users never pay). With
+ * REFRACT_BENCH_FROM_SOURCE=1 they load from the TypeScript sources instead (quicker to iterate on).
+ */
+const refract = async (): Promise<typeof import("./RefractCalls.ts")> =>
+  process.env["REFRACT_BENCH_FROM_SOURCE"] === "1"
+    ? import("./RefractCalls.ts")
+    : import(new URL("../../dist/refract-calls.js", import.meta.url).href)
 
-const refractPromise = async (base: string): Promise<Calls> => {
-  const { PaymentClient } = await import("@refract/node")
-  const { stripe } = await import("@refract/stripe")
-  const client = new PaymentClient({ connector: stripe, apiKey, baseUrl: base })
-  return {
-    get: (id) => client.refunds.get(id),
-    create: (n) => client.refund({ merchantRefundId: `order-${n}`, connectorTransactionId, amount: { amount: 1050, currency: "USD" } }),
-    close: () => client.close()
-  }
-}
+const refractEffect = async (base: string, transport: string | undefined): Promise<Calls> =>
+  (await refract()).refractEffect(base, transport, { apiKey, connectorTransactionId })
+
+const refractPromise = async (base: string): Promise<Calls> => (await refract()).refractPromise(base, { apiKey, connectorTransactionId })
 
 const percentile = (sorted: ReadonlyArray<number>, p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!
 
@@ -184,7 +159,7 @@ export const run = async (name: ContenderName, base: string, options: { sequenti
   const getPhase = await measure(get, phaseOptions)
   const createPhase = await measure(create, phaseOptions)
   const rss = process.memoryUsage().rss / 2 ** 20
-  const maxRss = process.resourceUsage().maxRSS / 1024
+  const maxRss = peakRss() / 2 ** 20
   await calls.close()
   return { name, get: getPhase, create: createPhase, rssMb: rss, maxRssMb: maxRss } satisfies ContenderResult
 }

@@ -3,13 +3,14 @@
  * (with its URL), answers `stats` (its own memory and CPU) and `dump` (what its store holds for some
  * refunds), and stops on `stop`.
  */
+import { peakRss } from "../PeakRss.ts"
 import { fork } from "node:child_process"
 import type { ChildProcess } from "node:child_process"
 
 export interface Stats {
   /** Resident set size now, bytes. */
   readonly rss: number
-  /** Peak resident set size, bytes (`process.resourceUsage().maxRSS`). */
+  /** Peak resident set size, bytes (sampled: see PeakRss.ts). */
   readonly maxRss: number
   /** User + system CPU time since start, microseconds. */
   readonly cpuMicros: number
@@ -34,7 +35,7 @@ type Reply =
 
 const stats = (): Stats => {
   const usage = process.resourceUsage()
-  return { rss: process.memoryUsage.rss(), maxRss: usage.maxRSS * 1024, cpuMicros: usage.userCPUTime + usage.systemCPUTime }
+  return { rss: process.memoryUsage.rss(), maxRss: peakRss(), cpuMicros: usage.userCPUTime + usage.systemCPUTime }
 }
 
 /** Child side: announce `url` and answer the parent until `stop`. */
