@@ -8,6 +8,7 @@
  *   node refract-server.ts memory
  *   node refract-server.ts postgres <url> <schema>
  */
+import { changeLine } from "@refract/cli/commands/serve"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeServices from "@effect/platform-node/NodeServices"
 import { ConnectorRegistry, RefundService, RefundStore, RefundTracker } from "@refract/core"
@@ -52,17 +53,9 @@ const program = Effect.gen(function*() {
     // The same graceful stop as Ctrl-C on `refract serve`.
     stop: async () => void setImmediate(() => process.kill(process.pid, "SIGINT"))
   })
-  // serve.ts prints each status change as one line.
+  // Each status change printed as one line, as serve does.
   return yield* tracker.changes.pipe(
-    Stream.runForEach((change) =>
-      Console.log(
-        change._tag === "Changed"
-          ? `${new Date().toISOString()}  ${change.refund.connector} ${change.refund.connectorRefundId}  ` +
-            `${change.previous?.status ?? "(new)"} -> ${change.refund.status} (${change.refund.simpleStatus}, raw "${change.refund.rawStatus}") via ${change.source}`
-          : `${new Date().toISOString()}  ${change.refund.connector} ${change.refund.connectorRefundId}  STUCK: still ${change.refund.status} after ${Math.round(change.pendingForMillis / 1000)} s` +
-            (change.webhookOnly ? " (webhook overdue)" : "")
-      )
-    ),
+    Stream.runForEach((change) => Console.log(changeLine(change))),
     Effect.andThen(Effect.never)
   )
 }).pipe(Effect.provide(server))

@@ -161,6 +161,14 @@ const describeStore = (choice: StoreConfig.Choice): string => {
   return `PostgreSQL ${safe} (schema ${choice.schema})`
 }
 
+/** The line `refract serve` prints for a status change or a stuck refund. */
+export const changeLine = (change: RefundTracker.StatusChange): string =>
+  change._tag === "Changed"
+    ? `${new Date().toISOString()}  ${change.refund.connector} ${change.refund.connectorRefundId}  ` +
+      `${change.previous?.status ?? "(new)"} -> ${change.refund.status} (${change.refund.simpleStatus}, raw "${change.refund.rawStatus}") via ${change.source}`
+    : `${new Date().toISOString()}  ${change.refund.connector} ${change.refund.connectorRefundId}  STUCK: still ${change.refund.status} after ${Math.round(change.pendingForMillis / 1000)} s` +
+      (change.webhookOnly ? " (webhook overdue)" : "")
+
 export const serve = Command.make(
   "serve",
   {
@@ -233,15 +241,7 @@ export const serve = Command.make(
         "Press Ctrl-C to stop."
       ].join("\n"))
       return yield* tracker.changes.pipe(
-        Stream.runForEach((change) =>
-          Console.log(
-            change._tag === "Changed"
-              ? `${new Date().toISOString()}  ${change.refund.connector} ${change.refund.connectorRefundId}  ` +
-                `${change.previous?.status ?? "(new)"} -> ${change.refund.status} (${change.refund.simpleStatus}, raw "${change.refund.rawStatus}") via ${change.source}`
-              : `${new Date().toISOString()}  ${change.refund.connector} ${change.refund.connectorRefundId}  STUCK: still ${change.refund.status} after ${Math.round(change.pendingForMillis / 1000)} s` +
-                (change.webhookOnly ? " (webhook overdue)" : "")
-          )
-        ),
+        Stream.runForEach((change) => Console.log(changeLine(change))),
         Effect.andThen(Effect.never)
       )
     }).pipe(
