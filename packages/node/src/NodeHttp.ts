@@ -17,9 +17,8 @@ import { NodeHttpClient } from "@effect/platform-node"
 import { DirectExchange } from "@refract/core"
 import type { ProcessorHttp } from "@refract/core"
 import { Effect, Layer, type Scope } from "effect"
-import { HttpClient } from "effect/http"
-import { Agent } from "undici"
-import type { Dispatcher } from "undici"
+import { FetchHttpClient, HttpClient } from "effect/http"
+import type { Agent, Dispatcher } from "undici"
 
 export interface Options {
   /**
@@ -89,12 +88,34 @@ export const exchange = (dispatcher: Dispatcher): DirectExchange.Exchange => (re
     })
   })
 
-/** The client, on a pool closed with the scope. */
+/**
+ * undici's `Agent`, loaded when a client is made rather than when this module is: undici 8 does not
+ * load on Node older than 22.19, and importing @refract/node (for its servers, say) must not fail
+ * there. (A bundler may hand the CommonJS module over as `default`.)
+ */
+const loadAgent = Effect.tryPromise(async () => {
+  const undici = (await import("undici")) as unknown as { readonly Agent?: typeof Agent; readonly default?: { readonly Agent?: typeof Agent } }
+  const AgentClass = undici.Agent ?? undici.default?.Agent
+  if (AgentClass === undefined) throw new Error("undici has no Agent export")
+  return AgentClass
+})
+
+/**
+ * The client, on a pool closed with the scope. Where undici cannot load (Node older than 22.19, below
+ * what this package declares), it is `FetchHttpClient` instead, without a direct exchange, so that a
+ * program started there still works, at fetch's speed.
+ */
 export const make = (options: Options = {}): Effect.Effect<HttpClient.HttpClient, never, Scope.Scope> =>
   Effect.gen(function*() {
+    const loaded = yield* Effect.result(loadAgent)
+    if (loaded._tag === "Failure") {
+      yield* Effect.logDebug("refract: undici cannot load on this Node; NodeHttp falls back to fetch", { node: process.versions.node })
+      return yield* Effect.service(HttpClient.HttpClient).pipe(Effect.provide(FetchHttpClient.layer))
+    }
+    const AgentClass = loaded.success
     const dispatcher = yield* Effect.acquireRelease(
       Effect.sync(() =>
-        new Agent({
+        new AgentClass({
           connections: options.connections ?? 64,
           keepAliveTimeout: options.keepAliveMillis ?? 30_000,
           keepAliveMaxTimeout: Math.max(options.keepAliveMillis ?? 30_000, 30_000),
