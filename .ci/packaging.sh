@@ -13,7 +13,7 @@
 #   - Node 22.19.0 (from the npm registry): the lowest that @refract/node, @refract/testkit and
 #     @refract/cli declare, because @effect/platform-node 4.1 (and its undici 8) requires it;
 #   - the toolchain's Node 24.
-# On each: the Promise facade, an Effect program (FetchHttpClient; plus NodeHttpClient.layerUndici
+# On each: the Promise facade, an Effect program (FetchHttpClient; plus NodeHttp from @refract/node
 # where undici runs), and the `refract` binary against the Stripe emulator on loopback.
 #
 # REFRACT_PACKAGING_NODES="20.19.0 system 22.19.0 toolchain" picks the Nodes; REFRACT_PACKAGING_KEEP=1 keeps the
@@ -141,7 +141,7 @@ run_on() {
   (cd "$app" && PATH="$env_path" "$node_bin" dist/facade.js) || fail "the Promise facade on Node $version"
   (cd "$app" && PATH="$env_path" "$node_bin" dist/effect.js) || fail "the Effect program (FetchHttpClient) on Node $version"
   if "$node_bin" -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>22||(a===22&&b>=19)?0:1)'; then
-    (cd "$app" && PATH="$env_path" REFRACT_HTTP_CLIENT=undici "$node_bin" dist/effect.js) || fail "the Effect program (NodeHttpClient.layerUndici) on Node $version"
+    (cd "$app" && PATH="$env_path" REFRACT_HTTP_CLIENT=undici "$node_bin" dist/effect.js) || fail "the Effect program (NodeHttp) on Node $version"
   fi
   (cd "$app" && PATH="$env_path" "$node_bin" dist/cli.js) || fail "the refract CLI on Node $version"
   timings+=("Node $version ($label): $((SECONDS - t0))s")

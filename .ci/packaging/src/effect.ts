@@ -1,22 +1,31 @@
 /**
  * An Effect program on the Effect API (layers and services) against the Stripe emulator.
  * The HTTP client is effect's FetchHttpClient (every supported Node); with REFRACT_HTTP_CLIENT=undici
- * it is @effect/platform-node's NodeHttpClient.layerUndici (Node >= 22.19 only).
+ * it is @refract/node's NodeHttp.layer() (Node >= 22.19 only), whose client must carry its direct
+ * exchange (undici loaded from the installed package).
  */
-import { RefundService } from "@refract/core"
+import { DirectExchange, RefundService } from "@refract/core"
 import { StripeConnector } from "@refract/stripe"
 import { StripeEmulator } from "@refract/testkit"
 import { Effect, Layer } from "effect"
-import { FetchHttpClient, type HttpClient } from "effect/http"
+import { FetchHttpClient, HttpClient } from "effect/http"
 import { check, deadline } from "./check.js"
 
 deadline(60_000, "effect")
 const useUndici = process.env["REFRACT_HTTP_CLIENT"] === "undici"
-console.log(`effect (Node ${process.version}, ${useUndici ? "NodeHttpClient.layerUndici" : "FetchHttpClient"})`)
+console.log(`effect (Node ${process.version}, ${useUndici ? "NodeHttp from @refract/node" : "FetchHttpClient"})`)
 
 const httpClient: Layer.Layer<HttpClient.HttpClient> = useUndici
-  ? (await import("@effect/platform-node")).NodeHttpClient.layerUndici
+  ? (await import("@refract/node")).NodeHttp.layer()
   : FetchHttpClient.layer
+
+if (useUndici) {
+  const direct = await Effect.runPromise(Effect.scoped(Effect.map(
+    Effect.service(HttpClient.HttpClient).pipe(Effect.provide(httpClient)),
+    (client) => DirectExchange.of(client) !== undefined
+  )))
+  check(direct, "NodeHttp's client carries its direct exchange")
+}
 
 const program = Effect.gen(function*() {
   const emulator = yield* StripeEmulator.Service
