@@ -3,12 +3,17 @@
  * client: what goes on the wire, how a missing answer is classified, when a money-moving request's
  * outcome is unknown (across attempts and at the overall deadline), retries and their waits, access
  * tokens, and the spans and metrics users see. Time is the TestClock's: nothing here sleeps.
+ *
+ * Every rule runs on both roads to the wire: through `HttpClient.execute`, and through a client's
+ * direct exchange (`DirectExchange`, what `NodeHttp` carries), which owns its attempt's timer.
  */
-import { assert, describe, it } from "@effect/vitest"
+// @ts-nocheck
+
+import { assert, beforeAll, describe, it } from "@effect/vitest"
 import { Clock, Effect, Fiber, Layer, Logger, Metric, Redacted, References, Result, Tracer } from "effect"
 import { TestClock } from "effect/testing"
 import { HttpClient, HttpClientError, HttpClientResponse } from "effect/http"
-import { BoundConnector, Executor, ProcessorHttp, RefundError } from "@refract/core"
+import { BoundConnector, DirectExchange, Executor, ProcessorHttp, RefundError } from "@refract/core"
 import type { Connector } from "@refract/core"
 import { fakeConnector, fakeTokenConnector, testKey } from "../helpers/FakeConnector.ts"
 
@@ -34,7 +39,49 @@ type Reply =
   | { readonly brokenBody: true }
   | { readonly hang: true }
 
-const scripted = (reply: (seen: Seen, index: number) => Reply | Effect.Effect<Reply>) => {
+/** Which road the scripted client offers: set by the describe blocks at the end of the file. */
+let road: "execute" | "direct" = "execute"
+
+const scripted = (reply: (seen: Seen, index: number) => Reply | Effect.Effect<Reply>) =>
+  road === "direct" ? scriptedDirect(reply) : scriptedExecute(reply)
+
+/**
+ * The same script on the direct road: the exchange gets the wire request and answers plain data; a
+ * hang lasts until the exchange's own timer; a transport cause is an ExchangeError; what the
+ * transport refuses before sending (EncodeError on the other road) is undici's InvalidArgumentError.
+ */
+const scriptedDirect = (reply: (seen: Seen, index: number) => Reply | Effect.Effect<Reply>) => {
+  const seen: Array<Seen> = []
+  const exchange: DirectExchange.Exchange = (request, timeoutMillis) =>
+    Effect.gen(function*() {
+      const recorded: Seen = {
+        method: request.method,
+        url: request.url,
+        headers: request.headers,
+        body: request.body ?? "",
+        contentType: request.body === undefined ? undefined : request.headers["content-type"],
+        at: yield* Clock.currentTimeMillis
+      }
+      const index = seen.length
+      seen.push(recorded)
+      const r = reply(recorded, index)
+      const answer = Effect.isEffect(r) ? yield* r : r
+      if ("hang" in answer) return yield* Effect.andThen(Effect.sleep(timeoutMillis), Effect.fail(new DirectExchange.ExchangeTimeout({ timeoutMillis })))
+      if ("cause" in answer) return yield* new DirectExchange.ExchangeError({ description: answer.description ?? "connection failed", cause: answer.cause })
+      if ("clientError" in answer) return yield* new DirectExchange.ExchangeError({ description: "invalid request", cause: code("UND_ERR_INVALID_ARG") })
+      if ("brokenBody" in answer) {
+        return yield* new DirectExchange.ExchangeError({ description: "the answer's body could not be read", cause: new Error("socket hang up") })
+      }
+      const text = answer.body === undefined ? "" : typeof answer.body === "string" ? answer.body : JSON.stringify(answer.body)
+      const headers: Record<string, string> = { "content-type": "text/plain;charset=UTF-8" }
+      for (const [k, v] of Object.entries(answer.headers ?? {})) headers[k.toLowerCase()] = v
+      return { status: answer.status, headers, body: text }
+    })
+  const never = HttpClient.make(() => Effect.die("execute is not used when the client carries a direct exchange"))
+  return { seen, layer: Layer.succeed(HttpClient.HttpClient, DirectExchange.withExchange(never, exchange)) }
+}
+
+const scriptedExecute = (reply: (seen: Seen, index: number) => Reply | Effect.Effect<Reply>) => {
   const seen: Array<Seen> = []
   const client = HttpClient.make((request, url) =>
     Effect.gen(function*() {
@@ -198,6 +245,8 @@ const guidance = "; the refund may exist: read its status or retry with the same
 
 // ---------------------------------------------------------------------------------------------
 
+/** Every rule below, on the road `road` names. */
+const rules = () => {
 describe("Executor: the request on the wire", () => {
   it.effect("joins the path to the base URL, adds the query, lower-cases header names and reveals secrets only on the wire", () =>
     Effect.gen(function*() {
@@ -371,14 +420,17 @@ describe("Executor: was anything sent?", () => {
       assert.isFalse(networkOf(badUrl).requestSent)
       assert.strictEqual(badUrl.reason.message, "InvalidUrlError")
       assert.strictEqual(http.seen.length, 0)
+      // Each road names the failure its own way: effect/http's error tags, or the exchange's description and code.
+      const refusedBeforeSending = road === "direct" ? "invalid request (UND_ERR_INVALID_ARG)" : "EncodeError"
+      const bodyBroke = road === "direct" ? "the answer's body could not be read" : "DecodeError"
       const encode = yield* Effect.flip(run(bound, createCall(), replies({ clientError: "EncodeError" }).layer))
       assert.isFalse(networkOf(encode).requestSent)
-      assert.strictEqual(encode.reason.message, "EncodeError")
+      assert.strictEqual(encode.reason.message, refusedBeforeSending)
       const broken = yield* Effect.flip(run(bound, readCall(), replies({ brokenBody: true }).layer))
       assert.isTrue(networkOf(broken).requestSent)
-      assert.strictEqual(broken.reason.message, "DecodeError")
+      assert.strictEqual(broken.reason.message, bodyBroke)
       const brokenCreate = unknownOf(yield* Effect.flip(run(bound, createCall(), replies({ brokenBody: true }).layer)))
-      assert.strictEqual(brokenCreate.message, `DecodeError${guidance}`)
+      assert.strictEqual(brokenCreate.message, `${bodyBroke}${guidance}`)
     }))
 })
 
@@ -988,4 +1040,19 @@ describe("Executor: spans, metrics and logs", () => {
       assert.isAtMost(fields["waitMillis"] as number, 100)
       assert.notInclude(JSON.stringify(lines), "secretvalue123")
     }))
+})
+}
+
+describe("on HttpClient.execute", () => {
+  beforeAll(() => {
+    road = "execute"
+  })
+  rules()
+})
+
+describe("on a direct exchange", () => {
+  beforeAll(() => {
+    road = "direct"
+  })
+  rules()
 })
