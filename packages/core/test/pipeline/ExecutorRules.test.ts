@@ -955,6 +955,56 @@ describe("Executor: spans, metrics and logs", () => {
       assert.isFalse(read.attributes.has("refract.merchant_refund_id"))
     }))
 
+  it.effect("a client span per attempt with the request's method, URL, server, status and error type, and traceparent on the wire unless propagation is off", () =>
+    Effect.gen(function*() {
+      const { spans, tracer } = recordingTracer()
+      const http = replies({ status: 404, body: {} })
+      const bound = yield* bind({ retry: { maxAttempts: 1 } })
+      yield* Effect.flip(run(bound, readCall({ method: "GET", path: "/refunds/rf_1", query: { expand: "charge" } }), http.layer).pipe(Effect.withTracer(tracer)))
+      const client = spans.find((s) => s.kind === "client")!
+      assert.isDefined(client, "a client span")
+      assert.strictEqual(client.name, "GET")
+      const attempt = spans.find((s) => s.name === "refract.attempt")!
+      assert.strictEqual(client.parent._tag, "Some")
+      assert.strictEqual(client.parent.value.spanId, attempt.spanId)
+      const attributes = Object.fromEntries(client.attributes)
+      assert.strictEqual(attributes["http.request.method"], "GET")
+      assert.strictEqual(attributes["url.full"], "https://sandbox.fakepay.test/v1/refunds/rf_1?expand=charge")
+      assert.strictEqual(attributes["url.path"], "/v1/refunds/rf_1")
+      assert.strictEqual(attributes["url.query"], "expand=charge")
+      assert.strictEqual(attributes["url.scheme"], "https")
+      assert.strictEqual(attributes["server.address"], "sandbox.fakepay.test")
+      assert.strictEqual(attributes["server.port"], 443)
+      assert.strictEqual(attributes["http.response.status_code"], 404)
+      assert.strictEqual(attributes["error.type"], "404")
+      assert.match(http.seen[0]!.headers["traceparent"] ?? "", new RegExp(`^00-${client.traceId}-${client.spanId}-0[01]$`))
+      // No header is recorded unless HttpClient.TracerHeaderFilter lets it through (by default none is).
+      assert.deepStrictEqual(Object.keys(attributes).filter((k) => k.startsWith("http.request.header.") || k.startsWith("http.response.header.")), [])
+
+      spans.length = 0
+      yield* Effect.flip(run(bound, readCall({ method: "GET", path: "/x", absoluteUrl: "http://[::1]:8080/v1/x" }), replies({ status: 400, body: {} }).layer).pipe(Effect.withTracer(tracer)))
+      const local = Object.fromEntries(spans.find((s) => s.kind === "client")!.attributes)
+      assert.strictEqual(local["server.address"], "::1")
+      assert.strictEqual(local["server.port"], 8080)
+      assert.strictEqual(local["url.scheme"], "http")
+      assert.strictEqual(local["error.type"], "400")
+
+      spans.length = 0
+      const ok = replies({ status: 200, body: "ok" })
+      yield* run(bound, readCall(), ok.layer).pipe(Effect.withTracer(tracer))
+      const fine = spans.find((s) => s.kind === "client")!
+      assert.strictEqual(fine.attributes.get("http.response.status_code"), 200)
+      assert.isFalse(fine.attributes.has("error.type"))
+      assert.isFalse(fine.attributes.has("url.query"))
+
+      const quiet = replies({ status: 200, body: "ok" })
+      yield* run(bound, readCall(), quiet.layer).pipe(Effect.withTracer(tracer), Effect.provideService(HttpClient.TracerPropagationEnabled, false))
+      assert.isUndefined(quiet.seen[0]!.headers["traceparent"])
+      const disabled = replies({ status: 200, body: "ok" })
+      yield* run(bound, readCall(), disabled.layer).pipe(Effect.withTracer(tracer), Effect.provideService(Tracer.DisablePropagation, true))
+      assert.isUndefined(disabled.seen[0]!.headers["traceparent"])
+    }))
+
   it.effect("secret headers are redacted from traced headers, whatever their case; others are not", () =>
     Effect.gen(function*() {
       const { spans, tracer } = recordingTracer()
