@@ -21,6 +21,7 @@ import type { HttpClient } from "effect/http"
 import type { BoundConnector } from "../connector/BoundConnector.ts"
 import type { WebhookSupport } from "../connector/Connector.ts"
 import * as Credentials from "../connector/Credentials.ts"
+import { withAttributesCached } from "../pipeline/Telemetry.ts"
 import type { Refund } from "../refund/Refund.ts"
 import type { RefundStatus } from "../refund/RefundStatus.ts"
 import { ConnectorRegistry } from "../service/ConnectorRegistry.ts"
@@ -90,24 +91,6 @@ export const webhooksReceived = Metric.counter("refract_webhook_events_total", {
 export const deliveriesRefused = Metric.counter("refract_webhook_refused_total", {
   description: "Webhook deliveries refused before touching state, by connector and reason"
 })
-
-/**
- * A metric with attributes, made once per distinct attribute set: `Metric.withAttributes` builds a
- * new metric (and its key) on every call, which is work on every delivery for a handful of values.
- */
-const withAttributesCached = <M extends Metric.Metric<any, any>>(metric: M) => {
-  const cache = new Map<string, M>()
-  return (connector: string, label: string, value: string): M => {
-    const key = `${connector}\u0000${value}`
-    let tagged = cache.get(key)
-    if (tagged === undefined) {
-      tagged = Metric.withAttributes(metric, { connector, [label]: value }) as M
-      // Bounded: connectors and outcome/reason tags are few; a pathological id must not grow it.
-      if (cache.size < 1_000) cache.set(key, tagged)
-    }
-    return tagged
-  }
-}
 
 const receivedFor = withAttributesCached(webhooksReceived)
 const refusedFor = withAttributesCached(deliveriesRefused)
@@ -193,7 +176,7 @@ export const handleEvent = (
     const bound = yield* resolve(input.connector)
     const events = yield* verify(bound, input.request, input.secrets, options).pipe(
       Effect.tapError((e) =>
-        Metric.update(refusedFor(bound.id, "reason", e.reason._tag), 1)
+        Metric.update(refusedFor({ connector: bound.id, reason: e.reason._tag }), 1)
       )
     )
     const store = yield* RefundStore
@@ -215,7 +198,7 @@ export const handleEvent = (
       outcomes.push(outcomeOf(event, result))
     }
     for (const outcome of outcomes) {
-      yield* Metric.update(receivedFor(bound.id, "outcome", outcome._tag), 1)
+      yield* Metric.update(receivedFor({ connector: bound.id, outcome: outcome._tag }), 1)
     }
     yield* Effect.annotateCurrentSpan({ "refract.events": outcomes.length, "refract.outcomes": outcomes.map((o) => o._tag).join(",") })
     return { connector: bound.id, outcomes, acknowledgement: bound.connector.webhooks!.acknowledgement }

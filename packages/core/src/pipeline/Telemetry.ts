@@ -4,7 +4,6 @@
  */
 import { Metric } from "effect"
 
-
 export const requests = Metric.counter("refract_requests_total", {
   description: "Refund operations by connector, operation and outcome"
 })
@@ -30,33 +29,41 @@ export interface OperationMetrics {
   readonly retries: (reason: string) => Metric.Metric<number, unknown>
 }
 
-const byOperation = new Map<string, OperationMetrics>()
-
-const memo = (cache: Map<string, Metric.Metric<number, unknown>>, make: () => Metric.Metric<number, unknown>, value: string) => {
-  let metric = cache.get(value)
-  if (metric === undefined) {
-    metric = make()
-    cache.set(value, metric)
+/**
+ * `Metric.withAttributes`, made once per attribute set: it builds a new metric (and its key) on every
+ * call, which was a visible share of each refund call and each webhook delivery for a handful of
+ * distinct values. Bounded: connectors and outcome or reason tags are few, and a pathological value
+ * must not grow the cache.
+ */
+export const withAttributesCached = <M extends Metric.Metric<any, any>>(metric: M) => {
+  const cache = new Map<string, M>()
+  return (attributes: Readonly<Record<string, string>>): M => {
+    let key = ""
+    for (const name in attributes) key += `${name}\u0000${attributes[name]}\u0000`
+    let tagged = cache.get(key)
+    if (tagged === undefined) {
+      tagged = Metric.withAttributes(metric, attributes) as M
+      if (cache.size < 1_000) cache.set(key, tagged)
+    }
+    return tagged
   }
-  return metric
 }
 
-/**
- * Built once per connector and operation (and outcome, and retry reason): building a metric's key on
- * every update was a visible share of each call. Connectors × operations × outcomes is small.
- */
+const requestsFor = withAttributesCached(requests)
+const retriesFor = withAttributesCached(retries)
+const byOperation = new Map<string, OperationMetrics>()
+
+/** Built once per connector and operation; outcomes and retry reasons through {@link withAttributesCached}. */
 export const forOperation = (connector: string, operation: string): OperationMetrics => {
   const key = `${connector}\u0000${operation}`
   let found = byOperation.get(key)
   if (found === undefined) {
     const attributes = { connector, operation }
-    const outcomes = new Map<string, Metric.Metric<number, unknown>>()
-    const reasons = new Map<string, Metric.Metric<number, unknown>>()
     found = {
       attempts: Metric.withAttributes(attempts, attributes),
       duration: Metric.withAttributes(duration, attributes),
-      requests: (outcome) => memo(outcomes, () => Metric.withAttributes(requests, { ...attributes, outcome }), outcome),
-      retries: (reason) => memo(reasons, () => Metric.withAttributes(retries, { ...attributes, reason }), reason)
+      requests: (outcome) => requestsFor({ connector, operation, outcome }),
+      retries: (reason) => retriesFor({ connector, operation, reason })
     }
     byOperation.set(key, found)
   }
