@@ -252,10 +252,10 @@ export const processorData = (raw: unknown) => ({
 })
 
 const snapshot = (refund: StripeSchema.Refund, options: StripeWebhook.SnapshotOptions, raw?: unknown) => {
-  const result = StripeWebhook.toSnapshot(refund, raw === undefined ? options : { ...options, processorData: processorData(raw) })
+  const result = StripeWebhook.toSnapshot(refund, options)
   return Result.isFailure(result)
     ? Result.fail(unexpected(result.failure))
-    : Result.succeed(result.success)
+    : Result.succeed(raw === undefined ? result.success : Refund.withProcessorData(result.success, processorData(raw)))
 }
 
 export const parseCreate = (

@@ -177,8 +177,6 @@ export interface SnapshotOptions {
   readonly occurredAt?: number | undefined
   /** The payment id the caller used, preferred when the refund names it (charge or payment intent). */
   readonly preferredTransactionId?: string | undefined
-  /** The caller's metadata and the raw object, set on the snapshot as it is built (one construction, not two). */
-  readonly processorData?: { readonly metadata?: Readonly<Record<string, string>> | undefined; readonly raw?: unknown } | undefined
 }
 
 /**
@@ -214,9 +212,7 @@ export const toSnapshot = (
         reason: refund.reason ?? undefined,
         failure: refund.failure_reason != null ? new Refund.FailureDetails({ code: refund.failure_reason }) : undefined,
         occurredAt: options.occurredAt,
-        createdAt: Timestamp.fromUnixSeconds(refund.created),
-        ...(options.processorData?.metadata !== undefined ? { metadata: options.processorData.metadata } : {}),
-        ...(options.processorData?.raw !== undefined ? { raw: options.processorData.raw as Refund.Raw } : {})
+        createdAt: Timestamp.fromUnixSeconds(refund.created)
       })
     )
   } catch (error) {
