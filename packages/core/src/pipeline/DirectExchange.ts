@@ -79,12 +79,13 @@ const defaultPorts: Readonly<Record<string, number>> = { "http:": 80, "https:": 
 export const traced = (
   exchange: Exchange,
   request: WireRequest,
+  /** `request.url`, already parsed by the caller (it parsed it to build the request). */
+  url: URL,
   timeoutMillis: number,
   redactedNames: ReadonlyArray<string | RegExp>
 ): Effect.Effect<ProcessorResponse, ExchangeError | ExchangeTimeout> =>
   Effect.withFiber((fiber) =>
     Effect.useSpan(request.method, { kind: "client" }, (span) => {
-      const url = new URL(request.url)
       span.attribute("http.request.method", request.method)
       const urlRedacted = fiber.getRef(UrlParams.CurrentRedactedNames)
       span.attribute("url.full", UrlParams.redactUrl(url.href, urlRedacted))
@@ -95,10 +96,13 @@ export const traced = (
       const port = url.port === "" ? defaultPorts[url.protocol] : Number(url.port)
       if (port !== undefined) span.attribute("server.port", port)
       const filter = fiber.getRef(HttpClient.TracerHeaderFilter)
-      const redacted = [...fiber.getRef(Headers.CurrentRedactedNames), ...redactedNames]
+      // Built only when a header is recorded: by default none is.
+      let redacted: ReadonlyArray<string | RegExp> | undefined
       const record = (phase: "request" | "response", headers: Readonly<Record<string, string>>) => {
         for (const name in headers) {
-          if (filter(name, phase)) span.attribute(`http.${phase}.header.${name}`, Headers.isRedactedName(name, redacted) ? "<redacted>" : headers[name])
+          if (!filter(name, phase)) continue
+          redacted ??= [...fiber.getRef(Headers.CurrentRedactedNames), ...redactedNames]
+          span.attribute(`http.${phase}.header.${name}`, Headers.isRedactedName(name, redacted) ? "<redacted>" : headers[name])
         }
       }
       record("request", request.headers)

@@ -83,17 +83,17 @@ type NoAnswer =
 /** The parts of a request that are the same on every attempt: URL with query, headers, body. */
 interface Prepared {
   readonly method: ProcessorRequest["method"]
-  /** Normalized by the URL parser (as effect/http's client does), or undefined when it is not a URL. */
-  readonly url: string | undefined
+  /** Parsed once (effect/http's client normalizes URLs the same way), or undefined when it is not a URL. */
+  readonly url: URL | undefined
   readonly headers: Readonly<Record<string, HeaderValue>>
   readonly body: { readonly text: string; readonly contentType: string } | undefined
 }
 
-const parseUrl = (bound: BoundConnector, spec: ProcessorRequest): string | undefined => {
+const parseUrl = (bound: BoundConnector, spec: ProcessorRequest): URL | undefined => {
   try {
     const url = new URL(spec.absoluteUrl ?? `${bound.baseUrl}${spec.path.startsWith("/") ? "" : "/"}${spec.path}`)
     if (spec.query !== undefined) for (const name in spec.query) url.searchParams.append(name, spec.query[name]!)
-    return url.href
+    return url
   } catch {
     return undefined
   }
@@ -107,12 +107,12 @@ const prepare = (bound: BoundConnector, spec: ProcessorRequest): Prepared => ({
 })
 
 /** The request as written on the wire: header names lower case, secrets revealed (only here). */
-const toWire = (prepared: Prepared & { readonly url: string }, authHeaders: Readonly<Record<string, HeaderValue>>): DirectExchange.WireRequest => {
+const toWire = (prepared: Prepared, url: URL, authHeaders: Readonly<Record<string, HeaderValue>>): DirectExchange.WireRequest => {
   const headers: Record<string, string> = {}
   for (const k in prepared.headers) headers[k.toLowerCase()] = revealHeader(prepared.headers[k]!)
   for (const k in authHeaders) headers[k.toLowerCase()] = revealHeader(authHeaders[k]!)
   if (prepared.body !== undefined) headers["content-type"] = prepared.body.contentType
-  return { method: prepared.method, url: prepared.url, headers, body: prepared.body?.text }
+  return { method: prepared.method, url: url.href, headers, body: prepared.body?.text }
 }
 
 /** Through `HttpClient.execute`, for clients without a direct exchange (fetch, test doubles, wrapped clients). */
@@ -136,15 +136,20 @@ const viaHttpClient = (
   )
 }
 
-const redactedNamesCache = new WeakMap<BoundConnector, ReadonlyArray<string>>()
-const redactedNames = (bound: BoundConnector): ReadonlyArray<string> => {
-  let names = redactedNamesCache.get(bound)
-  if (names === undefined) {
-    names = [...alwaysRedacted, ...bound.connector.secretHeaders]
-    redactedNamesCache.set(bound, names)
+/** A value derived from a binding alone, computed on first use and kept as long as the binding. */
+const perBinding = <A>(make: (bound: BoundConnector) => A) => {
+  const cache = new WeakMap<BoundConnector, A>()
+  return (bound: BoundConnector): A => {
+    let value = cache.get(bound)
+    if (value === undefined) {
+      value = make(bound)
+      cache.set(bound, value)
+    }
+    return value
   }
-  return names
 }
+
+const redactedNames = perBinding((bound): ReadonlyArray<string> => [...alwaysRedacted, ...bound.connector.secretHeaders])
 
 /** Why an exchange failed, as the Executor reasons about it. */
 const noAnswer = (
@@ -175,13 +180,13 @@ const send = (
   // Not a URL: nothing can have been sent (effect/http's client answers InvalidUrlError the same way).
   // Stryker disable next-line StringLiteral: the tag is only ever compared with "Timeout"
   if (prepared.url === undefined) return Effect.succeed(Result.fail({ _tag: "Transport", sent: false, message: "InvalidUrlError" }))
-  const wire = toWire({ ...prepared, url: prepared.url }, authHeaders)
+  const wire = toWire(prepared, prepared.url, authHeaders)
   const exchange = DirectExchange.of(client)
   const attempt: Effect.Effect<
     ProcessorResponse,
     DirectExchange.ExchangeError | DirectExchange.ExchangeTimeout | HttpClientError.HttpClientError | Cause.TimeoutError
   > = exchange !== undefined
-    ? DirectExchange.traced(exchange, wire, timeoutMillis, redactedNames(bound))
+    ? DirectExchange.traced(exchange, wire, prepared.url, timeoutMillis, redactedNames(bound))
     : Effect.timeout(viaHttpClient(client, bound, wire), timeoutMillis)
   return Effect.match(attempt, { onSuccess: Result.succeed, onFailure: (failure) => Result.fail(noAnswer(failure)) })
 }
@@ -274,20 +279,16 @@ interface AuthHeaders {
 /** Spans without a captured stack trace: capturing one per call cost more than the rest of the span. */
 const noStackTrace = { captureStackTrace: false } as const
 
-/** Static credentials give the same headers on every call: built once per binding. */
-const staticHeaders = new WeakMap<BoundConnector, AuthHeaders>()
+/** Static credentials give the same headers on every call: built once per binding (called only for Static auth). */
+const staticHeaders = perBinding((bound): AuthHeaders => {
+  const auth = bound.connector.auth as Extract<Auth<unknown>, { readonly _tag: "Static" }>
+  return { headers: auth.headers(bound.credentials), token: undefined }
+})
 
 /** The headers that authenticate an attempt; static credentials need no effect at all. */
 const authHeaders = (client: HttpClient.HttpClient, bound: BoundConnector): AuthHeaders | Effect.Effect<AuthHeaders, RefundError> => {
   const auth = bound.connector.auth
-  if (auth._tag === "Static") {
-    let headers = staticHeaders.get(bound)
-    if (headers === undefined) {
-      headers = { headers: auth.headers(bound.credentials), token: undefined }
-      staticHeaders.set(bound, headers)
-    }
-    return headers
-  }
+  if (auth._tag === "Static") return staticHeaders(bound)
   return Effect.map(accessToken(client, bound, auth), (token) => ({ headers: auth.headers(token, bound.credentials), token }))
 }
 
