@@ -6,6 +6,7 @@
  * reported as ratios to the floor (bare `node:http`) and to the stripe SDK, with the performance
  * goals checked against the same run.
  */
+import { median } from "./Stats.ts"
 import { spawn, type ChildProcess } from "node:child_process"
 import { cpus } from "node:os"
 import { relative } from "node:path"
@@ -168,12 +169,6 @@ const runContender = (name: ContenderName, url: string, options: { sequential: n
       }
     })
   })
-
-const median = (values: ReadonlyArray<number>) => {
-  const sorted = values.toSorted((a, b) => a - b)
-  const middle = sorted.length >> 1
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
-}
 
 const medianPhase = (phases: ReadonlyArray<Phase>): Phase => ({
   p50: median(phases.map((phase) => phase.p50)),

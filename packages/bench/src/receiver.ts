@@ -13,6 +13,7 @@
  * REFRACT_BENCH_DATABASE_URL or REFRACT_TEST_DATABASE_URL for an external PostgreSQL instead of the
  * embedded one). Exits 1 when any verification fails. See packages/bench/README.md.
  */
+import { median } from "./Stats.ts"
 import { randomBytes } from "node:crypto"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
@@ -101,12 +102,6 @@ export interface Result {
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url))
-
-const median = (xs: ReadonlyArray<number>): number => {
-  const s = xs.toSorted((a, b) => a - b)
-  const m = s.length >> 1
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2
-}
 
 interface Database {
   readonly url: string
