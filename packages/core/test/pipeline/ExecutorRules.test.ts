@@ -322,6 +322,7 @@ describe("Executor: was anything sent?", () => {
     "ENETUNREACH",
     "EHOSTUNREACH",
     "UND_ERR_CONNECT_TIMEOUT",
+    "UND_ERR_INVALID_ARG",
     "ERR_TLS_CERT_ALTNAME_INVALID",
     "CERT_HAS_EXPIRED",
     "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
