@@ -78,7 +78,9 @@ export const connector = Connector.make({
     reportsReversals: true,
     cancellation: false,
     // Adyen's /cancels and /reversals act on payments; there is no endpoint that cancels a refund.
-    cancelRefund: false
+    cancelRefund: false,
+    list: false,
+    reports: false
   },
   environments: {
     sandbox: "https://checkout-test.adyen.com/v71",

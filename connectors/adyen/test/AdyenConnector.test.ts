@@ -35,7 +35,9 @@ describe("the connector value", () => {
       fullRefundWithoutAmount: false,
       reportsReversals: true,
       cancellation: false,
-      cancelRefund: false
+      cancelRefund: false,
+      list: false,
+      reports: false
     })
     assert.isUndefined(connector.get)
     assert.isUndefined(connector.lookup)

@@ -323,7 +323,9 @@ export const connector = Connector.make({
     reportsReversals: false,
     cancellation: false,
     // No refund cancel endpoint: a refund is an action on the payment (POST /payments/{id}/voids voids payments only).
-    cancelRefund: false
+    cancelRefund: false,
+    list: false,
+    reports: false
   },
   // Per-account hosts (https://{prefix}.api.checkout.com) are set with `baseUrl` / CHECKOUT_BASE_URL.
   environments: { sandbox: SANDBOX_URL, production: PRODUCTION_URL },

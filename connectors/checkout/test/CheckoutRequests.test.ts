@@ -212,7 +212,9 @@ describe("credentials, auth and environments", () => {
       fullRefundWithoutAmount: true,
       reportsReversals: false,
       cancellation: false,
-      cancelRefund: false
+      cancelRefund: false,
+      list: false,
+      reports: false
     })
     assert.strictEqual(connector.idempotencyKey.maxLength, 64)
     assert.deepStrictEqual(Object.keys(connector.webhooks!.secrets), ["signatureKey"])

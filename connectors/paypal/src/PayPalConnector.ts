@@ -257,7 +257,9 @@ export const connector = Connector.make({
     reportsReversals: false,
     cancellation: true,
     // Payments v2 has no refund cancel endpoint (CANCELLED is reported, never requested).
-    cancelRefund: false
+    cancelRefund: false,
+    list: false,
+    reports: false
   },
   environments: { sandbox: SANDBOX_URL, production: PRODUCTION_URL },
   credentials,

@@ -239,7 +239,9 @@ describe("the connector value", () => {
       fullRefundWithoutAmount: true,
       reportsReversals: false,
       cancellation: true,
-      cancelRefund: false
+      cancelRefund: false,
+      list: false,
+      reports: false
     })
     expect(connector.lookup).toBeUndefined()
     expect(connector.environments).toEqual({ sandbox: "https://api-m.sandbox.paypal.com", production: "https://api-m.paypal.com" })

@@ -336,7 +336,9 @@ export const connector = Connector.make({
     reportsReversals: false,
     cancellation: false,
     // "Refunds cannot be canceled or reversed" (https://razorpay.com/docs/payments/refunds/faqs).
-    cancelRefund: false
+    cancelRefund: false,
+    list: false,
+    reports: false
   },
   // One host: the key id's prefix selects test or live mode (checked against the environment).
   environments: { sandbox: BASE_URL, production: BASE_URL },

@@ -181,7 +181,9 @@ describe("auth, key mode and the connector description", () => {
       fullRefundWithoutAmount: true,
       reportsReversals: false,
       cancellation: false,
-      cancelRefund: false
+      cancelRefund: false,
+      list: false,
+      reports: false
     })
     assert.deepStrictEqual(connector.environments, { sandbox: "https://api.razorpay.com", production: "https://api.razorpay.com" })
     assert.strictEqual(connector.idempotencyKey.minLength, 10)

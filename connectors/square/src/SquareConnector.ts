@@ -220,7 +220,9 @@ export const connector = Connector.make({
     // No cancelled state (REJECTED is a decline: Failed).
     cancellation: false,
     // The Refunds API has RefundPayment, GetPaymentRefund and ListPaymentRefunds only: no cancel.
-    cancelRefund: false
+    cancelRefund: false,
+    list: false,
+    reports: false
   },
   environments: { sandbox: SANDBOX_URL, production: PRODUCTION_URL },
   credentials,

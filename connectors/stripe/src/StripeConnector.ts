@@ -337,7 +337,9 @@ export const connector = Connector.make({
     fullRefundWithoutAmount: true,
     reportsReversals: true,
     cancellation: true,
-    cancelRefund: true
+    cancelRefund: true,
+    list: false,
+    reports: false
   },
   // One host: the key's prefix selects test or live mode (checked against the environment).
   environments: { sandbox: BASE_URL, production: BASE_URL },

@@ -219,7 +219,9 @@ describe("auth and connector description", () => {
       fullRefundWithoutAmount: true,
       reportsReversals: true,
       cancellation: true,
-      cancelRefund: true
+      cancelRefund: true,
+      list: false,
+      reports: false
     })
     assert.deepStrictEqual(connector.environments, { sandbox: "https://api.stripe.com", production: "https://api.stripe.com" })
     assert.deepStrictEqual(connector.idempotencyKey, { maxLength: 255, windowMillis: 24 * 60 * 60 * 1000 })

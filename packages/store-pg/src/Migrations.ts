@@ -104,6 +104,18 @@ export const migrations: ReadonlyArray<Migration> = [
         // Succeeded refunds the tracker watches for reversals, by when they succeeded.
         yield* sql.unsafe(`CREATE INDEX refract_refunds_succeeded_idx ON ${s}.refract_refunds (updated_at) WHERE status = 'Succeeded'`)
       })
+  },
+  {
+    id: 3,
+    name: "reconcile_source",
+    up: (sql, s) =>
+      Effect.gen(function*() {
+        // The Reconciler records what a processor listing or report showed as observations of their own source.
+        yield* sql.unsafe(`ALTER TABLE ${s}.refract_observations DROP CONSTRAINT refract_observations_source_check`)
+        yield* sql.unsafe(
+          `ALTER TABLE ${s}.refract_observations ADD CONSTRAINT refract_observations_source_check CHECK (source IN ('create', 'poll', 'webhook', 'reconcile'))`
+        )
+      })
   }
 ]
 

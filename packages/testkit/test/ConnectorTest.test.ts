@@ -20,7 +20,9 @@ const echopay = Connector.make({
     fullRefundWithoutAmount: true,
     reportsReversals: false,
     cancellation: false,
-    cancelRefund: false
+    cancelRefund: false,
+    list: false,
+    reports: false
   },
   environments: { sandbox: "https://echopay.test/v1", production: "https://live.echopay.test/v1" },
   credentials: {

@@ -20,7 +20,9 @@ const capabilityNames: ReadonlyArray<readonly [keyof Connector.Capabilities, str
   ["partialRefunds", "partial refunds"],
   ["reportsReversals", "reports reversals"],
   ["cancellation", "cancelled state"],
-  ["cancelRefund", "cancel a refund"]
+  ["cancelRefund", "cancel a refund"],
+  ["list", "list refunds"],
+  ["reports", "settlement report"]
 ]
 
 const fieldsJson = (spec: Credentials.CredentialSpec) =>

@@ -9,7 +9,8 @@ import type { CredentialField } from "./Credentials.ts"
 const yes = (b: boolean) => (b ? "yes" : "no")
 
 const hour = 3_600_000
-const duration = (millis: number) => (millis % (24 * hour) === 0 ? `${millis / (24 * hour)} days` : `${millis / hour} h`)
+const duration = (millis: number) =>
+  millis % (24 * hour) === 0 ? `${millis / (24 * hour)} days` : millis % hour === 0 ? `${millis / hour} h` : `${Math.round(millis / 60_000)} min`
 
 const rows: ReadonlyArray<readonly [string, (c: Connector) => string]> = [
   ["Create refund", (c) => yes(c.capabilities.create)],
@@ -25,6 +26,14 @@ const rows: ReadonlyArray<readonly [string, (c: Connector) => string]> = [
   ["Reports reversals", (c) => yes(c.capabilities.reportsReversals)],
   ["Cancelled state", (c) => yes(c.capabilities.cancellation)],
   ["Cancel a refund", (c) => (c.capabilities.cancelRefund && c.cancel !== undefined ? "yes" : "no")],
+  [
+    "List refunds (reconciliation)",
+    (c) =>
+      c.capabilities.list && c.list !== undefined
+        ? `yes, ${c.list.maxPageSize} per page${c.list.maxWindowMillis !== undefined ? `, windows of at most ${duration(c.list.maxWindowMillis)}` : ""}${c.list.lagMillis > 0 ? `, lag up to ${duration(c.list.lagMillis)}` : ""}`
+        : "no"
+  ],
+  ["Settlement report", (c) => (c.capabilities.reports && c.report !== undefined ? c.report.name : "no")],
   ["Authentication", (c) => (c.auth._tag === "AccessToken" ? "OAuth2 access token (cached, refreshed on 401)" : "static headers")],
   ["Idempotency key", (c) => `yours or derived, at most ${c.idempotencyKey.maxLength} chars, kept ${duration(c.idempotencyKey.windowMillis)}`],
   ["Documented rate limit", (c) => (c.rateLimit !== undefined ? `${c.rateLimit.requestsPerSecond} req/s` : "none published")],

@@ -63,6 +63,18 @@ export interface Capabilities {
    * anything is sent. Declared by every connector; true needs a {@link Connector.cancel} flow.
    */
   readonly cancelRefund: boolean
+  /**
+   * Lists its refunds over a window of creation times, page by page (Stripe, Square, Razorpay, PayPal's
+   * transaction search). True needs a {@link Connector.list}. Reconciliation reads the processor's
+   * truth through it.
+   */
+  readonly list: boolean
+  /**
+   * Parses a report the processor publishes (Adyen's settlement details CSV) into refund snapshots with
+   * their settlement evidence, for processors whose refunds cannot be listed. True needs a
+   * {@link Connector.report}.
+   */
+  readonly reports: boolean
 }
 
 /** Per-request context handed to builders. */
@@ -90,12 +102,71 @@ export interface CancelContext<C> extends BuildContext<C> {
 }
 
 /** The operations a connector's {@link Connector.mapError} is asked about. */
-export type ProcessorOperation = "create" | "get" | "lookup" | "cancel" | "authenticate"
+export type ProcessorOperation = "create" | "get" | "lookup" | "cancel" | "list" | "authenticate"
 
 /** Finds a refund by the merchant's id (after an OutcomeUnknown). */
 export interface LookupRequest {
   readonly merchantRefundId: string
   readonly connectorTransactionId: string
+}
+
+/** A window of processor creation times, epoch ms: `from` inclusive, `to` exclusive. */
+export interface ListWindow {
+  readonly from: number
+  readonly to: number
+}
+
+/** One page of a refund listing. */
+export interface ListRequest {
+  /** Never longer than the connector's `maxWindowMillis` (the core splits longer ranges). */
+  readonly window: ListWindow
+  /** The `next` of the previous page; absent for the first page. */
+  readonly cursor?: string | undefined
+  /** At most the connector's `maxPageSize`. */
+  readonly pageSize: number
+}
+
+export interface ListPage {
+  /**
+   * The refunds on this page, as snapshots (with settlement evidence where the listing carries it).
+   * A processor listing other things too (PayPal's transaction search) leaves those out, so a page may
+   * be empty and still have a `next`.
+   */
+  readonly refunds: ReadonlyArray<RefundSnapshot>
+  /**
+   * Where the next page starts, opaque to the core (Stripe: the last refund id; Razorpay: the skip
+   * count; PayPal: the page number); absent on the last page. The core checkpoints it, so it must
+   * stay valid across a restart.
+   */
+  readonly next?: string | undefined
+}
+
+/** How a processor lists refunds (see `capabilities.list`). */
+export interface ListingSupport<C> {
+  /** The most refunds a page holds (Stripe 100). */
+  readonly maxPageSize: number
+  /** The longest window one listing may cover (PayPal: 31 days); absent when unlimited. */
+  readonly maxWindowMillis?: number | undefined
+  /**
+   * How long a new or changed refund may take to show in the listing (PayPal: up to 3 hours; Square:
+   * eventually consistent). Reconciliation does not call a refund missing until it is older than this.
+   */
+  readonly lagMillis: number
+  readonly page: Flow<ListRequest, ListPage, BuildContext<C>>
+}
+
+/** Reads one data row of a report, once its header is known: a refund, or nothing (a payment, a fee). */
+export type ReportRowParser = (cells: ReadonlyArray<string>) => Result.Result<Option.Option<RefundSnapshot>, string>
+
+/**
+ * A report the processor publishes with refunds and their settlement (see `capabilities.reports`).
+ * Pure and row by row, so a report of any size is read in bounded memory; the core splits the CSV.
+ */
+export interface ReportSupport {
+  /** For docs and the CLI: "Settlement details report (CSV)". */
+  readonly name: string
+  /** Binds the header row: a parser for the data rows, or why this is not the report. */
+  readonly columns: (header: ReadonlyArray<string>) => Result.Result<ReportRowParser, string>
 }
 
 export interface Flow<In, Out, Ctx> {
@@ -182,6 +253,10 @@ export interface Connector<Spec extends CredentialSpec = any, W extends Credenti
    * the processor answers it (its Cancelled status comes from that answer, never assumed).
    */
   readonly cancel?: Flow<RefundReference, RefundSnapshot, CancelContext<C>> | undefined
+  /** Lists refunds over a window (with `capabilities.list`). */
+  readonly list?: ListingSupport<C> | undefined
+  /** Parses the processor's settlement report (with `capabilities.reports`). */
+  readonly report?: ReportSupport | undefined
   /** Maps a non-2xx answer to a reason plus the processor's code, message and request id. `now` is epoch ms. */
   readonly mapError: (
     response: ProcessorResponse,

@@ -12,11 +12,12 @@
  * - `updatedAt` moves only when the status changes (or on the first observation);
  * - `unrecognisedStatus` is set by an observation with a status the connector does not know and
  *   cleared by the next recognised one;
- * - `metadata` and `raw` take the newest snapshot's value when it has one (metadata else the request's).
+ * - `metadata` and `raw` take the newest snapshot's value when it has one (metadata else the request's);
+ * - `settlement` accumulates field by field, the newest snapshot's value where it has one.
  */
 import { Result } from "effect"
 import type { CreateRefundRequest, RefundSnapshot } from "./Refund.ts"
-import { FailureDetails, Refund } from "./Refund.ts"
+import { FailureDetails, Refund, mergeSettlement } from "./Refund.ts"
 import type { Evidence, ObservationSource, State, Transition } from "./RefundStateMachine.ts"
 import { evidenceOf, transition } from "./RefundStateMachine.ts"
 import { trusted } from "./Trusted.ts"
@@ -95,6 +96,7 @@ export const observe = (input: ObserveInput): Result.Result<Observed, { readonly
     updatedAt: changed ? now : previous.updatedAt,
     evidence: state.evidence,
     metadata: snapshot.metadata ?? previous?.metadata ?? request?.metadata,
+    settlement: mergeSettlement(previous?.settlement, snapshot.settlement),
     raw: snapshot.raw ?? previous?.raw
   })
   return Result.succeed({ refund, transition: t })

@@ -81,6 +81,39 @@ export class FailureDetails extends Schema.Class<FailureDetails>("@refract/core/
   message: Schema.optional(Schema.String)
 }) {}
 
+/**
+ * What the processor says about a refund's money leaving: the reference the customer's bank sees, when
+ * the refund settled, and the payout or batch that carried it. Every field is optional: processors
+ * report different parts, and at different times (Stripe's ARN appears once the refund succeeded;
+ * Adyen's batch only in its settlement report).
+ */
+export class Settlement extends Schema.Class<Settlement>("@refract/core/Settlement")({
+  /**
+   * The trace reference the customer's bank can look up: the card network's acquirer reference number
+   * (Stripe `destination_details.card.reference`, Razorpay `acquirer_data.arn`), else the bank transfer
+   * reference (RRN, UTR) the processor gives.
+   */
+  traceReference: Schema.optional(Schema.String),
+  /** What the trace reference is: "arn", "rrn", "utr", ... as the processor names it. */
+  traceReferenceType: Schema.optional(Schema.String),
+  /** When the processor settled the refund against the merchant's balance (epoch ms). */
+  settledAt: Schema.optional(Schema.Number),
+  /** The payout, settlement batch or report that carried the refund (Stripe payout, Adyen batch number). */
+  batchId: Schema.optional(Schema.String)
+}) {}
+
+/** Field by field, the newer value where it has one: evidence accumulates, a later read without an ARN keeps the known one. */
+export const mergeSettlement = (older: Settlement | undefined, newer: Settlement | undefined): Settlement | undefined => {
+  if (newer === undefined) return older
+  if (older === undefined) return newer
+  return trusted(Settlement, {
+    traceReference: newer.traceReference ?? older.traceReference,
+    traceReferenceType: newer.traceReference !== undefined ? newer.traceReferenceType : older.traceReferenceType,
+    settledAt: newer.settledAt ?? older.settledAt,
+    batchId: newer.batchId ?? older.batchId
+  })
+}
+
 /** One observation kept as evidence by the state machine (see `RefundStateMachine`). */
 export const EvidenceMark = Schema.Struct({
   status: RefundStatus,
@@ -126,6 +159,8 @@ export class RefundSnapshot extends Schema.Class<RefundSnapshot>("@refract/core/
    * for itself, such as `merchant_refund_id`, left out). Absent when the processor has no metadata.
    */
   metadata: Schema.optional(Metadata),
+  /** Settlement evidence, where this answer, event or report carries it. */
+  settlement: Schema.optional(Settlement),
   /** The processor's refund object this snapshot was read from (its answer, or the webhook's object). */
   raw: Schema.optional(Raw)
 }) {}
@@ -187,6 +222,8 @@ const refundFields = {
   evidence: Schema.optional(Evidence),
   /** The refund's metadata as the processor holds it (else as it was sent), string to string. */
   metadata: Schema.optional(Metadata),
+  /** Settlement evidence gathered from every observation (trace reference, settlement date, batch). */
+  settlement: Schema.optional(Settlement),
   /**
    * The processor's latest refund object, verbatim JSON, for fields Refract does not model. It may
    * hold personal data: Effect's logger and spans see it redacted, `console.log`/`inspect` too.
@@ -195,6 +232,7 @@ const refundFields = {
 }
 
 const EvidenceMarkJson = Schema.Struct({ ...EvidenceMark.fields, at: IsoMillis })
+const SettlementJson = Schema.Struct({ ...Settlement.fields, settledAt: Schema.optional(IsoMillis) })
 
 /**
  * A refund as JSON (`JSON.stringify(refund)`, `Refund.toJSON`): every field a user reads, including
@@ -207,6 +245,7 @@ export const RefundJson = Schema.Struct({
   statusAt: Schema.optional(IsoMillis),
   createdAt: IsoMillis,
   updatedAt: IsoMillis,
+  settlement: Schema.optional(SettlementJson),
   evidence: Schema.optional(Schema.Struct({
     inFlight: Schema.optional(EvidenceMarkJson),
     succeeded: Schema.optional(EvidenceMarkJson),

@@ -37,7 +37,8 @@
 import { Data } from "effect"
 import type { ObservedStatus, RefundStatus } from "./RefundStatus.ts"
 
-export type ObservationSource = "create" | "poll" | "webhook"
+/** Where an observation came from; `reconcile` is a processor listing or report read by the Reconciler. */
+export type ObservationSource = "create" | "poll" | "webhook" | "reconcile"
 
 export interface Failure {
   readonly code?: string | undefined

@@ -22,7 +22,7 @@ import type { ObservationSource } from "../refund/RefundStateMachine.ts"
 import { ObservedStatus, RefundStatus, isSettled } from "../refund/RefundStatus.ts"
 
 /** Where an observation came from. */
-export const Source = Schema.Literals(["create", "poll", "webhook"])
+export const Source = Schema.Literals(["create", "poll", "webhook", "reconcile"])
 export type Source = ObservationSource
 
 /** The state machine's verdict on an observation, as recorded in the history. */
@@ -204,7 +204,8 @@ export const snapshotOf = (refund: Refund): RefundSnapshot =>
     reason: refund.reason,
     failure: refund.failure,
     occurredAt: refund.statusAt,
-    createdAt: refund.createdAt
+    createdAt: refund.createdAt,
+    settlement: refund.settlement
   })
 
 /** The observation that records a refund created through Refract. */

@@ -156,7 +156,9 @@ const make = (
       fullRefundWithoutAmount: true,
       reportsReversals: true,
       cancellation: true,
-      cancelRefund: false
+      cancelRefund: false,
+      list: false,
+      reports: false
     },
     environments: { sandbox: `https://sandbox.${id}.test`, production: `https://api.${id}.test` },
     credentials: {

@@ -66,7 +66,9 @@ const base = {
     fullRefundWithoutAmount: true,
     reportsReversals: true,
     cancellation: true,
-    cancelRefund: false
+    cancelRefund: false,
+    list: false,
+    reports: false
   },
   environments: { sandbox: "https://sandbox.fakepay.test/v1", production: "https://{account}.fakepay.test/v1" },
   credentials: credentialSpec,
