@@ -188,7 +188,7 @@ export const RefundErrorReason = Schema.Union([
 ])
 export type RefundErrorReason = typeof RefundErrorReason.Type
 
-export const Operation = Schema.Literals(["create", "get", "lookup", "cancel", "authenticate", "webhook", "configure"])
+export const Operation = Schema.Literals(["create", "get", "lookup", "cancel", "list", "authenticate", "webhook", "configure", "reconcile"])
 export type Operation = typeof Operation.Type
 
 /** Details a connector extracts from a processor error answer. */

@@ -24,7 +24,7 @@ import * as RateLimiter from "./RateLimiter.ts"
 import { backoffMillis } from "./RetryPolicy.ts"
 import * as Telemetry from "./Telemetry.ts"
 
-type FlowOperation = "create" | "get" | "lookup" | "cancel"
+type FlowOperation = "create" | "get" | "lookup" | "cancel" | "list"
 
 export interface Call<In, Out, Ctx> {
   readonly operation: FlowOperation
