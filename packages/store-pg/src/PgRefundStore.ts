@@ -20,13 +20,16 @@
  * of its observations is retried in a transaction of its own, so one bad observation never fails
  * the others. `batch: false` turns grouping off.
  */
-import { Cause, Deferred, Effect, Exit, Layer, Option, Queue, Redacted, Result, Schema } from "effect"
+import { Cause, Deferred, Effect, Exit, Layer, Option, Queue, Redacted, Result, Schema, Stream } from "effect"
 import type { Scope } from "effect"
 import { SqlClient } from "effect/sql"
 import type { SqlError } from "effect/sql"
 import { PgClient, PgTypes } from "@effect/sql-pg"
 import { Refund, RefundStatus, RefundStore } from "@refract/core"
 import { migrate, quote, validateSchema } from "./Migrations.ts"
+
+/** Refunds per page of a `scan`. */
+const scanPage = 1000
 
 export interface Options {
   /** The PostgreSQL schema holding Refract's tables (created if missing). Default "public". */
@@ -341,6 +344,19 @@ export const make = (
                 WHERE ${listed} AND connector = ${connector} ORDER BY updated_at`
           return yield* refundsOf(rows)
         }).pipe(Effect.mapError(storeError("listUnsettled"))),
+      scan: (connector) =>
+        // Keyset pages over the primary key: each page is an index range scan, whatever the table's size.
+        Stream.paginate(undefined as string | undefined, (after) =>
+          Effect.gen(function*() {
+            const rows = after === undefined
+              ? yield* sql<{ id: string; refund: unknown }>`SELECT connector_refund_id AS id, refund FROM ${refunds}
+                  WHERE connector = ${connector} ORDER BY connector_refund_id LIMIT ${scanPage}`
+              : yield* sql<{ id: string; refund: unknown }>`SELECT connector_refund_id AS id, refund FROM ${refunds}
+                  WHERE connector = ${connector} AND connector_refund_id > ${after} ORDER BY connector_refund_id LIMIT ${scanPage}`
+            const page = yield* refundsOf(rows)
+            return [page, rows.length < scanPage ? Option.none() : Option.some(rows[rows.length - 1]!.id)] as const
+          }).pipe(Effect.mapError(storeError("scan")))
+        ),
       beginCreate: (intent) =>
         sql.withTransaction(Effect.gen(function*() {
           yield* lockCreate(intent.connector, intent.merchantRefundId)

@@ -6,7 +6,7 @@
 import { Clock, Duration, Effect, Option, Random, Result, Schedule, Schema } from "effect"
 import { HttpClient } from "effect/http"
 import type { BoundConnector } from "../connector/BoundConnector.ts"
-import type { Capabilities, IdempotencyKeyRules, LookupRequest } from "../connector/Connector.ts"
+import type { Capabilities, Connector, IdempotencyKeyRules, ListPage, ListRequest, LookupRequest } from "../connector/Connector.ts"
 import { IdempotencyExpired, InvalidRequest, OutcomeUnknown, RefundError, UnexpectedResponse, Unsupported } from "../error/RefundError.ts"
 import * as Money from "../money/Money.ts"
 import * as Idempotency from "../pipeline/Idempotency.ts"
@@ -132,6 +132,8 @@ export class RefundNotSettled extends Schema.TaggedError<RefundNotSettled>()("Re
 export interface RefundClient {
   readonly connector: string
   readonly capabilities: Capabilities
+  /** The connector this client runs (its listing limits, report parser, rate limit). */
+  readonly definition: Connector
   /**
    * Initiates a refund. The idempotency key is derived from `merchantRefundId`: retrying the same input
    * is safe. A create whose earlier attempt's outcome is unknown resolves it first, as `recover` does.
@@ -157,6 +159,13 @@ export interface RefundClient {
    * the first attempt's time is unknown, it fails with IdempotencyExpired instead of sending blind.
    */
   readonly recover: (input: CreateRefundInput, options?: RecoverOptions) => Effect.Effect<Refund, RefundError>
+  /**
+   * Reads one page of the processor's refund listing (connectors with the `list` capability; others
+   * fail with `Unsupported` before anything is sent). A read: retried like `get`, never folded or
+   * stored (the Reconciler decides what to do with what it lists). The window must fit the
+   * connector's `maxWindowMillis` and the page size its `maxPageSize`.
+   */
+  readonly listPage: (request: ListRequest) => Effect.Effect<ListPage, RefundError>
   /** Reads until the refund is settled (Succeeded, Failed, Cancelled, Reversed) or the deadline passes. */
   readonly pollUntilSettled: (
     reference: ReferenceInput | Refund,
@@ -164,7 +173,7 @@ export interface RefundClient {
   ) => Effect.Effect<Refund, RefundError | RefundNotSettled>
 }
 
-const invalid = (connector: string, operation: "create" | "get" | "lookup" | "cancel", message: string, field?: string) =>
+const invalid = (connector: string, operation: "create" | "get" | "lookup" | "cancel" | "list", message: string, field?: string) =>
   new RefundError({
     connector,
     operation,
@@ -221,6 +230,17 @@ export const decodeReference = (
     : Result.succeed(decoded.success)
 }
 
+/** Why a listing request cannot be sent as it is, if it cannot. */
+const listProblem = (request: ListRequest, maxPageSize: number, maxWindowMillis: number | undefined): string | undefined => {
+  const { from, to } = request.window
+  if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || from >= to) return "the window must be whole epoch milliseconds with from < to"
+  if (maxWindowMillis !== undefined && to - from > maxWindowMillis) return `the window is longer than the processor allows (${maxWindowMillis} ms)`
+  if (!Number.isSafeInteger(request.pageSize) || request.pageSize < 1 || request.pageSize > maxPageSize) {
+    return `the page size must be 1 to ${maxPageSize}`
+  }
+  return undefined
+}
+
 const defaultSchedule = Schedule.min([
   Schedule.exponential("500 millis", 1.5).pipe(Schedule.jittered),
   Schedule.spaced("15 seconds")
@@ -236,7 +256,7 @@ export const make = (bound: BoundConnector, options: ClientOptions = {}): Effect
     const store = options.store
     const context = { credentials: bound.credentials, environment: bound.environment }
 
-    const unsupported = (operation: "get" | "lookup", capability: string) =>
+    const unsupported = (operation: "get" | "lookup" | "list", capability: string) =>
       new RefundError({
         connector: id,
         operation,
@@ -485,6 +505,24 @@ export const make = (bound: BoundConnector, options: ClientOptions = {}): Effect
 
     const lookup = (input: LookupRequest) => lookupFlow(input)
 
+    const listPage = (request: ListRequest) =>
+      Effect.suspend(() => {
+        const listing = connector.list
+        if (listing === undefined || !connector.capabilities.list) {
+          return Effect.fail(
+            new RefundError({
+              connector: id,
+              operation: "list",
+              reason: new Unsupported({ message: `${connector.displayName} cannot list refunds; reconcile it from its reports`, capability: "list" }),
+              attempts: 0
+            })
+          )
+        }
+        const problem = listProblem(request, listing.maxPageSize, listing.maxWindowMillis)
+        if (problem !== undefined) return Effect.fail(invalid(id, "list", problem))
+        return Executor.runWith(http, bound, { operation: "list", flow: listing.page, input: request, context })
+      })
+
     const cancel = (reference: ReferenceInput, previous?: Refund) =>
       Effect.gen(function*() {
         const flow = connector.cancel
@@ -563,5 +601,5 @@ export const make = (bound: BoundConnector, options: ClientOptions = {}): Effect
         return yield* RefundNotSettled.fromLastKnown(id, last, waited)
       })
 
-    return { connector: id, capabilities: connector.capabilities, create, get, lookup, cancel, recover, pollUntilSettled }
+    return { connector: id, capabilities: connector.capabilities, definition: connector, create, get, lookup, cancel, recover, listPage, pollUntilSettled }
   })

@@ -5,7 +5,7 @@
  * lose an update. "Durable" here means durable for the life of the process: a restart forgets
  * everything, so use `@refract/store-pg` where refunds must survive restarts.
  */
-import { Effect, Layer, Option, Semaphore } from "effect"
+import { Effect, Layer, Option, Semaphore, Stream } from "effect"
 import type { Refund } from "../refund/Refund.ts"
 import type { ApplyResult as ApplyResultType, CreateIntent, HistoryEntry, Observation, RefundKey, Store } from "./RefundStore.ts"
 import { ApplyResult, RefundStore, beginOver, changeOf, endOf, fold, isListedUnsettled, keyString, makeChangeHub } from "./RefundStore.ts"
@@ -79,6 +79,12 @@ export const make = Effect.gen(function*() {
     listUnsettled: (connector, options) =>
       Effect.sync(() =>
         all().filter((r) => isListedUnsettled(r, options?.succeededSince) && (connector === undefined || r.connector === connector))
+      ),
+    scan: (connector) =>
+      Stream.suspend(() =>
+        Stream.fromIterable(
+          all().filter((r) => r.connector === connector).toSorted((a, b) => (a.connectorRefundId < b.connectorRefundId ? -1 : a.connectorRefundId > b.connectorRefundId ? 1 : 0))
+        )
       ),
     beginCreate: (intent) =>
       Effect.sync(() => {

@@ -172,6 +172,12 @@ export interface Store {
     options?: { readonly succeededSince?: number | undefined }
   ) => Effect.Effect<ReadonlyArray<Refund>, StoreError>
   /**
+   * Every refund of a connector, in a stable order (by processor refund id), read page by page: what
+   * the Reconciler reads when the store is the books. Refunds recorded while the scan runs may or may
+   * not be included.
+   */
+  readonly scan: (connector: string) => Stream.Stream<Refund, StoreError>
+  /**
    * Records a create before it is sent, atomically per (connector, merchant refund id): the intent as
    * given when there is none (or the earlier create failed), else the one already recorded, whose
    * `firstAttemptAt` is when the idempotency key was really first used.
