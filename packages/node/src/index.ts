@@ -7,6 +7,7 @@
  * - `NodeHttp`: the HTTP client for processor calls (an undici pool with a direct exchange).
  * - `PaymentClient`: the Promise API of @refract/core, on `NodeHttp`.
  * - `NodeTelemetry`: OTLP export of traces, metrics and logs from the standard `OTEL_*` variables.
+ * - `NodeReconcileWorkspace`: the Reconciler's partitions and checkpoint on disk (bounded memory, resumable).
  * - `NodeWebhookHandler`: the Promise receiver for applications that do not use Effect, with a
  *   listener for `http.createServer` and a handler for your own routing.
  */
@@ -16,3 +17,4 @@ export * as NodeWebhookServer from "./NodeWebhookServer.ts"
 export * as NodeWebhookHandler from "./NodeWebhookHandler.ts"
 export * as NodeOpsRoutes from "./NodeOpsRoutes.ts"
 export * as NodeTelemetry from "./NodeTelemetry.ts"
+export * as NodeReconcileWorkspace from "./NodeReconcileWorkspace.ts"

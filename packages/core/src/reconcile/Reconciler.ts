@@ -31,7 +31,7 @@ import { RefundSnapshot } from "../refund/Refund.ts"
 import type { Refund } from "../refund/Refund.ts"
 import { replay } from "../refund/RefundStateMachine.ts"
 import type { RefundClient } from "../service/RefundClient.ts"
-import type { Store, StoreError } from "../store/RefundStore.ts"
+import type { ApplyResult, Store, StoreError } from "../store/RefundStore.ts"
 import { CsvReader } from "./Csv.ts"
 import * as Ledger from "./Ledger.ts"
 import type { LedgerEntry } from "./Ledger.ts"
@@ -371,7 +371,17 @@ export const run = Effect.fn("Reconciler.run")(function*(client: RefundClient, o
     // Cut every file back to its length at the checkpoint: what was written after it is written again.
     const files = new Set([...Object.keys(cp.lengths), findingsFile, problemsFile])
     for (let b = 0; b < partitions; b++) for (const f of [ledgerFile(b), truthFile(b), anonymousFile(b), claimFile(b)]) files.add(f)
-    for (const file of files) yield* workspace.truncate(file, cp.lengths[file] ?? 0).pipe(Effect.mapError(workspaceFailure))
+    for (const file of files) {
+      const expected = cp.lengths[file] ?? 0
+      const actual = yield* workspace.length(file).pipe(Effect.mapError(workspaceFailure))
+      if (actual < expected) {
+        return yield* new ReconcileError({
+          reason: "Checkpoint",
+          message: `the workspace lost data after its checkpoint (${file} is shorter than recorded): start over in an empty workspace`
+        })
+      }
+      yield* workspace.truncate(file, expected).pipe(Effect.mapError(workspaceFailure))
+    }
   } else {
     cp = {
       version: 1,
@@ -752,7 +762,7 @@ export const run = Effect.fn("Reconciler.run")(function*(client: RefundClient, o
       for (const key of truthByKey.keys()) if (!ledger.has(key)) judgeKey(key, undefined)
       if (options.apply !== undefined) {
         for (const snapshot of applyList) {
-          const result = yield* options.apply.apply({
+          const result: ApplyResult = yield* options.apply.apply({
             connector,
             snapshot: decodeSnapshot(snapshot),
             source: "reconcile",
