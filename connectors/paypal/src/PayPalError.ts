@@ -33,7 +33,7 @@ import { Connector, ProcessorHttp, RefundError, RetryPolicy } from "@refract/cor
 import { Result } from "effect"
 import * as PayPalSchema from "./PayPalSchema.ts"
 
-type Operation = "create" | "get" | "lookup" | "cancel" | "authenticate"
+type Operation = "create" | "get" | "lookup" | "cancel" | "list" | "authenticate"
 
 /** Authorization values and access tokens, should a processor text ever echo one. */
 const secretPattern = /\b(?:Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+|\bA21AA[A-Za-z0-9._-]{10,}/g

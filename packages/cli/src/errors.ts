@@ -4,6 +4,7 @@
  *   0  success
  *   1  the processor (or an emulator, or a demo step) did not behave: processor errors, network
  *   2  usage or configuration: bad flags, unknown connector, missing credentials, malformed input
+ *   3  `refract reconcile` ran and found discrepancies (the report says which)
  *   130 interrupted (Ctrl-C) outside `refract emulator`
  */
 import type { RefundClient, RefundError, WebhookError } from "@refract/core"
@@ -15,6 +16,7 @@ export const ExitCode = {
   ok: 0,
   failure: 1,
   usage: 2,
+  discrepancies: 3,
   interrupted: 130
 } as const
 
@@ -25,6 +27,9 @@ export class UsageError extends Data.TaggedError("UsageError")<{ readonly messag
 export class StepFailed extends Data.TaggedError("StepFailed")<{ readonly message: string }> {}
 
 /** The command ran but the answer is not the one asked for (no such refund, not settled in time): exit 1, `reason._tag` = `reason`. */
+/** A reconciliation that completed and found discrepancies: not a failure of the command, but not all well. */
+export class DiscrepanciesFound extends Data.TaggedError("DiscrepanciesFound")<{ readonly message: string }> {}
+
 export class Failed extends Data.TaggedError("Failed")<{ readonly message: string; readonly reason: string }> {}
 
 const readableReason: Record<RefundError.RefundErrorReason["_tag"], string> = {
@@ -107,6 +112,7 @@ const plain = (reason: object): { readonly _tag: string; readonly [key: string]:
 export const render = (error: unknown): Rendered => {
   if (error instanceof UsageError) return { message: error.message, exitCode: ExitCode.usage, reason: { _tag: "UsageError" } }
   if (error instanceof StepFailed) return { message: error.message, exitCode: ExitCode.failure, reason: { _tag: "StepFailed" } }
+  if (error instanceof DiscrepanciesFound) return { message: error.message, exitCode: ExitCode.discrepancies, reason: { _tag: "DiscrepanciesFound" } }
   if (error instanceof Failed) return { message: error.message, exitCode: ExitCode.failure, reason: { _tag: error.reason } }
   if (isRefundError(error)) {
     return {

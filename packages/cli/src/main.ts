@@ -45,6 +45,11 @@ export const subcommands: ReadonlyArray<{
     load: () => import("./commands/refunds.ts").then((m) => m.refunds)
   },
   {
+    name: "reconcile",
+    description: "Check a ledger (or the store) against the processor's refunds and report every discrepancy",
+    load: () => import("./commands/reconcile.ts").then((m) => m.reconcile)
+  },
+  {
     name: "connectors",
     description: "List the installed connectors: capabilities, environments, credential variables",
     load: () => import("./commands/connectors.ts").then((m) => m.connectors)

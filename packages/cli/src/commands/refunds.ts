@@ -16,7 +16,7 @@ import { scrub } from "../secrets.ts"
 import type { ConnectionFlags, Target } from "../target.ts"
 import { findConnector, refundServiceLayer, resolve } from "../target.ts"
 
-const connectionFlags = {
+export const connectionFlags = {
   connector: Flag.String("connector").pipe(
     Flag.withAlias("c"),
     Flag.withDescription(`Connector id (${Registry.ids.join(" | ")})`)
@@ -145,7 +145,7 @@ export const resumeCommand = (args: ReadonlyArray<string>, secretEnv: (key: stri
   return `refract ${out.join(" ")}`
 }
 
-const flagsOf = (input: ConnectionFlags): ConnectionFlags => ({
+export const flagsOf = (input: ConnectionFlags): ConnectionFlags => ({
   connector: input.connector,
   baseUrl: input.baseUrl,
   environment: input.environment,
@@ -434,7 +434,7 @@ const list = Command.make(
 )
 
 /** `90s`, `10m`, `1h`, `1500ms` or a number of milliseconds. */
-const durationFlag = (flag: string, value: string): Effect.Effect<number, UsageError> => {
+export const durationFlag = (flag: string, value: string): Effect.Effect<number, UsageError> => {
   const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(value.trim())
   const millis = m === null ? Number.NaN : Math.round(Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? "ms") as "ms"])
   return Number.isSafeInteger(millis) && millis > 0
