@@ -1,0 +1,56 @@
+/**
+ * One reconciliation, as a user would run it, in a process of its own (so its peak RSS is its own):
+ * Stripe's connector over NodeHttp, the on-disk workspace, the ledger CSV streamed from disk. Reads
+ * its job as JSON from argv[2]; writes every finding as a JSON line to `findings`, then one JSON
+ * line on stdout: the summary, the elapsed time and the peak RSS.
+ */
+import { BoundConnector, Reconciler, RefundClient } from "@refract/core"
+import { NodeHttp, NodeReconcileWorkspace } from "@refract/node"
+import { StripeConnector } from "@refract/stripe"
+import { Effect, Stream } from "effect"
+import * as fs from "node:fs"
+import { peakRss } from "../PeakRss.ts"
+
+export interface Job {
+  readonly url: string
+  readonly apiKey: string
+  readonly ledger: string
+  readonly findings: string
+  readonly workspace: string
+  readonly window: { readonly from: number; readonly to: number }
+  readonly concurrency: number
+  readonly slices: number
+  readonly partitions: number
+}
+
+const job = JSON.parse(process.argv[2]!) as Job
+
+const program = Effect.gen(function*() {
+  const bound = yield* BoundConnector.bind(StripeConnector.connector, { credentials: { apiKey: job.apiKey }, baseUrl: job.url })
+  const client = yield* RefundClient.make(bound)
+  const started = performance.now()
+  const result = yield* Reconciler.run(client, {
+    window: job.window,
+    ledger: { _tag: "Csv", text: Stream.fromAsyncIterable(fs.createReadStream(job.ledger, { encoding: "utf8", highWaterMark: 256 * 1024 }) as AsyncIterable<string>, (e) => e) },
+    requestsPerSecond: Infinity,
+    concurrency: job.concurrency,
+    slices: job.slices,
+    partitions: job.partitions
+  })
+  const elapsedMillis = performance.now() - started
+  const out = fs.createWriteStream(job.findings)
+  yield* Stream.runForEach(result.findings, (f) =>
+    Effect.callback<void>((resume) => {
+      if (out.write(`${JSON.stringify({ kind: f.kind, merchantRefundId: f.merchantRefundId, ids: f.processor.map((p) => p.connectorRefundId) })}\n`)) resume(Effect.void)
+      else out.once("drain", () => resume(Effect.void))
+    }))
+  yield* Effect.callback<void>((resume) => void out.end(() => resume(Effect.void)))
+  return { summary: result.summary, elapsedMillis, peakRssBytes: peakRss() }
+}).pipe(
+  Effect.provide(NodeReconcileWorkspace.layer({ directory: job.workspace })),
+  Effect.provide(NodeHttp.layer())
+)
+
+const outcome = await Effect.runPromise(program)
+process.stdout.write(`${JSON.stringify(outcome)}\n`)
+process.exit(0)
