@@ -1,7 +1,8 @@
 /**
  * The Razorpay connector: refunds through `POST /v1/payments/{payment_id}/refund`, status through
  * `GET /v1/refunds/{id}`, lookup by merchant refund id through `GET /v1/payments/{payment_id}/refunds`,
- * and refund webhooks.
+ * listing over a window of creation times through `GET /v1/refunds?from&to&count&skip`
+ * (reconciliation), and refund webhooks.
  *
  * Everything here is a pure description; `@refract/core` runs it (timeouts, retries with the same
  * `X-Refund-Idempotency` key, rate limits, tracing, redaction).
@@ -213,6 +214,59 @@ export const buildLookup = (
   })
 }
 
+/** `count`: "You can fetch a maximum of 100 refunds" (razorpay.com/docs/api/refunds/fetch-all). */
+export const LIST_PAGE_SIZE = 100
+
+/**
+ * Razorpay publishes nothing on how soon a refund shows in `GET /v1/refunds`; a minute is declared so
+ * reconciliation does not call a just-created refund missing [derived, unconfirmed].
+ */
+export const LIST_LAG_MILLIS = 60_000
+
+/** A listing cursor is the number of refunds to skip, in decimal. */
+const skipPattern = /^(?:0|[1-9]\d{0,14})$/
+
+const invalidList = (message: string, field: string) => Result.fail(new RefundError.InvalidRequest({ message, field }))
+
+/** The skip count a cursor holds (0 for the first page), or undefined when it is not one. */
+export const skipOf = (cursor: string | undefined): number | undefined =>
+  cursor === undefined ? 0 : skipPattern.test(cursor) ? Number(cursor) : undefined
+
+/**
+ * `GET /v1/refunds?from=<s>&to=<s>&count=<n>&skip=<cursor>`, unix seconds. Razorpay documents `from`
+ * as the time "at which" and `to` as the time "till which" the refunds were created, without saying
+ * whether either bound is inclusive. The request therefore covers the window with a second to spare at
+ * both ends (`from` = the window's first second − 1, `to` = its exclusive end) and the parser keeps
+ * only refunds created in [from, to): whatever Razorpay's bounds are, nothing in the window is missed.
+ * Razorpay lists newest first; the cursor is the skip offset (see {@link parseList} on its limits).
+ */
+export const buildList = (
+  input: Connector.ListRequest,
+  _context: Connector.BuildContext<RazorpayCredentials>
+): Result.Result<ProcessorHttp.ProcessorRequest, RefundError.RefundErrorReason> => {
+  const { from, to } = input.window
+  if (!Number.isFinite(from) || !Number.isFinite(to) || from < 0 || from >= to) {
+    return invalidList(`a listing window needs 0 <= from < to (epoch ms), got [${from}, ${to})`, "window")
+  }
+  if (!Number.isInteger(input.pageSize) || input.pageSize < 1 || input.pageSize > LIST_PAGE_SIZE) {
+    return invalidList(`a page holds 1 to ${LIST_PAGE_SIZE} refunds, got ${input.pageSize}`, "pageSize")
+  }
+  const skip = skipOf(input.cursor)
+  if (skip === undefined) {
+    return invalidList(`a Razorpay listing cursor is a skip count (decimal digits), got ${quoted(input.cursor ?? "")}`, "cursor")
+  }
+  return Result.succeed({
+    method: "GET",
+    path: "/v1/refunds",
+    query: {
+      from: String(Math.max(0, Math.ceil(from / 1000) - 1)),
+      to: String(Math.ceil(to / 1000)),
+      count: String(input.pageSize),
+      skip: String(skip)
+    }
+  })
+}
+
 // ---------------------------------------------------------------------------------------------
 // Response parsers
 // ---------------------------------------------------------------------------------------------
@@ -309,6 +363,54 @@ export const parseLookup = (
   return Result.isFailure(result) ? Result.fail(result.failure) : Result.succeed(Option.some(result.success))
 }
 
+/** Whether a snapshot's creation time (when known) lies in the window: from inclusive, to exclusive. */
+export const inWindow = (snapshot: Refund.RefundSnapshot, window: Connector.ListWindow): boolean =>
+  snapshot.createdAt === undefined || (snapshot.createdAt >= window.from && snapshot.createdAt < window.to)
+
+/**
+ * Reads one page of `GET /v1/refunds`: every refund entity as a snapshot (status, merchant refund id
+ * from `notes.merchant_refund_id` or `receipt`, settlement evidence, notes and raw object, like a
+ * status read), keeping those created in the window (the request asks a second more at each end).
+ *
+ * `next` is the skip count past this page (`skip + items on the page`) when the page is full, absent
+ * when it holds fewer than `count` (Razorpay has no `has_more`: a full last page costs one more,
+ * empty, request). Skip paging is positional over a newest-first list, so it is only exact while the
+ * window's content does not change between pages:
+ * - a refund created inside the window during the walk (a window that reaches into the present) is
+ *   inserted before the pages already read and shifts everything after it by one: the next page
+ *   repeats the last refund of the previous one. Repeats are harmless, the core folds a snapshot of a
+ *   refund it already has into the same refund (an `Unchanged` transition). Insertions never make the
+ *   walk skip a refund;
+ * - refunds are never deleted, so nothing shifts the other way; but if Razorpay ordered refunds of
+ *   the same second differently between two requests, one could be skipped and another repeated.
+ * Over a closed window in the past (its end older than `lagMillis`) no refund is created, so the
+ * walk is exact; a checkpointed skip count stays valid across a restart for the same reason.
+ */
+export const parseList = (
+  response: ProcessorHttp.ProcessorResponse,
+  input: Connector.ListRequest
+): Result.Result<Connector.ListPage, RefundError.RefundErrorReason> => {
+  const json = ProcessorHttp.parseJson(response.body)
+  const decoded = RazorpaySchema.decodeRefundCollection(json)
+  if (Result.isFailure(decoded)) {
+    return Result.fail(unexpected(`Razorpay answered ${response.status} with a body that is not a collection of refunds: ${decoded.failure}`))
+  }
+  const skip = skipOf(input.cursor)
+  if (skip === undefined) return Result.fail(unexpected(`the listing cursor ${quoted(input.cursor ?? "")} is not a skip count`))
+  const items = decoded.success.items
+  if (items.length > input.pageSize) {
+    return Result.fail(unexpected(`asked Razorpay for ${input.pageSize} refunds, it answered ${items.length}: the skip count would be wrong`))
+  }
+  const rawItems = (json as { readonly items: ReadonlyArray<unknown> }).items
+  const refunds: Array<Refund.RefundSnapshot> = []
+  for (const [index, refund] of items.entries()) {
+    const result = snapshot(refund, {}, rawItems[index])
+    if (Result.isFailure(result)) return Result.fail(result.failure)
+    if (inWindow(result.success, input.window)) refunds.push(result.success)
+  }
+  return Result.succeed({ refunds, ...(items.length === input.pageSize ? { next: String(skip + items.length) } : {}) })
+}
+
 // ---------------------------------------------------------------------------------------------
 // The connector
 // ---------------------------------------------------------------------------------------------
@@ -337,7 +439,8 @@ export const connector = Connector.make({
     cancellation: false,
     // "Refunds cannot be canceled or reversed" (https://razorpay.com/docs/payments/refunds/faqs).
     cancelRefund: false,
-    list: false,
+    // GET /v1/refunds over created_at windows, skip-paged (see parseList).
+    list: true,
     reports: false
   },
   // One host: the key id's prefix selects test or live mode (checked against the environment).
@@ -352,6 +455,7 @@ export const connector = Connector.make({
   create: { build: buildCreate, parse: parseCreate },
   get: { build: buildGet, parse: parseGet },
   lookup: { build: buildLookup, parse: parseLookup },
+  list: { maxPageSize: LIST_PAGE_SIZE, lagMillis: LIST_LAG_MILLIS, page: { build: buildList, parse: parseList } },
   mapError: RazorpayError.mapError,
   retryHint: RazorpayError.retryHint,
   webhooks: RazorpayWebhook.webhooks

@@ -84,7 +84,7 @@ const retryAfterMillis = (response: ProcessorHttp.ProcessorResponse, now: number
 const withDetail = (summary: string, detail: string | undefined): string =>
   detail !== undefined && detail !== "" ? `${summary}: ${detail}` : summary
 
-type Operation = "create" | "get" | "lookup" | "cancel" | "list" | "authenticate"
+type Operation = Connector.ProcessorOperation
 
 const notFoundResource = (operation: Operation, field: string | undefined): "refund" | "payment" | undefined => {
   if (field === "payment_id") return "payment"

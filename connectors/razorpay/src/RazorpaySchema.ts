@@ -45,8 +45,13 @@ export const Refund = Schema.Struct({
   payment_id: Schema.String,
   notes: optionalNullable(Notes),
   receipt: optionalNullable(Schema.String),
-  /** Bank reference numbers; `arn` is set once the refund is processed. */
-  acquirer_data: optionalNullable(Schema.Struct({ arn: optionalNullable(Schema.String) })),
+  /**
+   * Bank reference numbers: "A dynamic array consisting of a unique reference number (either RRN, ARN
+   * or UTR) that is provided by the banking partner when a refund is processed" (razorpay-node
+   * `lib/types/refunds.d.ts`), `{ "arn": "10000000000000" }` or `{ "arn": null }` in its samples. Read
+   * loosely (an object of anything, or a PHP-style empty `[]`): settlement evidence must never fail a parse.
+   */
+  acquirer_data: optionalNullable(Schema.Union([Schema.Record(Schema.String, Schema.Unknown), Schema.Array(Schema.Unknown)])),
   /** Unix seconds. Optional: nothing depends on it, and a refund without it is still a refund. */
   created_at: optionalNullable(Schema.Number),
   batch_id: optionalNullable(Schema.String),
@@ -59,7 +64,23 @@ export const Refund = Schema.Struct({
 })
 export type Refund = typeof Refund.Type
 
-/** `GET /v1/payments/{id}/refunds` answers a collection. */
+/** The reference kinds `acquirer_data` may carry, in the order they are preferred as the trace reference. */
+export const referenceKinds = ["arn", "rrn", "utr"] as const
+
+/** The first non-blank string reference in `acquirer_data` (`arn`, else `rrn`, else `utr`), with its kind. */
+export const acquirerReferenceOf = (
+  acquirerData: Refund["acquirer_data"]
+): { readonly reference: string; readonly kind: (typeof referenceKinds)[number] } | undefined => {
+  if (acquirerData === null || acquirerData === undefined || Array.isArray(acquirerData)) return undefined
+  const data = acquirerData as Readonly<Record<string, unknown>>
+  for (const kind of referenceKinds) {
+    const value = Object.hasOwn(data, kind) ? data[kind] : undefined
+    if (typeof value === "string" && value.trim() !== "") return { reference: value, kind }
+  }
+  return undefined
+}
+
+/** `GET /v1/payments/{id}/refunds` and `GET /v1/refunds` answer a collection. */
 export const RefundCollection = Schema.Struct({
   entity: Schema.optionalKey(Schema.Literal("collection")),
   count: Schema.optionalKey(Schema.Number),

@@ -88,6 +88,18 @@ export const statusOf = (raw: string | null | undefined): { readonly status: Ref
 export const merchantRefundIdOf = (refund: RazorpaySchema.Refund): string | undefined =>
   RazorpaySchema.notesOf(refund.notes)[MERCHANT_REFUND_ID_KEY] ?? refund.receipt ?? undefined
 
+/**
+ * The settlement evidence a refund entity carries: the bank's reference from `acquirer_data` (`arn`,
+ * else `rrn`, else `utr`) as the trace reference, typed by the key it came from. Razorpay notes that an
+ * instant refund's UTR "appears against the ARN parameter" (razorpay.com/docs/payments/refunds/chargeback),
+ * so an `arn` may be a UTR. No settlement date or batch: Razorpay's `batch_id` is the bulk-upload batch
+ * a refund was created in, not a settlement. Undefined when there is no reference.
+ */
+export const settlementOf = (refund: RazorpaySchema.Refund): Refund.Settlement | undefined => {
+  const found = RazorpaySchema.acquirerReferenceOf(refund.acquirer_data)
+  return found === undefined ? undefined : new Refund.Settlement({ traceReference: found.reference, traceReferenceType: found.kind })
+}
+
 export interface SnapshotOptions {
   /** Processor time of this state (epoch ms). */
   readonly occurredAt?: number | undefined
@@ -116,7 +128,8 @@ export const toSnapshot = (
         status,
         rawStatus,
         occurredAt: options.occurredAt,
-        createdAt: Timestamp.fromUnixSeconds(refund.created_at)
+        createdAt: Timestamp.fromUnixSeconds(refund.created_at),
+        settlement: settlementOf(refund)
       })
     )
   } catch (error) {

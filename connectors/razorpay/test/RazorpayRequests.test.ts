@@ -182,7 +182,7 @@ describe("auth, key mode and the connector description", () => {
       reportsReversals: false,
       cancellation: false,
       cancelRefund: false,
-      list: false,
+      list: true,
       reports: false
     })
     assert.deepStrictEqual(connector.environments, { sandbox: "https://api.razorpay.com", production: "https://api.razorpay.com" })

@@ -1,6 +1,7 @@
 /**
  * The Square connector (Refunds API): refunds through `POST /v2/refunds`, status through
- * `GET /v2/refunds/{refund_id}`, and `refund.created` / `refund.updated` webhooks.
+ * `GET /v2/refunds/{refund_id}`, listing over a window of creation times through `GET /v2/refunds`
+ * (reconciliation), and `refund.created` / `refund.updated` webhooks.
  *
  * Square has no lookup by the merchant's id (its refund list filters by time, location and status
  * only, and a refund carries no metadata). An OutcomeUnknown is resolved by replaying the create with
@@ -135,6 +136,59 @@ export const buildGet = (
   return Result.succeed({ method: "GET", path: `/v2/refunds/${ProcessorHttp.segment(input.connectorRefundId)}` })
 }
 
+/** `ListPaymentRefunds.limit`: "If the supplied value is greater than 100, no more than 100 results are returned." */
+export const LIST_PAGE_SIZE = 100
+
+/**
+ * How long a new or changed refund may take to show in `ListPaymentRefunds`: "Results are eventually
+ * consistent, and new refunds or changes to refunds might take several seconds to appear"
+ * (square-nodejs-sdk `RefundsClient.list`). "Several seconds" with a wide margin: one minute [derived].
+ */
+export const LIST_LAG_MILLIS = 60_000
+
+/** A Square cursor is opaque; it is sent back as given, so it only has to be a sane query value. */
+const cursorPattern = /^[!-~]{1,2048}$/
+
+const invalidList = (message: string, field: string) => Result.fail(new RefundError.InvalidRequest({ message, field }))
+
+/** RFC 3339 in UTC with milliseconds ("2025-11-22T12:00:00.000Z"). */
+export const rfc3339 = (millis: number): string => new Date(millis).toISOString()
+
+/**
+ * `GET /v2/refunds?begin_time=<from>&end_time=<to>&sort_order=ASC&limit=<n>[&cursor=<cursor>]`.
+ * Both times filter on `created_at`; `begin_time` is inclusive, and whether `end_time` is inclusive is
+ * not documented, so it is sent as the window's end and a refund created exactly then is left out by
+ * the parser (it belongs to the next window). Oldest first: a refund created during the walk lands
+ * after the pages already read. No `location_id`: the connector has none, so all the seller's
+ * locations are listed (Square's default). The cursor is Square's own, sent back unchanged.
+ */
+export const buildList = (
+  input: Connector.ListRequest,
+  _context: Connector.BuildContext<SquareCredentials>
+): Result.Result<ProcessorHttp.ProcessorRequest, RefundError.RefundErrorReason> => {
+  const { from, to } = input.window
+  if (!Number.isFinite(from) || !Number.isFinite(to) || from < 0 || from >= to || to > 8_640_000_000_000_000) {
+    return invalidList(`a listing window needs 0 <= from < to (epoch ms), got [${from}, ${to})`, "window")
+  }
+  if (!Number.isInteger(input.pageSize) || input.pageSize < 1 || input.pageSize > LIST_PAGE_SIZE) {
+    return invalidList(`a page holds 1 to ${LIST_PAGE_SIZE} refunds, got ${input.pageSize}`, "pageSize")
+  }
+  if (input.cursor !== undefined && !cursorPattern.test(input.cursor)) {
+    return invalidList("a Square listing cursor is the opaque cursor Square answered (printable ASCII, no spaces)", "cursor")
+  }
+  return Result.succeed({
+    method: "GET",
+    path: "/v2/refunds",
+    query: {
+      begin_time: rfc3339(from),
+      end_time: rfc3339(to),
+      sort_order: "ASC",
+      limit: String(input.pageSize),
+      ...(input.cursor !== undefined ? { cursor: input.cursor } : {})
+    }
+  })
+}
+
 // ---------------------------------------------------------------------------------------------
 // Response parsers
 // ---------------------------------------------------------------------------------------------
@@ -199,6 +253,41 @@ export const parseGet = (
   return snapshot
 }
 
+/** Whether a snapshot's creation time (when known) lies in the window: from inclusive, to exclusive. */
+export const inWindow = (snapshot: Refund.RefundSnapshot, window: Connector.ListWindow): boolean =>
+  snapshot.createdAt === undefined || (snapshot.createdAt >= window.from && snapshot.createdAt < window.to)
+
+/**
+ * Reads one page of `ListPaymentRefunds`: every `PaymentRefund` through the status mapping of a read
+ * (`occurredAt` = its `updated_at`), with its raw object; `next` = Square's `cursor` when it gives a
+ * non-empty one. Square refunds carry no merchant refund id and no metadata, so neither is set (the
+ * core matches listed refunds by their Square id). A 200 with `errors` and no refunds is mapped like
+ * an error answer. Refunds created outside the window (at its exclusive end) are left out.
+ */
+export const parseList = (
+  response: ProcessorHttp.ProcessorResponse,
+  input: Connector.ListRequest
+): Result.Result<Connector.ListPage, RefundError.RefundErrorReason> => {
+  const json = ProcessorHttp.parseJson(response.body)
+  if (json === undefined) return unexpected(`Square answered HTTP ${response.status} with a body that is not JSON`)
+  const decoded = SquareSchema.decodeListRefundsResponse(json)
+  if (Result.isFailure(decoded)) {
+    return unexpected(`Square answered HTTP ${response.status} with a body that is not a list of refunds: ${decoded.failure}`)
+  }
+  const errors = SquareError.fromSchema(decoded.success.errors ?? [])
+  const items = decoded.success.refunds ?? []
+  if (errors.length > 0 && items.length === 0) return Result.fail(SquareError.reasonOf(response.status, errors, "list"))
+  const rawItems = (json as { readonly refunds?: ReadonlyArray<unknown> }).refunds ?? []
+  const refunds: Array<Refund.RefundSnapshot> = []
+  for (const [index, refund] of items.entries()) {
+    const snapshot = SquareWebhook.toSnapshot(refund)
+    if (Result.isFailure(snapshot)) return unexpected(snapshot.failure)
+    if (inWindow(snapshot.success, input.window)) refunds.push(Refund.withProcessorData(snapshot.success, { raw: rawItems[index] }))
+  }
+  const cursor = decoded.success.cursor
+  return Result.succeed({ refunds, ...(cursor != null && cursor !== "" ? { next: cursor } : {}) })
+}
+
 // ---------------------------------------------------------------------------------------------
 // The connector
 // ---------------------------------------------------------------------------------------------
@@ -221,7 +310,8 @@ export const connector = Connector.make({
     cancellation: false,
     // The Refunds API has RefundPayment, GetPaymentRefund and ListPaymentRefunds only: no cancel.
     cancelRefund: false,
-    list: false,
+    // ListPaymentRefunds over created_at windows; eventually consistent (see LIST_LAG_MILLIS).
+    list: true,
     reports: false
   },
   environments: { sandbox: SANDBOX_URL, production: PRODUCTION_URL },
@@ -242,6 +332,7 @@ export const connector = Connector.make({
   rateLimit: undefined,
   create: { build: buildCreate, parse: parseCreate },
   get: { build: buildGet, parse: parseGet },
+  list: { maxPageSize: LIST_PAGE_SIZE, lagMillis: LIST_LAG_MILLIS, page: { build: buildList, parse: parseList } },
   mapError: SquareError.mapError,
   retryHint: SquareError.retryHint,
   webhooks: SquareWebhook.webhooks

@@ -48,7 +48,7 @@ import { ProcessorHttp, RefundError, RetryPolicy } from "@refract/core"
 import { Result } from "effect"
 import * as SquareSchema from "./SquareSchema.ts"
 
-type Operation = "create" | "get" | "lookup" | "cancel" | "list" | "authenticate"
+type Operation = Connector.ProcessorOperation
 
 /** Square access tokens (`EAAA…`), legacy tokens and application secrets (`sq0atp-…`, `sq0csp-…`), bearer values. */
 const secretPattern = /\bBearer\s+\S+|\bEAAA[A-Za-z0-9_-]+|\bsq0[a-z]{3}-[A-Za-z0-9_-]+/g

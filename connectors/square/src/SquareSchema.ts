@@ -82,6 +82,19 @@ export const RefundResponse = Schema.Struct({
 })
 export type RefundResponse = typeof RefundResponse.Type
 
+/**
+ * `ListPaymentRefundsResponse`: "Either `errors` or `refunds` is present in a given response (never
+ * both)"; `cursor`: "The pagination cursor to be used in a subsequent request. If empty, this is the
+ * final response." (square-nodejs-sdk `src/api/types/ListPaymentRefundsResponse.ts`). An empty page
+ * leaves `refunds` out.
+ */
+export const ListRefundsResponse = Schema.Struct({
+  refunds: optionalNullable(Schema.Array(PaymentRefund)),
+  cursor: optionalNullable(Schema.String),
+  errors: optionalNullable(Schema.Array(SquareError))
+})
+export type ListRefundsResponse = typeof ListRefundsResponse.Type
+
 /** The webhook envelope (`RefundCreatedEvent`, `RefundUpdatedEvent`, and every other event type). */
 export const Event = Schema.Struct({
   merchant_id: optionalNullable(Schema.String),
@@ -117,6 +130,7 @@ export const decode = <S extends Schema.ConstraintDecoder<unknown>>(schema: S) =
 }
 
 export const decodeRefundResponse = decode(RefundResponse)
+export const decodeListRefundsResponse = decode(ListRefundsResponse)
 export const decodeErrorBody = decode(ErrorBody)
 export const decodeEvent = decode(Event)
 export const decodeRefundEventObject = decode(RefundEventObject)

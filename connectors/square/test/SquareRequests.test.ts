@@ -28,7 +28,9 @@ describe("the connector value", () => {
       fullRefundWithoutAmount: false,
       reportsReversals: false,
       cancellation: false,
-      cancelRefund: false
+      cancelRefund: false,
+      list: true,
+      reports: false
     })
     assert.deepStrictEqual(connector.environments, {
       sandbox: "https://connect.squareupsandbox.com",

@@ -1,7 +1,8 @@
 /**
  * The Stripe connector: refunds through `POST /v1/refunds`, status through `GET /v1/refunds/{id}`,
  * lookup by merchant refund id through `GET /v1/refunds?charge=…|payment_intent=…`, cancel through
- * `POST /v1/refunds/{id}/cancel` (only `requires_action` refunds), and refund webhooks.
+ * `POST /v1/refunds/{id}/cancel` (only `requires_action` refunds), listing over a window of creation
+ * times through `GET /v1/refunds?created[gte]=…&created[lt]=…` (reconciliation), and refund webhooks.
  *
  * Everything here is a pure description; `@refract/core` runs it (timeouts, retries with the same
  * `Idempotency-Key`, rate limits, tracing, redaction).
@@ -230,6 +231,57 @@ export const buildLookup = (
   })
 }
 
+/** `limit` "can range between 1 and 100" (stripe-node `PaginationParams`). */
+export const LIST_PAGE_SIZE = 100
+
+/**
+ * Whole unix seconds at or after `millis`: Stripe's `created` is whole seconds, so a refund created at
+ * second `s` is at or after `millis` exactly when `s >= ceil(millis / 1000)`. The core aligns windows to
+ * whole seconds, where this is a plain division.
+ */
+export const unixSecondsCeil = (millis: number): number => Math.ceil(millis / 1000)
+
+const invalidList = (message: string, field: string) => Result.fail(new RefundError.InvalidRequest({ message, field }))
+
+/** A listing request the processor can answer: a non-empty window of finite times, a page size in 1..max. */
+const listProblem = (input: Connector.ListRequest, maxPageSize: number) => {
+  const { from, to } = input.window
+  if (!Number.isFinite(from) || !Number.isFinite(to) || from < 0 || from >= to) {
+    return invalidList(`a listing window needs 0 <= from < to (epoch ms), got [${from}, ${to})`, "window")
+  }
+  if (!Number.isInteger(input.pageSize) || input.pageSize < 1 || input.pageSize > maxPageSize) {
+    return invalidList(`a page holds 1 to ${maxPageSize} refunds, got ${input.pageSize}`, "pageSize")
+  }
+  return undefined
+}
+
+/**
+ * `GET /v1/refunds?created[gte]=<from s>&created[lt]=<to s>&limit=<n>[&starting_after=<cursor>]`
+ * (stripe-node `RefundListParams`: `created` is a `RangeQueryParam` whose `gte` is inclusive and `lt`
+ * exclusive, the window's own bounds). Stripe lists newest first; the cursor is the last refund id of
+ * the previous page (`starting_after`), which stays valid as long as the refund exists: across restarts too.
+ */
+export const buildList = (
+  input: Connector.ListRequest,
+  _context: Connector.BuildContext<StripeCredentials>
+): Result.Result<ProcessorHttp.ProcessorRequest, RefundError.RefundErrorReason> => {
+  const problem = listProblem(input, LIST_PAGE_SIZE)
+  if (problem !== undefined) return problem
+  if (input.cursor !== undefined && !isRefundId(input.cursor)) {
+    return invalidList(`a Stripe listing cursor is a refund id (re_…, pyr_…), got ${JSON.stringify(input.cursor.slice(0, 64))}`, "cursor")
+  }
+  return Result.succeed({
+    method: "GET",
+    path: "/v1/refunds",
+    query: {
+      "created[gte]": String(unixSecondsCeil(input.window.from)),
+      "created[lt]": String(unixSecondsCeil(input.window.to)),
+      limit: String(input.pageSize),
+      ...(input.cursor !== undefined ? { starting_after: input.cursor } : {})
+    }
+  })
+}
+
 // ---------------------------------------------------------------------------------------------
 // Response parsers
 // ---------------------------------------------------------------------------------------------
@@ -318,6 +370,40 @@ export const parseLookup = (
   return Result.isFailure(result) ? Result.fail(result.failure) : Result.succeed(Option.some(result.success))
 }
 
+/** Whether a snapshot's creation time (when known) lies in the window: from inclusive, to exclusive. */
+export const inWindow = (snapshot: Refund.RefundSnapshot, window: Connector.ListWindow): boolean =>
+  snapshot.createdAt === undefined || (snapshot.createdAt >= window.from && snapshot.createdAt < window.to)
+
+/**
+ * Reads one page of a listing: every refund as a snapshot (status, merchant refund id from metadata,
+ * settlement evidence, metadata and raw object, like a status read), and `next` = the last refund's
+ * id while `has_more`. A refund outside the window (Stripe filtered it, so it never should be) is left
+ * out; the cursor still moves past it. A page that says `has_more` without any refund cannot be
+ * continued and is refused.
+ */
+export const parseList = (
+  response: ProcessorHttp.ProcessorResponse,
+  input: Connector.ListRequest
+): Result.Result<Connector.ListPage, RefundError.RefundErrorReason> => {
+  const json = ProcessorHttp.parseJson(response.body)
+  const decoded = StripeSchema.decodeRefundList(json)
+  if (Result.isFailure(decoded)) {
+    return Result.fail(unexpected(`Stripe answered ${response.status} with a body that is not a list of refunds: ${decoded.failure}`))
+  }
+  const rawItems = (json as { readonly data: ReadonlyArray<unknown> }).data
+  const refunds: Array<Refund.RefundSnapshot> = []
+  for (const [index, refund] of decoded.success.data.entries()) {
+    const result = snapshot(refund, {}, rawItems[index])
+    if (Result.isFailure(result)) return Result.fail(result.failure)
+    if (inWindow(result.success, input.window)) refunds.push(result.success)
+  }
+  const last = decoded.success.data.at(-1)
+  if (decoded.success.has_more && last === undefined) {
+    return Result.fail(unexpected("Stripe answered an empty page of refunds that says it has more: the listing cannot continue"))
+  }
+  return Result.succeed({ refunds, ...(decoded.success.has_more && last !== undefined ? { next: last.id } : {}) })
+}
+
 // ---------------------------------------------------------------------------------------------
 // The connector
 // ---------------------------------------------------------------------------------------------
@@ -338,7 +424,7 @@ export const connector = Connector.make({
     reportsReversals: true,
     cancellation: true,
     cancelRefund: true,
-    list: false,
+    list: true,
     reports: false
   },
   // One host: the key's prefix selects test or live mode (checked against the environment).
@@ -361,6 +447,9 @@ export const connector = Connector.make({
   get: { build: buildGet, parse: parseGet },
   lookup: { build: buildLookup, parse: parseLookup },
   cancel: { build: buildCancel, parse: parseCancel },
+  // Stripe documents no delay between creating a refund and listing it: the list is read like the
+  // refund itself (lagMillis 0). The refund's creation time (`created`) decides the window.
+  list: { maxPageSize: LIST_PAGE_SIZE, lagMillis: 0, page: { build: buildList, parse: parseList } },
   mapError: StripeError.mapError,
   retryHint: StripeError.retryHint,
   webhooks: StripeWebhook.webhooks

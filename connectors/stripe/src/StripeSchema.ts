@@ -23,6 +23,30 @@ export const expandableId = (value: Expandable | null | undefined): string | und
 /** Stripe metadata: string keys to string values. */
 export const Metadata = Schema.Record(Schema.String, Schema.String)
 
+/**
+ * `destination_details.card`: the reference the card network assigned to the refund (stripe-node
+ * `Refund.DestinationDetails.Card`): `reference` ("Value of the reference number assigned to the
+ * refund"), `reference_status` ("`pending`, `available` or `unavailable`"), `reference_type` ("Type of
+ * the reference number", e.g. `acquirer_reference_number`) and `type` (`refund`, `reversal`, `pending`).
+ */
+export const CardDestination = Schema.Struct({
+  reference: optionalNullable(Schema.String),
+  reference_status: optionalNullable(Schema.String),
+  reference_type: optionalNullable(Schema.String),
+  type: optionalNullable(Schema.String)
+})
+export type CardDestination = typeof CardDestination.Type
+
+/**
+ * `destination_details`: `type` names the payment method, and a hash of that name carries its details.
+ * Only `card` is read (the only one with a typed network reference); the others are left to `raw`.
+ */
+export const DestinationDetails = Schema.Struct({
+  type: optionalNullable(Schema.String),
+  card: optionalNullable(CardDestination)
+})
+export type DestinationDetails = typeof DestinationDetails.Type
+
 /** The Stripe refund object (`"object": "refund"`). */
 export const Refund = Schema.Struct({
   id: Schema.String,
@@ -42,11 +66,13 @@ export const Refund = Schema.Struct({
   failure_reason: optionalNullable(Schema.String),
   pending_reason: optionalNullable(Schema.String),
   next_action: optionalNullable(Schema.Struct({ type: Schema.String })),
-  description: optionalNullable(Schema.String)
+  description: optionalNullable(Schema.String),
+  /** Settlement evidence: the card network's reference (ARN) once Stripe has it. */
+  destination_details: optionalNullable(DestinationDetails)
 })
 export type Refund = typeof Refund.Type
 
-/** `GET /v1/refunds?charge=…` answers a list object. */
+/** `GET /v1/refunds?charge=…` and `GET /v1/refunds?created[gte]=…` answer a list object. */
 export const RefundList = Schema.Struct({
   object: Schema.Literal("list"),
   data: Schema.Array(Refund),

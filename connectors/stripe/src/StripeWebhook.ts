@@ -172,6 +172,24 @@ export const statusOf = (raw: string | null | undefined): { readonly status: Ref
   }
 }
 
+/**
+ * The settlement evidence a refund object carries: the card network's reference
+ * (`destination_details.card.reference`, an ARN when `reference_type` is `acquirer_reference_number`),
+ * only once `reference_status` is `available` (stripe-node: "This can be `pending`, `available` or
+ * `unavailable`"); a pending or unavailable reference is no evidence. Stripe's refund object has no
+ * settlement date or payout: those live on the balance transaction, which would take another call
+ * (and the emulator cannot expand it), so they are left out. Undefined when there is nothing.
+ */
+export const settlementOf = (refund: StripeSchema.Refund): Refund.Settlement | undefined => {
+  const card = refund.destination_details?.card
+  const reference = card?.reference
+  if (card == null || reference == null || reference.trim() === "" || card.reference_status !== "available") return undefined
+  return new Refund.Settlement({
+    traceReference: reference,
+    traceReferenceType: card.reference_type != null && card.reference_type !== "" ? card.reference_type : undefined
+  })
+}
+
 export interface SnapshotOptions {
   /** Processor time of this state (epoch ms). */
   readonly occurredAt?: number | undefined
@@ -212,7 +230,8 @@ export const toSnapshot = (
         reason: refund.reason ?? undefined,
         failure: refund.failure_reason != null ? new Refund.FailureDetails({ code: refund.failure_reason }) : undefined,
         occurredAt: options.occurredAt,
-        createdAt: Timestamp.fromUnixSeconds(refund.created)
+        createdAt: Timestamp.fromUnixSeconds(refund.created),
+        settlement: settlementOf(refund)
       })
     )
   } catch (error) {

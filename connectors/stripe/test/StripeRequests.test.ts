@@ -220,7 +220,7 @@ describe("auth and connector description", () => {
       reportsReversals: true,
       cancellation: true,
       cancelRefund: true,
-      list: false,
+      list: true,
       reports: false
     })
     assert.deepStrictEqual(connector.environments, { sandbox: "https://api.stripe.com", production: "https://api.stripe.com" })
