@@ -4,6 +4,6 @@
  */
 import { StripeEmulator } from "@refract/testkit"
 
-const emulator = await StripeEmulator.start({ port: 0, clock: "manual", webhooks: false } as Parameters<typeof StripeEmulator.start>[0])
+const emulator = await StripeEmulator.start({ port: 0, clock: "manual" })
 process.stdout.write(`${JSON.stringify({ url: emulator.url, origin: emulator.origin, apiKey: emulator.credentials["apiKey"] })}\n`)
 process.on("SIGTERM", () => void emulator.close().then(() => process.exit(0)))
