@@ -171,7 +171,7 @@ export const reasonOf = (
     if (operation === "list") {
       return new RefundError.Authentication({
         message: withDetail(
-          "PayPal refused the transaction search: enable Transaction Search for the REST app (Developer Dashboard → your app → Features); PayPal says it may take up to 9 hours to apply to new access tokens",
+          "PayPal refused the transaction search: enable Transaction Search in the REST app's settings (Developer Dashboard → Apps & Credentials → your app); PayPal says it may take up to 9 hours to apply to new access tokens",
           fields
         )
       })
