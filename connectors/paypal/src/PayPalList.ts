@@ -9,7 +9,8 @@
  *   range is 31 days" ({@link MAX_WINDOW_MILLIS}).
  * - `page_size`: 1 to 500 (default 100); `page`: 1 to 2147483647. The cursor is the page number, so
  *   it survives a restart (the window is in the past, and the same window and page give the same rows).
- * - `fields=transaction_info`: only the transaction details are needed.
+ * - `fields=transaction_info`: only the transaction details are needed;
+ *   `balance_affecting_records_only=Y` (the default, sent explicitly): one row per refund.
  * - "It takes a maximum of three hours for executed transactions to appear" ({@link LAG_MILLIS}).
  * - The REST app needs the Transaction Search feature enabled (a 403 otherwise; see PayPalError).
  *
@@ -38,9 +39,8 @@ export const MAX_PAGE = 2_147_483_647
 
 /**
  * Transaction event codes that are refunds this connector makes: T1107 "Payment refund, initiated by
- * merchant" (what `POST /v2/payments/captures/{id}/refund` books). The other T11nn reversals are not
- * merchant refunds (T1106 is a payment reversal initiated by PayPal, T1108/T1109 fee reversal and fee
- * refund) and are left out.
+ * merchant" (what `POST /v2/payments/captures/{id}/refund` books). Every other code is left out,
+ * the other T11nn reversals included (T1106 is a payment reversal initiated by PayPal, not a refund).
  */
 export const REFUND_EVENT_CODES: ReadonlySet<string> = new Set(["T1107"])
 
@@ -107,6 +107,10 @@ export const buildPage = (
       start_date: isoDate(from),
       end_date: isoDate(to),
       fields: "transaction_info",
+      // The default, said outright: a transaction id "is not unique in the reporting system … One
+      // transaction can be balance affecting while the other is non-balance affecting"; only the
+      // balance-affecting one is listed, so a refund appears once.
+      balance_affecting_records_only: "Y",
       page_size: String(input.pageSize),
       page: String(page)
     }

@@ -43,6 +43,7 @@ describe("list.page.build", () => {
         start_date: "2026-11-20T00:00:00Z",
         end_date: "2026-11-22T00:00:00Z",
         fields: "transaction_info",
+        balance_affecting_records_only: "Y",
         page_size: "7",
         page: "1"
       }
