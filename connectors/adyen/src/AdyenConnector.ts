@@ -16,6 +16,7 @@ import type { Config, Layer, Redacted } from "effect"
 import { Context, Result, Schema } from "effect"
 import type { HttpClient } from "effect/http"
 import { mapError, retryHint } from "./AdyenError.ts"
+import { report } from "./AdyenReport.ts"
 import type { MerchantRefundReason, PaymentRefundRequest } from "./AdyenSchema.ts"
 import { fromAdyenAmount, PaymentRefundResponse, toAdyenAmount } from "./AdyenSchema.ts"
 import { support } from "./AdyenWebhook.ts"
@@ -79,8 +80,9 @@ export const connector = Connector.make({
     cancellation: false,
     // Adyen's /cancels and /reversals act on payments; there is no endpoint that cancels a refund.
     cancelRefund: false,
+    // No refund list; the settlement details report carries refunds and their batch (AdyenReport).
     list: false,
-    reports: false
+    reports: true
   },
   environments: {
     sandbox: "https://checkout-test.adyen.com/v71",
@@ -163,6 +165,7 @@ export const connector = Connector.make({
       )
     }
   },
+  report,
   mapError,
   retryHint,
   webhooks: support

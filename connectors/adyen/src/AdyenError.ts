@@ -28,7 +28,7 @@ import { RefundError, RetryPolicy } from "@refract/core"
 import { readServiceError } from "./AdyenSchema.ts"
 import type { ServiceError } from "./AdyenSchema.ts"
 
-type Operation = "create" | "get" | "lookup" | "cancel" | "list" | "authenticate"
+type Operation = Connector.ProcessorOperation
 
 /** Adyen wire field names mapped to the Refract input fields they come from. */
 const fieldNames: Readonly<Record<string, string>> = {

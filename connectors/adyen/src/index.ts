@@ -6,6 +6,7 @@
  */
 export * as AdyenConnector from "./AdyenConnector.ts"
 export * as AdyenError from "./AdyenError.ts"
+export * as AdyenReport from "./AdyenReport.ts"
 export * as AdyenSchema from "./AdyenSchema.ts"
 export * as AdyenWebhook from "./AdyenWebhook.ts"
 

@@ -37,7 +37,7 @@ describe("the connector value", () => {
       cancellation: false,
       cancelRefund: false,
       list: false,
-      reports: false
+      reports: true
     })
     assert.isUndefined(connector.get)
     assert.isUndefined(connector.lookup)

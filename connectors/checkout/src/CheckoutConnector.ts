@@ -175,6 +175,7 @@ export const statusOf = (action: CheckoutSchema.PaymentAction): {
 
 const actionSnapshot = (parts: CheckoutSchema.RefundIdParts, action: CheckoutSchema.PaymentAction): Refund.RefundSnapshot => {
   const { rawStatus, status } = statusOf(action)
+  const arn = action.type === "Refund" ? CheckoutSchema.acquirerReferenceOf(action.processing) : undefined
   const failure = status === "Failed" && (action.response_code != null || action.response_summary != null)
     ? new Refund.FailureDetails({
       ...(action.response_code != null ? { code: action.response_code } : {}),
@@ -189,7 +190,8 @@ const actionSnapshot = (parts: CheckoutSchema.RefundIdParts, action: CheckoutSch
     status,
     rawStatus,
     failure,
-    occurredAt: CheckoutSchema.timestamp(action.processed_on)
+    occurredAt: CheckoutSchema.timestamp(action.processed_on),
+    settlement: arn !== undefined ? new Refund.Settlement({ traceReference: arn, traceReferenceType: "arn" }) : undefined
   })
 }
 
@@ -324,6 +326,7 @@ export const connector = Connector.make({
     cancellation: false,
     // No refund cancel endpoint: a refund is an action on the payment (POST /payments/{id}/voids voids payments only).
     cancelRefund: false,
+    // No refund list (actions are per payment), and no report this contract can read: see the README.
     list: false,
     reports: false
   },

@@ -32,7 +32,7 @@ import { ProcessorHttp, RefundError, RetryPolicy } from "@refract/core"
 import { Result } from "effect"
 import * as CheckoutSchema from "./CheckoutSchema.ts"
 
-type Operation = "create" | "get" | "lookup" | "cancel" | "list" | "authenticate"
+type Operation = Connector.ProcessorOperation
 
 /** What one error code means. */
 export type CodeMeaning =

@@ -104,9 +104,27 @@ export const PaymentAction = Schema.Struct({
   approved: Schema.optionalKey(Schema.Unknown),
   response_code: optionalNullable(Schema.String),
   response_summary: optionalNullable(Schema.String),
-  reference: optionalNullable(Schema.String)
+  reference: optionalNullable(Schema.String),
+  /**
+   * `{ retrieval_reference_number, acquirer_reference_number, acquirer_transaction_id }`: "information
+   * related to the processing of the payment". Read loosely: see {@link acquirerReferenceOf}.
+   */
+  processing: Schema.optionalKey(Schema.Unknown)
 })
 export type PaymentAction = typeof PaymentAction.Type
+
+/**
+ * An action's `processing.acquirer_reference_number` ("A unique identifier for the capture that is
+ * submitted to the card scheme during processing", PaymentAction.yaml): the ARN the customer's bank
+ * can trace. Undefined when absent, empty or not a string.
+ */
+export const acquirerReferenceOf = (processing: unknown): string | undefined => {
+  if (typeof processing !== "object" || processing === null || Array.isArray(processing)) return undefined
+  const arn = Object.hasOwn(processing, "acquirer_reference_number")
+    ? (processing as { readonly acquirer_reference_number?: unknown }).acquirer_reference_number
+    : undefined
+  return typeof arn === "string" && arn.trim() !== "" ? arn.trim() : undefined
+}
 
 /** The actions list is a bare JSON array, latest first. Elements are decoded one by one. */
 export const PaymentActions = Schema.Array(Schema.Unknown)

@@ -51,6 +51,19 @@ describe("status from the payment's actions", () => {
     assert.isUndefined(snapshot.amount, "an action carries no currency")
   })
 
+  it("processing.acquirer_reference_number → settlement.traceReference (arn)", () => {
+    const snapshot = ok(parseGet("actions-refund-approved.json"))
+    assert.deepStrictEqual({ ...snapshot.settlement }, { traceReference: "24021219099007452440793", traceReferenceType: "arn" })
+    assert.isUndefined(ok(parseGet("actions-refund-declined.json")).settlement)
+    const odd = (processing: unknown) => {
+      const [refund, ...rest] = fixtureJson("actions-refund-approved.json")
+      return ok(connector.get!.parse(response(200, [{ ...refund, processing }, ...rest]), reference(), buildContext)).settlement
+    }
+    for (const processing of [null, "x", [], {}, { acquirer_reference_number: 42 }, { acquirer_reference_number: " " }]) {
+      assert.isUndefined(odd(processing))
+    }
+  })
+
   it("approved: false → Failed with response_code and response_summary", () => {
     const snapshot = ok(parseGet("actions-refund-declined.json"))
     assert.strictEqual(snapshot.status, "Failed")

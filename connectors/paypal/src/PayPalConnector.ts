@@ -20,6 +20,7 @@ import { Context, Layer, Redacted, Result } from "effect"
 import type { Config } from "effect"
 import type { HttpClient } from "effect/http"
 import * as PayPalError from "./PayPalError.ts"
+import * as PayPalList from "./PayPalList.ts"
 import * as PayPalSchema from "./PayPalSchema.ts"
 import * as PayPalWebhook from "./PayPalWebhook.ts"
 
@@ -258,7 +259,8 @@ export const connector = Connector.make({
     cancellation: true,
     // Payments v2 has no refund cancel endpoint (CANCELLED is reported, never requested).
     cancelRefund: false,
-    list: false,
+    // Transaction Search (GET /v1/reporting/transactions), refunds only: see PayPalList.
+    list: true,
     reports: false
   },
   environments: { sandbox: SANDBOX_URL, production: PRODUCTION_URL },
@@ -275,6 +277,7 @@ export const connector = Connector.make({
   secretHeaders: ["authorization"],
   create: { build: buildCreate, parse: parseCreate },
   get: { build: buildGet, parse: parseGet },
+  list: PayPalList.listing,
   mapError: PayPalError.mapError,
   retryHint: PayPalError.retryHint,
   webhooks: PayPalWebhook.webhooks

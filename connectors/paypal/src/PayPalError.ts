@@ -33,7 +33,7 @@ import { Connector, ProcessorHttp, RefundError, RetryPolicy } from "@refract/cor
 import { Result } from "effect"
 import * as PayPalSchema from "./PayPalSchema.ts"
 
-type Operation = "create" | "get" | "lookup" | "cancel" | "list" | "authenticate"
+type Operation = Connector.ProcessorOperation
 
 /** Authorization values and access tokens, should a processor text ever echo one. */
 const secretPattern = /\b(?:Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+|\bA21AA[A-Za-z0-9._-]{10,}/g
@@ -168,6 +168,14 @@ export const reasonOf = (
     })
   }
   if (status === 403 || name === "NOT_AUTHORIZED") {
+    if (operation === "list") {
+      return new RefundError.Authentication({
+        message: withDetail(
+          "PayPal refused the transaction search: enable Transaction Search in the REST app's settings (Developer Dashboard → Apps & Credentials → your app); PayPal says it may take up to 9 hours to apply to new access tokens",
+          fields
+        )
+      })
+    }
     return new RefundError.Authentication({
       message: withDetail("the PayPal app may not do this (permissions or the capture belongs to another account)", fields)
     })

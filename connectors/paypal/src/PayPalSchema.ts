@@ -55,6 +55,8 @@ export const Refund = Schema.Struct({
   invoice_id: Schema.optionalKey(Schema.String),
   custom_id: Schema.optionalKey(Schema.String),
   note_to_payer: Schema.optionalKey(Schema.String),
+  /** "Reference ID issued for the card transaction … to track the transaction across processors, card brands and issuing banks." */
+  acquirer_reference_number: Schema.optionalKey(Schema.String),
   /** RFC 3339. */
   create_time: Schema.optionalKey(Schema.String),
   /** RFC 3339. */
@@ -62,6 +64,42 @@ export const Refund = Schema.Struct({
   links: Schema.optionalKey(Schema.Array(Link))
 })
 export type Refund = typeof Refund.Type
+
+/**
+ * `transaction_info` of the Transaction Search API (`openapi/reporting_transactions_v1.json`): the
+ * fields a refund listing reads. Amounts are signed decimal strings ("-10.50" for money leaving the
+ * account); dates are written like `2014-07-11T04:03:52+0000` in PayPal's samples.
+ */
+export const TransactionInfo = Schema.Struct({
+  transaction_id: Schema.String,
+  /** "The PayPal-generated base ID … a related, pre-existing transaction": the capture a refund refunds. */
+  paypal_reference_id: Schema.optionalKey(Schema.String),
+  /** `ODR`, `TXN`, `SUB`, `PAP`. */
+  paypal_reference_id_type: Schema.optionalKey(Schema.String),
+  /** `T1107` "Payment refund, initiated by merchant", ... */
+  transaction_event_code: Schema.optionalKey(Schema.String),
+  transaction_initiation_date: Schema.optionalKey(Schema.String),
+  transaction_updated_date: Schema.optionalKey(Schema.String),
+  transaction_amount: Schema.optionalKey(Money),
+  /** `S`, `P`, `D`, `V`. */
+  transaction_status: Schema.optionalKey(Schema.String),
+  invoice_id: Schema.optionalKey(Schema.String),
+  custom_field: Schema.optionalKey(Schema.String)
+})
+export type TransactionInfo = typeof TransactionInfo.Type
+
+/** One element of `transaction_details`; only `transaction_info` is asked for (`fields=transaction_info`). */
+export const TransactionDetail = Schema.Struct({
+  transaction_info: Schema.optionalKey(TransactionInfo)
+})
+
+/** `search_response`: elements are decoded one by one, so one bad transaction names its index. */
+export const SearchResponse = Schema.Struct({
+  transaction_details: Schema.optionalKey(Schema.Array(Schema.Unknown)),
+  page: Schema.optionalKey(Schema.Number),
+  total_items: Schema.optionalKey(Schema.Number),
+  total_pages: Schema.optionalKey(Schema.Number)
+})
 
 /** `POST /v1/oauth2/token` answer. */
 export const AccessToken = Schema.Struct({
@@ -133,6 +171,8 @@ export const decodeAccessToken = decode(AccessToken)
 export const decodeErrorBody = decode(ErrorBody)
 export const decodeOAuthErrorBody = decode(OAuthErrorBody)
 export const decodeEvent = decode(Event)
+export const decodeSearchResponse = decode(SearchResponse)
+export const decodeTransactionDetail = decode(TransactionDetail)
 
 /**
  * An RFC 3339 time as epoch ms; undefined when absent, unreadable, not a real date or outside

@@ -356,7 +356,10 @@ export const toSnapshot = (refund: PayPalSchema.Refund, options: SnapshotOptions
           ? new Refund.FailureDetails({ code: reason, message: "PayPal could not process the refund" })
           : undefined,
         occurredAt: PayPalSchema.timeOf(refund.update_time) ?? options.occurredAt,
-        createdAt: PayPalSchema.timeOf(refund.create_time)
+        createdAt: PayPalSchema.timeOf(refund.create_time),
+        settlement: refund.acquirer_reference_number !== undefined && refund.acquirer_reference_number !== ""
+          ? new Refund.Settlement({ traceReference: refund.acquirer_reference_number, traceReferenceType: "arn" })
+          : undefined
       })
     )
   } catch (error) {

@@ -9,6 +9,7 @@
  */
 export * as PayPalConnector from "./PayPalConnector.ts"
 export * as PayPalError from "./PayPalError.ts"
+export * as PayPalList from "./PayPalList.ts"
 export * as PayPalSchema from "./PayPalSchema.ts"
 export * as PayPalWebhook from "./PayPalWebhook.ts"
 

@@ -82,6 +82,13 @@ describe("get answers", () => {
     expect(snapshot.amount).toBeUndefined()
   })
 
+  it("acquirer_reference_number → settlement.traceReference (arn); absent → no settlement", () => {
+    const body = { ...JSON.parse(fixtureText("refund-completed.json")), acquirer_reference_number: "24021219099007452440793" }
+    const snapshot = ok(connector.get!.parse(response(200, body), reference({ connectorRefundId: refundId }), buildContext))
+    expect(snapshot.settlement).toEqual({ traceReference: "24021219099007452440793", traceReferenceType: "arn" })
+    expect(ok(parseGet("refund-completed.json")).settlement).toBeUndefined()
+  })
+
   it("an answer for another refund is UnexpectedResponse", () => {
     expect(fails(parseGet("refund-completed.json", reference("9XY08902781691411")))._tag).toBe("UnexpectedResponse")
   })

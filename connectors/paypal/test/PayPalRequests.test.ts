@@ -240,7 +240,7 @@ describe("the connector value", () => {
       reportsReversals: false,
       cancellation: true,
       cancelRefund: false,
-      list: false,
+      list: true,
       reports: false
     })
     expect(connector.lookup).toBeUndefined()
