@@ -66,8 +66,7 @@ const duration = (millis: number): string => {
 }
 
 const phaseNames: Record<Reconciler.Phase, string> = {
-  ledger: "reading the ledger",
-  truth: "reading the processor",
+  partition: "reading",
   adopt: "matching ids",
   join: "judging",
   done: "done"

@@ -111,7 +111,7 @@ export interface ReconcileOptions {
   readonly onProgress?: ((progress: Progress) => Effect.Effect<void>) | undefined
 }
 
-export type Phase = "ledger" | "truth" | "adopt" | "join" | "done"
+export type Phase = "partition" | "adopt" | "join" | "done"
 
 export interface Progress {
   readonly phase: Phase
@@ -386,7 +386,7 @@ export const run = Effect.fn("Reconciler.run")(function*(client: RefundClient, o
     cp = {
       version: 1,
       fingerprint,
-      phase: "ledger",
+      phase: "partition",
       startedAt: now,
       ledgerRows: 0,
       ledgerDone: false,
@@ -420,13 +420,14 @@ export const run = Effect.fn("Reconciler.run")(function*(client: RefundClient, o
     yield* workspace.saveCheckpoint(JSON.stringify(cp))
   }).pipe(Effect.mapError(workspaceFailure))
 
-  // Progress: the listing weighs 80% of a run, the ledger 10%, adopt and join 10%.
+  // Progress: the processor's side weighs 80% of a run, the ledger 10%, adopt and join 10%.
   const startedAt = yield* Clock.currentTimeMillis
   const startFraction = { value: -1 }
   const fraction = (): number => {
+    if (cp.phase === "done") return 1
     const ledgerPart = cp.ledgerDone ? 1 : 0
-    let truthPart = 0
-    if (cp.phase !== "ledger") {
+    let truthPart = 1
+    if (cp.phase === "partition") {
       if (truth._tag === "Listing") {
         const total = cp.slices.reduce((n, s) => n + (s.to - s.from), 0)
         const done = cp.slices.reduce((n, s) => n + (s.done ? s.to - s.from : (sliceCoverage.get(s) ?? 0) * (s.to - s.from)), 0)
@@ -435,8 +436,8 @@ export const run = Effect.fn("Reconciler.run")(function*(client: RefundClient, o
         truthPart = truth.reports.length === 0 ? 1 : cp.reportsDone / truth.reports.length
       }
     }
-    const joinPart = (cp.phase === "join" || cp.phase === "done" ? 0.5 : 0) + (cp.partitionsDone / partitions) * 0.5
-    return Math.min(1, 0.1 * ledgerPart + 0.8 * truthPart + 0.1 * (cp.phase === "adopt" ? cp.partitionsDone / partitions * 0.5 : joinPart))
+    const joinPart = cp.phase === "partition" ? 0 : (cp.phase === "join" ? 0.5 : 0) + (cp.partitionsDone / partitions) * 0.5
+    return Math.min(1, 0.1 * ledgerPart + 0.8 * truthPart + 0.1 * joinPart)
   }
   const sliceCoverage = new Map<SliceState, number>()
   const report = Effect.gen(function*() {
@@ -457,38 +458,59 @@ export const run = Effect.fn("Reconciler.run")(function*(client: RefundClient, o
     })
   })
 
-  // ---- Phase 1a: the ledger -----------------------------------------------------------------------------------
-  const ledgerBuffers = new Map<string, Array<string>>()
-  const buffer = (file: string, line: string) => {
-    let lines = ledgerBuffers.get(file)
-    if (lines === undefined) ledgerBuffers.set(file, lines = [])
-    lines.push(line)
-  }
-  const drainBuffers = Effect.suspend(() => {
-    const all = [...ledgerBuffers.entries()]
-    ledgerBuffers.clear()
-    return Effect.forEach(all, ([file, lines]) => append(file, lines), { discard: true })
-  })
-  const take = (entry: LedgerEntry) => {
-    if (entry.connector !== undefined && entry.connector !== connector) return void cp.ledgerSkipped++
-    if (entry.createdAt !== undefined && (entry.createdAt < window.from || entry.createdAt >= window.to)) return void cp.ledgerSkipped++
-    buffer(ledgerFile(hash(entry.merchantRefundId) % partitions), JSON.stringify(entry))
-    if (entry.connectorRefundId !== undefined) {
-      buffer(claimFile(hash(entry.connectorRefundId) % partitions), JSON.stringify([entry.connectorRefundId, entry.merchantRefundId]))
+  // ---- Phase 1: partition the ledger and the processor's truth, both at once --------------------------------------
+  // Each side buffers its lines and its counters, and commits both together under the lock, so a
+  // checkpoint (taken by either side) never counts a row whose line is not yet in the workspace.
+
+  /** Lines by file, appended in one go. */
+  const makeBuffer = () => {
+    const files = new Map<string, Array<string>>()
+    return {
+      add: (file: string, line: string) => {
+        let lines = files.get(file)
+        if (lines === undefined) files.set(file, lines = [])
+        lines.push(line)
+      },
+      drain: Effect.suspend(() => {
+        const all = [...files.entries()]
+        files.clear()
+        return Effect.forEach(all, ([file, lines]) => append(file, lines), { discard: true })
+      })
     }
   }
-  const rowsPerCheckpoint = 50_000
-  const afterRows = Effect.suspend(() =>
-    cp.ledgerRows % rowsPerCheckpoint === 0
-      ? Effect.andThen(drainBuffers, lock.withPermits(1)(Effect.andThen(checkpoint, report)))
-      : Effect.void
-  )
-  const problem = (p: Ledger.LedgerProblem) => {
-    cp.ledgerInvalid++
-    buffer(problemsFile, JSON.stringify(p))
-  }
+  const rowsPerCommit = 20_000
 
-  if (!cp.ledgerDone) {
+  const partitionLedger = Effect.gen(function*() {
+    const out = makeBuffer()
+    // Counters since the last commit.
+    let rows = 0
+    let skipped = 0
+    let invalid = 0
+    const commit = (done: boolean) =>
+      lock.withPermits(1)(Effect.gen(function*() {
+        yield* out.drain
+        cp.ledgerRows += rows
+        cp.ledgerSkipped += skipped
+        cp.ledgerInvalid += invalid
+        rows = skipped = invalid = 0
+        if (done) cp.ledgerDone = true
+        yield* checkpoint
+        yield* report
+      }))
+    const problem = (p: Ledger.LedgerProblem) => {
+      invalid++
+      out.add(problemsFile, JSON.stringify(p))
+    }
+    const take = (entry: LedgerEntry) => {
+      if (entry.connector !== undefined && entry.connector !== connector) return void skipped++
+      if (entry.createdAt !== undefined && (entry.createdAt < window.from || entry.createdAt >= window.to)) return void skipped++
+      out.add(ledgerFile(hash(entry.merchantRefundId) % partitions), JSON.stringify(entry))
+      if (entry.connectorRefundId !== undefined) {
+        out.add(claimFile(hash(entry.connectorRefundId) % partitions), JSON.stringify([entry.connectorRefundId, entry.merchantRefundId]))
+      }
+    }
+    const afterRow = Effect.suspend(() => (rows >= rowsPerCommit ? commit(false) : Effect.void))
+    /** Data rows already committed by an earlier run: read again, not counted again. */
     const skip = cp.ledgerRows
     const source = options.ledger
     if (source._tag === "Store") {
@@ -499,11 +521,11 @@ export const run = Effect.fn("Reconciler.run")(function*(client: RefundClient, o
           Effect.suspend(() => {
             index++
             if (index <= skip) return Effect.void
-            cp.ledgerRows++
+            rows++
             const entry = entryOfRefund(refund, index)
             if (entry === undefined) problem({ line: index, message: `refund ${refund.connectorRefundId} has no amount in the store` })
             else take(entry)
-            return afterRows
+            return afterRow
           })
         )
       )
@@ -512,45 +534,45 @@ export const run = Effect.fn("Reconciler.run")(function*(client: RefundClient, o
       const reader = new CsvReader()
       let bind: ((cells: ReadonlyArray<string>) => Ledger.RawRow) | undefined
       let line = 0
-      const row = (cells: ReadonlyArray<string>): Result.Result<void, ReconcileError> => {
+      let dataRows = 0
+      const row = (cells: ReadonlyArray<string>): Result.Result<boolean, ReconcileError> => {
         line++
         if (csv && bind === undefined) {
           const bound = Ledger.csvColumns(cells)
           if (Result.isFailure(bound)) return Result.fail(inputFailure(bound.failure))
           bind = bound.success
-          return Result.void
+          return Result.succeed(false)
         }
-        if (cells.length === 1 && cells[0]!.trim() === "") return Result.void // blank line
-        const dataRow = csv ? line - 1 : line
-        if (dataRow <= skip) return Result.void
-        cp.ledgerRows++
+        if (cells.length === 1 && cells[0]!.trim() === "") return Result.succeed(false) // a blank line
+        dataRows++
+        if (dataRows <= skip) return Result.succeed(false)
+        rows++
         let raw: Ledger.RawRow
         if (csv) raw = bind!(cells)
         else {
           const parsed = Ledger.jsonRow(cells[0]!)
           if (Result.isFailure(parsed)) {
             problem({ line, message: parsed.failure })
-            return Result.void
+            return Result.succeed(true)
           }
           raw = parsed.success
         }
         const entry = Ledger.entryOf(raw, line)
         if (Result.isFailure(entry)) problem(entry.failure)
         else take(entry.success)
-        return Result.void
+        return Result.succeed(true)
       }
       const lines = csv ? source.text : source.text.pipe(Stream.splitLines)
       yield* lines.pipe(
         Stream.mapError((cause) => inputFailure("the ledger could not be read", cause)),
         Stream.runForEach((chunk) =>
           Effect.gen(function*() {
-            const rows = csv ? reader.push(chunk) : [[chunk]]
-            for (const cells of rows) {
-              const before = cp.ledgerRows
+            const parsed = csv ? reader.push(chunk) : [[chunk]]
+            for (const cells of parsed) {
               const outcome = row(cells)
               if (Result.isFailure(outcome)) return yield* outcome.failure
-              if (cp.ledgerRows !== before) yield* afterRows
             }
+            yield* afterRow
           })
         )
       )
@@ -564,73 +586,96 @@ export const run = Effect.fn("Reconciler.run")(function*(client: RefundClient, o
         if (bind === undefined) return yield* inputFailure("the ledger is empty: it needs a header row")
       }
     }
-    yield* drainBuffers
-    cp.ledgerDone = true
-    cp.phase = "truth"
-    yield* lock.withPermits(1)(Effect.andThen(checkpoint, report))
-  }
+    yield* commit(true)
+  })
 
-  // ---- Phase 1b: the processor's truth ------------------------------------------------------------------------
-  const takeSnapshots = (snapshots: ReadonlyArray<RefundSnapshot>) => {
-    const byFile = new Map<string, Array<string>>()
+  /** Appends snapshots to their partitions (by merchant refund id, else as anonymous by processor id). */
+  const addSnapshots = (out: ReturnType<typeof makeBuffer>, snapshots: ReadonlyArray<RefundSnapshot>) => {
     for (const snapshot of snapshots) {
       const mrid = snapshot.merchantRefundId
       const file = mrid !== undefined
         ? truthFile(hash(mrid) % partitions)
         : anonymousFile(hash(snapshot.connectorRefundId) % partitions)
-      let lines = byFile.get(file)
-      if (lines === undefined) byFile.set(file, lines = [])
-      lines.push(JSON.stringify([mrid ?? "", snapshotJson(snapshot)] satisfies TruthLine))
+      out.add(file, JSON.stringify([mrid ?? "", snapshotJson(snapshot)] satisfies TruthLine))
     }
-    cp.processorRefunds += snapshots.length
-    return Effect.forEach(byFile, ([file, lines]) => append(file, lines), { discard: true })
   }
 
-  if (cp.phase === "truth") {
-    if (truth._tag === "Listing") {
-      const limiter = yield* RateLimiter.make(
-        options.requestsPerSecond ?? definition.rateLimit?.requestsPerSecond ?? Infinity
-      )
-      const pageSize = Math.min(options.pageSize ?? listing!.maxPageSize, listing!.maxPageSize)
-      const every = Math.max(1, options.checkpointEveryPages ?? 20)
-      const listSlice = (slice: SliceState) =>
-        Effect.gen(function*() {
-          while (!slice.done) {
-            yield* limiter.acquire
-            const page = yield* client.listPage({
-              window: { from: slice.from, to: slice.to },
-              ...(slice.cursor !== undefined ? { cursor: slice.cursor } : {}),
-              pageSize
-            }).pipe(
-              Effect.mapError((error: RefundError) =>
-                new ReconcileError({ reason: "Processor", message: `listing ${new Date(slice.from).toISOString()}…: ${error.message}`, cause: error })
-              )
+  const partitionListing = Effect.gen(function*() {
+    const limiter = yield* RateLimiter.make(options.requestsPerSecond ?? definition.rateLimit?.requestsPerSecond ?? Infinity)
+    const pageSize = Math.min(options.pageSize ?? listing!.maxPageSize, listing!.maxPageSize)
+    const every = Math.max(1, options.checkpointEveryPages ?? 20)
+    const listSlice = (slice: SliceState) =>
+      Effect.gen(function*() {
+        while (!slice.done) {
+          yield* limiter.acquire
+          const page = yield* client.listPage({
+            window: { from: slice.from, to: slice.to },
+            ...(slice.cursor !== undefined ? { cursor: slice.cursor } : {}),
+            pageSize
+          }).pipe(
+            Effect.mapError((error: RefundError) =>
+              new ReconcileError({ reason: "Processor", message: `listing from ${new Date(slice.from).toISOString()}: ${error.message}`, cause: error })
             )
-            yield* lock.withPermits(1)(Effect.gen(function*() {
-              yield* takeSnapshots(page.refunds)
-              cp.pages++
-              slice.cursor = page.next
-              slice.done = page.next === undefined
-              const times = page.refunds.map((r) => r.createdAt).filter((t): t is number => t !== undefined)
-              if (times.length > 0) {
-                const descending = times[0]! >= times[times.length - 1]!
-                const edge = descending ? Math.min(...times) : Math.max(...times)
-                const span = slice.to - slice.from
-                sliceCoverage.set(slice, Math.max(0, Math.min(1, descending ? (slice.to - edge) / span : (edge - slice.from) / span)))
-              }
-              if (cp.pages % every === 0) yield* Effect.andThen(checkpoint, report)
-            }))
-          }
-        })
-      yield* Effect.forEach(cp.slices.filter((s) => !s.done), listSlice, { concurrency, discard: true })
-    } else {
-      for (let r = cp.reportsDone; r < truth.reports.length; r++) {
-        const { name, text } = truth.reports[r]!
+          )
+          const out = makeBuffer()
+          addSnapshots(out, page.refunds)
+          yield* lock.withPermits(1)(Effect.gen(function*() {
+            yield* out.drain
+            cp.processorRefunds += page.refunds.length
+            cp.pages++
+            slice.cursor = page.next
+            slice.done = page.next === undefined
+            let min = Infinity
+            let max = -Infinity
+            for (const r of page.refunds) {
+              if (r.createdAt === undefined) continue
+              if (r.createdAt < min) min = r.createdAt
+              if (r.createdAt > max) max = r.createdAt
+            }
+            if (min <= max) {
+              const first = page.refunds[0]!.createdAt ?? min
+              const descending = first >= (page.refunds[page.refunds.length - 1]!.createdAt ?? max)
+              const span = slice.to - slice.from
+              sliceCoverage.set(slice, Math.max(0, Math.min(1, descending ? (slice.to - min) / span : (max - slice.from) / span)))
+            }
+            if (cp.pages % every === 0) {
+              yield* checkpoint
+              yield* report
+            }
+          }))
+        }
+      })
+    yield* Effect.forEach(cp.slices.filter((s) => !s.done), listSlice, { concurrency, discard: true })
+  })
+
+  const partitionReports = (reports: ReadonlyArray<{ readonly name: string; readonly text: Text }>) =>
+    Effect.gen(function*() {
+      for (let r = cp.reportsDone; r < reports.length; r++) {
+        const { name, text } = reports[r]!
         const reader = new CsvReader()
+        const out = makeBuffer()
         let parse: ReportRowParser | undefined
         let line = 0
-        const pending: Array<RefundSnapshot> = []
-        const rows = (cells: ReadonlyArray<string>): Result.Result<void, ReconcileError> => {
+        let dataRows = 0
+        const skip = cp.reportRows
+        let rows = 0
+        let invalid = 0
+        let found = 0
+        const commit = (done: boolean) =>
+          lock.withPermits(1)(Effect.gen(function*() {
+            yield* out.drain
+            cp.reportRows += rows
+            cp.ledgerInvalid += invalid
+            cp.processorRefunds += found
+            rows = invalid = found = 0
+            if (done) {
+              cp.reportsDone = r + 1
+              cp.reportRows = 0
+            }
+            yield* checkpoint
+            yield* report
+          }))
+        const row = (cells: ReadonlyArray<string>): Result.Result<void, ReconcileError> => {
           line++
           if (parse === undefined) {
             const bound = reportSupport!.columns(cells)
@@ -639,45 +684,45 @@ export const run = Effect.fn("Reconciler.run")(function*(client: RefundClient, o
             return Result.void
           }
           if (cells.length === 1 && cells[0]!.trim() === "") return Result.void
-          if (line - 1 <= cp.reportRows) return Result.void
-          cp.reportRows++
+          dataRows++
+          if (dataRows <= skip) return Result.void
+          rows++
           const parsed = parse(cells)
-          if (Result.isFailure(parsed)) problem({ line, message: `${name}: ${parsed.failure}` })
-          else if (Option.isSome(parsed.success)) pending.push(parsed.success.value)
+          if (Result.isFailure(parsed)) {
+            invalid++
+            out.add(problemsFile, JSON.stringify({ line, message: `${name}: ${parsed.failure}` }))
+          } else if (Option.isSome(parsed.success)) {
+            found++
+            addSnapshots(out, [parsed.success.value])
+          }
           return Result.void
         }
-        const flushRows = Effect.gen(function*() {
-          yield* takeSnapshots(pending.splice(0))
-          yield* drainBuffers
-        })
         yield* text.pipe(
           Stream.mapError((cause) => inputFailure(`${name} could not be read`, cause)),
           Stream.runForEach((chunk) =>
             Effect.gen(function*() {
               for (const cells of reader.push(chunk)) {
-                const outcome = rows(cells)
+                const outcome = row(cells)
                 if (Result.isFailure(outcome)) return yield* outcome.failure
-                if (cp.reportRows % rowsPerCheckpoint === 0 && pending.length > 0) {
-                  yield* flushRows
-                  yield* Effect.andThen(checkpoint, report)
-                }
               }
+              if (rows >= rowsPerCommit) yield* commit(false)
             })
           )
         )
         const end = reader.end()
         if (end.unclosedQuote) return yield* inputFailure(`${name} ends inside a quoted field`)
         for (const cells of end.rows) {
-          const outcome = rows(cells)
+          const outcome = row(cells)
           if (Result.isFailure(outcome)) return yield* outcome.failure
         }
         if (parse === undefined) return yield* inputFailure(`${name} is empty: it needs a header row`)
-        yield* flushRows
-        cp.reportsDone = r + 1
-        cp.reportRows = 0
-        yield* Effect.andThen(checkpoint, report)
+        yield* commit(true)
       }
-    }
+    })
+
+  if (cp.phase === "partition") {
+    const truthPart = truth._tag === "Listing" ? partitionListing : partitionReports(truth.reports)
+    yield* Effect.all([cp.ledgerDone ? Effect.void : partitionLedger, truthPart], { concurrency: 2, discard: true })
     cp.phase = "adopt"
     cp.partitionsDone = 0
     yield* lock.withPermits(1)(Effect.andThen(checkpoint, report))
