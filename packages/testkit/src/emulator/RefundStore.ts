@@ -116,7 +116,8 @@ export interface CreateRefundInput<A> {
 /** Input of {@link RefundStore.insertSettled}: a refund that already happened (seeding), with no path left to walk. */
 export interface SettledRefundInput<A> {
   readonly id: string
-  readonly payment: PaymentRecord
+  /** An existing payment, or the id of an implicit one (see {@link ImplicitPayments}). */
+  readonly payment: PaymentRecord | { readonly implicit: string }
   readonly amount: number
   readonly currency: string
   readonly status: string
@@ -129,6 +130,18 @@ export interface SettledRefundInput<A> {
   readonly reference?: string | undefined
   readonly metadata?: Record<string, string> | undefined
   readonly attributes: A
+}
+
+/**
+ * Payments of seeded refunds that exist only once asked for: a million seeded refunds do not need a million
+ * payment records up front. A refund inserted with `payment: { implicit: id }` owns payment `id`; the record
+ * (amount = the refund's, its currency and `createdAt`) is made the first time `payment()` resolves it.
+ */
+export interface ImplicitPayments {
+  /** The refund owning the implicit payment with this id or alias, if the id is of that form. */
+  readonly refundIdFor: (paymentIdOrAlias: string) => string | undefined
+  /** The aliases of an implicit payment (Stripe: its `ch_…`). */
+  readonly aliasesFor: (paymentId: string) => ReadonlyArray<string>
 }
 
 /**
@@ -183,6 +196,34 @@ const lowerBoundBy = <T>(array: ReadonlyArray<T>, isBefore: (item: T) => boolean
   return lo
 }
 
+/**
+ * Sorts refunds by (`createdAt`, `seq`). They arrive in `seq` order, so a stable sort by `createdAt` is
+ * enough; for a million refunds a native sort of numeric keys (relative time, then position, packed into
+ * one double when they fit in 53 bits) is several times faster than comparing objects.
+ */
+const sortByCreation = <A>(refunds: Array<RefundRecord<A>>): Array<RefundRecord<A>> => {
+  const n = refunds.length
+  if (n < 2) return refunds
+  let min = Infinity
+  let max = -Infinity
+  for (let i = 0; i < n; i++) {
+    const at = refunds[i]!.createdAt
+    if (at < min) min = at
+    if (at > max) max = at
+  }
+  const positions = 2 ** Math.ceil(Math.log2(n + 1))
+  const span = max - min + 1
+  if (!Number.isSafeInteger(min) || !Number.isSafeInteger(span) || span * positions > Number.MAX_SAFE_INTEGER) {
+    return refunds.sort((a, b) => a.createdAt - b.createdAt || a.seq - b.seq)
+  }
+  const keys = new Float64Array(n)
+  for (let i = 0; i < n; i++) keys[i] = (refunds[i]!.createdAt - min) * positions + i
+  keys.sort()
+  const out: Array<RefundRecord<A>> = new Array(n)
+  for (let i = 0; i < n; i++) out[i] = refunds[keys[i]! % positions]!
+  return out
+}
+
 /** Raised (synchronously) for unknown ids; control API and Promise API turn it into 404 / rejections. */
 export class UnknownRefundError extends Error {
   readonly refundId: string
@@ -214,6 +255,7 @@ export class RefundStore<A> {
   /** Refunds per payment id, in creation order. */
   private readonly byPayment = new Map<string, Array<RefundRecord<A>>>()
   private seq = 0
+  private implicit: ImplicitPayments | undefined
   private readonly timers = new Map<string, TimerHandle>()
   private readonly listeners = new Set<(transition: Transition<A>) => void>()
   private closed = false
@@ -280,13 +322,35 @@ export class RefundStore<A> {
     return payment
   }
 
-  /** Finds a payment by id or alias. */
+  /** Finds a payment by id or alias (making an implicit one's record on first use). */
   payment(idOrAlias: string): PaymentRecord | undefined {
-    return this.payments.get(idOrAlias) ?? this.payments.get(this.aliases.get(idOrAlias) ?? "")
+    return this.payments.get(idOrAlias) ?? this.payments.get(this.aliases.get(idOrAlias) ?? "") ?? this.materialize(idOrAlias)
   }
 
+  /** How implicit payments resolve (set by the processor's seeding, once). */
+  useImplicitPayments(implicit: ImplicitPayments): void {
+    this.implicit = implicit
+  }
+
+  /** Payments with a record (implicit payments of seeded refunds appear once resolved). */
   allPayments(): ReadonlyArray<PaymentRecord> {
     return [...this.payments.values()]
+  }
+
+  private materialize(idOrAlias: string): PaymentRecord | undefined {
+    const refundId = this.implicit?.refundIdFor(idOrAlias)
+    const refund = refundId === undefined ? undefined : this.refundsById.get(refundId)
+    if (refund === undefined || this.payments.has(refund.paymentId)) return undefined
+    const payment = this.addPayment({
+      id: refund.paymentId,
+      aliases: this.implicit!.aliasesFor(refund.paymentId),
+      amount: refund.amount,
+      currency: refund.currency,
+      createdAt: refund.createdAt
+    })
+    if (payment.id !== idOrAlias && !payment.aliases.includes(idOrAlias)) return undefined
+    this.byPayment.set(payment.id, [refund])
+    return payment
   }
 
   /** Scripts the outcome of refunds on a payment; refunds that have not moved yet follow it too. */
@@ -378,9 +442,10 @@ export class RefundStore<A> {
    */
   insertSettled(input: SettledRefundInput<A>): RefundRecord<A> {
     const at = input.updatedAt ?? input.createdAt
+    const implicit = "implicit" in input.payment
     const refund: RefundRecord<A> = {
       id: input.id,
-      paymentId: input.payment.id,
+      paymentId: "implicit" in input.payment ? input.payment.implicit : input.payment.id,
       amount: input.amount,
       currency: input.currency,
       status: input.status,
@@ -398,7 +463,7 @@ export class RefundStore<A> {
       metadata: input.metadata ?? {},
       attributes: input.attributes
     }
-    this.index(refund)
+    this.index(refund, !implicit)
     return refund
   }
 
@@ -533,11 +598,11 @@ export class RefundStore<A> {
   }
 
   /** Adds a refund to the indexes. Creates come in clock order, so they append; seeded ones may not. */
-  private index(refund: RefundRecord<A>): void {
+  private index(refund: RefundRecord<A>, byPayment = true): void {
     this.refundsById.set(refund.id, refund)
-    const own = this.byPayment.get(refund.paymentId)
-    if (own === undefined) this.byPayment.set(refund.paymentId, [refund])
-    else own.push(refund)
+    const own = byPayment ? this.byPayment.get(refund.paymentId) : undefined
+    if (own !== undefined) own.push(refund)
+    else if (byPayment) this.byPayment.set(refund.paymentId, [refund])
     const last = this.sorted[this.sorted.length - 1]
     if (this.pending.length === 0 && (last === undefined || before(last, refund))) this.sorted.push(refund)
     else this.pending.push(refund)
@@ -546,7 +611,7 @@ export class RefundStore<A> {
   /** Every refund ascending by (`createdAt`, `seq`), merging the inserts that came out of order. */
   private ordered(): ReadonlyArray<RefundRecord<A>> {
     if (this.pending.length === 0) return this.sorted
-    const extra = this.pending.sort((a, b) => a.createdAt - b.createdAt || a.seq - b.seq)
+    const extra = sortByCreation(this.pending)
     this.pending = []
     const base = this.sorted
     const merged: Array<RefundRecord<A>> = new Array(base.length + extra.length)

@@ -14,7 +14,7 @@
  * @since 0.1.0
  */
 import type { Outcome } from "./Emulator.ts"
-import type { PaymentRecord, RefundStore } from "./RefundStore.ts"
+import type { ImplicitPayments, PaymentRecord, RefundStore } from "./RefundStore.ts"
 
 /** One refund to seed. Times are epoch milliseconds on the emulator clock and may not lie in its future. */
 export interface SeedRefund {
@@ -69,12 +69,23 @@ export interface SeedPolicy<A> {
     readonly aliases?: ReadonlyArray<string>
     readonly currency: string
   }
+  /**
+   * Payments of items without `paymentId`, made only when first asked for: `paymentIdFor` names the one of a
+   * refund id (and `refundIdFor` inverts it, aliases included). Without it, each such item gets a payment
+   * record up front (slower, more memory).
+   */
+  readonly implicitPayments?: ImplicitPayments & { readonly paymentIdFor: (refundId: string) => string }
   /** Processor checks (id formats, metadata limits, reference, failure reasons): a reason to refuse, or undefined. */
   readonly check?: (item: SeedRefund) => string | undefined
   /** The {@link Outcome} a refund in this status stands for (the truth API's `outcome`). */
   readonly outcome: (status: string) => Outcome
   /** The refund's processor attributes, and its truth-API reference and failure reason. */
-  readonly refund: (input: { readonly item: SeedRefund; readonly id: string; readonly payment: PaymentRecord }) => {
+  readonly refund: (input: {
+    readonly item: SeedRefund
+    readonly id: string
+    /** The payment's id as stored (not an alias). */
+    readonly paymentId: string
+  }) => {
     readonly attributes: A
     readonly reference?: string | undefined
     readonly failureReason?: string | undefined
@@ -184,17 +195,24 @@ export class SeedBatch<A> {
     const fail = (reason: string): never => {
       throw new SeedError(index, reason)
     }
+    this.check(u, fail)
+  }
+
+  private check(u: unknown, fail: (reason: string) => never): void {
     const shape = malformed(u, this.statuses, this.now)
     if (shape !== undefined) fail(shape)
     const item = u as SeedRefund
     const own = this.policy.check?.(item)
     if (own !== undefined) fail(own)
+    // Only given ids are remembered: fresh ones are unique by construction (checked against given ones).
     let id = item.id
     if (id === undefined) {
       do id = this.policy.newRefundId()
       while (this.ids.has(id) || this.store.has(id))
     } else if (this.ids.has(id) || this.store.has(id)) {
       fail(`duplicate refund id ${JSON.stringify(id)}`)
+    } else {
+      this.ids.add(id)
     }
     const group = item.paymentId
     if (group !== undefined) {
@@ -225,7 +243,6 @@ export class SeedBatch<A> {
       const g = this.groups.get(group)!
       if (g.held > g.refundable) fail(`the refunds seeded on payment ${group} exceed its refundable amount (${g.refundable})`)
     }
-    this.ids.add(id!)
     this.prepared.push({ item, id: id!, group })
   }
 
@@ -246,20 +263,42 @@ export class SeedBatch<A> {
       payments.set(key, store.addPayment({ ...ids, amount: group.total, createdAt: group.createdAt }))
       created++
     }
+    const implicit = policy.implicitPayments
+    if (implicit !== undefined) store.useImplicitPayments(implicit)
+    // The processor's spelling of each currency (Stripe lowercase), worked out once per currency.
+    const currencies = new Map<string, string>()
+    const currencyOf = (paymentId: string, currency: string) => {
+      let spelled = currencies.get(currency)
+      if (spelled === undefined) currencies.set(currency, spelled = policy.newPayment(paymentId, currency).currency)
+      return spelled
+    }
     for (const { item, id, group } of this.prepared) {
-      let payment: PaymentRecord
-      if (group === undefined) {
-        payment = store.addPayment({ ...policy.newPayment(undefined, item.currency), amount: item.amount, createdAt: item.createdAt })
+      let payment: PaymentRecord | { readonly implicit: string }
+      let paymentId: string
+      let currency: string
+      if (group !== undefined) {
+        const record = payments.get(group)!
+        payment = record
+        paymentId = record.id
+        currency = record.currency
+      } else if (implicit !== undefined) {
+        paymentId = implicit.paymentIdFor(id)
+        payment = { implicit: paymentId }
+        currency = currencyOf(paymentId, item.currency)
         created++
       } else {
-        payment = payments.get(group)!
+        const record = store.addPayment({ ...policy.newPayment(undefined, item.currency), amount: item.amount, createdAt: item.createdAt })
+        payment = record
+        paymentId = record.id
+        currency = record.currency
+        created++
       }
-      const mapped = policy.refund({ item, id, payment })
+      const mapped = policy.refund({ item, id, paymentId })
       store.insertSettled({
         id,
         payment,
         amount: item.amount,
-        currency: payment.currency,
+        currency,
         status: item.status,
         outcome: policy.outcome(item.status),
         createdAt: item.createdAt,

@@ -928,12 +928,13 @@ const digits12 = (id: string): string => {
  */
 class SeededAttributes implements StripeRefundAttributes {
   readonly paymentIntentId: string
-  readonly chargeId: string
   private readonly refundId: string
-  constructor(paymentIntentId: string, chargeId: string, refundId: string) {
+  constructor(paymentIntentId: string, refundId: string) {
     this.paymentIntentId = paymentIntentId
-    this.chargeId = chargeId
     this.refundId = refundId
+  }
+  get chargeId(): string {
+    return `ch_${this.paymentIntentId.slice(3)}`
   }
   get paymentMethodId(): string {
     return `pm_${this.paymentIntentId.slice(3)}`
@@ -970,6 +971,12 @@ const seedPolicy = (): SeedPolicy<StripeRefundAttributes> => {
   return {
     statuses,
     newRefundId: () => `re_${fresh()}`,
+    // An item without `paymentId` has payment `pi_<its refund id's suffix>` (charge `ch_<same>`), made on first use.
+    implicitPayments: {
+      paymentIdFor: (refundId) => `pi_${refundId.slice(3)}`,
+      refundIdFor: (id) => (id.startsWith("pi_") || id.startsWith("ch_") ? `re_${id.slice(3)}` : undefined),
+      aliasesFor: (paymentId) => [`ch_${paymentId.slice(3)}`]
+    },
     newPayment: (paymentId, currency) => {
       const suffix = paymentId === undefined ? fresh() : paymentId.slice(3)
       const id = paymentId ?? `pi_${suffix}`
@@ -1003,8 +1010,8 @@ const seedPolicy = (): SeedPolicy<StripeRefundAttributes> => {
     },
     outcome: (status) =>
       status === "failed" ? "failed" : status === "canceled" ? "canceled" : status === "requires_action" ? "requires_action" : "succeeded",
-    refund: ({ id, item, payment }) => ({
-      attributes: new SeededAttributes(payment.id, payment.aliases[0]!, id),
+    refund: ({ id, item, paymentId }) => ({
+      attributes: new SeededAttributes(paymentId, id),
       reference: item.metadata?.["merchant_refund_id"] ?? item.metadata?.["refund_id"],
       failureReason: item.status === "failed" ? item.failureReason ?? defaultFailureReason : undefined
     })
