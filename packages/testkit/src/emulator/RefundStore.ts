@@ -493,7 +493,10 @@ export class RefundStore<A> {
    * `createdAt` plus the lag; then with the latest status change that is that old (its first one otherwise).
    */
   listed(refund: RefundRecord<A>): ListedRefund<A> | undefined {
-    const horizon = this.clock.now() - this.lag
+    return this.listedAt(refund, this.clock.now() - this.lag)
+  }
+
+  private listedAt(refund: RefundRecord<A>, horizon: number): ListedRefund<A> | undefined {
     if (refund.createdAt > horizon) return undefined
     const history = refund.history
     let entry = history[history.length - 1]
@@ -535,7 +538,7 @@ export class RefundStore<A> {
       for (let i = lo; i < hi && out.length <= limit; i++) {
         const refund = array[i]!
         if (where !== undefined && !where(refund)) continue
-        out.push(this.listed(refund)!)
+        out.push(this.listedAt(refund, horizon)!)
       }
       const hasMore = out.length > limit
       return { _tag: "Page", data: out.slice(0, limit).reverse(), hasMore }
@@ -548,7 +551,7 @@ export class RefundStore<A> {
     for (let i = hi - 1; i >= lo && out.length <= limit; i--) {
       const refund = array[i]!
       if (where !== undefined && !where(refund)) continue
-      out.push(this.listed(refund)!)
+      out.push(this.listedAt(refund, horizon)!)
     }
     const hasMore = out.length > limit
     if (hasMore) out.pop()

@@ -355,6 +355,7 @@ const renderRefund = (
   status: string = refund.status
 ) => {
   const object = refundObject(refund, status)
+  if (expand.size === 0) return object
   const payment = kit.store.payment(refund.paymentId)
   if (payment === undefined) return object
   if (expand.has("charge")) object["charge"] = chargeObject(payment, payment.amount - kit.store.refundable(payment.id))
