@@ -179,7 +179,7 @@ describe("seeding and listing at scale (Stripe emulator)", () => {
       }
       await control.seedRefunds(items)
       // Stripe's order, worked out here: newest `created` first, and within equal times the later-seeded first.
-      const order = items.map((item, i) => ({ ...item, i })).sort((a, b) => b.createdAt - a.createdAt || b.i - a.i)
+      const order = items.map((item, i) => ({ ...item, i })).toSorted((a, b) => b.createdAt - a.createdAt || b.i - a.i)
       return order
     }
 

@@ -214,14 +214,12 @@ const sortByCreation = <A>(refunds: Array<RefundRecord<A>>): Array<RefundRecord<
   const positions = 2 ** Math.ceil(Math.log2(n + 1))
   const span = max - min + 1
   if (!Number.isSafeInteger(min) || !Number.isSafeInteger(span) || span * positions > Number.MAX_SAFE_INTEGER) {
-    return refunds.sort((a, b) => a.createdAt - b.createdAt || a.seq - b.seq)
+    return refunds.toSorted((a, b) => a.createdAt - b.createdAt || a.seq - b.seq)
   }
   const keys = new Float64Array(n)
   for (let i = 0; i < n; i++) keys[i] = (refunds[i]!.createdAt - min) * positions + i
   keys.sort()
-  const out: Array<RefundRecord<A>> = new Array(n)
-  for (let i = 0; i < n; i++) out[i] = refunds[keys[i]! % positions]!
-  return out
+  return Array.from(keys, (key) => refunds[key % positions]!)
 }
 
 /** Raised (synchronously) for unknown ids; control API and Promise API turn it into 404 / rejections. */
@@ -541,7 +539,7 @@ export class RefundStore<A> {
         out.push(this.listedAt(refund, horizon)!)
       }
       const hasMore = out.length > limit
-      return { _tag: "Page", data: out.slice(0, limit).reverse(), hasMore }
+      return { _tag: "Page", data: out.slice(0, limit).toReversed(), hasMore }
     }
     if (query.startingAfter !== undefined) {
       const cursor = this.refundsById.get(query.startingAfter)
@@ -617,7 +615,7 @@ export class RefundStore<A> {
     const extra = sortByCreation(this.pending)
     this.pending = []
     const base = this.sorted
-    const merged: Array<RefundRecord<A>> = new Array(base.length + extra.length)
+    const merged: Array<RefundRecord<A>> = []
     let i = 0
     let j = 0
     let k = 0

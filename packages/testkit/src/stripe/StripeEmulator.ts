@@ -469,23 +469,24 @@ const customerBalanceRefund = (values: Params.Values): HttpServerResponse.HttpSe
   return notFound("customer", customer, "customer")
 }
 
+const emptyRefundList = () => json(200, { object: "list", data: [], has_more: false, url: "/v1/refunds" }, { pretty: true })
+
 const listRefunds = (kit: Kit, values: Params.Values): HttpServerResponse.HttpServerResponse => {
   const expand = refundExpansion(Params.strings(values, "expand"), "data.")
   if (isResponse(expand)) return expand
   const limit = Params.integer(values, "limit") ?? 10
   const charge = Params.string(values, "charge")
   const intent = Params.string(values, "payment_intent")
-  const empty = () => json(200, { object: "list", data: [], has_more: false, url: "/v1/refunds" }, { pretty: true })
   // `charge` and `payment_intent` name one payment: its refunds are listed from the payment's own index.
   let paymentId: string | undefined
   if (charge !== undefined) {
     const payment = charge.startsWith("ch_") ? kit.store.payment(charge) : undefined
-    if (payment === undefined) return empty()
+    if (payment === undefined) return emptyRefundList()
     paymentId = payment.id
   }
   if (intent !== undefined) {
     const payment = kit.store.payment(intent)
-    if (payment === undefined || payment.id !== intent || (paymentId !== undefined && paymentId !== payment.id)) return empty()
+    if (payment === undefined || payment.id !== intent || (paymentId !== undefined && paymentId !== payment.id)) return emptyRefundList()
     paymentId = payment.id
   }
   const page = kit.store.listPage({
