@@ -5,12 +5,16 @@
  *
  * @since 0.1.0
  */
+import { NodeHttpServerRequest } from "@effect/platform-node"
+import type { IncomingMessage } from "node:http"
 import { Effect, Layer } from "effect"
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import type { Emulator, Fault, FaultMatch, RandomFaults } from "./Emulator.ts"
 import { isOutcome } from "./Emulator.ts"
 import { json } from "./Http.ts"
 import { UnknownPaymentError, UnknownRefundError } from "./RefundStore.ts"
+import type { SeedRefund } from "./Seed.ts"
+import { ndjson, SeedError } from "./Seed.ts"
 
 /** The JSON form of a {@link FaultMatch}: `pathPattern` is a RegExp source. */
 export interface FaultMatchJson {
@@ -80,6 +84,44 @@ const handle = (
     })
   })
 
+/**
+ * `POST /__emulator/refunds/seed`: an NDJSON body (one item per line, blank lines skipped), streamed into
+ * `seedRefunds`. 201 `{ seeded, payments }`; 400 `{ error, line }` naming the first bad line, nothing seeded.
+ */
+const seedRoute = (getEmulator: () => Emulator | undefined) =>
+  Effect.gen(function*() {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const emulator = getEmulator()
+    if (emulator === undefined) return json(503, { error: "emulator is starting" })
+    const message = NodeHttpServerRequest.toIncomingMessage(request) as IncomingMessage
+    return yield* Effect.promise(async () => {
+      const lines: Array<number> = []
+      // Stopping early must not destroy the request: the rest of the body is drained, then the 400 answered.
+      const source = message.iterator({ destroyOnReturn: false }) as AsyncIterable<Uint8Array>
+      const drain = () =>
+        message.readableEnded ? Promise.resolve() : new Promise<void>((resolve) => {
+          message.once("end", resolve).once("error", () => resolve()).once("close", () => resolve())
+          message.resume()
+        })
+      try {
+        const result = await emulator.seedRefunds(ndjson(source, lines) as AsyncIterable<SeedRefund>)
+        return json(201, result)
+      } catch (error) {
+        await drain()
+        if (error instanceof SeedError) {
+          const line = lines[error.index] ?? error.index + 1
+          return json(400, { error: `line ${line}: ${error.reason}`, line })
+        }
+        if (error instanceof SyntaxError) {
+          const line = Number(/^line (\d+)/.exec(error.message)?.[1])
+          return json(400, { error: error.message, ...(Number.isNaN(line) ? {} : { line }) })
+        }
+        if (error instanceof TypeError) return json(400, { error: error.message })
+        return json(500, { error: error instanceof Error ? error.message : String(error) })
+      }
+    })
+  })
+
 /** The control routes; `getEmulator` resolves the running emulator (undefined while starting). */
 export const routes = (getEmulator: () => Emulator | undefined): Layer.Layer<never, never, HttpRouter.HttpRouter> =>
   HttpRouter.use((router) =>
@@ -123,6 +165,13 @@ export const routes = (getEmulator: () => Emulator | undefined): Layer.Layer<nev
         return HttpServerResponse.empty({ status: 204 })
       })
       yield* add("GET", "/refunds", (e) => json(200, { data: e.refunds() }))
+      yield* router.add("POST", "/__emulator/refunds/seed", seedRoute(getEmulator))
+      yield* add("GET", "/list-lag", (e) => json(200, { millis: e.listLagMillis() }))
+      yield* add("PUT", "/list-lag", (e, _, body) => {
+        if (typeof body.millis !== "number") throw new BadRequest("millis must be a number")
+        e.setListLagMillis(body.millis)
+        return json(200, { millis: e.listLagMillis() })
+      })
       yield* add("GET", "/refunds/:id", (e, params) => {
         const refund = e.refunds().find((r) => r.id === params.id)
         if (refund === undefined) throw new UnknownRefundError(params.id!)

@@ -17,6 +17,7 @@ import type {
   WebhookDelivery,
   WebhookEventRecord
 } from "./Emulator.ts"
+import type { SeedRefund, SeedResult } from "./Seed.ts"
 
 /** What `GET /__emulator` answers. */
 export interface EmulatorInfo {
@@ -143,6 +144,63 @@ export class ControlClient {
     return this.call("GET", `/refunds/${encodeURIComponent(refundId)}/webhook${suffix}`)
   }
 
+  /**
+   * Seeds refunds in bulk (`POST /__emulator/refunds/seed`), streaming them as NDJSON: an array or any
+   * (async) iterable, so a million items never sit in one string. Rejects with a {@link ControlError} whose
+   * message names the first bad line (nothing is seeded then).
+   */
+  async seedRefunds(items: Iterable<SeedRefund> | AsyncIterable<SeedRefund>): Promise<SeedResult> {
+    const encoder = new TextEncoder()
+    async function* lines(): AsyncGenerator<Uint8Array> {
+      let buffer = ""
+      const flush = () => {
+        const bytes = encoder.encode(buffer)
+        buffer = ""
+        return bytes
+      }
+      if (Symbol.asyncIterator in items) {
+        for await (const item of items) {
+          buffer += JSON.stringify(item) + "\n"
+          if (buffer.length >= 1 << 16) yield flush()
+        }
+      } else {
+        for (const item of items) {
+          buffer += JSON.stringify(item) + "\n"
+          if (buffer.length >= 1 << 16) yield flush()
+        }
+      }
+      if (buffer !== "") yield flush()
+    }
+    const iterator = lines()
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        const next = await iterator.next()
+        if (next.done === true) controller.close()
+        else controller.enqueue(next.value)
+      },
+      async cancel() {
+        await iterator.return(undefined)
+      }
+    })
+    const response = await fetch(`${this.origin}/__emulator/refunds/seed`, {
+      method: "POST",
+      body,
+      headers: { "content-type": "application/x-ndjson" },
+      duplex: "half"
+    } as RequestInit)
+    return this.answer<SeedResult>(response)
+  }
+
+  /** The listing lag now in force (emulator ms). */
+  async listLagMillis(): Promise<number> {
+    return (await this.call<{ millis: number }>("GET", "/list-lag")).millis
+  }
+
+  /** Sets the listing lag (emulator ms). */
+  async setListLagMillis(millis: number): Promise<void> {
+    await this.call("PUT", "/list-lag", { millis })
+  }
+
   async reset(): Promise<void> {
     await this.call("POST", "/reset")
   }
@@ -154,6 +212,10 @@ export class ControlClient {
         ? {}
         : { body: JSON.stringify(body), headers: { "content-type": "application/json" } })
     })
+    return this.answer<T>(response)
+  }
+
+  private async answer<T>(response: Response): Promise<T> {
     const text = await response.text()
     const parsed: unknown = text === "" ? undefined : JSON.parse(text)
     if (!response.ok) {

@@ -17,6 +17,7 @@ import type { IdempotencyStore, StoredResponse } from "./Idempotency.ts"
 import type { Lifecycle, RefundRecord, RefundStore, Timing, Transition } from "./RefundStore.ts"
 import type { RequestLog } from "./RequestLog.ts"
 import type { RetrySchedule } from "./RetrySchedule.ts"
+import type { SeedPolicy } from "./Seed.ts"
 import type { Batching, WebhookEngine } from "./WebhookEngine.ts"
 
 /** How a processor answers injected faults. The framework adds `Retry-After` to rate-limit answers itself. */
@@ -121,6 +122,10 @@ export interface EmulatorDefinition<A> extends ProcessorNumbers {
   /** The processor's routes. Handlers should never fail; add a catch-all route for the processor's 404. */
   readonly routes: (kit: EmulatorKit<A>) => Layer.Layer<never, never, HttpRouter.HttpRouter>
   readonly webhooks: WebhookFormat<A>
+  /** How items of `seedRefunds` become this processor's refunds. Without it, seeding is refused. */
+  readonly seeding?: SeedPolicy<A>
+  /** The processor's listing lag (emulator ms) when the options set none. Default 0. */
+  readonly listLagMillis?: number
 }
 
 /** What route handlers get: the shared state, all on one clock. */

@@ -7,6 +7,7 @@
 import { Context } from "effect"
 import type { ClockOption, EmulatorClock } from "./Clock.ts"
 import type { RetrySchedule } from "./RetrySchedule.ts"
+import type { SeedRefund, SeedResult } from "./Seed.ts"
 
 /**
  * The scripted fate of refunds on one payment. Every processor maps it onto its own raw statuses and webhooks
@@ -104,8 +105,11 @@ export interface FaultMatch {
   readonly times?: number
 }
 
-/** What moved a refund from one status to the next: never a read (`timer` = its delay passed on the emulator clock). */
-export type TransitionCause = "create" | "timer" | "advance" | "api"
+/**
+ * What moved a refund from one status to the next: never a read (`timer` = its delay passed on the emulator clock;
+ * `seed` = the refund was seeded in that status, see `Emulator.seedRefunds`).
+ */
+export type TransitionCause = "create" | "timer" | "advance" | "api" | "seed"
 
 /** One entry of a refund's status history. */
 export interface RefundHistoryEntry {
@@ -347,6 +351,12 @@ export interface EmulatorOptions {
   readonly apiKey?: string
   /** Abort a webhook POST after this many real milliseconds (an unanswered POST is a failed attempt). Default 5000. */
   readonly webhookTimeoutMillis?: number
+  /**
+   * Listing lag (emulator ms): a refund, and each status change, shows in the processor's list endpoints
+   * only once the clock has passed its time plus this (eventually consistent listings). Reads by id are
+   * never lagged. Default: the processor's own (0 for Stripe, which documents none).
+   */
+  readonly listLagMillis?: number
 }
 
 /** The running emulator. */
@@ -389,6 +399,16 @@ export interface Emulator {
   /** Resolves when no delivery is in flight and none is due at or before the current clock time. */
   flushWebhooks(): Promise<void>
   signedWebhook(refundId: string, options?: SignedWebhookOptions): SignedWebhook
+  /**
+   * Stores refunds that already happened, in bulk (a million in seconds): all items are validated first
+   * (a bad one rejects with a `SeedError` naming it, and nothing is stored), then stored in the status
+   * given, with no timers and no webhooks. See `Seed.ts` and the processor's README section for the mapping.
+   */
+  seedRefunds(items: Iterable<SeedRefund> | AsyncIterable<SeedRefund>): Promise<SeedResult>
+  /** The listing lag now in force (see {@link EmulatorOptions.listLagMillis}). */
+  listLagMillis(): number
+  /** Changes the listing lag (emulator ms, non-negative, finite). `reset()` restores the one set at start. */
+  setListLagMillis(millis: number): void
   /**
    * Back to the state right after start: no payments, refunds, faults, requests, events, deliveries or
    * idempotency keys. The clock keeps its time (emulator time never goes back).

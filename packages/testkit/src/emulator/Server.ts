@@ -38,6 +38,7 @@ import * as Pipeline from "./Pipeline.ts"
 import type { PaymentRecord, RefundRecord, Transition } from "./RefundStore.ts"
 import { RefundStore, UnknownRefundError } from "./RefundStore.ts"
 import { defaultSecretHeaders, RequestLog } from "./RequestLog.ts"
+import * as Seed from "./Seed.ts"
 import { resolvePolicy, WebhookEngine } from "./WebhookEngine.ts"
 import type { WebhookMessage } from "./Webhooks.ts"
 import { isSuccessStatus } from "./Webhooks.ts"
@@ -66,6 +67,8 @@ export interface ServerOptions {
   readonly webhooks?: WebhookOptions | undefined
   /** Real milliseconds. Default 5000. */
   readonly webhookTimeoutMillis?: number | undefined
+  /** Listing lag, emulator ms. Default: the definition's, else 0. */
+  readonly listLagMillis?: number | undefined
 }
 
 /** Picks the {@link ServerOptions} out of an emulator's options. */
@@ -74,7 +77,8 @@ export const serverOptions = (options: EmulatorOptions): ServerOptions => ({
   host: options.host,
   clock: options.clock,
   webhooks: options.webhooks,
-  webhookTimeoutMillis: options.webhookTimeoutMillis
+  webhookTimeoutMillis: options.webhookTimeoutMillis,
+  listLagMillis: options.listLagMillis
 })
 
 /** A running emulator plus framework internals (for processor modules and tests). */
@@ -90,7 +94,9 @@ export const makeKit = <A>(definition: EmulatorDefinition<A>, options: ServerOpt
   return {
     name: definition.name,
     clock,
-    store: new RefundStore<A>(definition.lifecycle, definition.timing, clock),
+    store: new RefundStore<A>(definition.lifecycle, definition.timing, clock, {
+      listLagMillis: options.listLagMillis ?? definition.listLagMillis ?? 0
+    }),
     faults: new FaultInjector(),
     log: new RequestLog([...defaultSecretHeaders, ...(definition.secretHeaders ?? [])]),
     idempotency: new IdempotencyStore(clock, definition.idempotencyWindowMillis),
@@ -136,6 +142,7 @@ export const make = <A>(
     const { clock, owned } = Clock.fromOption(options.clock)
     const kit = makeKit(definition, options, clock)
     const initialWebhookUrl = definition.webhookUrl
+    const initialListLag = kit.store.listLagMillis
     kit.store.onTransition((transition) => kit.webhooks.publish(messagesFor(kit, transition)))
     const holder: { emulator: RunningEmulator<A> | undefined } = { emulator: undefined }
     const nodeServer = createServer()
@@ -236,8 +243,18 @@ export const make = <A>(
           now: clock.now()
         }, kit)
       },
+      seedRefunds: (items) => {
+        const policy = definition.seeding
+        if (policy === undefined) return Promise.reject(new TypeError(`The ${definition.name} emulator does not support seeding`))
+        return Seed.seed(kit.store, policy, items)
+      },
+      listLagMillis: () => kit.store.listLagMillis,
+      setListLagMillis: (millis: number) => {
+        kit.store.listLagMillis = millis
+      },
       reset: () => {
         kit.store.reset()
+        kit.store.listLagMillis = initialListLag
         kit.faults.clear()
         kit.log.clear()
         kit.idempotency.clear()

@@ -170,6 +170,8 @@ export class WebhookEngine {
   private readonly clock: EmulatorClock
   private readonly format: DeliveryFormat
   private eventList: Array<EventState> = []
+  /** Event id → index of its newest occurrence. */
+  private readonly eventIds = new Map<string, number>()
   private deliveryList: Array<MutableDelivery> = []
   private scheduled: Array<Scheduled> = []
   private readonly timers = new Map<number, TimerHandle>()
@@ -212,6 +214,7 @@ export class WebhookEngine {
         unit: undefined
       }
       this.eventList.push(event)
+      this.eventIds.set(event.id, this.eventList.length - 1)
       if (this.url !== undefined) this.enqueue(event, now)
     }
   }
@@ -232,7 +235,32 @@ export class WebhookEngine {
 
   /** The event log, oldest first (processors may serve it, e.g. Stripe's `GET /v1/events`). */
   events(): ReadonlyArray<WebhookEventRecord> {
-    return this.eventList.map((event) => {
+    return this.eventList.map((event) => this.eventRecord(event))
+  }
+
+  /** How many events the log holds (they are in creation order, so `createdAt` never decreases). */
+  eventCount(): number {
+    return this.eventList.length
+  }
+
+  /** The event at `index` (0 = oldest) as {@link events} shows it, without snapshotting the whole log. */
+  eventAt(index: number): WebhookEventRecord | undefined {
+    const event = this.eventList[index]
+    return event === undefined ? undefined : this.eventRecord(event)
+  }
+
+  /** When the event at `index` was created (epoch ms). */
+  eventCreatedAt(index: number): number | undefined {
+    return this.eventList[index]?.createdAt
+  }
+
+  /** The index of the newest event with this id, if any. */
+  eventIndex(id: string): number | undefined {
+    return this.eventIds.get(id)
+  }
+
+  private eventRecord(event: EventState): WebhookEventRecord {
+    {
       const next = this.scheduled.filter((s) => s.unit === event.unit).reduce<number | undefined>(
         (min, s) => (min === undefined || s.dueAt < min ? s.dueAt : min),
         undefined
@@ -250,7 +278,7 @@ export class WebhookEngine {
         delivered: event.attempts.length > 0,
         attempts: event.attempts.map(snapshotDelivery)
       }
-    })
+    }
   }
 
   /** Forgets every event, delivery and pending attempt (in-flight POSTs finish but change nothing). */
@@ -260,6 +288,7 @@ export class WebhookEngine {
     for (const r of this.ready) r.done()
     this.ready = []
     this.eventList = []
+    this.eventIds.clear()
     this.deliveryList = []
     this.eventSeq = 0
     this.unitSeq = 0

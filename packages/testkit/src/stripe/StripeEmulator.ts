@@ -16,6 +16,7 @@ import type { EmulatorRequest } from "../emulator/Http.ts"
 import { json, randomString, readRequest, withHeaders } from "../emulator/Http.ts"
 import type { Lifecycle, PaymentRecord, RefundRecord, Step } from "../emulator/RefundStore.ts"
 import * as RetrySchedule from "../emulator/RetrySchedule.ts"
+import type { SeedPolicy } from "../emulator/Seed.ts"
 import * as Server from "../emulator/Server.ts"
 import { hmacSha256Hex, safeEqual } from "../emulator/Webhooks.ts"
 import * as StripeEvents from "./StripeEvents.ts"
@@ -165,8 +166,9 @@ export const refundObject = (
     customer: null,
     customer_account: null,
     destination_details: {
+      // `reference` is optional (not nullable) in Stripe's spec: absent until the ARN is available.
       card: {
-        reference: status === "succeeded" ? a.acquirerReference : null,
+        ...(status === "succeeded" ? { reference: a.acquirerReference } : {}),
         reference_status: status === "succeeded" ? "available" : status === "pending" ? "pending" : "unavailable",
         reference_type: "acquirer_reference_number",
         type: "refund"
@@ -345,9 +347,15 @@ const refundExpansion = (
   return fields
 }
 
-/** The refund object with the asked-for fields expanded. */
-const renderRefund = (kit: Kit, refund: RefundRecord<StripeRefundAttributes>, expand: ReadonlySet<ExpandableRefundField>) => {
-  const object = refundObject(refund)
+/** The refund object (as of `status`, default its current one) with the asked-for fields expanded. */
+const renderRefund = (
+  kit: Kit,
+  refund: RefundRecord<StripeRefundAttributes>,
+  expand: ReadonlySet<ExpandableRefundField>,
+  status: string = refund.status
+) => {
+  const object = refundObject(refund, status)
+  if (expand.size === 0) return object
   const payment = kit.store.payment(refund.paymentId)
   if (payment === undefined) return object
   if (expand.has("charge")) object["charge"] = chargeObject(payment, payment.amount - kit.store.refundable(payment.id))
@@ -461,41 +469,59 @@ const customerBalanceRefund = (values: Params.Values): HttpServerResponse.HttpSe
   return notFound("customer", customer, "customer")
 }
 
+const emptyRefundList = () => json(200, { object: "list", data: [], has_more: false, url: "/v1/refunds" }, { pretty: true })
+
 const listRefunds = (kit: Kit, values: Params.Values): HttpServerResponse.HttpServerResponse => {
   const expand = refundExpansion(Params.strings(values, "expand"), "data.")
   if (isResponse(expand)) return expand
   const limit = Params.integer(values, "limit") ?? 10
   const charge = Params.string(values, "charge")
   const intent = Params.string(values, "payment_intent")
-  const created = Params.range(values, "created")
-  let all = kit.store.list((r) =>
-    (charge === undefined || r.attributes.chargeId === charge) &&
-    (intent === undefined || r.attributes.paymentIntentId === intent) &&
-    Params.inRange(unix(r.createdAt), created)
-  )
-  const after = Params.string(values, "starting_after")
-  const before = Params.string(values, "ending_before")
-  let page: ReadonlyArray<RefundRecord<StripeRefundAttributes>>
-  let hasMore: boolean
-  if (before !== undefined && after === undefined) {
-    const index = all.findIndex((r) => r.id === before)
-    if (index === -1) return notFound("refund", before, "ending_before")
-    page = all.slice(Math.max(0, index - limit), index)
-    hasMore = index - limit > 0
-  } else {
-    if (after !== undefined) {
-      const index = all.findIndex((r) => r.id === after)
-      if (index === -1) return notFound("refund", after, "starting_after")
-      all = all.slice(index + 1)
-    }
-    page = all.slice(0, limit)
-    hasMore = all.length > limit
+  // `charge` and `payment_intent` name one payment: its refunds are listed from the payment's own index.
+  let paymentId: string | undefined
+  if (charge !== undefined) {
+    const payment = charge.startsWith("ch_") ? kit.store.payment(charge) : undefined
+    if (payment === undefined) return emptyRefundList()
+    paymentId = payment.id
+  }
+  if (intent !== undefined) {
+    const payment = kit.store.payment(intent)
+    if (payment === undefined || payment.id !== intent || (paymentId !== undefined && paymentId !== payment.id)) return emptyRefundList()
+    paymentId = payment.id
+  }
+  const page = kit.store.listPage({
+    limit,
+    ...createdBounds(Params.range(values, "created")),
+    paymentId,
+    startingAfter: Params.string(values, "starting_after"),
+    endingBefore: Params.string(values, "ending_before")
+  })
+  if (page._tag === "UnknownCursor") {
+    return notFound("refund", page.id, page.param === "startingAfter" ? "starting_after" : "ending_before")
   }
   return json(
     200,
-    { object: "list", data: page.map((r) => renderRefund(kit, r, expand)), has_more: hasMore, url: "/v1/refunds" },
+    {
+      object: "list",
+      data: page.data.map((listed) => renderRefund(kit, listed.refund, expand, listed.status)),
+      has_more: page.hasMore,
+      url: "/v1/refunds"
+    },
     { pretty: true }
   )
+}
+
+/**
+ * A `created` filter (unix seconds) as epoch-millisecond bounds `[from, until)`: a refund created at
+ * 12.999 s has `created: 12`, so `lte: 12` reaches up to 13 000 ms exclusive.
+ */
+export const createdBounds = (range: Params.Range | undefined): { createdFrom?: number; createdUntil?: number } => {
+  if (range === undefined) return {}
+  const lows = [range.gt === undefined ? undefined : (range.gt + 1) * 1000, range.gte === undefined ? undefined : range.gte * 1000]
+  const highs = [range.lt === undefined ? undefined : range.lt * 1000, range.lte === undefined ? undefined : (range.lte + 1) * 1000]
+  const from = lows.reduce<number | undefined>((m, v) => (v === undefined ? m : m === undefined ? v : Math.max(m, v)), undefined)
+  const until = highs.reduce<number | undefined>((m, v) => (v === undefined ? m : m === undefined ? v : Math.min(m, v)), undefined)
+  return { ...(from === undefined ? {} : { createdFrom: from }), ...(until === undefined ? {} : { createdUntil: until }) }
 }
 
 const retrieveRefund = (kit: Kit, id: string, values: Params.Values): HttpServerResponse.HttpServerResponse => {
@@ -620,12 +646,12 @@ const routes = (announceUpdate: (kit: Kit) => (refund: RefundRecord<StripeRefund
       yield* router.add(
         "GET",
         "/v1/events",
-        plain((r) => withParameters(r, ops.listEvents, (v) => StripeEvents.list(kit.webhooks.events(), kit.clock.now(), v)))
+        plain((r) => withParameters(r, ops.listEvents, (v) => StripeEvents.list(kit.webhooks, kit.clock.now(), v)))
       )
       yield* router.add(
         "GET",
         "/v1/events/:id",
-        withId((id, r) => withParameters(r, ops.retrieveEvent, (v) => StripeEvents.retrieve(kit.webhooks.events(), kit.clock.now(), id, v)))
+        withId((id, r) => withParameters(r, ops.retrieveEvent, (v) => StripeEvents.retrieve(kit.webhooks, kit.clock.now(), id, v)))
       )
       yield* router.add(
         "*",
@@ -828,6 +854,7 @@ export const definition = (options: StripeEmulatorOptions = {}): Server.Emulator
       return withHeaders(response, headers)
     },
     routes: routes(announceUpdate),
+    seeding: seedPolicy(),
     webhooks: {
       eventsFor: (transition) => {
         if (transition.from === undefined) return ["charge.refunded", "refund.created"]
@@ -856,6 +883,140 @@ export const definition = (options: StripeEmulatorOptions = {}): Server.Emulator
       }),
       eventId: (message) => jsonField(message.body, "id")
     }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Seeding
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Stripe's refund statuses (the refund object's `status`). */
+export const statuses: ReadonlyArray<RefundStatus> = ["pending", "requires_action", "succeeded", "failed", "canceled"]
+
+/**
+ * `failure_reason`: "Possible values are: `lost_or_stolen_card`, `expired_or_canceled_card`,
+ * `charge_for_pending_refund_disputed`, `insufficient_funds`, `declined`, `merchant_request`, or `unknown`"
+ * (https://docs.stripe.com/api/refunds/object).
+ */
+export const failureReasons: ReadonlyArray<string> = [
+  "lost_or_stolen_card",
+  "expired_or_canceled_card",
+  "charge_for_pending_refund_disputed",
+  "insufficient_funds",
+  "declined",
+  "merchant_request",
+  "unknown"
+]
+
+const stripeId = (prefix: string) => new RegExp(`^${prefix}_[A-Za-z0-9]{1,250}$`)
+const refundIdPattern = stripeId("re")
+const intentIdPattern = stripeId("pi")
+
+/** A cheap, stable 12-digit number from an id (a seeded refund's ARN). */
+const digits12 = (id: string): string => {
+  let h1 = 0x811c9dc5
+  let h2 = 0x01000193
+  for (let i = 0; i < id.length; i++) {
+    const c = id.charCodeAt(i)
+    h1 = Math.imul(h1 ^ c, 0x01000193)
+    h2 = Math.imul(h2 ^ c, 0x5bd1e995)
+  }
+  return (String(h1 >>> 0).padStart(10, "0") + String(h2 >>> 0).padStart(10, "0")).slice(-12)
+}
+
+/**
+ * A seeded refund's attributes, derived from its id and payment when read (a million seeded refunds hold two
+ * strings each, not seven).
+ */
+class SeededAttributes implements StripeRefundAttributes {
+  readonly paymentIntentId: string
+  private readonly refundId: string
+  constructor(paymentIntentId: string, refundId: string) {
+    this.paymentIntentId = paymentIntentId
+    this.refundId = refundId
+  }
+  get chargeId(): string {
+    return `ch_${this.paymentIntentId.slice(3)}`
+  }
+  get paymentMethodId(): string {
+    return `pm_${this.paymentIntentId.slice(3)}`
+  }
+  get balanceTransaction(): string {
+    return `txn_${this.refundId.slice(3)}`
+  }
+  get failureBalanceTransaction(): string {
+    return `txn_${this.refundId.slice(3)}F`
+  }
+  get reason(): null {
+    return null
+  }
+  get instructionsEmail(): undefined {
+    return undefined
+  }
+  get acquirerReference(): string {
+    return digits12(this.refundId)
+  }
+}
+
+/**
+ * How items become Stripe refunds: `re_…` / `pi_…` ids (fresh ones when absent; a payment's charge is
+ * `ch_<same suffix>`), Stripe's five statuses, `metadata` within Stripe's limits, `failureReason` one of
+ * Stripe's and only on `failed` refunds (default `declined`). Stripe's refund has no merchant reference
+ * field, so `reference` is refused (put it in `metadata`; `merchant_refund_id` / `refund_id` there become the
+ * truth API's `reference`, as on created refunds). The ARN (`destination_details.card.reference`) shows once
+ * `succeeded`, like a created refund's.
+ */
+const seedPolicy = (): SeedPolicy<StripeRefundAttributes> => {
+  const tag = randomString(10)
+  let counter = 0
+  const fresh = () => `${tag}${(++counter).toString(36).padStart(14, "0")}`
+  return {
+    statuses,
+    newRefundId: () => `re_${fresh()}`,
+    // An item without `paymentId` has payment `pi_<its refund id's suffix>` (charge `ch_<same>`), made on first use.
+    implicitPayments: {
+      paymentIdFor: (refundId) => `pi_${refundId.slice(3)}`,
+      refundIdFor: (id) => (id.startsWith("pi_") || id.startsWith("ch_") ? `re_${id.slice(3)}` : undefined),
+      aliasesFor: (paymentId) => [`ch_${paymentId.slice(3)}`]
+    },
+    newPayment: (paymentId, currency) => {
+      const suffix = paymentId === undefined ? fresh() : paymentId.slice(3)
+      const id = paymentId ?? `pi_${suffix}`
+      return { id, aliases: [`ch_${suffix}`], currency: currency.toLowerCase() }
+    },
+    check: (item) => {
+      if (item.reference !== undefined) {
+        return "reference: Stripe refunds have no merchant reference field (use metadata, e.g. metadata.merchant_refund_id)"
+      }
+      if (item.id !== undefined && !refundIdPattern.test(item.id)) return `id must be a Stripe refund id (re_…), got ${JSON.stringify(item.id)}`
+      if (item.paymentId !== undefined && !intentIdPattern.test(item.paymentId)) {
+        return `paymentId must be a Stripe PaymentIntent id (pi_…), got ${JSON.stringify(item.paymentId)}`
+      }
+      if (item.failureReason !== undefined) {
+        if (item.status !== "failed") return `failureReason is only for failed refunds (status is ${item.status})`
+        if (!failureReasons.includes(item.failureReason)) {
+          return `failureReason must be one of ${failureReasons.join(", ")}, got ${JSON.stringify(item.failureReason)}`
+        }
+      }
+      if (item.metadata !== undefined) {
+        const keys = Object.keys(item.metadata)
+        if (keys.length > Params.metadataLimits.keys) return `metadata can have at most ${Params.metadataLimits.keys} keys`
+        for (const key of keys) {
+          if (key.length > Params.metadataLimits.keyLength) return `metadata key ${JSON.stringify(key)} is longer than ${Params.metadataLimits.keyLength}`
+          if (item.metadata[key]!.length > Params.metadataLimits.valueLength) {
+            return `metadata.${key} is longer than ${Params.metadataLimits.valueLength}`
+          }
+        }
+      }
+      return undefined
+    },
+    outcome: (status) =>
+      status === "failed" ? "failed" : status === "canceled" ? "canceled" : status === "requires_action" ? "requires_action" : "succeeded",
+    refund: ({ id, item, paymentId }) => ({
+      attributes: new SeededAttributes(paymentId, id),
+      reference: item.metadata?.["merchant_refund_id"] ?? item.metadata?.["refund_id"],
+      failureReason: item.status === "failed" ? item.failureReason ?? defaultFailureReason : undefined
+    })
   }
 }
 

@@ -89,12 +89,48 @@ const refuseExpand = (expand: ReadonlyArray<string>): HttpServerResponse.HttpSer
 const typeMatcher = (pattern: string): RegExp =>
   new RegExp(`^${pattern.split("*").map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`)
 
-/** The events still retained at `now`, newest first. */
-const retained = (events: ReadonlyArray<WebhookEventRecord>, now: number): Array<WebhookEventRecord> =>
-  events.filter((e) => e.createdAt >= now - retentionMillis).toReversed()
+/**
+ * The event log as the Events API reads it, by position (0 = oldest; `createdAt` never decreases), so a page
+ * costs O(log n + what it scans) instead of a copy of the whole log. `WebhookEngine` is one.
+ */
+export interface EventLog {
+  eventCount(): number
+  eventAt(index: number): WebhookEventRecord | undefined
+  eventCreatedAt(index: number): number | undefined
+  eventIndex(id: string): number | undefined
+}
 
-/** `GET /v1/events`. */
-export const list = (events: ReadonlyArray<WebhookEventRecord>, now: number, values: Params.Values): HttpServerResponse.HttpServerResponse => {
+/** An {@link EventLog} over an array (oldest first). */
+export const arrayLog = (events: ReadonlyArray<WebhookEventRecord>): EventLog => ({
+  eventCount: () => events.length,
+  eventAt: (i) => events[i],
+  eventCreatedAt: (i) => events[i]?.createdAt,
+  eventIndex: (id) => {
+    for (let i = events.length - 1; i >= 0; i--) if (events[i]!.id === id) return i
+    return undefined
+  }
+})
+
+/** First index whose `createdAt` is at least `millis`. */
+const firstAtOrAfter = (log: EventLog, millis: number): number => {
+  let lo = 0
+  let hi = log.eventCount()
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (log.eventCreatedAt(mid)! < millis) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+/** The index of a retained event, if `id` names one. */
+const retainedIndex = (log: EventLog, now: number, id: string): number | undefined => {
+  const index = log.eventIndex(id)
+  return index === undefined || log.eventCreatedAt(index)! < now - retentionMillis ? undefined : index
+}
+
+/** `GET /v1/events`, newest first. */
+export const list = (log: EventLog, now: number, values: Params.Values): HttpServerResponse.HttpServerResponse => {
   const expanded = refuseExpand(Params.strings(values, "expand"))
   if (expanded !== undefined) return expanded
   const type = Params.string(values, "type")
@@ -110,30 +146,53 @@ export const list = (events: ReadonlyArray<WebhookEventRecord>, now: number, val
   const matcher = type === undefined ? undefined : typeMatcher(type)
   const created = Params.range(values, "created")
   const success = Params.boolean(values, "delivery_success")
-  let all = retained(events, now).filter((e) =>
+  const matches = (e: WebhookEventRecord) =>
     (matcher === undefined || matcher.test(e.type)) &&
     (types === undefined || types.includes(e.type)) &&
     Params.inRange(createdSeconds(e), created) &&
     (success === undefined || success === !deliveryOutstanding(e))
-  )
   const limit = Params.integer(values, "limit") ?? 10
   const after = Params.string(values, "starting_after")
   const before = Params.string(values, "ending_before")
-  let page: Array<WebhookEventRecord>
+  // The window of positions: retained, within `created` (seconds, so [gte s, lte s + 1 000 ms)).
+  let lo = firstAtOrAfter(log, now - retentionMillis)
+  let hi = log.eventCount()
+  if (created !== undefined) {
+    const from = Math.max(
+      created.gt === undefined ? -Infinity : (created.gt + 1) * 1000,
+      created.gte === undefined ? -Infinity : created.gte * 1000
+    )
+    const until = Math.min(
+      created.lt === undefined ? Infinity : created.lt * 1000,
+      created.lte === undefined ? Infinity : (created.lte + 1) * 1000
+    )
+    if (from !== -Infinity) lo = Math.max(lo, firstAtOrAfter(log, from))
+    if (until !== Infinity) hi = Math.min(hi, firstAtOrAfter(log, until))
+  }
+  const page: Array<WebhookEventRecord> = []
   let hasMore: boolean
   if (before !== undefined && after === undefined) {
-    const index = all.findIndex((e) => e.id === before)
-    if (index === -1) return notFound(before, "ending_before")
-    page = all.slice(Math.max(0, index - limit), index)
-    hasMore = index - limit > 0
+    const index = retainedIndex(log, now, before)
+    if (index === undefined) return notFound(before, "ending_before")
+    for (let i = Math.max(lo, index + 1); i < hi && page.length <= limit; i++) {
+      const e = log.eventAt(i)!
+      if (matches(e)) page.push(e)
+    }
+    hasMore = page.length > limit
+    page.length = Math.min(page.length, limit)
+    page.reverse()
   } else {
     if (after !== undefined) {
-      const index = all.findIndex((e) => e.id === after)
-      if (index === -1) return notFound(after, "starting_after")
-      all = all.slice(index + 1)
+      const index = retainedIndex(log, now, after)
+      if (index === undefined) return notFound(after, "starting_after")
+      hi = Math.min(hi, index)
     }
-    page = all.slice(0, limit)
-    hasMore = all.length > limit
+    for (let i = hi - 1; i >= lo && page.length <= limit; i--) {
+      const e = log.eventAt(i)!
+      if (matches(e)) page.push(e)
+    }
+    hasMore = page.length > limit
+    if (hasMore) page.pop()
   }
   return json(
     200,
@@ -143,15 +202,11 @@ export const list = (events: ReadonlyArray<WebhookEventRecord>, now: number, val
 }
 
 /** `GET /v1/events/:id`. */
-export const retrieve = (
-  events: ReadonlyArray<WebhookEventRecord>,
-  now: number,
-  id: string,
-  values: Params.Values
-): HttpServerResponse.HttpServerResponse => {
+export const retrieve = (log: EventLog, now: number, id: string, values: Params.Values): HttpServerResponse.HttpServerResponse => {
   const expanded = refuseExpand(Params.strings(values, "expand"))
   if (expanded !== undefined) return expanded
-  const record = retained(events, now).find((e) => e.id === id)
+  const index = retainedIndex(log, now, id)
+  const record = index === undefined ? undefined : log.eventAt(index)
   const object = record === undefined ? undefined : eventObject(record)
   return object === undefined ? notFound(id, "id") : json(200, object, { pretty: true })
 }
