@@ -8,13 +8,15 @@ import { writeFile } from "node:fs/promises"
 import { parseArgs } from "node:util"
 import { type ClientBenchReport, commandLine, formatClientReport, runClientBench } from "./client.ts"
 import { type Result as ReceiverResult, receiverGoals, runReceiverBench, table as receiverTable } from "./receiver.ts"
+import { goals as reconcileGoals, type Result as ReconcileResult, runReconcileBench, table as reconcileTable } from "./reconcile.ts"
 
-const usage = `usage: node packages/bench/src/main.ts [--rounds N] [--sequential N] [--seconds S] [--warmup N] [--only client|receiver] [--json FILE]
+const usage = `usage: node packages/bench/src/main.ts [--rounds N] [--sequential N] [--seconds S] [--warmup N] [--refunds N] [--only client|receiver|reconcile] [--json FILE]
   --rounds N       rounds; every contender runs once per round, medians across rounds (default 3)
   --sequential N   sequential calls measured at c=1, per phase (default 2000)
   --seconds S      seconds measured at c=64, per phase (default 3)
   --warmup N       warm-up calls before measuring (default 2000: the JIT settles)
-  --only WHICH     only the client bench or only the receiver bench
+  --refunds N      refunds in the reconciliation bench's book (default 1000000)
+  --only WHICH     only the client, the receiver or the reconciliation bench
   --json FILE      also write the full report (every run, the medians, the goals) as JSON`
 
 const fail = (message: string): never => {
@@ -31,6 +33,7 @@ const parsed = (() => {
         seconds: { type: "string", default: "3" },
         warmup: { type: "string", default: "2000" },
         only: { type: "string" },
+        refunds: { type: "string", default: "1000000" },
         json: { type: "string" },
         help: { type: "boolean", short: "h" }
       }
@@ -57,13 +60,14 @@ const options = {
   command: commandLine()
 }
 const only = parsed.only
-if (only !== undefined && only !== "client" && only !== "receiver") fail(`--only wants client or receiver, not "${only}"`)
+if (only !== undefined && only !== "client" && only !== "receiver" && only !== "reconcile") fail(`--only wants client, receiver or reconcile, not "${only}"`)
+const refunds = number("refunds", parsed.refunds, true)
 
-const report: { client?: ClientBenchReport; receiver?: ReceiverResult } = {}
+const report: { client?: ClientBenchReport; receiver?: ReceiverResult; reconcile?: ReconcileResult } = {}
 const progress = (line: string) => process.stderr.write(`${line}\n`)
 
 try {
-  if (only !== "receiver") {
+  if (only === undefined || only === "client") {
     progress(`client bench: ${options.rounds} round(s), each contender in its own process…`)
     report.client = await runClientBench({
       ...options,
@@ -71,10 +75,17 @@ try {
     })
     process.stdout.write(`${formatClientReport(report.client)}\n`)
   }
-  if (only !== "client") {
+  if (only === undefined || only === "receiver") {
     progress(`receiver bench: ${options.rounds} round(s), each server in its own process…`)
     report.receiver = await runReceiverBench({ rounds: options.rounds, log: progress })
     process.stdout.write(`\n# Webhook receiver: signed Stripe deliveries, 64 senders\n\n${receiverTable(report.receiver)}\n\n${receiverGoals(report.receiver)}\n`)
+  }
+  if (only === undefined || only === "reconcile") {
+    progress(`reconciliation bench: ${refunds.toLocaleString("en")} refunds against the Stripe emulator…`)
+    report.reconcile = await runReconcileBench({ refunds, log: progress })
+    process.stdout.write(
+      `\n# Reconciliation: ${refunds.toLocaleString("en")} refunds, 1% seeded as each kind of discrepancy\n\n${reconcileTable(report.reconcile)}\n\n${reconcileGoals(report.reconcile)}\n`
+    )
   }
   if (parsed.json !== undefined) {
     await writeFile(parsed.json, `${JSON.stringify(report, null, 2)}\n`)

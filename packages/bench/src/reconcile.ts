@@ -41,7 +41,10 @@ export interface Result {
 const here = path.dirname(fileURLToPath(import.meta.url))
 
 const child = (script: string, args: ReadonlyArray<string>) => {
-  const proc = spawn(process.execPath, [path.join(here, "reconcile", script), ...args], { stdio: ["ignore", "pipe", "inherit"] })
+  // REFRACT_BENCH_PROFILE=<dir>: a CPU profile of the reconciler process, for finding where its time goes.
+  const profile = process.env["REFRACT_BENCH_PROFILE"]
+  const flags = profile !== undefined && script === "reconciler-process.ts" ? ["--cpu-prof", "--cpu-prof-dir", profile] : []
+  const proc = spawn(process.execPath, [...flags, path.join(here, "reconcile", script), ...args], { stdio: ["ignore", "pipe", "inherit"] })
   const firstLine = new Promise<string>((resolve, reject) => {
     const lines = readline.createInterface({ input: proc.stdout! })
     lines.once("line", resolve)
@@ -118,8 +121,15 @@ export const runReconcileBench = async (options: Options = {}): Promise<Result> 
     log("  reconciling…")
     const findingsFile = path.join(dir, "findings.jsonl")
     const job: Job = { url, apiKey, ledger, findings: findingsFile, workspace: path.join(dir, "workspace"), window, concurrency, slices, partitions }
-    const reconciled = await runChild<{ summary: Reconciler.Summary; elapsedMillis: number; peakRssBytes: number }>("reconciler-process.ts", job)
-    log(`    ${Math.round(n / (reconciled.elapsedMillis / 1000)).toLocaleString("en")} refunds/s, peak RSS ${Math.round(reconciled.peakRssBytes / 2 ** 20)} MB`)
+    const reconciled = await runChild<{ summary: Reconciler.Summary; elapsedMillis: number; peakRssBytes: number; phases: Record<string, number> }>(
+      "reconciler-process.ts",
+      job
+    )
+    log(
+      `    ${Math.round(n / (reconciled.elapsedMillis / 1000)).toLocaleString("en")} refunds/s, peak RSS ${Math.round(reconciled.peakRssBytes / 2 ** 20)} MB; phases began at ${
+        Object.entries(reconciled.phases).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`).join(", ")
+      }`
+    )
     log("  the emulator's listing ceiling again…")
     const after = await ceilingRun()
 

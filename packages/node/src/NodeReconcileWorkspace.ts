@@ -37,13 +37,27 @@ export const make = (options: Options): Effect.Effect<ReconcileWorkspace.Workspa
     const checkpointPath = path.join(directory, "checkpoint.json")
     const buffers = new Map<string, Array<string>>()
     let buffered = 0
+    /** Bytes on disk per file, known from the first stat and every write since (no stat per checkpoint). */
+    const sizes = new Map<string, number>()
+    const sizeOf = async (file: string): Promise<number> => {
+      const known = sizes.get(file)
+      if (known !== undefined) return known
+      const size = await fs.promises.stat(pathOf(file)).then((s) => s.size, (e: NodeJS.ErrnoException) => (e.code === "ENOENT" ? 0 : Promise.reject(e)))
+      sizes.set(file, size)
+      return size
+    }
 
     const flushAll = Effect.tryPromise({
       try: async () => {
         const all = [...buffers.entries()]
         buffers.clear()
         buffered = 0
-        for (const [file, lines] of all) await fs.promises.appendFile(pathOf(file), `${lines.join("\n")}\n`)
+        for (const [file, lines] of all) {
+          const before = await sizeOf(file)
+          const text = `${lines.join("\n")}\n`
+          await fs.promises.appendFile(pathOf(file), text)
+          sizes.set(file, before + Buffer.byteLength(text))
+        }
       },
       catch: failure("flush")
     })
@@ -61,20 +75,18 @@ export const make = (options: Options): Effect.Effect<ReconcileWorkspace.Workspa
           return buffered > limit ? flushAll : Effect.void
         }),
       flush: flushAll,
-      length: (file) =>
-        Effect.tryPromise({
-          try: () => fs.promises.stat(pathOf(file)).then((s) => s.size, (e: NodeJS.ErrnoException) => (e.code === "ENOENT" ? 0 : Promise.reject(e))),
-          catch: failure("length")
-        }),
+      length: (file) => Effect.tryPromise({ try: () => sizeOf(file), catch: failure("length") }),
       truncate: (file, length) =>
         Effect.tryPromise({
           try: async () => {
             buffers.delete(file)
             const p = pathOf(file)
-            const size = await fs.promises.stat(p).then((s) => s.size, () => undefined)
-            if (size === undefined) return
-            if (length === 0) await fs.promises.rm(p, { force: true })
-            else if (size > length) await fs.promises.truncate(p, length)
+            const size = await sizeOf(file)
+            if (size > length) {
+              if (length === 0) await fs.promises.rm(p, { force: true })
+              else await fs.promises.truncate(p, length)
+            }
+            sizes.set(file, Math.min(size, length))
           },
           catch: failure("truncate")
         }),
@@ -86,7 +98,15 @@ export const make = (options: Options): Effect.Effect<ReconcileWorkspace.Workspa
           const reader = readline.createInterface({ input, crlfDelay: Infinity })
           return Stream.fromAsyncIterable(reader, failure("read")).pipe(Stream.ensuring(Effect.sync(() => reader.close())))
         }),
-      remove: (file) => Effect.tryPromise({ try: () => fs.promises.rm(pathOf(file), { force: true }), catch: failure("remove") }),
+      remove: (file) =>
+        Effect.tryPromise({
+          try: async () => {
+            buffers.delete(file)
+            await fs.promises.rm(pathOf(file), { force: true })
+            sizes.set(file, 0)
+          },
+          catch: failure("remove")
+        }),
       loadCheckpoint: Effect.tryPromise({
         try: () => fs.promises.readFile(checkpointPath, "utf8").then(Option.some, (e: NodeJS.ErrnoException) => (e.code === "ENOENT" ? Option.none() : Promise.reject(e))),
         catch: failure("loadCheckpoint")

@@ -29,13 +29,19 @@ const program = Effect.gen(function*() {
   const bound = yield* BoundConnector.bind(StripeConnector.connector, { credentials: { apiKey: job.apiKey }, baseUrl: job.url })
   const client = yield* RefundClient.make(bound)
   const started = performance.now()
+  /** When each phase was first reported, ms from the start. */
+  const phases = new Map<string, number>()
   const result = yield* Reconciler.run(client, {
     window: job.window,
     ledger: { _tag: "Csv", text: Stream.fromAsyncIterable(fs.createReadStream(job.ledger, { encoding: "utf8", highWaterMark: 256 * 1024 }) as AsyncIterable<string>, (e) => e) },
     requestsPerSecond: Infinity,
     concurrency: job.concurrency,
     slices: job.slices,
-    partitions: job.partitions
+    partitions: job.partitions,
+    onProgress: (p) =>
+      Effect.sync(() => {
+        if (!phases.has(p.phase)) phases.set(p.phase, Math.round(performance.now() - started))
+      })
   })
   const elapsedMillis = performance.now() - started
   const out = fs.createWriteStream(job.findings)
@@ -45,7 +51,7 @@ const program = Effect.gen(function*() {
       else out.once("drain", () => resume(Effect.void))
     }))
   yield* Effect.callback<void>((resume) => void out.end(() => resume(Effect.void)))
-  return { summary: result.summary, elapsedMillis, peakRssBytes: peakRss() }
+  return { summary: result.summary, elapsedMillis, peakRssBytes: peakRss(), phases: Object.fromEntries(phases) }
 }).pipe(
   Effect.provide(NodeReconcileWorkspace.layer({ directory: job.workspace })),
   Effect.provide(NodeHttp.layer())

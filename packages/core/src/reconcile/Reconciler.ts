@@ -106,8 +106,11 @@ export interface ReconcileOptions {
    * for none (emulators, or a limit negotiated with the processor).
    */
   readonly requestsPerSecond?: number | undefined
-  /** Pages between checkpoints. Default 20. */
-  readonly checkpointEveryPages?: number | undefined
+  /**
+   * Least time between checkpoints (a checkpoint syncs to disk). Default 2 s: an interruption repeats
+   * at most that much work. 0 checkpoints at every opportunity (each page, each partition).
+   */
+  readonly checkpointEveryMillis?: number | undefined
   readonly onProgress?: ((progress: Progress) => Effect.Effect<void>) | undefined
 }
 
@@ -420,6 +423,18 @@ export const run = Effect.fn("Reconciler.run")(function*(client: RefundClient, o
     yield* workspace.saveCheckpoint(JSON.stringify(cp))
   }).pipe(Effect.mapError(workspaceFailure))
 
+  const interval = Math.max(0, options.checkpointEveryMillis ?? 2000)
+  let lastCheckpoint = 0
+  /** A checkpoint if the last one is older than the interval, and progress either way (call under the lock). */
+  const checkpointIfDue = Effect.gen(function*() {
+    const now = yield* Clock.currentTimeMillis
+    if (now - lastCheckpoint >= interval) {
+      yield* checkpoint
+      lastCheckpoint = yield* Clock.currentTimeMillis
+    }
+    yield* report
+  })
+
   // Progress: the processor's side weighs 80% of a run, the ledger 10%, adopt and join 10%.
   const startedAt = yield* Clock.currentTimeMillis
   const startFraction = { value: -1 }
@@ -494,8 +509,7 @@ export const run = Effect.fn("Reconciler.run")(function*(client: RefundClient, o
         cp.ledgerInvalid += invalid
         rows = skipped = invalid = 0
         if (done) cp.ledgerDone = true
-        yield* checkpoint
-        yield* report
+        yield* checkpointIfDue
       }))
     const problem = (p: Ledger.LedgerProblem) => {
       invalid++
@@ -603,7 +617,6 @@ export const run = Effect.fn("Reconciler.run")(function*(client: RefundClient, o
   const partitionListing = Effect.gen(function*() {
     const limiter = yield* RateLimiter.make(options.requestsPerSecond ?? definition.rateLimit?.requestsPerSecond ?? Infinity)
     const pageSize = Math.min(options.pageSize ?? listing!.maxPageSize, listing!.maxPageSize)
-    const every = Math.max(1, options.checkpointEveryPages ?? 20)
     const listSlice = (slice: SliceState) =>
       Effect.gen(function*() {
         while (!slice.done) {
@@ -638,10 +651,7 @@ export const run = Effect.fn("Reconciler.run")(function*(client: RefundClient, o
               const span = slice.to - slice.from
               sliceCoverage.set(slice, Math.max(0, Math.min(1, descending ? (slice.to - min) / span : (max - slice.from) / span)))
             }
-            if (cp.pages % every === 0) {
-              yield* checkpoint
-              yield* report
-            }
+            yield* checkpointIfDue
           }))
         }
       })
@@ -672,8 +682,7 @@ export const run = Effect.fn("Reconciler.run")(function*(client: RefundClient, o
               cp.reportsDone = r + 1
               cp.reportRows = 0
             }
-            yield* checkpoint
-            yield* report
+            yield* checkpointIfDue
           }))
         const row = (cells: ReadonlyArray<string>): Result.Result<void, ReconcileError> => {
           line++
@@ -754,7 +763,7 @@ export const run = Effect.fn("Reconciler.run")(function*(client: RefundClient, o
       )
       for (const [file, lines] of moved) yield* append(file, lines)
       cp.partitionsDone = b + 1
-      yield* Effect.andThen(checkpoint, report)
+      yield* checkpointIfDue
     }
     cp.phase = "join"
     cp.partitionsDone = 0
@@ -820,7 +829,7 @@ export const run = Effect.fn("Reconciler.run")(function*(client: RefundClient, o
       if (found.length > 0) yield* append(findingsFile, found)
       if (duplicateRows.length > 0) yield* append(problemsFile, duplicateRows)
       cp.partitionsDone = b + 1
-      yield* Effect.andThen(checkpoint, report)
+      yield* checkpointIfDue
     }
     cp.phase = "done"
     yield* Effect.andThen(checkpoint, report)

@@ -212,12 +212,12 @@ describe("Reconciler", () => {
         p.failPages.clear()
         p.failPages.add(p.pages + page)
         const exit = yield* Effect.exit(
-          reconcile(p, { ledger: { _tag: "Csv", text: Stream.make(ledger) }, concurrency: 4, checkpointEveryPages: 5 }).pipe(Effect.provide(layer))
+          reconcile(p, { ledger: { _tag: "Csv", text: Stream.make(ledger) }, concurrency: 4, checkpointEveryMillis: 0 }).pipe(Effect.provide(layer))
         )
         assert.isTrue(Exit.isFailure(exit), `the run should fail at page ${page}`)
       }
       p.failPages.clear()
-      const resumed = yield* reconcile(p, { ledger: { _tag: "Csv", text: Stream.make(ledger) }, concurrency: 4, checkpointEveryPages: 5 }).pipe(
+      const resumed = yield* reconcile(p, { ledger: { _tag: "Csv", text: Stream.make(ledger) }, concurrency: 4, checkpointEveryMillis: 0 }).pipe(
         Effect.provide(layer)
       )
       assert.isTrue(resumed.summary.resumed)
