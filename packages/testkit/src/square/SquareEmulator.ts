@@ -422,11 +422,13 @@ const encodeCursor = (cursor: Cursor): string =>
   Buffer.from(JSON.stringify(cursor._tag === "Key" ? { t: cursor.key.createdAt, s: cursor.key.seq } : { o: cursor.offset }))
     .toString("base64url")
 
+const isIndex = (u: unknown): u is number => typeof u === "number" && Number.isSafeInteger(u) && u >= 0
+
 const decodeCursor = (text: string): Cursor | undefined => {
   try {
     const value: unknown = JSON.parse(Buffer.from(text, "base64url").toString("utf8"))
     if (!isRecord(value)) return undefined
-    const int = (u: unknown): u is number => typeof u === "number" && Number.isSafeInteger(u) && u >= 0
+    const int = isIndex
     if (int(value["t"]) && int(value["s"])) return { _tag: "Key", key: { createdAt: value["t"], seq: value["s"] } }
     if (int(value["o"])) return { _tag: "Offset", offset: value["o"] }
     return undefined
