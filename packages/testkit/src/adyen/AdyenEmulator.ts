@@ -2,7 +2,10 @@
  * A stateful Adyen Checkout API emulator for refunds: `POST /v71/payments/:paymentPspReference/refunds`
  * (201 `status: "received"`), Adyen's `ServiceError` bodies, `Idempotency-Key` replay with `Transient-Error`
  * on retryable 5xx, and the outcome delivered only through HMAC-signed standard notifications
- * (`REFUND`, `REFUND_FAILED`, `REFUNDED_REVERSED`). There is no status endpoint, as with the real API.
+ * (`REFUND`, `REFUND_FAILED`, `REFUNDED_REVERSED`). There is no status endpoint, as with the real API. For
+ * reconciliation it writes the Settlement details report per payable batch, serves it at
+ * `/reports/download/MerchantAccount/:account/:file` and announces it with `REPORT_AVAILABLE` (see
+ * `SettlementReport.ts`).
  *
  * @since 0.1.0
  */

@@ -6,7 +6,8 @@
  * bodies (`name`, `message`, `debug_id`, `details[]`, `links`), `PayPal-Request-Id` idempotency, `Prefer`
  * minimal/representation answers, and webhooks signed exactly as PayPal signs them: RSA-SHA256 over
  * `transmissionId|transmissionTime|webhookId|crc32(body)`, with a self-signed certificate served at the
- * `PAYPAL-CERT-URL` (on loopback).
+ * `PAYPAL-CERT-URL` (on loopback). Transaction Search (`GET /v1/reporting/transactions`, `TransactionSearch.ts`)
+ * lists captures and refunds three hours late by default.
  *
  * @since 0.1.0
  */

@@ -3,7 +3,8 @@
  * `idempotency_key` in the JSON body, `GET /v2/refunds/:id`, Square's `{"errors":[{category,code,detail,field}]}`
  * bodies, `Authorization: Bearer` plus `Square-Version`, and `refund.created` / `refund.updated` webhooks signed
  * with `x-square-hmacsha256-signature` (base64 HMAC-SHA256 over notification URL + raw body). Requests are held
- * to Square's OpenAPI spec (2025-08-20) by `SquareRequest.ts`.
+ * to Square's OpenAPI spec (2025-08-20) by `SquareRequest.ts`. `GET /v2/refunds` (ListPaymentRefunds) is eventually
+ * consistent (`listLagMillis`) and pages by binary search.
  *
  * @since 0.1.0
  */
