@@ -32,7 +32,7 @@ describe("official square SDK (square-nodejs-sdk) against the emulator", () => {
 
   beforeAll(async () => {
     receiver = await startReceiver()
-    emu = await SquareEmulator.start({ clock: "manual", webhookUrl: receiver.url })
+    emu = await SquareEmulator.start({ clock: "manual", webhookUrl: receiver.url, listLagMillis: 0 })
   })
   afterEach(async () => {
     await emu.flushWebhooks()

@@ -47,7 +47,7 @@ describe("Square emulator over HTTP", () => {
 
   beforeAll(async () => {
     receiver = await startReceiver()
-    emu = await SquareEmulator.start({ clock: "manual", webhookUrl: receiver.url })
+    emu = await SquareEmulator.start({ clock: "manual", webhookUrl: receiver.url, listLagMillis: 0 })
     api = client(emu)
   })
   afterEach(async () => {

@@ -2,7 +2,10 @@
  * A stateful Adyen Checkout API emulator for refunds: `POST /v71/payments/:paymentPspReference/refunds`
  * (201 `status: "received"`), Adyen's `ServiceError` bodies, `Idempotency-Key` replay with `Transient-Error`
  * on retryable 5xx, and the outcome delivered only through HMAC-signed standard notifications
- * (`REFUND`, `REFUND_FAILED`, `REFUNDED_REVERSED`). There is no status endpoint, as with the real API.
+ * (`REFUND`, `REFUND_FAILED`, `REFUNDED_REVERSED`). There is no status endpoint, as with the real API. For
+ * reconciliation it writes the Settlement details report per payable batch, serves it at
+ * `/reports/download/MerchantAccount/:account/:file` and announces it with `REPORT_AVAILABLE` (see
+ * `SettlementReport.ts`).
  *
  * @since 0.1.0
  */
@@ -20,6 +23,7 @@ import * as Server from "../emulator/Server.ts"
 import type { Batching } from "../emulator/WebhookEngine.ts"
 import { hmacSha256, safeEqual } from "../emulator/Webhooks.ts"
 import { readPaymentRefundRequest } from "./AdyenRequest.ts"
+import { downloadPath, SettlementLedger } from "./SettlementReport.ts"
 
 /** Options of the Adyen emulator. */
 export interface AdyenEmulatorOptions extends EmulatorOptions {
@@ -40,6 +44,16 @@ export interface AdyenEmulatorOptions extends EmulatorOptions {
    * Default off (one item per POST).
    */
   readonly batchNotifications?: boolean | { readonly windowMillis?: number; readonly maxItems?: number }
+  /** The company account in settlement reports. Default {@link defaultCompanyAccount}. */
+  readonly companyAccount?: string
+  /** The report user that may download reports with HTTP Basic auth (besides the API key and the web-service user). */
+  readonly reportUsername?: string
+  readonly reportPassword?: string
+  /**
+   * Close a payable batch (and publish its Settlement details report) every this many emulator ms. Default: only
+   * on `POST /__emulator/adyen/settlement-batches`.
+   */
+  readonly settlementBatchIntervalMillis?: number
 }
 
 /** Default API key. */
@@ -51,6 +65,11 @@ export const defaultHmacKey = createHash("sha256").update("refract adyen emulato
 /** Default web-service user. */
 export const defaultUsername = "ws@Company.RefractEmulator"
 export const defaultPassword = "emulator-password"
+/** Default company account (the one the default web-service user belongs to). */
+export const defaultCompanyAccount = "RefractEmulator"
+/** Default report user (Adyen names report users `report@Company.<CompanyAccount>`). */
+export const defaultReportUsername = "report@Company.RefractEmulator"
+export const defaultReportPassword = "emulator-report-password"
 /**
  * Adyen's numbers:
  * - idempotency keys "are valid for at least 31 days" (https://docs.adyen.com/development-resources/api-idempotency,
@@ -280,10 +299,89 @@ const createRefund = (
   )
 }
 
-const routes = (merchantAccount: string) => (kit: Kit): Layer.Layer<never, never, HttpRouter.HttpRouter> =>
+/** Closes a payable batch and announces its report with a signed `REPORT_AVAILABLE` notification. */
+const closeBatch = (
+  kit: Kit,
+  ledger: SettlementLedger,
+  merchantAccount: string,
+  hmacKey: string,
+  headers: Readonly<Record<string, string>>,
+  origin: string
+) => {
+  const batch = ledger.close()
+  const url = `${origin}${downloadPath(merchantAccount, batch.fileName)}`
+  const fields = {
+    amount: { currency: "EUR", value: 0 },
+    eventCode: "REPORT_AVAILABLE",
+    eventDate: eventDate(batch.closedAt),
+    merchantAccountCode: merchantAccount,
+    merchantReference: "",
+    pspReference: batch.fileName,
+    reason: url,
+    success: "true"
+  }
+  const item = { additionalData: { hmacSignature: hmacSignature(fields, hmacKey) }, ...fields }
+  kit.webhooks.publish([{
+    eventType: "REPORT_AVAILABLE",
+    refundId: batch.fileName,
+    headers,
+    body: JSON.stringify({ live: "false", notificationItems: [{ NotificationRequestItem: item }] })
+  }])
+  return { batchNumber: batch.batchNumber, fileName: batch.fileName, closedAt: batch.closedAt, url, rows: batch.rows.length }
+}
+
+/** What the report routes share with the definition. */
+interface ReportContext {
+  readonly companyAccount: string
+  readonly hmacKey: () => string
+  readonly headers: Readonly<Record<string, string>>
+  readonly intervalMillis: number | undefined
+  /** The emulator's origin, for the download URL in `REPORT_AVAILABLE` (known once the server listens). */
+  readonly where: { origin: string }
+  ledger: SettlementLedger | undefined
+}
+
+const routes = (merchantAccount: string, reports: ReportContext) => (kit: Kit): Layer.Layer<never, never, HttpRouter.HttpRouter> =>
   HttpRouter.use((router) =>
     Effect.gen(function*() {
       const notFound = serviceError(404, "000", "HTTP Status Response - Not Found", "security")
+      const ledger = new SettlementLedger(kit.store, reports.companyAccount, merchantAccount)
+      reports.ledger = ledger
+      const close = () => closeBatch(kit, ledger, merchantAccount, reports.hmacKey(), reports.headers, reports.where.origin)
+      if (reports.intervalMillis !== undefined) {
+        const every = reports.intervalMillis
+        const tick = () => {
+          close()
+          kit.clock.after(every, tick)
+        }
+        kit.clock.after(every, tick)
+      }
+      yield* router.add(
+        "GET",
+        "/reports/download/MerchantAccount/:merchantAccount/:fileName",
+        Effect.gen(function*() {
+          const params = yield* HttpRouter.params
+          const batch = params.merchantAccount === merchantAccount ? ledger.batch(params.fileName ?? "") : undefined
+          return batch === undefined
+            ? HttpServerResponse.text("Not Found", { status: 404 })
+            : HttpServerResponse.text(batch.csv, { contentType: "text/csv", headers: { "content-disposition": `attachment; filename=${batch.fileName}` } })
+        })
+      )
+      // Control API extension (never logged, faulted or authenticated: it lives under /__emulator).
+      yield* router.add(
+        "POST",
+        "/__emulator/adyen/settlement-batches",
+        Effect.map(readRequest, (request) => {
+          // Started through `layer`, the emulator learns its origin from the first control call.
+          if (reports.where.origin === "" && request.headers["host"] !== undefined) reports.where.origin = `http://${request.headers["host"]}`
+          return json(201, close())
+        })
+      )
+      yield* router.add(
+        "GET",
+        "/__emulator/adyen/settlement-batches",
+        Effect.sync(() => json(200, { batches: ledger.batches().map((b) => ({ batchNumber: b.batchNumber, fileName: b.fileName, closedAt: b.closedAt })) }))
+      )
       yield* router.add(
         "POST",
         "/:version/payments/:pspReference/refunds",
@@ -299,7 +397,10 @@ const routes = (merchantAccount: string) => (kit: Kit): Layer.Layer<never, never
   )
 
 /** Builds the emulator definition (one per instance). */
-export const definition = (options: AdyenEmulatorOptions = {}): Server.EmulatorDefinition<AdyenRefundAttributes> => {
+export const definition = (
+  options: AdyenEmulatorOptions = {},
+  where: { origin: string } = { origin: "" }
+): Server.EmulatorDefinition<AdyenRefundAttributes> => {
   const apiKey = options.apiKey ?? defaultApiKey
   const merchantAccount = options.merchantAccount ?? defaultMerchantAccount
   const hmacKey = options.hmacKey ?? options.webhookSecret ?? defaultHmacKey
@@ -315,6 +416,23 @@ export const definition = (options: AdyenEmulatorOptions = {}): Server.EmulatorD
       }`
     }
 
+  const reportUsername = options.reportUsername ?? defaultReportUsername
+  const reportPassword = options.reportPassword ?? defaultReportPassword
+  const reports: ReportContext = {
+    companyAccount: options.companyAccount ?? defaultCompanyAccount,
+    hmacKey: () => hmacKey,
+    headers: { "content-type": "application/json", "user-agent": "Adyen HttpClient 1.0", ...webhookAuth },
+    intervalMillis: options.settlementBatchIntervalMillis === undefined
+      ? undefined
+      : options.settlementBatchIntervalMillis > 0
+      ? options.settlementBatchIntervalMillis
+      : (() => {
+        throw new RangeError("settlementBatchIntervalMillis must be positive")
+      })(),
+    where,
+    ledger: undefined
+  }
+
   const authenticate = (request: EmulatorRequest): HttpServerResponse.HttpServerResponse | undefined => {
     const key = request.headers["x-api-key"]
     if (key !== undefined && key === apiKey) return undefined
@@ -322,6 +440,8 @@ export const definition = (options: AdyenEmulatorOptions = {}): Server.EmulatorD
     if (key === undefined && basic !== null) {
       const decoded = Buffer.from(basic[1]!.trim(), "base64").toString("utf8")
       if (decoded === `${username}:${password}`) return undefined
+      // The report user may download reports and nothing else.
+      if (decoded === `${reportUsername}:${reportPassword}` && request.path.startsWith("/reports/download/")) return undefined
     }
     return serviceError(401, "000", "HTTP Status Response - Unauthorized", "security")
   }
@@ -358,12 +478,16 @@ export const definition = (options: AdyenEmulatorOptions = {}): Server.EmulatorD
   return {
     name: "adyen",
     basePath: `/${apiVersion}`,
-    credentials: { apiKey, merchantAccount, hmacKey, username, password },
+    credentials: { apiKey, merchantAccount, hmacKey, username, password, reportUsername, reportPassword, companyAccount: reports.companyAccount },
     webhookSecret: hmacKey,
     webhookUrl: options.webhookUrl,
     lifecycle,
     ...Server.numbers(options, numbers),
-    newPayment: (input) => ({ id: newPspReference(), currency: input.currency.toUpperCase() }),
+    newPayment: (input) => {
+      const id = newPspReference()
+      reports.ledger?.notePayment(id)
+      return { id, currency: input.currency.toUpperCase() }
+    },
     authenticate,
     idempotency: {
       header: "idempotency-key",
@@ -385,7 +509,7 @@ export const definition = (options: AdyenEmulatorOptions = {}): Server.EmulatorD
         ? withHeaders(response, { "idempotency-key": key })
         : response
     },
-    routes: routes(merchantAccount),
+    routes: routes(merchantAccount, reports),
     webhooks: {
       eventsFor: (transition) => (transition.from === undefined ? [] : [eventForStatus(transition.to)]),
       defaultEventType: (refund) => eventForStatus(refund.status),
@@ -442,11 +566,21 @@ export class Service extends Context.Service<Service, Emulator>()("@refract/test
 export const make = (
   options: AdyenEmulatorOptions = {}
 ): Effect.Effect<Server.RunningEmulator<AdyenRefundAttributes>, ServeError, Scope.Scope> =>
-  Effect.suspend(() => Server.make(definition(options), Server.serverOptions(options)))
+  Effect.suspend(() => {
+    const where = { origin: "" }
+    return Effect.tap(Server.make(definition(options, where), Server.serverOptions(options)), (running) =>
+      Effect.sync(() => {
+        where.origin = running.origin
+      }))
+  })
 
 /** Starts an Adyen emulator; stop it with `close()`. */
-export const start = (options: AdyenEmulatorOptions = {}): Promise<Emulator> =>
-  Server.start(definition(options), Server.serverOptions(options))
+export const start = async (options: AdyenEmulatorOptions = {}): Promise<Emulator> => {
+  const where = { origin: "" }
+  const running = await Server.start(definition(options, where), Server.serverOptions(options))
+  where.origin = running.origin
+  return running
+}
 
 /** A layer providing the running emulator as `EmulatorService` and {@link Service}. */
 export const layer = (options: AdyenEmulatorOptions = {}): Layer.Layer<EmulatorService | Service, ServeError> =>

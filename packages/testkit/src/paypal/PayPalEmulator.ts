@@ -6,7 +6,8 @@
  * bodies (`name`, `message`, `debug_id`, `details[]`, `links`), `PayPal-Request-Id` idempotency, `Prefer`
  * minimal/representation answers, and webhooks signed exactly as PayPal signs them: RSA-SHA256 over
  * `transmissionId|transmissionTime|webhookId|crc32(body)`, with a self-signed certificate served at the
- * `PAYPAL-CERT-URL` (on loopback).
+ * `PAYPAL-CERT-URL` (on loopback). Transaction Search (`GET /v1/reporting/transactions`, `TransactionSearch.ts`)
+ * lists captures and refunds three hours late by default.
  *
  * @since 0.1.0
  */
@@ -25,7 +26,9 @@ import type { StoredResponse } from "../emulator/Idempotency.ts"
 import type { Lifecycle, PaymentRecord, RefundRecord, Step } from "../emulator/RefundStore.ts"
 import * as RetrySchedule from "../emulator/RetrySchedule.ts"
 import * as Server from "../emulator/Server.ts"
+import { checkLag } from "../emulator/ListingIndex.ts"
 import * as RefundRequest from "./RefundRequest.ts"
+import * as TransactionSearch from "./TransactionSearch.ts"
 import type { SigningMaterial } from "./Certificate.ts"
 import { generateSigningMaterial } from "./Certificate.ts"
 
@@ -52,6 +55,15 @@ export interface PayPalEmulatorOptions extends EmulatorOptions {
   readonly unconfirmedRefundEvents?: boolean
   /** Reuse signing material (key pair + certificate) instead of generating a new RSA key at start. */
   readonly signingMaterial?: SigningMaterial
+  /**
+   * How long (emulator ms) a capture or refund takes to appear in Transaction Search
+   * (`GET /v1/reporting/transactions`). Default 3 h: "It takes a maximum of three hours for executed transactions
+   * to appear in the list transactions call" (reporting_transactions_v1.json). (The same name as the
+   * framework-wide option being added, so the two can be unified.)
+   */
+  readonly listLagMillis?: number
+  /** `account_number` in Transaction Search answers (the merchant's PayPal account). */
+  readonly accountNumber?: string
 }
 
 /** The running PayPal emulator: the common interface plus token and certificate helpers. */
@@ -72,6 +84,8 @@ export const defaultClientId = "AeRefractEmulatorSandboxClientId0000000000000000
 export const defaultClientSecret = "ERefractEmulatorSandboxClientSecret000000000000000000000000000000000000000000"
 /** Default webhook id (17 upper-case alphanumerics, like the ids PayPal assigns to webhooks). */
 export const defaultWebhookId = "0EMULATORWEBHOOK1"
+/** Default `account_number` of Transaction Search answers (13 characters of PayPal's payer-id alphabet). */
+export const defaultAccountNumber = "EMULATR7Q2XZ8"
 /** Default `app_id` (PayPal's sandbox sample app id). */
 export const defaultAppId = "APP-80W284485P519543T"
 /** PayPal's documented token lifetime. */
@@ -89,6 +103,8 @@ const scopes = [
   "https://uri.paypal.com/services/payments/refund",
   "https://uri.paypal.com/services/applications/webhooks",
   "https://uri.paypal.com/services/payments/realtimepayment",
+  // Transaction Search's scope (reporting_transactions_v1.json `securitySchemes`).
+  "https://uri.paypal.com/services/reporting/search/read",
   "openid"
 ].join(" ")
 
@@ -497,6 +513,9 @@ const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "obj
 
 interface RouteContext {
   readonly kit: Kit
+  readonly transactions: TransactionSearch.TransactionIndex
+  readonly listLagMillis: number
+  readonly accountNumber: string
   readonly origin: () => string
   readonly tokens: TokenStore
   readonly appId: string
@@ -706,6 +725,18 @@ const routes = (ctx: RouteContext) => (kit: Kit): Layer.Layer<never, never, Http
       yield* router.add("POST", "/v2/payments/captures/:id/refund", withId((id, request) => createRefund(ctx, id, request)))
       yield* router.add(
         "GET",
+        "/v1/reporting/transactions",
+        Effect.map(readRequest, (request) =>
+          TransactionSearch.search({
+            now: kit.clock.now(),
+            lagMillis: ctx.listLagMillis,
+            accountNumber: ctx.accountNumber,
+            origin: ctx.origin(),
+            index: ctx.transactions
+          }, request))
+      )
+      yield* router.add(
+        "GET",
         "/v2/payments/captures/:id",
         withId((id) => {
           const payment = kit.store.payment(id)
@@ -814,6 +845,8 @@ export const definition = (
   const tokenLifetimeSeconds = options.tokenLifetimeSeconds ?? defaultTokenLifetimeSeconds
   if (!(tokenLifetimeSeconds > 0)) throw new RangeError("tokenLifetimeSeconds must be positive")
   const unconfirmed = options.unconfirmedRefundEvents === true
+  const listLagMillis = checkLag("listLagMillis", options.listLagMillis ?? TransactionSearch.defaultListLagMillis)
+  const transactions: { index: TransactionSearch.TransactionIndex | undefined } = { index: undefined }
   const tokens = new TokenStore(tokenLifetimeSeconds)
   const certificateId = certificateIdOf(material.certificatePem)
   const holder: { kit: Kit | undefined } = { kit: undefined }
@@ -894,7 +927,11 @@ export const definition = (
     webhookUrl: options.webhookUrl,
     lifecycle,
     ...Server.numbers(options, numbers),
-    newPayment: (input) => ({ id: newPayPalId(), currency: input.currency.toUpperCase() }),
+    newPayment: (input) => {
+      const id = newPayPalId()
+      transactions.index?.notePayment(id)
+      return { id, currency: input.currency.toUpperCase() }
+    },
     authenticate,
     idempotency: {
       header: "paypal-request-id",
@@ -932,8 +969,12 @@ export const definition = (
         : response,
     routes: (kit) => {
       holder.kit = kit
+      transactions.index = new TransactionSearch.TransactionIndex(kit.store)
       return routes({
         kit,
+        transactions: transactions.index,
+        listLagMillis,
+        accountNumber: options.accountNumber ?? defaultAccountNumber,
         origin,
         tokens,
         appId: options.appId ?? defaultAppId,

@@ -15,6 +15,7 @@ import type { ServeError } from "effect/http/HttpServerError"
 import type { Emulator, EmulatorOptions, EmulatorService, Outcome } from "../emulator/Emulator.ts"
 import type { EmulatorRequest } from "../emulator/Http.ts"
 import { json, randomString, readRequest } from "../emulator/Http.ts"
+import { checkLag, ListingIndex } from "../emulator/ListingIndex.ts"
 import type { Lifecycle, PaymentRecord, RefundRecord, Step } from "../emulator/RefundStore.ts"
 import * as RetrySchedule from "../emulator/RetrySchedule.ts"
 import * as Server from "../emulator/Server.ts"
@@ -40,6 +41,12 @@ export interface RazorpayEmulatorOptions extends EmulatorOptions {
    * optimum", https://razorpay.com/docs/webhooks/payloads/refunds).
    */
   readonly instantRefundsAvailable?: boolean
+  /**
+   * How long (emulator ms) a new refund takes to show in `GET /v1/refunds`. Razorpay documents no lag for its
+   * listing, so the default is 0; set it to test a reconciler against a late listing. (The same name as the
+   * framework-wide option being added, so the two can be unified.)
+   */
+  readonly listLagMillis?: number
 }
 
 /** Default key id. */
@@ -369,15 +376,42 @@ const collection = (
   return json(200, { entity: "collection", count: items.length, items })
 }
 
+/**
+ * `GET /v1/refunds` ("Fetch All Refunds", https://razorpay.com/docs/api/refunds/fetch-all/; razorpay-node
+ * `lib/resources/refunds.js` `all({ from, to, count, skip })`, which sends `count` 10 and `skip` 0 when unset):
+ * `from` / `to` are unix seconds on `created_at`, both inclusive; `count` 1..100, default 10 ("by default, only
+ * the last 10 refunds are returned"); `skip` ≥ 0; newest first; any other parameter is refused. The answer is
+ * `{ entity: "collection", count, items }` with `count` the number of items in this page.
+ *
+ * Cost: a binary search for the window plus the page (`skip` is position arithmetic, not a scan).
+ */
+const allRefunds = (
+  kit: Kit,
+  index: ListingIndex<RazorpayRefundAttributes>,
+  lagMillis: number,
+  request: EmulatorRequest
+): HttpServerResponse.HttpServerResponse => {
+  const q = collectionParams(request.query)
+  if (isResponse(q)) return q
+  const visibleUntil = kit.clock.now() - lagMillis
+  const from = q.from === undefined ? Number.MIN_SAFE_INTEGER : q.from * 1000
+  const to = Math.min(q.to === undefined ? Number.MAX_SAFE_INTEGER : q.to * 1000 + 999, visibleUntil)
+  const window = index.window(from, to)
+  const items: Array<Record<string, unknown>> = []
+  for (let i = window.end - 1 - q.skip; i >= window.start && items.length < q.count; i--) items.push(refundEntity(index.at(i)!.refund))
+  return json(200, { entity: "collection", count: items.length, items })
+}
+
 const withParams = (f: (params: Readonly<Record<string, string | undefined>>, request: EmulatorRequest) => HttpServerResponse.HttpServerResponse) =>
   Effect.gen(function*() {
     const params = yield* HttpRouter.params
     return f(params, yield* readRequest)
   })
 
-const routes = (instantRefundsAvailable: boolean) => (kit: Kit): Layer.Layer<never, never, HttpRouter.HttpRouter> =>
+const routes = (instantRefundsAvailable: boolean, lagMillis: number) => (kit: Kit): Layer.Layer<never, never, HttpRouter.HttpRouter> =>
   HttpRouter.use((router) =>
     Effect.gen(function*() {
+      const index = new ListingIndex(kit.store)
       yield* router.add("POST", "/v1/payments/:id/refund", withParams((p, request) => createRefund(kit, p.id ?? "", request, instantRefundsAvailable)))
       yield* router.add(
         "GET",
@@ -414,7 +448,7 @@ const routes = (instantRefundsAvailable: boolean) => (kit: Kit): Layer.Layer<nev
           return json(200, paymentEntity(payment, payment.amount - kit.store.refundable(payment.id)))
         })
       )
-      yield* router.add("GET", "/v1/refunds", withParams((_, request) => collection(request, kit.store.list())))
+      yield* router.add("GET", "/v1/refunds", withParams((_, request) => allRefunds(kit, index, lagMillis, request)))
       yield* router.add(
         "GET",
         "/v1/refunds/:id",
@@ -509,7 +543,7 @@ export const definition = (options: RazorpayEmulatorOptions = {}): Server.Emulat
       rateLimit: () => errorResponse(429, { description: messages.tooManyRequests }),
       serverError: (status) => errorResponse(status, { code: "SERVER_ERROR", description: messages.serverError })
     },
-    routes: routes(options.instantRefundsAvailable ?? true),
+    routes: routes(options.instantRefundsAvailable ?? true, checkLag("listLagMillis", options.listLagMillis ?? 0)),
     webhooks: {
       eventsFor: (transition) => {
         if (transition.from === undefined) {

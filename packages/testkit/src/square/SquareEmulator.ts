@@ -3,7 +3,8 @@
  * `idempotency_key` in the JSON body, `GET /v2/refunds/:id`, Square's `{"errors":[{category,code,detail,field}]}`
  * bodies, `Authorization: Bearer` plus `Square-Version`, and `refund.created` / `refund.updated` webhooks signed
  * with `x-square-hmacsha256-signature` (base64 HMAC-SHA256 over notification URL + raw body). Requests are held
- * to Square's OpenAPI spec (2025-08-20) by `SquareRequest.ts`.
+ * to Square's OpenAPI spec (2025-08-20) by `SquareRequest.ts`. `GET /v2/refunds` (ListPaymentRefunds) is eventually
+ * consistent (`listLagMillis`) and pages by binary search.
  *
  * @since 0.1.0
  */
@@ -16,6 +17,8 @@ import type { Emulator, EmulatorOptions, EmulatorService, Outcome } from "../emu
 import type { EmulatorRequest } from "../emulator/Http.ts"
 import { json, randomString, readRequest } from "../emulator/Http.ts"
 import type { StoredResponse } from "../emulator/Idempotency.ts"
+import type { ListingKey } from "../emulator/ListingIndex.ts"
+import { checkLag, ListingIndex, statusAsOf } from "../emulator/ListingIndex.ts"
 import type { Lifecycle, PaymentRecord, RefundRecord, Step } from "../emulator/RefundStore.ts"
 import * as RetrySchedule from "../emulator/RetrySchedule.ts"
 import * as Server from "../emulator/Server.ts"
@@ -47,6 +50,12 @@ export interface SquareEmulatorOptions extends EmulatorOptions {
   readonly locationId?: string
   /** The app's default `Square-Version`, used when a request sends none. */
   readonly squareVersion?: string
+  /**
+   * How long (emulator ms) a new refund, or a change to one, takes to show in `GET /v2/refunds`. Default
+   * {@link defaultListLagMillis}; 0 lists at once. (The same name as the framework-wide option being added, so the
+   * two can be unified.)
+   */
+  readonly listLagMillis?: number
 }
 
 const digest = (seed: string) => createHash("sha256").update(seed).digest("base64url")
@@ -395,22 +404,63 @@ const notFoundRefund = (id: string) =>
 
 const yearMillis = 365 * 24 * 60 * 60 * 1000
 
-/** A list cursor: the offset into the query's results (opaque to clients). */
-const cursorOf = (offset: number): string => Buffer.from(JSON.stringify({ o: offset })).toString("base64url")
-const offsetOf = (cursor: string): number | undefined => {
+/**
+ * The default lag of `ListPaymentRefunds`: "Results are eventually consistent, and new refunds or changes to refunds
+ * might take several seconds to appear" (Square API reference, ListPaymentRefunds;
+ * https://developer.squareup.com/reference/square/refunds/list-payment-refunds). "Several seconds" is not a number:
+ * 5 s of emulator time [derived].
+ */
+export const defaultListLagMillis = 5_000
+
+/**
+ * A list cursor. Square's cursors are opaque; the emulator's carry the position after the last refund returned
+ * (its creation time and creation sequence), so the next page starts by binary search and refunds created meanwhile
+ * neither shift nor repeat a page. (`UPDATED_AT` listings carry an offset.)
+ */
+type Cursor = { readonly _tag: "Key"; readonly key: ListingKey } | { readonly _tag: "Offset"; readonly offset: number }
+
+const encodeCursor = (cursor: Cursor): string =>
+  Buffer.from(JSON.stringify(cursor._tag === "Key" ? { t: cursor.key.createdAt, s: cursor.key.seq } : { o: cursor.offset }))
+    .toString("base64url")
+
+const isIndex = (u: unknown): u is number => typeof u === "number" && Number.isSafeInteger(u) && u >= 0
+
+const decodeCursor = (text: string): Cursor | undefined => {
   try {
-    const o: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"))?.o
-    return typeof o === "number" && Number.isSafeInteger(o) && o >= 0 ? o : undefined
+    const value: unknown = JSON.parse(Buffer.from(text, "base64url").toString("utf8"))
+    if (!isRecord(value)) return undefined
+    const int = isIndex
+    if (int(value["t"]) && int(value["s"])) return { _tag: "Key", key: { createdAt: value["t"], seq: value["s"] } }
+    if (int(value["o"])) return { _tag: "Offset", offset: value["o"] }
+    return undefined
   } catch {
     return undefined
   }
 }
 
+/** A refund as a lagging listing shows it: its status and `updated_at` as of `cutoff`. */
+const listedObject = (refund: RefundRecord<SquareRefundAttributes>, cutoff: number): Record<string, unknown> => {
+  const asOf = statusAsOf(refund, cutoff)
+  const object = refundObject(refund)
+  return asOf === undefined ? object : { ...object, status: asOf.status, updated_at: rfc3339(asOf.since) }
+}
+
 /**
- * `GET /v2/refunds`: the parameters of `ListPaymentRefunds`. Times are RFC 3339; `begin_time` defaults to a year
- * before now and `end_time` to now (the emulator clock), on `created_at`; `updated_at_*` filter on `updated_at`.
+ * `GET /v2/refunds` (`ListPaymentRefunds`, square/connect-api-specification api.json and the API reference):
+ * - `begin_time` / `end_time`: RFC 3339, on `created_at`, begin inclusive; defaults "the current time minus one
+ *   year" and "the current time";
+ * - `sort_order`: `ASC` | `DESC` (default), by `created_at`; `sort_field`: `CREATED_AT` (default) | `UPDATED_AT`;
+ *   `updated_at_begin_time` / `updated_at_end_time` filter on `updated_at`;
+ * - `location_id`, `status`, `source_type` (every emulated payment is `CARD`);
+ * - `limit`: default 100, "also the maximum allowed value"; "If the supplied value is greater than 100, no more
+ *   than 100 results are returned" (answered, not refused);
+ * - `cursor`: the `cursor` of the previous page; the last page has none. An empty page is `{}`.
+ * Eventually consistent: a refund appears, and its changes show, only `listLagMillis` after they happen.
+ *
+ * Cost: by `created_at` (the default), a page is a binary search plus the page (plus the refunds the `status` /
+ * `location_id` filters skip); `sort_field=UPDATED_AT` or the `updated_at_*` filters scan the time window.
  */
-const listRefunds = (kit: Kit, request: EmulatorRequest): HttpServerResponse.HttpServerResponse => {
+const listRefunds = (kit: Kit, index: ListingIndex<SquareRefundAttributes>, lagMillis: number, request: EmulatorRequest): HttpServerResponse.HttpServerResponse => {
   const q = request.query
   const unknown = unknownQueryParameters(q, listRefundsParameters)
   if (unknown.length > 0) return errorsResponse(400, unknown)
@@ -445,30 +495,73 @@ const listRefunds = (kit: Kit, request: EmulatorRequest): HttpServerResponse.Htt
   const rawLimit = q.get("limit")
   if (rawLimit !== null && !/^\d+$/.test(rawLimit)) return errorResponse(400, invalidRequest("EXPECTED_INTEGER", "`limit` must be an integer.", "limit"))
   if (rawLimit !== null && Number(rawLimit) < 1) return errorResponse(400, invalidRequest("VALUE_TOO_LOW", "`limit` must be at least 1.", "limit"))
-  // "If the supplied value is greater than 100, no more than 100 results are returned."
   const limit = rawLimit === null ? 100 : Math.min(Number(rawLimit), 100)
-  const cursor = q.get("cursor")
-  const offset = cursor === null ? 0 : offsetOf(cursor)
-  if (offset === undefined) return errorResponse(400, invalidRequest("INVALID_CURSOR", "The cursor is invalid.", "cursor"))
+  const rawCursor = q.get("cursor")
+  const cursor = rawCursor === null ? undefined : decodeCursor(rawCursor)
+  const byUpdate = sortField === "UPDATED_AT" || given("updated_at_begin_time") || given("updated_at_end_time")
+  if (rawCursor !== null && (cursor === undefined || (cursor._tag === "Offset") !== byUpdate)) {
+    return errorResponse(400, invalidRequest("INVALID_CURSOR", "The cursor is invalid.", "cursor"))
+  }
   const status = q.get("status")
   const location = q.get("location_id")
   const sourceType = q.get("source_type")
-  const matching = kit.store.list((r) =>
-    r.createdAt >= (begin as number) && r.createdAt <= (end as number) &&
-    updatedAt(r) >= (updatedBegin as number) && updatedAt(r) <= (updatedEnd as number) &&
-    (status === null || r.status === status) &&
-    (location === null || r.attributes.locationId === location) &&
-    // Every emulated payment is a card payment.
-    (sourceType === null || sourceType === "CARD")
-  )
-  const key = (r: RefundRecord<SquareRefundAttributes>) => sortField === "UPDATED_AT" ? updatedAt(r) : r.createdAt
-  // The store lists newest first; the sort is stable, so refunds of the same instant keep creation order.
-  const base = order === "ASC" ? matching.toReversed() : matching
-  const ordered = base.toSorted((a, b) => order === "ASC" ? key(a) - key(b) : key(b) - key(a))
+  // Every emulated payment is a card payment.
+  if (sourceType !== null && sourceType !== "CARD") return json(200, {})
+  // What the listing can see: refunds created up to `cutoff`, as they were then.
+  const cutoff = now - lagMillis
+  const window = index.window(begin as number, Math.min(end as number, cutoff))
+  const matches = (r: RefundRecord<SquareRefundAttributes>) =>
+    (status === null || statusAsOf(r, cutoff)?.status === status) && (location === null || r.attributes.locationId === location)
+
+  if (!byUpdate) {
+    const page: Array<RefundRecord<SquareRefundAttributes>> = []
+    let last: ListingKey | undefined
+    let more = false
+    const key = cursor?._tag === "Key" ? cursor.key : undefined
+    if (order === "ASC") {
+      for (let i = Math.max(window.start, key === undefined ? 0 : index.positionAfter(key)); i < window.end; i++) {
+        const entry = index.at(i)!
+        if (!matches(entry.refund)) continue
+        if (page.length === limit) {
+          more = true
+          break
+        }
+        page.push(entry.refund)
+        last = entry.key
+      }
+    } else {
+      for (let i = Math.min(window.end, key === undefined ? window.end : index.positionOf(key)) - 1; i >= window.start; i--) {
+        const entry = index.at(i)!
+        if (!matches(entry.refund)) continue
+        if (page.length === limit) {
+          more = true
+          break
+        }
+        page.push(entry.refund)
+        last = entry.key
+      }
+    }
+    return json(200, {
+      ...(page.length === 0 ? {} : { refunds: page.map((r) => listedObject(r, cutoff)) }),
+      ...(more && last !== undefined ? { cursor: encodeCursor({ _tag: "Key", key: last }) } : {})
+    })
+  }
+
+  const updated = (r: RefundRecord<SquareRefundAttributes>) => statusAsOf(r, cutoff)?.since ?? r.createdAt
+  const matching: Array<RefundRecord<SquareRefundAttributes>> = []
+  for (let i = window.start; i < window.end; i++) {
+    const r = index.at(i)!.refund
+    if (matches(r) && updated(r) >= (updatedBegin as number) && updated(r) <= (updatedEnd as number)) matching.push(r)
+  }
+  const sortKey = (r: RefundRecord<SquareRefundAttributes>) => sortField === "UPDATED_AT" ? updated(r) : r.createdAt
+  // Creation order first; the sort is stable, so refunds of the same instant keep it (reversed for DESC).
+  const ordered = (order === "ASC" ? matching : matching.toReversed())
+    .toSorted((a, b) => order === "ASC" ? sortKey(a) - sortKey(b) : sortKey(b) - sortKey(a))
+  const offset = cursor?._tag === "Offset" ? cursor.offset : 0
   const page = ordered.slice(offset, offset + limit)
-  const next = offset + limit < ordered.length ? cursorOf(offset + limit) : undefined
+  const next = offset + limit < ordered.length ? encodeCursor({ _tag: "Offset", offset: offset + limit }) : undefined
   return json(200, {
-    ...(page.length === 0 ? {} : { refunds: page.map(refundObject) }),
+    ...(page.length === 0 ? {} : { refunds: page.map((r) => listedObject(r, cutoff)) }),
     ...(next === undefined ? {} : { cursor: next })
   })
 }
@@ -479,11 +572,12 @@ const withId = (f: (id: string, request: EmulatorRequest) => HttpServerResponse.
     return f(id ?? "", yield* readRequest)
   })
 
-const routes = (locationId: string) => (kit: Kit): Layer.Layer<never, never, HttpRouter.HttpRouter> =>
+const routes = (locationId: string, lagMillis: number) => (kit: Kit): Layer.Layer<never, never, HttpRouter.HttpRouter> =>
   HttpRouter.use((router) =>
     Effect.gen(function*() {
+      const index = new ListingIndex(kit.store)
       yield* router.add("POST", "/v2/refunds", Effect.map(readRequest, (request) => createRefund(kit, locationId, request)))
-      yield* router.add("GET", "/v2/refunds", Effect.map(readRequest, (request) => listRefunds(kit, request)))
+      yield* router.add("GET", "/v2/refunds", Effect.map(readRequest, (request) => listRefunds(kit, index, lagMillis, request)))
       yield* router.add(
         "GET",
         "/v2/refunds/:id",
@@ -526,6 +620,7 @@ export const definition = (options: SquareEmulatorOptions = {}): Server.Emulator
   const merchantId = options.merchantId ?? defaultMerchantId
   const locationId = options.locationId ?? defaultLocationId
   const squareVersion = options.squareVersion ?? defaultSquareVersion
+  const listLagMillis = checkLag("listLagMillis", options.listLagMillis ?? defaultListLagMillis)
 
   const authenticate = (request: EmulatorRequest): HttpServerResponse.HttpServerResponse | undefined => {
     const bearer = /^Bearer (\S+)$/.exec(request.headers["authorization"] ?? "")
@@ -584,7 +679,7 @@ export const definition = (options: SquareEmulatorOptions = {}): Server.Emulator
             : "An internal error has occurred, and the API was unable to service your request."
         })
     },
-    routes: routes(locationId),
+    routes: routes(locationId, listLagMillis),
     webhooks: {
       eventsFor: (transition) => [transition.from === undefined ? "refund.created" : "refund.updated"],
       defaultEventType: (refund) => refund.history.length <= 1 ? "refund.created" : "refund.updated",
