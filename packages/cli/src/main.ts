@@ -46,7 +46,7 @@ export const subcommands: ReadonlyArray<{
   },
   {
     name: "reconcile",
-    description: "Check a ledger (or the store) against the processor's refunds and report every discrepancy",
+    description: "Check a ledger (or the store) against the processor's refunds: amounts, currencies, statuses, missing and duplicate refunds",
     load: () => import("./commands/reconcile.ts").then((m) => m.reconcile)
   },
   {
