@@ -220,7 +220,7 @@ export const toSnapshot = (
   const merchantRefundId = refund.metadata?.["merchant_refund_id"]
   try {
     return Result.succeed(
-      new Refund.RefundSnapshot({
+      Refund.makeSnapshot({
         connectorRefundId: refund.id,
         connectorTransactionId: transaction,
         merchantRefundId,

@@ -14,6 +14,7 @@ import * as path from "node:path"
 import * as readline from "node:readline"
 import { fileURLToPath } from "node:url"
 import { Reconciler } from "@refract/core"
+import { bundle } from "./client/Bundle.ts"
 import * as Book from "./reconcile/book.ts"
 import type { Job } from "./reconcile/reconciler-process.ts"
 
@@ -40,11 +41,22 @@ export interface Result {
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 
+/**
+ * The reconciler runs bundled (`dist/reconciler-process.js`), as an application's build would load
+ * Refract: from TypeScript sources, Node's type stripping alone takes about 120 MB of RSS.
+ * `REFRACT_BENCH_FROM_SOURCE=1` runs the sources instead.
+ */
+let reconcilerScript: string | undefined
+const scriptPath = (script: string) =>
+  script === "reconciler-process.ts" && reconcilerScript !== undefined ? reconcilerScript : path.join(here, "reconcile", script)
+
 const child = (script: string, args: ReadonlyArray<string>) => {
   // REFRACT_BENCH_PROFILE=<dir>: a CPU profile of the reconciler process, for finding where its time goes.
   const profile = process.env["REFRACT_BENCH_PROFILE"]
   const flags = profile !== undefined && script === "reconciler-process.ts" ? ["--cpu-prof", "--cpu-prof-dir", profile] : []
-  const proc = spawn(process.execPath, [...flags, path.join(here, "reconcile", script), ...args], { stdio: ["ignore", "pipe", "inherit"] })
+  const extra = process.env["REFRACT_BENCH_NODE_FLAGS"]
+  if (extra !== undefined && script === "reconciler-process.ts") flags.push(...extra.split(" ").filter(Boolean))
+  const proc = spawn(process.execPath, [...flags, scriptPath(script), ...args], { stdio: ["ignore", "pipe", "inherit"] })
   const firstLine = new Promise<string>((resolve, reject) => {
     const lines = readline.createInterface({ input: proc.stdout! })
     lines.once("line", resolve)
@@ -96,6 +108,7 @@ export const runReconcileBench = async (options: Options = {}): Promise<Result> 
   const slices = concurrency * 4
   const partitions = 256
   const log = options.log ?? (() => {})
+  if (process.env["REFRACT_BENCH_FROM_SOURCE"] !== "1") reconcilerScript = await bundle("reconciler-process", "src/reconcile/reconciler-process.ts")
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "refract-reconcile-bench-"))
   const emulator = child("emulator-process.ts", [])
   try {

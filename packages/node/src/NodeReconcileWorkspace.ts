@@ -98,6 +98,17 @@ export const make = (options: Options): Effect.Effect<ReconcileWorkspace.Workspa
           const reader = readline.createInterface({ input, crlfDelay: Infinity })
           return Stream.fromAsyncIterable(reader, failure("read")).pipe(Stream.ensuring(Effect.sync(() => reader.close())))
         }),
+      readLines: (file) =>
+        Effect.tryPromise({
+          try: async () => {
+            const text = await fs.promises.readFile(pathOf(file), "utf8").catch((e: NodeJS.ErrnoException) => (e.code === "ENOENT" ? "" : Promise.reject(e)))
+            if (text === "") return []
+            const lines = text.split("\n")
+            if (lines[lines.length - 1] === "") lines.pop()
+            return lines
+          },
+          catch: failure("readLines")
+        }),
       remove: (file) =>
         Effect.tryPromise({
           try: async () => {

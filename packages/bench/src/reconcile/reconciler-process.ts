@@ -9,6 +9,7 @@ import { NodeHttp, NodeReconcileWorkspace } from "@refract/node"
 import { StripeConnector } from "@refract/stripe"
 import { Effect, Stream } from "effect"
 import * as fs from "node:fs"
+import * as v8 from "node:v8"
 import { peakRss } from "../PeakRss.ts"
 
 export interface Job {
@@ -24,6 +25,22 @@ export interface Job {
 }
 
 const job = JSON.parse(process.argv[2]!) as Job
+if (process.env["REFRACT_BENCH_SEMI"] !== undefined) v8.setFlagsFromString(`--max-semi-space-size=${process.env["REFRACT_BENCH_SEMI"]}`)
+
+// REFRACT_BENCH_HEAP=1 (with --expose-gc): the live heap after a full GC every second, on stderr.
+if (process.env["REFRACT_BENCH_HEAP"] === "1") {
+  const gc = globalThis.gc ?? (() => {})
+  setInterval(() => {
+    gc()
+    const maps = fs.readFileSync("/proc/self/smaps", "utf8").split(/\n(?=[0-9a-f]+-[0-9a-f]+ )/)
+    const big = maps
+      .map((m) => ({ name: m.split("\n")[0]!.split(/\s+/).slice(5).join(" ") || "[anon]", rss: Number(/\nRss:\s+(\d+)/.exec(m)?.[1] ?? 0) }))
+      .reduce((acc, m) => acc.set(m.name, (acc.get(m.name) ?? 0) + m.rss), new Map<string, number>())
+    process.stderr.write(`  ${[...big].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([n, kb]) => `${n} ${Math.round(kb / 1024)} MB`).join(", ")}\n`)
+    const m = process.memoryUsage()
+    process.stderr.write(`heap ${Math.round(m.heapUsed / 2 ** 20)} of ${Math.round(m.heapTotal / 2 ** 20)} MB, external ${Math.round(m.external / 2 ** 20)} MB, buffers ${Math.round(m.arrayBuffers / 2 ** 20)} MB, rss ${Math.round(m.rss / 2 ** 20)} MB\n`)
+  }, 1000).unref()
+}
 
 const program = Effect.gen(function*() {
   const bound = yield* BoundConnector.bind(StripeConnector.connector, { credentials: { apiKey: job.apiKey }, baseUrl: job.url })

@@ -244,8 +244,9 @@ export const slicesOf = (window: ListWindow, count: number, maxMillis: number | 
 /** A processor record in a truth file: the key it joins by and the snapshot, without its raw object. */
 type TruthLine = [key: string, snapshot: Record<string, unknown>]
 
+/** What a truth file keeps of a snapshot: everything but the raw object and the metadata (the store keeps those it has). */
 const snapshotJson = (snapshot: RefundSnapshot): Record<string, unknown> => {
-  const { raw: _, ...rest } = snapshot as unknown as Record<string, unknown>
+  const { raw: _, metadata: __, ...rest } = snapshot as unknown as Record<string, unknown>
   return rest
 }
 
@@ -254,6 +255,19 @@ const decodeSnapshot = Schema.decodeUnknownSync(RefundSnapshot)
 /** One processor refund from all its observations (a listing's repeats, a report's refund and reversal rows). */
 const processorRefundOf = (records: ReadonlyArray<Record<string, any>>, fallbackAt: number): ProcessorRefund => {
   const last = records[records.length - 1]!
+  if (records.length === 1 && last.status !== "Unknown") {
+    // One observation (the usual case): its own state, without a replay.
+    return {
+      connectorRefundId: last.connectorRefundId,
+      merchantRefundId: last.merchantRefundId,
+      connectorTransactionId: last.connectorTransactionId,
+      amount: last.amount,
+      status: last.status,
+      rawStatus: last.rawStatus,
+      createdAt: last.createdAt,
+      settlement: last.settlement
+    }
+  }
   const state = replay(records.map((s) => ({
     status: s.status,
     rawStatus: s.rawStatus,
@@ -740,18 +754,15 @@ export const run = Effect.fn("Reconciler.run")(function*(client: RefundClient, o
   // ---- Phase 2: adopt anonymous processor refunds claimed by a ledger row -------------------------------------
   if (cp.phase === "adopt") {
     for (let b = cp.partitionsDone; b < partitions; b++) {
-      const claims = new Map<string, string>()
-      yield* workspace.lines(claimFile(b)).pipe(
-        Stream.mapError(workspaceFailure),
-        Stream.runForEach((line) => Effect.sync(() => {
+      const anonymous = yield* workspace.readLines(anonymousFile(b)).pipe(Effect.mapError(workspaceFailure))
+      const moved = new Map<string, Array<string>>()
+      if (anonymous.length > 0) {
+        const claims = new Map<string, string>()
+        for (const line of yield* workspace.readLines(claimFile(b)).pipe(Effect.mapError(workspaceFailure))) {
           const [id, key] = JSON.parse(line) as [string, string]
           claims.set(id, key)
-        }))
-      )
-      const moved = new Map<string, Array<string>>()
-      yield* workspace.lines(anonymousFile(b)).pipe(
-        Stream.mapError(workspaceFailure),
-        Stream.runForEach((line) => Effect.sync(() => {
+        }
+        for (const line of anonymous) {
           const [, snapshot] = JSON.parse(line) as TruthLine
           const id = snapshot.connectorRefundId as string
           const key = claims.get(id) ?? idKey(id)
@@ -759,8 +770,8 @@ export const run = Effect.fn("Reconciler.run")(function*(client: RefundClient, o
           let lines = moved.get(file)
           if (lines === undefined) moved.set(file, lines = [])
           lines.push(JSON.stringify([key, snapshot] satisfies TruthLine))
-        }))
-      )
+        }
+      }
       for (const [file, lines] of moved) yield* append(file, lines)
       cp.partitionsDone = b + 1
       yield* checkpointIfDue
@@ -776,32 +787,25 @@ export const run = Effect.fn("Reconciler.run")(function*(client: RefundClient, o
     for (let b = cp.partitionsDone; b < partitions; b++) {
       const ledger = new Map<string, LedgerEntry>()
       const duplicateRows: Array<string> = []
-      yield* workspace.lines(ledgerFile(b)).pipe(
-        Stream.mapError(workspaceFailure),
-        Stream.runForEach((line) => Effect.sync(() => {
-          const entry = JSON.parse(line) as LedgerEntry
-          const earlier = ledger.get(entry.merchantRefundId)
-          if (earlier !== undefined) {
-            cp.ledgerInvalid++
-            duplicateRows.push(JSON.stringify({ line: entry.line, message: `merchant refund id ${entry.merchantRefundId} is already on row ${earlier.line}` }))
-          } else ledger.set(entry.merchantRefundId, entry)
-        }))
-      )
+      for (const line of yield* workspace.readLines(ledgerFile(b)).pipe(Effect.mapError(workspaceFailure))) {
+        const entry = JSON.parse(line) as LedgerEntry
+        const earlier = ledger.get(entry.merchantRefundId)
+        if (earlier !== undefined) {
+          cp.ledgerInvalid++
+          duplicateRows.push(JSON.stringify({ line: entry.line, message: `merchant refund id ${entry.merchantRefundId} is already on row ${earlier.line}` }))
+        } else ledger.set(entry.merchantRefundId, entry)
+      }
       // key → processor refund id → its observations
       const truthByKey = new Map<string, Map<string, Array<Record<string, any>>>>()
-      yield* workspace.lines(truthFile(b)).pipe(
-        Stream.mapError(workspaceFailure),
-        Stream.runForEach((line) => Effect.sync(() => {
-          const [key, snapshot] = JSON.parse(line) as TruthLine
-          if (key === "") return // an anonymous refund's first home; adopt moved it to its key
-          let byId = truthByKey.get(key)
-          if (byId === undefined) truthByKey.set(key, byId = new Map())
-          const id = snapshot.connectorRefundId as string
-          let records = byId.get(id)
-          if (records === undefined) byId.set(id, records = [])
-          records.push(snapshot)
-        }))
-      )
+      for (const line of yield* workspace.readLines(truthFile(b)).pipe(Effect.mapError(workspaceFailure))) {
+        const [key, snapshot] = JSON.parse(line) as TruthLine
+        let byId = truthByKey.get(key)
+        if (byId === undefined) truthByKey.set(key, byId = new Map())
+        const id = snapshot.connectorRefundId as string
+        let records = byId.get(id)
+        if (records === undefined) byId.set(id, records = [])
+        records.push(snapshot)
+      }
       const found: Array<string> = []
       const applyList: Array<Record<string, any>> = []
       const judgeKey = (key: string, entry: LedgerEntry | undefined) => {

@@ -29,6 +29,11 @@ export interface Workspace {
   readonly truncate: (file: string, length: number) => Effect.Effect<void, WorkspaceError>
   /** The file's flushed lines, in order, read incrementally. */
   readonly lines: (file: string) => Stream.Stream<string, WorkspaceError>
+  /**
+   * The file's flushed lines at once: for a partition, which the Reconciler keeps small by design
+   * (use {@link lines} for the findings, which grow with the book).
+   */
+  readonly readLines: (file: string) => Effect.Effect<ReadonlyArray<string>, WorkspaceError>
   /** Deletes a file (nothing if it does not exist). */
   readonly remove: (file: string) => Effect.Effect<void, WorkspaceError>
   readonly loadCheckpoint: Effect.Effect<Option.Option<string>, WorkspaceError>
@@ -71,6 +76,7 @@ export const memory: Effect.Effect<Workspace> = Effect.sync(() => {
         if (lines !== undefined) lines.length = Math.min(lines.length, length)
       }),
     lines: (file) => Stream.suspend(() => Stream.fromIterable([...(files.get(file) ?? [])])),
+    readLines: (file) => Effect.sync(() => [...(files.get(file) ?? [])]),
     remove: (file) =>
       Effect.sync(() => {
         files.delete(file)

@@ -165,6 +165,62 @@ export class RefundSnapshot extends Schema.Class<RefundSnapshot>("@refract/core/
   raw: Schema.optional(Raw)
 }) {}
 
+const processorIdPattern = /^[A-Za-z0-9][A-Za-z0-9._:|@-]{0,254}$/
+const observedStatuses: ReadonlySet<string> = new Set(ObservedStatus.literals)
+
+/**
+ * `new RefundSnapshot(fields)`, checked by hand instead of by the schema: the same checks (processor
+ * ids, status, the types of every field), an order of magnitude cheaper. For parsers that build a
+ * snapshot per refund of a listing. Throws like the constructor on invalid fields;
+ * `test/refund/Refund.test.ts` checks the two accept and refuse the same inputs.
+ */
+export const makeSnapshot = (fields: ConstructorParameters<typeof RefundSnapshot>[0]): RefundSnapshot => {
+  const problem = snapshotProblem(fields)
+  if (problem !== undefined) throw new Error(`invalid refund snapshot: ${problem}`)
+  const own: Record<string, unknown> = {}
+  for (const key in fields) {
+    if (!snapshotKeys.has(key)) continue // the constructor drops fields the class does not have
+    const value = (fields as Record<string, unknown>)[key]
+    // Like the constructor: a key given as undefined stays an own key; a nested class given as its
+    // plain fields is built (and checked) as that class.
+    if (value === undefined) {
+      own[key] = value
+      continue
+    }
+    const Nested = nestedClasses[key]
+    own[key] = Nested !== undefined && !(value instanceof Nested) ? new Nested(value as never) : value
+  }
+  return trusted(RefundSnapshot, own as ConstructorParameters<typeof RefundSnapshot>[0])
+}
+
+const snapshotKeys: ReadonlySet<string> = new Set(Object.keys(RefundSnapshot.fields))
+
+const nestedClasses: Readonly<Record<string, new(fields: never) => object>> = {
+  amount: Money,
+  failure: FailureDetails,
+  settlement: Settlement
+}
+
+const isString = (v: unknown): v is string => typeof v === "string"
+const optional = (v: unknown, check: (v: unknown) => boolean) => v === undefined || check(v)
+const isObject = (v: unknown) => typeof v === "object" && v !== null && !Array.isArray(v)
+
+const snapshotProblem = (f: Record<string, unknown>): string | undefined => {
+  if (!isString(f.connectorRefundId) || !processorIdPattern.test(f.connectorRefundId)) return "connectorRefundId is not a processor id"
+  if (!optional(f.connectorTransactionId, (v) => isString(v) && processorIdPattern.test(v))) return "connectorTransactionId is not a processor id"
+  if (!optional(f.merchantRefundId, isString)) return "merchantRefundId is not a string"
+  if (!optional(f.amount, isObject)) return "amount is not Money"
+  if (!isString(f.status) || !observedStatuses.has(f.status)) return "status is not a refund status"
+  if (!isString(f.rawStatus)) return "rawStatus is not a string"
+  if (!optional(f.reason, isString)) return "reason is not a string"
+  if (!optional(f.failure, isObject)) return "failure is not FailureDetails"
+  if (!optional(f.occurredAt, (v) => typeof v === "number")) return "occurredAt is not a number"
+  if (!optional(f.createdAt, (v) => typeof v === "number")) return "createdAt is not a number"
+  if (!optional(f.metadata, (v) => isObject(v) && Object.values(v as object).every(isString))) return "metadata is not a record of strings"
+  if (!optional(f.settlement, isObject)) return "settlement is not Settlement"
+  return undefined
+}
+
 /** The snapshot with the processor's metadata and raw object, where the connector has them. */
 export const withProcessorData = (
   snapshot: RefundSnapshot,
