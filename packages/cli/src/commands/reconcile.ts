@@ -194,8 +194,8 @@ export const reconcile = Command.make(
   Effect.fn(function*(input) {
     const { connector } = yield* findConnector(input.connector)
     const now = Date.now()
-    const from = yield* parseTime("--from", input.from, now)
-    const to = Option.isSome(input.to) ? yield* parseTime("--to", input.to.value, now) : now
+    let from = yield* parseTime("--from", input.from, now)
+    let to = Option.isSome(input.to) ? yield* parseTime("--to", input.to.value, now) : now
     if (from >= to) return yield* new UsageError({ message: "--from must be before --to" })
     if (input.apply && input.dryRun) return yield* new UsageError({ message: "--apply and --dry-run contradict each other" })
     const sources = [Option.isSome(input.ledger), input.ledgerStore].filter(Boolean).length
@@ -229,13 +229,32 @@ export const reconcile = Command.make(
     }
     const target = yield* resolve(flagsOf(input), process.env, { credentialFlags: true })
 
-    // The workspace is named after what is reconciled, so the same command finds its checkpoint again.
+    // The workspace is named after the command (the flags as given, so `--from 30d` names the same
+    // workspace tomorrow), and keeps the window it resolved: running the command again resumes it.
     const fingerprint = crypto.createHash("sha256")
-      .update(JSON.stringify([connector.id, from, to, ledgerFile !== undefined ? path.resolve(ledgerFile) : "store", reports.map((r) => path.resolve(r))]))
+      .update(JSON.stringify([
+        connector.id,
+        input.from,
+        Option.getOrElse(input.to, () => "now"),
+        ledgerFile !== undefined ? path.resolve(ledgerFile) : "store",
+        reports.map((r) => path.resolve(r))
+      ]))
       .digest("hex")
       .slice(0, 12)
     const directory = Option.getOrElse(input.workspace, () => path.join(".refract", "reconcile", `${connector.id}-${fingerprint}`))
     if (input.fresh) fs.rmSync(directory, { recursive: true, force: true })
+    const windowFile = path.join(directory, "window.json")
+    if (fs.existsSync(path.join(directory, "checkpoint.json")) && fs.existsSync(windowFile)) {
+      const saved = JSON.parse(fs.readFileSync(windowFile, "utf8")) as { from: number; to: number }
+      from = saved.from
+      to = saved.to
+      Progress.progress(
+        `resuming the reconciliation of ${new Date(from).toISOString()} to ${new Date(to).toISOString()} in ${directory} (--fresh to start over)`
+      )
+    } else {
+      fs.mkdirSync(directory, { recursive: true })
+      fs.writeFileSync(windowFile, JSON.stringify({ from, to }))
+    }
 
     const needsStore = input.ledgerStore || input.apply
     const StoreConfigModule = needsStore ? yield* Effect.promise(() => import("@refract/store-pg/StoreConfig")) : undefined
@@ -254,7 +273,6 @@ export const reconcile = Command.make(
       const ledger: Reconciler.LedgerSource = ledgerFile !== undefined
         ? (/\.csv$/i.test(ledgerFile) ? { _tag: "Csv", text: readFile(ledgerFile) } : { _tag: "JsonLines", text: readFile(ledgerFile) })
         : { _tag: "Store", store: store! }
-      if (fs.existsSync(path.join(directory, "checkpoint.json"))) Progress.progress(`resuming the reconciliation in ${directory} (--fresh to start over)`)
       return yield* Reconciler.run(client, {
         window: { from, to },
         ledger,
