@@ -27,13 +27,14 @@ import { Clock, Effect, Option, Result, Schema, Semaphore, Stream } from "effect
 import type { ListWindow, ReportRowParser } from "../connector/Connector.ts"
 import type { RefundError } from "../error/RefundError.ts"
 import * as RateLimiter from "../pipeline/RateLimiter.ts"
-import { RefundSnapshot } from "../refund/Refund.ts"
-import type { Refund } from "../refund/Refund.ts"
+import { mergeSettlement } from "../refund/Refund.ts"
+import type { Refund, RefundSnapshot, Settlement } from "../refund/Refund.ts"
 import { replay } from "../refund/RefundStateMachine.ts"
 import type { RefundClient } from "../service/RefundClient.ts"
 import type { ApplyResult, Store, StoreError } from "../store/RefundStore.ts"
 import { CsvReader } from "./Csv.ts"
 import * as Ledger from "./Ledger.ts"
+import * as Records from "./Records.ts"
 import type { LedgerEntry } from "./Ledger.ts"
 import type { Finding, FindingKind, ProcessorRefund, Tolerances } from "./Matching.ts"
 import { defaultTolerances, isDiscrepancy, judge } from "./Matching.ts"
@@ -241,19 +242,11 @@ export const slicesOf = (window: ListWindow, count: number, maxMillis: number | 
   return out
 }
 
-/** A processor record in a truth file: the key it joins by and the snapshot, without its raw object. */
-type TruthLine = [key: string, snapshot: Record<string, unknown>]
-
-/** What a truth file keeps of a snapshot: everything but the raw object and the metadata (the store keeps those it has). */
-const snapshotJson = (snapshot: RefundSnapshot): Record<string, unknown> => {
-  const { raw: _, metadata: __, ...rest } = snapshot as unknown as Record<string, unknown>
-  return rest
-}
-
-const decodeSnapshot = Schema.decodeUnknownSync(RefundSnapshot)
-
 /** One processor refund from all its observations (a listing's repeats, a report's refund and reversal rows). */
-const processorRefundOf = (records: ReadonlyArray<Record<string, any>>, fallbackAt: number): ProcessorRefund => {
+const amountOf = (r: Records.TruthRecord) =>
+  r.amount === undefined || r.currency === undefined ? undefined : { amount: r.amount, currency: r.currency }
+
+const processorRefundOf = (records: ReadonlyArray<Records.TruthRecord>, fallbackAt: number): ProcessorRefund => {
   const last = records[records.length - 1]!
   if (records.length === 1 && last.status !== "Unknown") {
     // One observation (the usual case): its own state, without a replay.
@@ -261,35 +254,38 @@ const processorRefundOf = (records: ReadonlyArray<Record<string, any>>, fallback
       connectorRefundId: last.connectorRefundId,
       merchantRefundId: last.merchantRefundId,
       connectorTransactionId: last.connectorTransactionId,
-      amount: last.amount,
+      amount: amountOf(last),
       status: last.status,
       rawStatus: last.rawStatus,
       createdAt: last.createdAt,
-      settlement: last.settlement
+      settlement: Records.settlementOf(last)
     }
   }
-  const state = replay(records.map((s) => ({
-    status: s.status,
-    rawStatus: s.rawStatus,
+  const state = replay(records.map((r) => ({
+    status: r.status,
+    rawStatus: r.rawStatus,
     source: "reconcile" as const,
-    at: s.occurredAt ?? s.createdAt ?? fallbackAt
+    at: r.occurredAt ?? r.createdAt ?? fallbackAt
   })))
-  const first = <K extends string>(k: K) => {
-    for (let i = records.length - 1; i >= 0; i--) if (records[i]![k] !== undefined) return records[i]![k]
+  const newest = <A>(read: (r: Records.TruthRecord) => A | undefined): A | undefined => {
+    for (let i = records.length - 1; i >= 0; i--) {
+      const value = read(records[i]!)
+      if (value !== undefined) return value
+    }
     return undefined
   }
-  let settlement: Record<string, unknown> | undefined
-  for (const r of records) if (r.settlement !== undefined) settlement = { ...settlement, ...r.settlement }
-  const created = records.map((r) => r.createdAt).filter((c): c is number => typeof c === "number")
+  let settlement: Settlement | undefined
+  for (const r of records) settlement = mergeSettlement(settlement, Records.settlementOf(r))
+  const created = records.map((r) => r.createdAt).filter((c): c is number => c !== undefined)
   return {
     connectorRefundId: last.connectorRefundId,
-    merchantRefundId: first("merchantRefundId"),
-    connectorTransactionId: first("connectorTransactionId"),
-    amount: first("amount"),
+    merchantRefundId: newest((r) => r.merchantRefundId),
+    connectorTransactionId: newest((r) => r.connectorTransactionId),
+    amount: newest(amountOf),
     status: state?.status ?? "Unknown",
     rawStatus: state?.rawStatus ?? last.rawStatus,
     createdAt: created.length === 0 ? undefined : Math.min(...created),
-    settlement: settlement as ProcessorRefund["settlement"]
+    settlement
   }
 }
 
@@ -532,7 +528,7 @@ export const run = Effect.fn("Reconciler.run")(function*(client: RefundClient, o
     const take = (entry: LedgerEntry) => {
       if (entry.connector !== undefined && entry.connector !== connector) return void skipped++
       if (entry.createdAt !== undefined && (entry.createdAt < window.from || entry.createdAt >= window.to)) return void skipped++
-      out.add(ledgerFile(hash(entry.merchantRefundId) % partitions), JSON.stringify(entry))
+      out.add(ledgerFile(hash(entry.merchantRefundId) % partitions), Records.encodeLedger(entry))
       if (entry.connectorRefundId !== undefined) {
         out.add(claimFile(hash(entry.connectorRefundId) % partitions), JSON.stringify([entry.connectorRefundId, entry.merchantRefundId]))
       }
@@ -624,7 +620,7 @@ export const run = Effect.fn("Reconciler.run")(function*(client: RefundClient, o
       const file = mrid !== undefined
         ? truthFile(hash(mrid) % partitions)
         : anonymousFile(hash(snapshot.connectorRefundId) % partitions)
-      out.add(file, JSON.stringify([mrid ?? "", snapshotJson(snapshot)] satisfies TruthLine))
+      out.add(file, Records.encodeTruth(mrid ?? "", snapshot))
     }
   }
 
@@ -763,13 +759,12 @@ export const run = Effect.fn("Reconciler.run")(function*(client: RefundClient, o
           claims.set(id, key)
         }
         for (const line of anonymous) {
-          const [, snapshot] = JSON.parse(line) as TruthLine
-          const id = snapshot.connectorRefundId as string
+          const id = Records.decodeTruth(line).record.connectorRefundId
           const key = claims.get(id) ?? idKey(id)
           const file = truthFile(hash(key) % partitions)
           let lines = moved.get(file)
           if (lines === undefined) moved.set(file, lines = [])
-          lines.push(JSON.stringify([key, snapshot] satisfies TruthLine))
+          lines.push(Records.rekeyTruth(line, key))
         }
       }
       for (const [file, lines] of moved) yield* append(file, lines)
@@ -788,7 +783,7 @@ export const run = Effect.fn("Reconciler.run")(function*(client: RefundClient, o
       const ledger = new Map<string, LedgerEntry>()
       const duplicateRows: Array<string> = []
       for (const line of yield* workspace.readLines(ledgerFile(b)).pipe(Effect.mapError(workspaceFailure))) {
-        const entry = JSON.parse(line) as LedgerEntry
+        const entry = Records.decodeLedger(line)
         const earlier = ledger.get(entry.merchantRefundId)
         if (earlier !== undefined) {
           cp.ledgerInvalid++
@@ -796,18 +791,17 @@ export const run = Effect.fn("Reconciler.run")(function*(client: RefundClient, o
         } else ledger.set(entry.merchantRefundId, entry)
       }
       // key → processor refund id → its observations
-      const truthByKey = new Map<string, Map<string, Array<Record<string, any>>>>()
+      const truthByKey = new Map<string, Map<string, Array<Records.TruthRecord>>>()
       for (const line of yield* workspace.readLines(truthFile(b)).pipe(Effect.mapError(workspaceFailure))) {
-        const [key, snapshot] = JSON.parse(line) as TruthLine
+        const { key, record } = Records.decodeTruth(line)
         let byId = truthByKey.get(key)
         if (byId === undefined) truthByKey.set(key, byId = new Map())
-        const id = snapshot.connectorRefundId as string
-        let records = byId.get(id)
-        if (records === undefined) byId.set(id, records = [])
-        records.push(snapshot)
+        let records = byId.get(record.connectorRefundId)
+        if (records === undefined) byId.set(record.connectorRefundId, records = [])
+        records.push(record)
       }
       const found: Array<string> = []
-      const applyList: Array<Record<string, any>> = []
+      const applyList: Array<Records.TruthRecord> = []
       const judgeKey = (key: string, entry: LedgerEntry | undefined) => {
         const byId = truthByKey.get(key)
         const refunds = byId === undefined ? [] : [...byId.values()].map((records) => processorRefundOf(records, at))
@@ -822,7 +816,7 @@ export const run = Effect.fn("Reconciler.run")(function*(client: RefundClient, o
         for (const snapshot of applyList) {
           const result: ApplyResult = yield* options.apply.apply({
             connector,
-            snapshot: decodeSnapshot(snapshot),
+            snapshot: Records.snapshotOf(snapshot),
             source: "reconcile",
             receivedAt: at
           }).pipe(Effect.mapError(storeFailure))
