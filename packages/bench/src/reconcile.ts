@@ -54,8 +54,8 @@ const child = (script: string, args: ReadonlyArray<string>) => {
   // REFRACT_BENCH_PROFILE=<dir>: a CPU profile of the reconciler process, for finding where its time goes.
   const profile = process.env["REFRACT_BENCH_PROFILE"]
   const flags = profile !== undefined && script === "reconciler-process.ts" ? ["--cpu-prof", "--cpu-prof-dir", profile] : []
-  // As `refract reconcile` runs (packages/cli/src/bin.ts): V8's young generation capped, else V8 sizes it by the machine.
-  if (script === "reconciler-process.ts") flags.push("--max-semi-space-size=8")
+  // As `refract reconcile` runs (packages/cli/src/bin.ts): V8's heap capped, else V8 sizes it by the machine.
+  if (script === "reconciler-process.ts") flags.push("--max-semi-space-size=8", "--max-old-space-size=128")
   const extra = process.env["REFRACT_BENCH_NODE_FLAGS"]
   if (extra !== undefined && script === "reconciler-process.ts") flags.push(...extra.split(" ").filter(Boolean))
   const proc = spawn(process.execPath, [...flags, scriptPath(script), ...args], { stdio: ["ignore", "pipe", "inherit"] })

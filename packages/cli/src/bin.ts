@@ -9,21 +9,22 @@
  * exists from Node 22.1: it is looked up on the namespace (a named import of a missing export is a
  * link error that would stop the CLI before it starts on an older Node).
  *
- * `refract reconcile` runs with V8's young generation capped (`--max-semi-space-size=8`): on a
- * machine with a lot of memory V8 sizes it up to 3 × 64 MB, which alone would take a reconciliation
- * past its memory bound. A flag V8 reads at start-up, so the CLI starts itself again with it, unless
- * the flag (or NODE_OPTIONS naming it) was given.
+ * `refract reconcile` runs with V8's heap capped (`--max-semi-space-size=8 --max-old-space-size=128`):
+ * on a machine with a lot of memory V8 sizes its young generation up to 3 × 64 MB and lets garbage
+ * pile up to gigabytes, which would take a reconciliation (whose live heap stays near 30 MB, see
+ * docs/reconciliation.md) far past its memory bound. V8 reads these flags at start-up only, so the
+ * CLI starts itself again with them, unless either was given (on the command line or in NODE_OPTIONS).
  */
 import { spawn } from "node:child_process"
 import * as nodeModule from "node:module"
 
-const youngGeneration = "--max-semi-space-size=8"
+const heapFlags = ["--max-semi-space-size=8", "--max-old-space-size=128"]
 const args = process.argv.slice(2)
-const restart = args.includes("reconcile") && !process.execArgv.some((a) => a.startsWith("--max-semi-space-size")) &&
-  !(process.env["NODE_OPTIONS"] ?? "").includes("--max-semi-space-size")
+const given = [...process.execArgv, process.env["NODE_OPTIONS"] ?? ""].join(" ")
+const restart = args.includes("reconcile") && !given.includes("--max-semi-space-size") && !given.includes("--max-old-space-size")
 
 if (restart) {
-  const child = spawn(process.execPath, [...process.execArgv, youngGeneration, process.argv[1]!, ...args], { stdio: "inherit" })
+  const child = spawn(process.execPath, [...process.execArgv, ...heapFlags, process.argv[1]!, ...args], { stdio: "inherit" })
   // Ctrl-C reaches the whole process group, the child included: this process only waits for it.
   process.on("SIGINT", () => {})
   process.on("SIGTERM", () => child.kill("SIGTERM"))
