@@ -10,6 +10,7 @@ import * as Money from "../money/Money.ts"
 import { FailureDetails, Settlement, makeSnapshot } from "../refund/Refund.ts"
 import type { RefundSnapshot } from "../refund/Refund.ts"
 import type { ObservedStatus } from "../refund/RefundStatus.ts"
+import { trusted } from "../refund/Trusted.ts"
 import type { LedgerEntry } from "./Ledger.ts"
 
 /** A processor refund as the workspace holds it. */
@@ -109,10 +110,11 @@ export const rekeyTruth = (line: string, key: string): string => {
   return JSON.stringify(a)
 }
 
+/** The record's settlement evidence (written from a checked snapshot, so rebuilt without checking again). */
 export const settlementOf = (r: TruthRecord): Settlement | undefined =>
   r.traceReference === undefined && r.traceReferenceType === undefined && r.settledAt === undefined && r.batchId === undefined
     ? undefined
-    : new Settlement({ traceReference: r.traceReference, traceReferenceType: r.traceReferenceType, settledAt: r.settledAt, batchId: r.batchId })
+    : trusted(Settlement, { traceReference: r.traceReference, traceReferenceType: r.traceReferenceType, settledAt: r.settledAt, batchId: r.batchId })
 
 /** The snapshot a record was written from (without raw and metadata), checked again as it is rebuilt. */
 export const snapshotOf = (r: TruthRecord): RefundSnapshot =>
