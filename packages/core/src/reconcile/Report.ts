@@ -3,11 +3,10 @@
  * person reads. Each is written piece by piece (a header, one part per finding, a footer), so a
  * report of a million findings never sits in memory.
  */
-import * as Currency from "../money/Currency.ts"
 import { line } from "./Csv.ts"
 import type { LedgerProblem } from "./Ledger.ts"
 import type { Finding, FindingKind } from "./Matching.ts"
-import { discrepancyKinds } from "./Matching.ts"
+import { discrepancyKinds, money } from "./Matching.ts"
 import type { Summary } from "./Reconciler.ts"
 
 const titles: Readonly<Record<FindingKind, string>> = {
@@ -24,14 +23,8 @@ const titles: Readonly<Record<FindingKind, string>> = {
 
 const iso = (millis: number | undefined) => (millis === undefined ? undefined : new Date(millis).toISOString())
 
-const decimal = (amount: number | undefined, currency: string | undefined): string | undefined => {
-  if (amount === undefined || currency === undefined) return undefined
-  const exponent = Currency.isKnown(currency) ? Currency.exponentOf(currency as Currency.CurrencyCode) : 2
-  const negative = amount < 0
-  const digits = String(Math.abs(amount)).padStart(exponent + 1, "0")
-  const whole = exponent === 0 ? digits : `${digits.slice(0, -exponent)}.${digits.slice(-exponent)}`
-  return `${negative ? "-" : ""}${whole} ${currency}`
-}
+const decimal = (amount: number | undefined, currency: string | undefined): string | undefined =>
+  amount === undefined || currency === undefined ? undefined : money(amount, currency)
 
 const summaryJson = (summary: Summary) => ({
   ...summary,
@@ -74,7 +67,7 @@ export const csvRow = (finding: Finding): string => {
   const [first, ...others] = finding.processor
   return line([
     finding.kind,
-    finding.merchantRefundId?.startsWith("#") ? undefined : finding.merchantRefundId,
+    finding.merchantRefundId,
     finding.ledger?.line,
     finding.ledger?.amount,
     finding.ledger?.currency,
@@ -122,7 +115,7 @@ export const summaryText = (
     out.push(`${titles[kind]}${summary.counts[kind] > list.length ? ` (first ${list.length} of ${summary.counts[kind]})` : ""}:`)
     for (const f of list) {
       const p = f.processor[0]
-      const who = f.merchantRefundId?.startsWith("#") ? "(no merchant refund id)" : f.merchantRefundId
+      const who = f.merchantRefundId ?? "(no merchant refund id)"
       const ledger = f.ledger === undefined ? "" : ` ledger ${decimal(f.ledger.amount, f.ledger.currency)} ${f.ledger.expectedStatus};`
       const processor = p === undefined ? "" : ` processor ${p.connectorRefundId} ${decimal(p.amount?.amount, p.amount?.currency) ?? "?"} ${p.rawStatus};`
       out.push(`  ${who}:${ledger}${processor} ${f.detail}`)
