@@ -10,9 +10,9 @@
  * Every case uses its own connector id, so cases may share one store. Includes the race cases: a
  * webhook and a poll applied concurrently to the same refund, many rounds over.
  */
-import { Effect, Option, PubSub } from "effect"
+import { Effect, Option, PubSub, Stream } from "effect"
 import * as Money from "../money/Money.ts"
-import { CreateRefundRequest, RefundSnapshot } from "../refund/Refund.ts"
+import { CreateRefundRequest, RefundSnapshot, Settlement } from "../refund/Refund.ts"
 import type { Refund } from "../refund/Refund.ts"
 import type { ObservedStatus } from "../refund/RefundStatus.ts"
 import type { ApplyResult, HistoryEntry, Observation, Source } from "./RefundStore.ts"
@@ -131,6 +131,45 @@ export const cases = (options: Options = {}): ReadonlyArray<Case> => {
   const report = options.report ?? (() => {})
 
   return [
+    {
+      name: "scan reads every refund of one connector, in processor id order, across pages",
+      run: Effect.gen(function*() {
+        const store = yield* RefundStore
+        const c = uniqueConnector("scan")
+        const other = uniqueConnector("scan-other")
+        // More than one page of a paging implementation (store-pg reads 1,000 at a time).
+        const ids = Array.from({ length: 1_205 }, (_, i) => `re_${String((i * 7919) % 1_205).padStart(5, "0")}`)
+        yield* Effect.forEach(ids, (id) => store.apply(observation(c, id, "Succeeded", "poll")), { concurrency: 8, discard: true })
+        yield* store.apply(observation(other, "re_00001", "Pending", "poll"))
+        const scanned = yield* Stream.runCollect(store.scan(c))
+        yield* equal(scanned.length, ids.length, "every refund once")
+        yield* equal(scanned.every((r) => r.connector === c), true, "only this connector")
+        const sorted = [...ids].sort()
+        yield* equal(scanned.map((r) => r.connectorRefundId).join(","), sorted.join(","), "in processor id order")
+        yield* equal((yield* Stream.runCollect(store.scan(uniqueConnector("scan-none")))).length, 0, "no refunds")
+      })
+    },
+    {
+      name: "a reconcile observation goes through the state machine and keeps settlement evidence",
+      run: Effect.gen(function*() {
+        const store = yield* RefundStore
+        const c = uniqueConnector("reconcile")
+        yield* store.apply(observation(c, "re_r", "Succeeded", "webhook", { occurredAt: 2_000_000 }))
+        const listed = new RefundSnapshot({
+          ...snapshot("re_r", "Pending", { occurredAt: 1_000_000 }),
+          settlement: new Settlement({ traceReference: "74610000000000000000001", traceReferenceType: "arn", batchId: "42" })
+        })
+        const stale = observed(yield* store.apply({ connector: c, snapshot: listed, source: "reconcile", receivedAt: 3_000_000 }))
+        yield* equal(stale.transition._tag, "Stale", "an older pending row never moves a succeeded refund back")
+        const refund = yield* current(c, "re_r")
+        yield* equal(refund.status, "Succeeded", "status")
+        yield* equal(refund.settlement?.traceReference, "74610000000000000000001", "trace reference kept")
+        yield* equal(refund.settlement?.batchId, "42", "batch kept")
+        const history = yield* historyOf(c, "re_r")
+        yield* equal(history.at(-1)?.source, "reconcile", "source recorded")
+        yield* checkConsistent(refund, history, "reconcile")
+      })
+    },
     {
       name: "records a created refund and reads it back by key and by merchant refund id",
       run: Effect.gen(function*() {
