@@ -24,6 +24,7 @@ const fields = {
   createdAt: 1_764_800_000_000,
   updatedAt: 1_764_900_000_000,
   metadata: { order: "42" },
+  settlement: new Refund.Settlement({ traceReference: "74610000000000000000001", traceReferenceType: "arn" }),
   raw: { id: "re_1", nested: [1, "two", null] }
 }
 
@@ -64,7 +65,8 @@ describe("trusted", () => {
       reason: undefined,
       failure: fields.failure,
       occurredAt: fields.statusAt,
-      createdAt: fields.createdAt
+      createdAt: fields.createdAt,
+      settlement: fields.settlement
     })))
   })
 })
