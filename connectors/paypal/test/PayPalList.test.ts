@@ -136,6 +136,15 @@ describe("list.page.parse", () => {
     expect(last.refunds).toHaveLength(5)
   })
 
+  it("a refund created at the window's end (or before its start) is left out: end_date is inclusive, the window's to is not", () => {
+    const refund = fixtureJson("search-page-1.json").transaction_details[1]
+    const at = (date: string) => ({ transaction_info: { ...refund.transaction_info, transaction_initiation_date: date } })
+    const body = { transaction_details: [at("2026-11-22T00:00:00+0000"), at("2026-11-19T23:59:59Z"), at("2026-11-21T23:59:59Z")], page: 1, total_pages: 2 }
+    const result = ok(parse(body))
+    expect(result.refunds.map((r) => r.createdAt)).toEqual([Date.parse("2026-11-21T23:59:59Z")])
+    expect(result.next).toBe("2")
+  })
+
   it("a page with no refunds can still have a next page", () => {
     const onlyCapture = { transaction_details: [fixtureJson("search-page-1.json").transaction_details[0]], page: 1, total_pages: 4 }
     const result = ok(parse(onlyCapture, request({ cursor: "2" })))

@@ -175,4 +175,17 @@ describe("PayPal Transaction Search", () => {
     assert.strictEqual(missing.status, 401, "the Bearer token is required")
     assert.strictEqual(missing.json.name, "AUTHENTICATION_FAILURE")
   })
+
+  it("the lag set through the handle or PUT /__emulator/list-lag is the one the search uses", async () => {
+    fresh()
+    assert.strictEqual(emu.listLagMillis(), 3 * hour, "the handle reports the three hours the search starts with")
+    const capture = await emu.createPayment({ amount: 1_000, currency: "USD" })
+    const id = await refund(capture, "1.00")
+    const now = emu.clock.now()
+    const query = { startDate: iso(now - day), endDate: iso(now + day), transactionType: "T1107" }
+    assert.lengthOf((await search.searchTransactions(query)).result.transactionDetails ?? [], 0, "not listed yet")
+    const res = await fetch(`${emu.origin}/__emulator/list-lag`, { method: "PUT", body: JSON.stringify({ millis: 0 }) })
+    assert.strictEqual(res.status, 200)
+    assert.deepStrictEqual((await search.searchTransactions(query)).result.transactionDetails?.map((d) => d.transactionInfo!.transactionId), [id])
+  })
 })

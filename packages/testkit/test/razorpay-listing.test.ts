@@ -85,4 +85,21 @@ describe("Razorpay fetch all refunds", () => {
       await lagging.close()
     }
   })
+
+  it("the lag set through the handle or PUT /__emulator/list-lag is the one the listing uses", async () => {
+    const lagging = await RazorpayEmulator.start({ clock: "manual", listLagMillis: 60_000 })
+    try {
+      assert.strictEqual(lagging.listLagMillis(), 60_000, "the handle reports the lag the listing starts with")
+      const pay = await lagging.createPayment({ amount: 10_000, currency: "INR" })
+      const refund = await sdk(lagging).payments.refund(pay, { amount: 100 })
+      assert.strictEqual((await all({}, lagging)).count, 0)
+      const res = await fetch(`${lagging.origin}/__emulator/list-lag`, { method: "PUT", body: JSON.stringify({ millis: 0 }) })
+      assert.strictEqual(res.status, 200)
+      assert.deepStrictEqual((await all({}, lagging)).items.map((r) => r.id), [refund.id], "lag 0 lists it at once")
+      lagging.reset()
+      assert.strictEqual(lagging.listLagMillis(), 60_000, "reset restores the start value")
+    } finally {
+      await lagging.close()
+    }
+  })
 })

@@ -53,6 +53,25 @@ describe("Square ListPaymentRefunds", () => {
     assert.strictEqual(settled[0].updated_at, iso(emu.refunds()[0]!.updatedAt))
   })
 
+  it("the lag set through the handle or PUT /__emulator/list-lag is the one the listing uses", async () => {
+    assert.strictEqual(emu.listLagMillis(), 3_000, "the handle reports the lag the listing starts with")
+    const defaults = await SquareEmulator.start({ clock: "manual" })
+    try {
+      assert.strictEqual(defaults.listLagMillis(), SquareEmulator.defaultListLagMillis, "and Square's default when none is given")
+    } finally {
+      await defaults.close()
+    }
+    const payment = await emu.createPayment({ amount: 10_000, currency: "USD" })
+    const id = await refund(payment, 1_000)
+    assert.deepStrictEqual((await get("/v2/refunds")).json, {}, "not listed yet")
+    emu.setListLagMillis(0)
+    assert.deepStrictEqual((await get("/v2/refunds")).json.refunds.map((r: { id: string }) => r.id), [id], "lag 0 lists it at once")
+    emu.setListLagMillis(60_000)
+    const res = await fetch(`${emu.origin}/__emulator/list-lag`, { method: "PUT", body: JSON.stringify({ millis: 0 }) })
+    assert.strictEqual(res.status, 200)
+    assert.deepStrictEqual((await get("/v2/refunds")).json.refunds.map((r: { id: string }) => r.id), [id], "and through the control API")
+  })
+
   it("pages a window through the SDK's pager: every refund in it exactly once, in order, none outside", async () => {
     const payment = await emu.createPayment({ amount: 1_000_000, currency: "USD" })
     const ids: Array<string> = []

@@ -473,6 +473,123 @@ export const run = (target: ConformanceTarget): void => {
         }))
     })
 
+    describe("listing and reports", () => {
+      it("the declared list and reports capabilities match what the connector provides", () => {
+        assert.strictEqual(connector.list !== undefined, caps.list, "capabilities.list needs connector.list (and only then)")
+        assert.strictEqual(connector.report !== undefined, caps.reports, "capabilities.reports needs connector.report (and only then)")
+        if (connector.list !== undefined) {
+          const { maxPageSize, maxWindowMillis, lagMillis } = connector.list
+          assert.isTrue(Number.isSafeInteger(maxPageSize) && maxPageSize >= 1, `maxPageSize ${maxPageSize}`)
+          assert.isTrue(Number.isFinite(lagMillis) && lagMillis >= 0, `lagMillis ${lagMillis}`)
+          if (maxWindowMillis !== undefined) assert.isTrue(maxWindowMillis >= 1_000, `maxWindowMillis ${maxWindowMillis}`)
+        }
+      })
+
+      /** Every page of a window, through the client, until `next` is absent. */
+      const walk = (c: RefundClient.RefundClient, window: Connector.ListWindow, pageSize: number) =>
+        Effect.gen(function*() {
+          const pages: Array<Connector.ListPage> = []
+          let cursor: string | undefined
+          do {
+            const page = yield* c.listPage({ window, pageSize, ...(cursor !== undefined ? { cursor } : {}) })
+            pages.push(page)
+            if (page.next !== undefined) assert.notStrictEqual(page.next, cursor, "a page never points back at itself")
+            cursor = page.next
+            if (pages.length > 100) assert.fail("the listing never ends")
+          } while (cursor !== undefined)
+          return pages
+        })
+
+      const second = 1_000
+      const LISTED = 5
+      const PAGE_SIZE = 2
+
+      skipIf(
+        !caps.list,
+        "listing: every refund created in a window appears exactly once, over several pages; an earlier window has none of them",
+        `${connector.displayName} cannot list refunds`,
+        () =>
+          Effect.gen(function*() {
+            // The emulator's listing lag is the processor's eventual consistency: this scenario is about the walk.
+            emulator.setListLagMillis(0)
+            const c = yield* client()
+            const earlierPayment = yield* payment()
+            const earlier = yield* c.create(input(earlierPayment, 700, currency, "list-early"))
+            yield* moveTime(5 * second)
+            // Windows are whole seconds: the first listed refund is created on a second boundary.
+            const from = Math.ceil(emulator.clock.now() / second) * second
+            if (from > emulator.clock.now()) yield* Effect.promise(() => emulator.clock.setTime(from))
+            const created: Array<{ refund: Refund.Refund; request: RefundClient.CreateRefundInput; paymentId: string; outcome: Outcome }> = []
+            for (let i = 0; i < LISTED; i++) {
+              const outcome: Outcome = i === 1 ? "failed" : "succeeded"
+              const paymentId = yield* payment()
+              emulator.scriptOutcome(paymentId, outcome)
+              const request = input(paymentId, 1_100 + 100 * i, currency, `list-${i}`)
+              created.push({ refund: yield* c.create(request), request, paymentId, outcome })
+              yield* moveTime(10)
+            }
+            const to = (Math.floor(emulator.clock.now() / second) + 1) * second
+            // Past the window's end, and far enough for every refund to settle.
+            yield* moveTime(Math.max(2 * SETTLE_MILLIS, to - emulator.clock.now() + second))
+
+            const pages = yield* walk(c, { from, to }, PAGE_SIZE)
+            assert.isAtLeast(pages.length, Math.ceil(LISTED / PAGE_SIZE), "the walk took several pages")
+            for (const page of pages) assert.isAtMost(page.refunds.length, PAGE_SIZE, "a page holds at most pageSize refunds")
+            const listed = pages.flatMap((p) => p.refunds)
+            const ids = listed.map((r) => r.connectorRefundId)
+            assert.strictEqual(new Set(ids).size, ids.length, `no refund twice: ${ids.join(", ")}`)
+            assert.sameMembers(ids, created.map((x) => x.refund.connectorRefundId), "exactly the refunds created in the window")
+            for (const { outcome, paymentId, refund, request } of created) {
+              const snapshot = listed.find((r) => r.connectorRefundId === refund.connectorRefundId)!
+              const what = `${refund.connectorRefundId} (${outcome})`
+              assert.isDefined(snapshot.amount, `${what} has an amount`)
+              assert.isTrue(Money.equals(snapshot.amount!, Money.make(request.amount!.amount, currency)), `${what}: amount`)
+              assert.strictEqual(snapshot.status, outcome === "failed" ? "Failed" : "Succeeded", `${what}: status`)
+              if (snapshot.merchantRefundId !== undefined) assert.strictEqual(snapshot.merchantRefundId, request.merchantRefundId, `${what}: merchant refund id`)
+              if (snapshot.connectorTransactionId !== undefined) assert.strictEqual(snapshot.connectorTransactionId, paymentId, `${what}: payment`)
+              if (snapshot.createdAt !== undefined) assert.isTrue(snapshot.createdAt >= from && snapshot.createdAt < to, `${what}: created in the window`)
+            }
+
+            const before = (yield* walk(c, { from: from - 60 * second, to: from }, PAGE_SIZE)).flatMap((p) => p.refunds)
+            const beforeIds = before.map((r) => r.connectorRefundId)
+            for (const { refund } of created) assert.notInclude(beforeIds, refund.connectorRefundId, "a window ending before a refund was created never lists it")
+            assert.deepStrictEqual(beforeIds, [earlier.connectorRefundId], "the earlier window lists the earlier refund, once")
+          })
+      )
+
+      if (!caps.list) {
+        it.live("listing: Unsupported before any request", () =>
+          Effect.gen(function*() {
+            const c = yield* client()
+            const before = emulator.requests().length
+            const now = Math.floor(Date.now() / second) * second
+            const error = yield* Effect.flip(c.listPage({ window: { from: now - 3_600 * second, to: now }, pageSize: 10 }))
+            expectReason(error, ["Unsupported"])
+            assert.strictEqual(error.operation, "list")
+            assert.strictEqual(emulator.requests().length, before, "nothing was sent")
+          }))
+      }
+
+      skipIf(!caps.reports, "reports: the parser refuses a header that is not its report", `${connector.displayName} parses no reports`, () =>
+        Effect.sync(() => {
+          const report = connector.report
+          assert.isDefined(report, "capabilities.reports needs connector.report")
+          assert.isTrue(report!.name.length > 0, "the report has a name")
+          const notReports: ReadonlyArray<ReadonlyArray<string>> = [
+            [],
+            [""],
+            ["Date", "Amount", "Currency"],
+            ["id", "object", "amount", "currency", "status", "created", "charge"],
+            ["Transaction ID", "Reference ID", "Event Code", "Gross", "Currency", "Status"]
+          ]
+          for (const header of notReports) {
+            const bound = report!.columns(header)
+            assert.isTrue(Result.isFailure(bound), `refuses the header ${JSON.stringify(header)}`)
+            if (Result.isFailure(bound)) assert.isTrue(bound.failure.length > 0, "and says why")
+          }
+        }))
+    })
+
     describe("webhooks", () => {
       const noWebhooks = !caps.webhooks
       const why = `${connector.displayName} has no webhooks`

@@ -514,7 +514,6 @@ const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "obj
 interface RouteContext {
   readonly kit: Kit
   readonly transactions: TransactionSearch.TransactionIndex
-  readonly listLagMillis: number
   readonly accountNumber: string
   readonly origin: () => string
   readonly tokens: TokenStore
@@ -729,7 +728,7 @@ const routes = (ctx: RouteContext) => (kit: Kit): Layer.Layer<never, never, Http
         Effect.map(readRequest, (request) =>
           TransactionSearch.search({
             now: kit.clock.now(),
-            lagMillis: ctx.listLagMillis,
+            lagMillis: kit.store.listLagMillis,
             accountNumber: ctx.accountNumber,
             origin: ctx.origin(),
             index: ctx.transactions
@@ -922,6 +921,8 @@ export const definition = (
 
   return {
     name: "paypal",
+    // The store holds the lag, so `setListLagMillis` and `PUT /__emulator/list-lag` change what the listing shows.
+    listLagMillis,
     credentials: { clientId, clientSecret },
     webhookSecret: webhookId,
     webhookUrl: options.webhookUrl,
@@ -973,7 +974,6 @@ export const definition = (
       return routes({
         kit,
         transactions: transactions.index,
-        listLagMillis,
         accountNumber: options.accountNumber ?? defaultAccountNumber,
         origin,
         tokens,

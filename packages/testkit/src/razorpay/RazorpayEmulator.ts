@@ -408,7 +408,7 @@ const withParams = (f: (params: Readonly<Record<string, string | undefined>>, re
     return f(params, yield* readRequest)
   })
 
-const routes = (instantRefundsAvailable: boolean, lagMillis: number) => (kit: Kit): Layer.Layer<never, never, HttpRouter.HttpRouter> =>
+const routes = (instantRefundsAvailable: boolean) => (kit: Kit): Layer.Layer<never, never, HttpRouter.HttpRouter> =>
   HttpRouter.use((router) =>
     Effect.gen(function*() {
       const index = new ListingIndex(kit.store)
@@ -448,7 +448,7 @@ const routes = (instantRefundsAvailable: boolean, lagMillis: number) => (kit: Ki
           return json(200, paymentEntity(payment, payment.amount - kit.store.refundable(payment.id)))
         })
       )
-      yield* router.add("GET", "/v1/refunds", withParams((_, request) => allRefunds(kit, index, lagMillis, request)))
+      yield* router.add("GET", "/v1/refunds", withParams((_, request) => allRefunds(kit, index, kit.store.listLagMillis, request)))
       yield* router.add(
         "GET",
         "/v1/refunds/:id",
@@ -514,6 +514,8 @@ export const definition = (options: RazorpayEmulatorOptions = {}): Server.Emulat
 
   return {
     name: "razorpay",
+    // The store holds the lag, so `setListLagMillis` and `PUT /__emulator/list-lag` change what the listing shows.
+    listLagMillis: checkLag("listLagMillis", options.listLagMillis ?? 0),
     credentials: { keyId, keySecret },
     webhookSecret,
     webhookUrl: options.webhookUrl,
@@ -543,7 +545,7 @@ export const definition = (options: RazorpayEmulatorOptions = {}): Server.Emulat
       rateLimit: () => errorResponse(429, { description: messages.tooManyRequests }),
       serverError: (status) => errorResponse(status, { code: "SERVER_ERROR", description: messages.serverError })
     },
-    routes: routes(options.instantRefundsAvailable ?? true, checkLag("listLagMillis", options.listLagMillis ?? 0)),
+    routes: routes(options.instantRefundsAvailable ?? true),
     webhooks: {
       eventsFor: (transition) => {
         if (transition.from === undefined) {

@@ -572,12 +572,12 @@ const withId = (f: (id: string, request: EmulatorRequest) => HttpServerResponse.
     return f(id ?? "", yield* readRequest)
   })
 
-const routes = (locationId: string, lagMillis: number) => (kit: Kit): Layer.Layer<never, never, HttpRouter.HttpRouter> =>
+const routes = (locationId: string) => (kit: Kit): Layer.Layer<never, never, HttpRouter.HttpRouter> =>
   HttpRouter.use((router) =>
     Effect.gen(function*() {
       const index = new ListingIndex(kit.store)
       yield* router.add("POST", "/v2/refunds", Effect.map(readRequest, (request) => createRefund(kit, locationId, request)))
-      yield* router.add("GET", "/v2/refunds", Effect.map(readRequest, (request) => listRefunds(kit, index, lagMillis, request)))
+      yield* router.add("GET", "/v2/refunds", Effect.map(readRequest, (request) => listRefunds(kit, index, kit.store.listLagMillis, request)))
       yield* router.add(
         "GET",
         "/v2/refunds/:id",
@@ -654,6 +654,8 @@ export const definition = (options: SquareEmulatorOptions = {}): Server.Emulator
 
   return {
     name: "square",
+    // The store holds the lag, so `setListLagMillis` and `PUT /__emulator/list-lag` change what the listing shows.
+    listLagMillis,
     credentials: { accessToken },
     webhookSecret: signatureKey,
     webhookUrl: options.webhookUrl,
@@ -679,7 +681,7 @@ export const definition = (options: SquareEmulatorOptions = {}): Server.Emulator
             : "An internal error has occurred, and the API was unable to service your request."
         })
     },
-    routes: routes(locationId, listLagMillis),
+    routes: routes(locationId),
     webhooks: {
       eventsFor: (transition) => [transition.from === undefined ? "refund.created" : "refund.updated"],
       defaultEventType: (refund) => refund.history.length <= 1 ? "refund.created" : "refund.updated",
