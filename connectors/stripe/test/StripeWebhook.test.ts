@@ -646,7 +646,7 @@ describe("refund snapshots and event parsing details", () => {
     assert.include(message, "refund re with spaces: ")
     assert.notInclude(message, "\n")
     assert.notMatch(message, /\s\s/)
-    assert.include(message, "validation failed", "the core's reason, words intact")
+    assert.include(message, "connectorRefundId is not a processor id", "the core's reason, words intact")
   })
 
   it("a body with invalid UTF-8 inside a string still parses (decoded leniently, as the bytes were verified)", () => {
