@@ -16,8 +16,8 @@
  *
  * Everything is pure: `build` describes the request, `parse` reads a 200 answer.
  */
-import { ProcessorHttp, Refund, RefundError } from "@refract/core"
-import type { Connector, RefundStatus } from "@refract/core"
+import { Connector, ProcessorHttp, Refund, RefundError } from "@refract/core"
+import type { RefundStatus } from "@refract/core"
 import { Result } from "effect"
 import * as PayPalSchema from "./PayPalSchema.ts"
 import * as PayPalWebhook from "./PayPalWebhook.ts"
@@ -172,15 +172,6 @@ export const toSnapshot = (
 }
 
 /**
- * Whether a refund's creation time (when known) lies in the window: from inclusive, to exclusive. The
- * search's `end_date` is inclusive (the emulator's reading; PayPal documents no exclusivity), so a refund
- * created exactly at `to` is answered here too; it belongs to the next window and is left out, or a
- * reconciliation of consecutive windows would list it twice.
- */
-export const inWindow = (snapshot: Refund.RefundSnapshot, window: Connector.ListWindow): boolean =>
-  snapshot.createdAt === undefined || (snapshot.createdAt >= window.from && snapshot.createdAt < window.to)
-
-/**
  * A 200 answer → the refunds on this page and the next page number while `page < total_pages`.
  * Without `total_pages`, a full page means there may be another (one more request finds out).
  */
@@ -205,7 +196,9 @@ export const parsePage = (
     if (info === undefined) continue
     const snapshot = toSnapshot(info, (element as { readonly transaction_info?: unknown }).transaction_info)
     if (Result.isFailure(snapshot)) return Result.fail(unexpected(`PayPal's transaction search: ${snapshot.failure}`))
-    if (snapshot.success !== undefined && inWindow(snapshot.success, input.window)) refunds.push(snapshot.success)
+    // The search's `end_date` is inclusive (the emulator's reading; PayPal documents no exclusivity): a refund
+    // created exactly at `to` belongs to the next window, or consecutive windows would list it twice.
+    if (snapshot.success !== undefined && Connector.createdIn(snapshot.success, input.window)) refunds.push(snapshot.success)
   }
   const page = pageOf(input.cursor) ?? 1
   const more = body.total_pages !== undefined ? page < body.total_pages : details.length >= input.pageSize

@@ -363,10 +363,6 @@ export const parseLookup = (
   return Result.isFailure(result) ? Result.fail(result.failure) : Result.succeed(Option.some(result.success))
 }
 
-/** Whether a snapshot's creation time (when known) lies in the window: from inclusive, to exclusive. */
-export const inWindow = (snapshot: Refund.RefundSnapshot, window: Connector.ListWindow): boolean =>
-  snapshot.createdAt === undefined || (snapshot.createdAt >= window.from && snapshot.createdAt < window.to)
-
 /**
  * Reads one page of `GET /v1/refunds`: every refund entity as a snapshot (status, merchant refund id
  * from `notes.merchant_refund_id` or `receipt`, settlement evidence, notes and raw object, like a
@@ -406,7 +402,7 @@ export const parseList = (
   for (const [index, refund] of items.entries()) {
     const result = snapshot(refund, {}, rawItems[index])
     if (Result.isFailure(result)) return Result.fail(result.failure)
-    if (inWindow(result.success, input.window)) refunds.push(result.success)
+    if (Connector.createdIn(result.success, input.window)) refunds.push(result.success)
   }
   return Result.succeed({ refunds, ...(items.length === input.pageSize ? { next: String(skip + items.length) } : {}) })
 }

@@ -253,10 +253,6 @@ export const parseGet = (
   return snapshot
 }
 
-/** Whether a snapshot's creation time (when known) lies in the window: from inclusive, to exclusive. */
-export const inWindow = (snapshot: Refund.RefundSnapshot, window: Connector.ListWindow): boolean =>
-  snapshot.createdAt === undefined || (snapshot.createdAt >= window.from && snapshot.createdAt < window.to)
-
 /**
  * Reads one page of `ListPaymentRefunds`: every `PaymentRefund` through the status mapping of a read
  * (`occurredAt` = its `updated_at`), with its raw object; `next` = Square's `cursor` when it gives a
@@ -282,7 +278,7 @@ export const parseList = (
   for (const [index, refund] of items.entries()) {
     const snapshot = SquareWebhook.toSnapshot(refund)
     if (Result.isFailure(snapshot)) return unexpected(snapshot.failure)
-    if (inWindow(snapshot.success, input.window)) refunds.push(Refund.withProcessorData(snapshot.success, { raw: rawItems[index] }))
+    if (Connector.createdIn(snapshot.success, input.window)) refunds.push(Refund.withProcessorData(snapshot.success, { raw: rawItems[index] }))
   }
   const cursor = decoded.success.cursor
   return Result.succeed({ refunds, ...(cursor != null && cursor !== "" ? { next: cursor } : {}) })

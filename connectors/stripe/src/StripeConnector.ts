@@ -370,10 +370,6 @@ export const parseLookup = (
   return Result.isFailure(result) ? Result.fail(result.failure) : Result.succeed(Option.some(result.success))
 }
 
-/** Whether a snapshot's creation time (when known) lies in the window: from inclusive, to exclusive. */
-export const inWindow = (snapshot: Refund.RefundSnapshot, window: Connector.ListWindow): boolean =>
-  snapshot.createdAt === undefined || (snapshot.createdAt >= window.from && snapshot.createdAt < window.to)
-
 /**
  * Reads one page of a listing: every refund as a snapshot (status, merchant refund id from metadata,
  * settlement evidence, metadata and raw object, like a status read), and `next` = the last refund's
@@ -395,7 +391,7 @@ export const parseList = (
   for (const [index, refund] of decoded.success.data.entries()) {
     const result = snapshot(refund, {}, rawItems[index])
     if (Result.isFailure(result)) return Result.fail(result.failure)
-    if (inWindow(result.success, input.window)) refunds.push(result.success)
+    if (Connector.createdIn(result.success, input.window)) refunds.push(result.success)
   }
   const last = decoded.success.data.at(-1)
   if (decoded.success.has_more && last === undefined) {

@@ -258,7 +258,7 @@ export const reconcile = Command.make(
 
     const needsStore = input.ledgerStore || input.apply
     const StoreConfigModule = needsStore ? yield* Effect.promise(() => import("@refract/store-pg/StoreConfig")) : undefined
-    const storeOptions: StoreConfig.Options = { ...(Option.isSome(input.databaseUrl) ? { url: input.databaseUrl.value } : {}) }
+    const storeOptions: StoreConfig.Options = Option.isSome(input.databaseUrl) ? { url: input.databaseUrl.value } : {}
     if (StoreConfigModule !== undefined) {
       const choice = yield* StoreConfigModule.choice(storeOptions).pipe(Effect.mapError((e) => new UsageError({ message: `store configuration: ${e.message}` })))
       if (choice._tag === "Memory") {

@@ -116,6 +116,15 @@ export interface ListWindow {
   readonly to: number
 }
 
+/**
+ * Whether a snapshot's creation time (when known) lies in the window, `from` inclusive and `to`
+ * exclusive. Listing parsers keep only these: processors differ on whether their bounds are
+ * inclusive (or do not say), so a connector may ask a little more and filter, and consecutive windows
+ * then never list a refund twice.
+ */
+export const createdIn = (snapshot: { readonly createdAt?: number | undefined }, window: ListWindow): boolean =>
+  snapshot.createdAt === undefined || (snapshot.createdAt >= window.from && snapshot.createdAt < window.to)
+
 /** One page of a refund listing. */
 export interface ListRequest {
   /** Never longer than the connector's `maxWindowMillis` (the core splits longer ranges). */
