@@ -114,7 +114,12 @@ export const rekeyTruth = (line: string, key: string): string => {
 export const settlementOf = (r: TruthRecord): Settlement | undefined =>
   r.traceReference === undefined && r.traceReferenceType === undefined && r.settledAt === undefined && r.batchId === undefined
     ? undefined
-    : trusted(Settlement, { traceReference: r.traceReference, traceReferenceType: r.traceReferenceType, settledAt: r.settledAt, batchId: r.batchId })
+    : trusted(Settlement, {
+      ...(r.traceReference !== undefined ? { traceReference: r.traceReference } : {}),
+      ...(r.traceReferenceType !== undefined ? { traceReferenceType: r.traceReferenceType } : {}),
+      ...(r.settledAt !== undefined ? { settledAt: r.settledAt } : {}),
+      ...(r.batchId !== undefined ? { batchId: r.batchId } : {})
+    })
 
 /** The snapshot a record was written from (without raw and metadata), checked again as it is rebuilt. */
 export const snapshotOf = (r: TruthRecord): RefundSnapshot =>
@@ -126,7 +131,12 @@ export const snapshotOf = (r: TruthRecord): RefundSnapshot =>
     status: r.status,
     rawStatus: r.rawStatus,
     reason: r.reason,
-    failure: r.failureCode === undefined && r.failureMessage === undefined ? undefined : new FailureDetails({ code: r.failureCode, message: r.failureMessage }),
+    failure: r.failureCode === undefined && r.failureMessage === undefined
+      ? undefined
+      : new FailureDetails({
+        ...(r.failureCode !== undefined ? { code: r.failureCode } : {}),
+        ...(r.failureMessage !== undefined ? { message: r.failureMessage } : {})
+      }),
     occurredAt: r.occurredAt,
     createdAt: r.createdAt,
     settlement: settlementOf(r)

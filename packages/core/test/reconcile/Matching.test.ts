@@ -121,6 +121,29 @@ describe("Matching.judge", () => {
     assert.strictEqual(Matching.judge(ledger({ expectedStatus: "Failed" }), allFailed, tolerances, now).processor[0]!.connectorRefundId, "re_b")
   })
 
+  it("says what differs, in words", () => {
+    const detail = (l: Ledger.LedgerEntry | undefined, r: ReadonlyArray<Matching.ProcessorRefund>) => Matching.judge(l, r, tolerances, now).detail
+    assert.strictEqual(detail(ledger({ currency: "USD" }), [refund()]), "ledger 10.50 USD, processor 10.50 EUR")
+    assert.strictEqual(detail(ledger(), []), "the ledger expects Succeeded; the processor has no refund for it")
+    assert.strictEqual(detail(ledger({ createdAt: now - 1 }), []), "not listed yet, within the processor's listing lag")
+    assert.strictEqual(detail(ledger({ expectedStatus: "Failed" }), []), "failed in the ledger and never at the processor")
+    assert.strictEqual(detail(ledger(), [refund({ status: "Failed", rawStatus: "failed" })]), "ledger Succeeded, processor Failed (failed)")
+    assert.strictEqual(
+      detail(undefined, [refund({ rawStatus: "succeeded" }), refund({ connectorRefundId: "re_2", rawStatus: "pending" })]),
+      "the processor has re_1, re_2 (succeeded, pending); the ledger has no row for it"
+    )
+    assert.strictEqual(
+      detail(ledger(), [refund(), refund({ connectorRefundId: "re_2", rawStatus: "pending", status: "Pending" })]),
+      "2 processor refunds for one merchant refund id still move money: re_1 (succeeded), re_2 (pending)"
+    )
+  })
+
+  it("a `#` key (a stored refund without a merchant refund id) is never shown as one", () => {
+    const finding = Matching.judge(ledger({ merchantRefundId: "#re_9" }), [], tolerances, now)
+    assert.strictEqual(finding.merchantRefundId, undefined)
+    assert.strictEqual(Matching.judge(ledger({ merchantRefundId: "#re_9" }), [refund({ merchantRefundId: "m-7" })], tolerances, now).merchantRefundId, "m-7")
+  })
+
   it("isDiscrepancy: all kinds but matched and too_recent", () => {
     assert.isFalse(Matching.isDiscrepancy("matched"))
     assert.isFalse(Matching.isDiscrepancy("too_recent"))

@@ -25,7 +25,15 @@ describe("Records", () => {
       raw: { dropped: true }
     })
     const bare = new Refund.RefundSnapshot({ connectorRefundId: "re_2", status: "Unknown", rawStatus: "weird" })
-    for (const snapshot of [full, bare]) {
+    // Each optional group with only one of its fields set.
+    const partial = [
+      new Refund.RefundSnapshot({ ...bare, settlement: new Refund.Settlement({ batchId: "7" }) }),
+      new Refund.RefundSnapshot({ ...bare, settlement: new Refund.Settlement({ traceReferenceType: "arn" }) }),
+      new Refund.RefundSnapshot({ ...bare, settlement: new Refund.Settlement({ settledAt: 5 }) }),
+      new Refund.RefundSnapshot({ ...bare, failure: new Refund.FailureDetails({ code: "declined" }) }),
+      new Refund.RefundSnapshot({ ...bare, failure: new Refund.FailureDetails({ message: "no" }) })
+    ]
+    for (const snapshot of [full, bare, ...partial]) {
       const line = Records.encodeTruth("key,with\"quote", snapshot)
       const { key, record } = Records.decodeTruth(line)
       assert.strictEqual(key, "key,with\"quote")
