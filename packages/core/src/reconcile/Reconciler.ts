@@ -812,14 +812,19 @@ export const run = Effect.fn("Reconciler.run")(function*(client: RefundClient, o
       }
       for (const [key, entry] of ledger) judgeKey(key, entry)
       for (const key of truthByKey.keys()) if (!ledger.has(key)) judgeKey(key, undefined)
-      if (options.apply !== undefined) {
-        for (const snapshot of applyList) {
-          const result: ApplyResult = yield* options.apply.apply({
-            connector,
-            snapshot: Records.snapshotOf(snapshot),
-            source: "reconcile",
-            receivedAt: at
-          }).pipe(Effect.mapError(storeFailure))
+      const store = options.apply
+      if (store !== undefined) {
+        // Concurrently: the store serializes each refund's observations and the state machine does not
+        // depend on their order, while a PostgreSQL store commits many writers' observations together.
+        const results: ReadonlyArray<ApplyResult> = yield* Effect.forEach(
+          applyList,
+          (record) =>
+            store.apply({ connector, snapshot: Records.snapshotOf(record), source: "reconcile", receivedAt: at }).pipe(
+              Effect.mapError(storeFailure)
+            ),
+          { concurrency: 16 }
+        )
+        for (const result of results) {
           const verdict = result._tag === "Duplicate" ? "Duplicate" : result.transition._tag
           cp.applied[verdict] = (cp.applied[verdict] ?? 0) + 1
         }

@@ -278,6 +278,24 @@ describe("Reconciler", () => {
       assert.strictEqual(result.summary.counts.status_mismatch, 2)
     }).pipe(Effect.provide(workspaceLayer)))
 
+  it.live("with apply, records every listed refund in the store with the processor's status, many at once", () =>
+    Effect.gen(function*() {
+      const b = book(5, 600, 0.02)
+      const store = yield* MemoryRefundStore.make
+      const result = yield* reconcile(ListPay.processor(b.refunds), { ledger: { _tag: "Csv", text: Stream.make(csvOf(b.ledgerRows)) }, apply: store })
+      assert.strictEqual(result.summary.applied?.Applied, b.refunds.length)
+      const statusOf: Record<string, string> = { succeeded: "Succeeded", failed: "Failed", pending: "Pending" }
+      for (const wire of b.refunds) {
+        const stored = Option.getOrThrow(yield* store.get({ connector: "listpay", connectorRefundId: wire.id }))
+        assert.strictEqual(stored.status, statusOf[wire.status], wire.id)
+        assert.strictEqual(stored.amount?.amount, wire.amount)
+        assert.strictEqual(stored.merchantRefundId, wire.merchant_refund_id)
+        const history = yield* store.history({ connector: "listpay", connectorRefundId: wire.id })
+        assert.deepStrictEqual(history.map((e) => e.source), ["reconcile"])
+      }
+      assert.strictEqual((yield* Stream.runCollect(store.scan("listpay"))).length, b.refunds.length)
+    }).pipe(Effect.provide(workspaceLayer)))
+
   it.live("reads reports instead of a listing: a refund and its later reversal fold into Reversed", () =>
     Effect.gen(function*() {
       const report1 = "refund_id,merchant_ref,type,amount,currency,batch\r\nre_1,m-1,refund,10.00,EUR,7\r\npay_9,,payment,99.00,EUR,7\r\nre_2,m-2,refund,5,JPY,7\r\nre_3,,refund,1.000,BHD,7\r\n"
