@@ -109,15 +109,6 @@ export const make = (options: Options): Effect.Effect<ReconcileWorkspace.Workspa
           },
           catch: failure("readLines")
         }),
-      remove: (file) =>
-        Effect.tryPromise({
-          try: async () => {
-            buffers.delete(file)
-            await fs.promises.rm(pathOf(file), { force: true })
-            sizes.set(file, 0)
-          },
-          catch: failure("remove")
-        }),
       loadCheckpoint: Effect.tryPromise({
         try: () => fs.promises.readFile(checkpointPath, "utf8").then(Option.some, (e: NodeJS.ErrnoException) => (e.code === "ENOENT" ? Option.none() : Promise.reject(e))),
         catch: failure("loadCheckpoint")

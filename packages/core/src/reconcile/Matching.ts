@@ -13,7 +13,8 @@
  * 7. `stale_pending`: still pending at the processor after its expected window;
  * 8. `matched`.
  */
-import * as Currency from "../money/Currency.ts"
+import type * as Currency from "../money/Currency.ts"
+import * as Money from "../money/Money.ts"
 import type { Settlement } from "../refund/Refund.ts"
 import type { ObservedStatus, RefundStatus } from "../refund/RefundStatus.ts"
 import { toSimple } from "../refund/RefundStatus.ts"
@@ -87,12 +88,10 @@ const inFlight = (status: ObservedStatus): boolean => status === "Pending" || st
 const sameStatus = (expected: RefundStatus, actual: ObservedStatus, mode: Tolerances["status"]): boolean =>
   actual !== "Unknown" && (mode === "exact" ? expected === actual : toSimple(expected) === toSimple(actual))
 
-/** `10.50 EUR`: minor units written with the currency's exponent (never through floating point). */
+/** `10.50 EUR`: minor units written with the currency's exponent (`Money.toDecimalString`, never floating point). */
 export const money = (amount: number, currency: string): string => {
-  const exponent = Currency.isKnown(currency) ? Currency.exponentOf(currency as Currency.CurrencyCode) : 2
-  const digits = String(Math.abs(amount)).padStart(exponent + 1, "0")
-  const whole = exponent === 0 ? digits : `${digits.slice(0, -exponent)}.${digits.slice(-exponent)}`
-  return `${amount < 0 ? "-" : ""}${whole} ${currency}`
+  const decimal = Money.toDecimalString({ amount: Math.abs(amount), currency: currency as Currency.CurrencyCode })
+  return `${amount < 0 ? "-" : ""}${decimal} ${currency}`
 }
 
 /** The processor refund the ledger row stands for: the one it names, else the one still moving money, else the newest. */

@@ -419,6 +419,9 @@ export const run = Effect.fn("Reconciler.run")(function*(client: RefundClient, o
     }
   }
 
+  /** The partition a key (merchant refund id, or processor refund id for the anonymous and claim files) lives in. */
+  const partitionOf = (key: string) => hash(key) % partitions
+
   const touched = new Set<string>(Object.keys(cp.lengths))
   const append = (file: string, lines: ReadonlyArray<string>) => {
     touched.add(file)
@@ -528,9 +531,9 @@ export const run = Effect.fn("Reconciler.run")(function*(client: RefundClient, o
     const take = (entry: LedgerEntry) => {
       if (entry.connector !== undefined && entry.connector !== connector) return void skipped++
       if (entry.createdAt !== undefined && (entry.createdAt < window.from || entry.createdAt >= window.to)) return void skipped++
-      out.add(ledgerFile(hash(entry.merchantRefundId) % partitions), Records.encodeLedger(entry))
+      out.add(ledgerFile(partitionOf(entry.merchantRefundId)), Records.encodeLedger(entry))
       if (entry.connectorRefundId !== undefined) {
-        out.add(claimFile(hash(entry.connectorRefundId) % partitions), JSON.stringify([entry.connectorRefundId, entry.merchantRefundId]))
+        out.add(claimFile(partitionOf(entry.connectorRefundId)), JSON.stringify([entry.connectorRefundId, entry.merchantRefundId]))
       }
     }
     const afterRow = Effect.suspend(() => (rows >= rowsPerCommit ? commit(false) : Effect.void))
@@ -618,8 +621,8 @@ export const run = Effect.fn("Reconciler.run")(function*(client: RefundClient, o
     for (const snapshot of snapshots) {
       const mrid = snapshot.merchantRefundId
       const file = mrid !== undefined
-        ? truthFile(hash(mrid) % partitions)
-        : anonymousFile(hash(snapshot.connectorRefundId) % partitions)
+        ? truthFile(partitionOf(mrid))
+        : anonymousFile(partitionOf(snapshot.connectorRefundId))
       out.add(file, Records.encodeTruth(mrid ?? "", snapshot))
     }
   }
@@ -761,7 +764,7 @@ export const run = Effect.fn("Reconciler.run")(function*(client: RefundClient, o
         for (const line of anonymous) {
           const id = Records.decodeTruth(line).record.connectorRefundId
           const key = claims.get(id) ?? idKey(id)
-          const file = truthFile(hash(key) % partitions)
+          const file = truthFile(partitionOf(key))
           let lines = moved.get(file)
           if (lines === undefined) moved.set(file, lines = [])
           lines.push(Records.rekeyTruth(line, key))

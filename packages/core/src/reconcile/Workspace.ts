@@ -34,8 +34,6 @@ export interface Workspace {
    * (use {@link lines} for the findings, which grow with the book).
    */
   readonly readLines: (file: string) => Effect.Effect<ReadonlyArray<string>, WorkspaceError>
-  /** Deletes a file (nothing if it does not exist). */
-  readonly remove: (file: string) => Effect.Effect<void, WorkspaceError>
   readonly loadCheckpoint: Effect.Effect<Option.Option<string>, WorkspaceError>
   /** Replaces the checkpoint atomically: after a crash it is the old one or the new one, never half of each. */
   readonly saveCheckpoint: (text: string) => Effect.Effect<void, WorkspaceError>
@@ -77,11 +75,6 @@ export const memory: Effect.Effect<Workspace> = Effect.sync(() => {
       }),
     lines: (file) => Stream.suspend(() => Stream.fromIterable([...(files.get(file) ?? [])])),
     readLines: (file) => Effect.sync(() => [...(files.get(file) ?? [])]),
-    remove: (file) =>
-      Effect.sync(() => {
-        files.delete(file)
-        pending.delete(file)
-      }),
     loadCheckpoint: Effect.sync(() => Option.fromNullishOr(checkpoint)),
     saveCheckpoint: (text) => Effect.sync(() => void (checkpoint = text))
   }
