@@ -518,28 +518,23 @@ const listRefunds = (kit: Kit, index: ListingIndex<SquareRefundAttributes>, lagM
     let last: ListingKey | undefined
     let more = false
     const key = cursor?._tag === "Key" ? cursor.key : undefined
-    if (order === "ASC") {
-      for (let i = Math.max(window.start, key === undefined ? 0 : index.positionAfter(key)); i < window.end; i++) {
-        const entry = index.at(i)!
-        if (!matches(entry.refund)) continue
-        if (page.length === limit) {
-          more = true
-          break
-        }
-        page.push(entry.refund)
-        last = entry.key
+    // Index positions in the page's order: oldest first from after the cursor, or newest first from before it.
+    const positions = function*() {
+      if (order === "ASC") {
+        for (let i = Math.max(window.start, key === undefined ? 0 : index.positionAfter(key)); i < window.end; i++) yield i
+      } else {
+        for (let i = Math.min(window.end, key === undefined ? window.end : index.positionOf(key)) - 1; i >= window.start; i--) yield i
       }
-    } else {
-      for (let i = Math.min(window.end, key === undefined ? window.end : index.positionOf(key)) - 1; i >= window.start; i--) {
-        const entry = index.at(i)!
-        if (!matches(entry.refund)) continue
-        if (page.length === limit) {
-          more = true
-          break
-        }
-        page.push(entry.refund)
-        last = entry.key
+    }
+    for (const i of positions()) {
+      const entry = index.at(i)!
+      if (!matches(entry.refund)) continue
+      if (page.length === limit) {
+        more = true
+        break
       }
+      page.push(entry.refund)
+      last = entry.key
     }
     return json(200, {
       ...(page.length === 0 ? {} : { refunds: page.map((r) => listedObject(r, cutoff)) }),
