@@ -2,7 +2,8 @@
  * How refunds, statuses and tables look on the terminal, and their JSON form.
  */
 import { Money, Refund } from "@refract/core"
-import { Schema } from "effect"
+import { Effect, Schema } from "effect"
+import { UsageError } from "./errors.ts"
 
 /** `SUCCEEDED (Succeeded, raw "succeeded")`: the simple status, then the detailed one. */
 export const statusLine = (refund: Refund.Refund): string => {
@@ -62,3 +63,13 @@ export const refundJson = (refund: Refund.Refund): Record<string, unknown> => ({
 })
 
 export const json = (value: unknown): string => JSON.stringify(value, null, 2)
+
+/** `1500ms`, `90s`, `10m`, `1h`, `30d`, or a number of milliseconds: a positive duration flag, in milliseconds. */
+export const durationFlag = (flag: string, value: string): Effect.Effect<number, UsageError> => {
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/.exec(value.trim())
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m?.[2] ?? "ms") as "ms"]
+  const millis = m === null ? Number.NaN : Math.round(Number(m[1]) * unit)
+  return Number.isSafeInteger(millis) && millis > 0
+    ? Effect.succeed(millis)
+    : Effect.fail(new UsageError({ message: `${flag} must be a duration such as 500ms, 90s, 10m, 12h or 30d, got ${JSON.stringify(value.slice(0, 32))}` }))
+}

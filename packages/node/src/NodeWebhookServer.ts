@@ -34,7 +34,7 @@ import * as NodeOpsRoutes from "./NodeOpsRoutes.ts"
 
 export type Limits = Receiver.Limits
 
-export interface Options<E = never, R = never> extends WebhookRoute.Options {
+export interface Options<E = never, R = never, ET = never> extends WebhookRoute.Options {
   /** Default 8080; 0 picks a free port. */
   readonly port?: number | undefined
   /** Default "0.0.0.0" (processors must reach it). */
@@ -43,6 +43,11 @@ export interface Options<E = never, R = never> extends WebhookRoute.Options {
   readonly store?: Layer.Layer<RefundStore.RefundStore, E, R> | undefined
   /** Tracker settings (backoff, stuck deadline). Use core's `WebhookRoute` directly for an endpoint without tracking. */
   readonly tracker?: RefundTracker.Options | undefined
+  /**
+   * Another tracker in place of the in-process one (`tracker` is then ignored), given the store:
+   * `@refract/cluster`'s `ClusterRunner.layerTracking` tracks refunds as durable workflows.
+   */
+  readonly tracking?: Layer.Layer<RefundTracker.RefundTracker, ET, R | RefundStore.RefundStore> | undefined
   /** Node server timeouts and header size (see {@link Limits}; the defaults suit webhook traffic). */
   readonly limits?: Limits | undefined
   /** How long stopping waits for requests in flight. Default 5 seconds. */
@@ -86,11 +91,11 @@ const info = (path: string) =>
  * Starts the server. Provides the store, the tracker and the server's address to the rest of the
  * application; stops (waiting up to `shutdownTimeoutMillis` for requests in flight) with the layer.
  */
-export const layer = <E = never, R = never>(
-  options: Options<E, R> = {}
+export const layer = <E = never, R = never, ET = never>(
+  options: Options<E, R, ET> = {}
 ): Layer.Layer<
   NodeWebhookServer | RefundStore.RefundStore | RefundTracker.RefundTracker | HttpServer.HttpServer,
-  E | RefundStore.StoreError | HttpServerError.ServeError,
+  E | ET | RefundStore.StoreError | HttpServerError.ServeError,
   R | ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient
 > => {
   const path = options.path ?? WebhookRoute.defaultPath
@@ -103,5 +108,6 @@ export const layer = <E = never, R = never>(
   })
   const store = (options.store ?? MemoryRefundStore.layer) as Layer.Layer<RefundStore.RefundStore, E, R>
   const server = Layer.mergeAll(app, info(path)).pipe(Layer.provideMerge(http))
-  return Layer.mergeAll(server, RefundTracker.layer(options.tracker ?? {})).pipe(Layer.provideMerge(store))
+  const tracking = options.tracking ?? RefundTracker.layer(options.tracker ?? {})
+  return Layer.mergeAll(server, tracking).pipe(Layer.provideMerge(store))
 }

@@ -16,25 +16,16 @@ import * as crypto from "node:crypto"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { DiscrepanciesFound, Failed, UsageError } from "../errors.ts"
+import { durationFlag } from "../format.ts"
 import * as Progress from "../progress.ts"
 import { connectionFlags, flagsOf } from "./refunds.ts"
 import { findConnector, refundServiceLayer, resolve } from "../target.ts"
 
-const day = 86_400_000
-
-/** `30d`, `12h`, `90m` or `45s`. */
-export const parseSpan = (flag: string, value: string): Effect.Effect<number, UsageError> => {
-  const m = /^(\d+)\s*(d|h|m|s)$/.exec(value.trim())
-  const millis = m === null ? Number.NaN : Number(m[1]) * { d: day, h: 3_600_000, m: 60_000, s: 1000 }[m[2] as "d"]
-  return Number.isSafeInteger(millis) && millis > 0
-    ? Effect.succeed(millis)
-    : Effect.fail(new UsageError({ message: `${flag} must be a span such as 30d, 12h, 90m or 45s, got ${JSON.stringify(value.slice(0, 32))}` }))
-}
 
 /** An ISO 8601 date or time (`2026-11-01`, `2026-11-01T12:00:00Z`), or a span back from now (`30d`). */
 export const parseTime = (flag: string, value: string, now: number): Effect.Effect<number, UsageError> => {
   const text = value.trim()
-  if (/^\d+\s*[dhms]$/.test(text)) return Effect.map(parseSpan(flag, text), (span) => now - span)
+  if (/^\d+\s*[dhms]$/.test(text)) return Effect.map(durationFlag(flag, text), (span) => now - span)
   const millis = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(text) ? Date.parse(text) : Number.NaN
   return Number.isNaN(millis)
     ? Effect.fail(new UsageError({ message: `${flag} must be an ISO 8601 date or time (2026-11-01, 2026-11-01T12:00:00Z) or a span back from now (30d), got ${JSON.stringify(text.slice(0, 40))}` }))
@@ -211,7 +202,7 @@ export const reconcile = Command.make(
     if (reports.length > 0 && !connector.capabilities.reports) {
       return yield* new UsageError({ message: `${connector.displayName} has no report parser; reconcile it from its listing (leave out --settlement-report)` })
     }
-    const pendingWindowMillis = yield* parseSpan("--pending-window", input.pendingWindow)
+    const pendingWindowMillis = yield* durationFlag("--pending-window", input.pendingWindow)
     let requestsPerSecond: number | undefined
     if (Option.isSome(input.rate)) {
       requestsPerSecond = input.rate.value === "unlimited" ? Infinity : Number(input.rate.value)

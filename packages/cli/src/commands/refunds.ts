@@ -9,7 +9,7 @@ import type { RefundError } from "@refract/core"
 import { Console, Duration, Effect, Option, Result, Schema } from "effect"
 import { Command, Flag } from "effect/cli"
 import { Failed, UsageError } from "../errors.ts"
-import { amountText, json, refundJson, refundText, statusLine, table } from "../format.ts"
+import { amountText, durationFlag, json, refundJson, refundText, statusLine, table } from "../format.ts"
 import * as Progress from "../progress.ts"
 import * as Registry from "../registry.ts"
 import { scrub } from "../secrets.ts"
@@ -432,15 +432,6 @@ const list = Command.make(
   Command.withDescription("List the unsettled refunds `refract serve` is tracking (its PostgreSQL store)"),
   Command.withExamples([{ command: "REFRACT_DATABASE_URL=postgres://localhost/refract refract refunds list --connector stripe", description: "What is still pending" }])
 )
-
-/** `90s`, `10m`, `1h`, `1500ms` or a number of milliseconds. */
-export const durationFlag = (flag: string, value: string): Effect.Effect<number, UsageError> => {
-  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(value.trim())
-  const millis = m === null ? Number.NaN : Math.round(Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? "ms") as "ms"])
-  return Number.isSafeInteger(millis) && millis > 0
-    ? Effect.succeed(millis)
-    : Effect.fail(new UsageError({ message: `${flag} must be a duration such as 500ms, 90s, 10m or 1h, got ${JSON.stringify(value.slice(0, 32))}` }))
-}
 
 export const refunds = Command.make("refunds").pipe(
   Command.withDescription("Create, read, look up, wait for, cancel and list refunds"),

@@ -22,14 +22,15 @@
 import { BoundConnector, ConnectorRegistry, Credentials, RefundService, RefundTracker } from "@refract/core"
 import { NodeHttp, NodeWebhookServer } from "@refract/node"
 import * as StoreConfig from "@refract/store-pg/StoreConfig"
-import { Console, Effect, Layer, Option, Redacted, Result, Stream } from "effect"
+import { ClusterRunner } from "@refract/cluster"
+import { Console, Duration, Effect, Layer, Option, Redacted, Result, Stream } from "effect"
 import * as os from "node:os"
 import * as path from "node:path"
 import { Command, Flag } from "effect/cli"
 import type { InstalledConnector } from "../connectors.ts"
 import * as Connectors from "../connectors.ts"
 import { listenFailure, StepFailed, UsageError } from "../errors.ts"
-import { table } from "../format.ts"
+import { durationFlag, table } from "../format.ts"
 import { remember } from "../secrets.ts"
 import { signalStopsGracefully } from "../shutdown.ts"
 import type { Env } from "../target.ts"
@@ -198,7 +199,37 @@ export const serve = Command.make(
       Flag.withDescription("External PostgreSQL URL for refund state (default: REFRACT_DATABASE_URL)"),
       Flag.optional
     ),
-    maxBodyBytes: Flag.Int("max-body-bytes").pipe(Flag.withDescription("Largest webhook body accepted (413 above)"), Flag.withDefault(1_048_576))
+    maxBodyBytes: Flag.Int("max-body-bytes").pipe(Flag.withDescription("Largest webhook body accepted (413 above)"), Flag.withDefault(1_048_576)),
+    cluster: Flag.Boolean("cluster").pipe(
+      Flag.withDescription(
+        "Track refunds as durable workflows on Effect Cluster: run as one runner of a cluster sharing the PostgreSQL of --database-url (see docs/cluster.md)"
+      )
+    ),
+    runnerHost: Flag.String("runner-host").pipe(
+      Flag.withDescription("With --cluster: the address other runners reach this runner at"),
+      Flag.withDefault("127.0.0.1")
+    ),
+    runnerPort: Flag.Int("runner-port").pipe(Flag.withDescription("With --cluster: the runners' socket port of this runner"), Flag.withDefault(34431)),
+    runnerListenHost: Flag.String("runner-listen-host").pipe(
+      Flag.withDescription("With --cluster: the interface the runner socket binds (default: --runner-host; 0.0.0.0 in a container)"),
+      Flag.optional
+    ),
+    pollInitialDelay: Flag.String("poll-initial-delay").pipe(Flag.withDescription("Delay before a pending refund's first poll; later ones double"), Flag.withDefault("2s")),
+    pollMaxDelay: Flag.String("poll-max-delay").pipe(Flag.withDescription("Longest delay between two polls of a pending refund"), Flag.withDefault("5m")),
+    recheckEvery: Flag.String("recheck-every").pipe(
+      Flag.withDescription("How often a refund that cannot be polled (webhook-only processors) re-reads the store (default: --poll-max-delay)"),
+      Flag.optional
+    ),
+    stuckAfter: Flag.String("stuck-after").pipe(Flag.withDescription("A refund still pending this long after its creation is flagged stuck"), Flag.withDefault("24h")),
+    reversalWindow: Flag.String("reversal-window").pipe(
+      Flag.withDescription("How long a succeeded refund is watched for a reversal (connectors that report reversals and can be polled)"),
+      Flag.withDefault("30d")
+    ),
+    reversalPollEvery: Flag.String("reversal-poll-every").pipe(Flag.withDescription("How often a watched succeeded refund is read"), Flag.withDefault("6h")),
+    retainFor: Flag.String("retain-for").pipe(
+      Flag.withDescription("With --cluster: how long a finished workflow's journal is kept before retention deletes it"),
+      Flag.withDefault("7d")
+    )
   },
   Effect.fn(function*(input) {
     if (!Number.isInteger(input.port) || input.port < 0 || input.port > 65535) {
@@ -213,6 +244,31 @@ export const serve = Command.make(
       Effect.mapError((e) => new UsageError({ message: `store configuration: ${e.message}` }))
     )
 
+    const tracker: RefundTracker.Options = {
+      initialDelay: Duration.millis(yield* durationFlag("--poll-initial-delay", input.pollInitialDelay)),
+      maxDelay: Duration.millis(yield* durationFlag("--poll-max-delay", input.pollMaxDelay)),
+      recheckEvery: Option.isSome(input.recheckEvery) ? Duration.millis(yield* durationFlag("--recheck-every", input.recheckEvery.value)) : undefined,
+      stuckAfter: Duration.millis(yield* durationFlag("--stuck-after", input.stuckAfter)),
+      reversalWindow: Duration.millis(yield* durationFlag("--reversal-window", input.reversalWindow)),
+      reversalPollEvery: Duration.millis(yield* durationFlag("--reversal-poll-every", input.reversalPollEvery))
+    }
+    const retainFor = yield* durationFlag("--retain-for", input.retainFor)
+    if (input.cluster && choice._tag !== "Postgres") {
+      return yield* new UsageError({ message: "--cluster needs the PostgreSQL every runner shares: --database-url or REFRACT_DATABASE_URL" })
+    }
+    if (input.cluster && (!Number.isInteger(input.runnerPort) || input.runnerPort < 1 || input.runnerPort > 65535)) {
+      return yield* new UsageError({ message: `--runner-port must be between 1 and 65535, got ${input.runnerPort}` })
+    }
+    const durable = input.cluster && choice._tag === "Postgres"
+      ? ClusterRunner.layerPostgres({
+        ...tracker,
+        schema: choice.schema,
+        url: choice.url,
+        runner: { host: input.runnerHost, port: input.runnerPort, listenHost: Option.getOrUndefined(input.runnerListenHost) },
+        retention: { retainFor: Duration.millis(retainFor) }
+      })
+      : undefined
+
     const registry = Layer.mergeAll(
       RefundService.RefundService.layer,
       ...selected.map((s) => ConnectorRegistry.register(s.installed.connector, s.options))
@@ -221,7 +277,9 @@ export const serve = Command.make(
       port: input.port,
       host: input.host,
       maxBodyBytes: input.maxBodyBytes,
-      store: StoreConfig.layerFromChoice(choice)
+      store: durable?.store ?? StoreConfig.layerFromChoice(choice),
+      tracker,
+      tracking: durable?.tracking
     }).pipe(Layer.provide(registry), Layer.provide(NodeHttp.layer()))
 
     return yield* Effect.gen(function*() {
@@ -234,6 +292,9 @@ export const serve = Command.make(
           ["listening", info.url],
           ...selected.map((s) => [`${s.installed.connector.displayName}`, `POST ${info.webhookUrl(s.installed.id)}`] as const),
           ["store", describeStore(choice)],
+          ...(input.cluster
+            ? [["tracking", `durable workflows on Effect Cluster; runner ${input.runnerHost}:${input.runnerPort}`] as const]
+            : [["tracking", "in this process (resumed from the store on restart)"] as const]),
           ["health", `${info.url}/healthz`],
           ["readiness", `${info.url}/readyz`],
           ["metrics", `${info.url}/metrics (Prometheus)`]
@@ -264,6 +325,10 @@ export const serve = Command.make(
     },
     { command: "refract serve --data-dir /var/lib/refract --host 0.0.0.0", description: "Another data directory; reachable from other machines" },
     { command: "refract serve --database-url postgres://localhost/refract", description: "State in an external PostgreSQL" },
-    { command: "refract serve --store memory", description: "State in memory, forgotten on stop (for trying things out)" }
+    { command: "refract serve --store memory", description: "State in memory, forgotten on stop (for trying things out)" },
+    {
+      command: "refract serve --cluster --database-url postgres://db/refract --runner-host 10.0.0.7 --host 0.0.0.0",
+      description: "One runner of a cluster: refunds tracked as durable workflows, shared with the other runners on that PostgreSQL"
+    }
   ])
 )

@@ -109,18 +109,64 @@ const parseKey = (key: string): RefundKey => {
   return { connector: key.slice(0, at), connectorRefundId: key.slice(at + 1) }
 }
 
-const canPoll = (bound: BoundConnector | undefined): boolean =>
+/** The connector can read a refund's status (so its refunds are polled, not only awaited). */
+export const canPoll = (bound: BoundConnector | undefined): boolean =>
   bound !== undefined && bound.connector.capabilities.get && bound.connector.get !== undefined
 
 /** Succeeded refunds of this connector can be reversed later, and the tracker can find out by reading. */
-const watchesReversals = (bound: BoundConnector | undefined): boolean =>
+export const watchesReversals = (bound: BoundConnector | undefined): boolean =>
   canPoll(bound) && bound!.connector.capabilities.reportsReversals
 
 /**
  * What following a refund means now: polling it until the processor decides, watching a success for
  * a reversal, or nothing more.
  */
-type Mode = "Pending" | "Watching" | "Done"
+export type Mode = "Pending" | "Watching" | "Done"
+
+/** What following `refund` means at `now`, for a connector bound here (or not) and a reversal window. */
+export const modeOf = (refund: Refund, bound: BoundConnector | undefined, now: number, reversalWindowMillis: number): Mode =>
+  !isSettled(refund.status)
+    ? "Pending"
+    : refund.status === "Succeeded" && watchesReversals(bound) && now < refund.updatedAt + reversalWindowMillis
+    ? "Watching"
+    : "Done"
+
+/**
+ * Reads a refund's status at the processor (after the rate limiter) and applies the answer to the
+ * store as a "poll" observation. A failed read is logged and counted, never raised: the caller polls
+ * again later. Shared by this tracker and the durable one in `@refract/cluster`.
+ */
+export const pollOnce = (
+  b: BoundConnector,
+  refund: Refund,
+  store: RefundStore["Service"],
+  limiter: RateLimiter.RateLimiter
+): Effect.Effect<void, never, HttpClient.HttpClient> =>
+  Effect.gen(function*() {
+    yield* limiter.acquire
+    const read = yield* Executor.run(b, {
+      operation: "get",
+      flow: b.connector.get!,
+      input: refund.reference,
+      context: { credentials: b.credentials, environment: b.environment }
+    }).pipe(Effect.result)
+    if (Result.isFailure(read)) {
+      yield* Metric.update(Metric.withAttributes(polls, { connector: b.id, outcome: read.failure.reason._tag }), 1)
+      yield* Effect.logWarning("refract tracker: status poll failed", {
+        connector: b.id,
+        refund: refund.connectorRefundId,
+        error: read.failure.message
+      })
+      return
+    }
+    yield* Metric.update(Metric.withAttributes(polls, { connector: b.id, outcome: "ok" }), 1)
+    const receivedAt = yield* Clock.currentTimeMillis
+    // Uninterruptible: a webhook settling the refund meanwhile stops the loop, not a half-applied poll.
+    yield* store.apply({ connector: b.id, snapshot: read.success, source: "poll", receivedAt }).pipe(
+      Effect.uninterruptible,
+      Effect.catch((e) => Effect.logWarning("refract tracker: could not store a poll result", { error: e.message }))
+    )
+  })
 
 /** Builds a tracker that lives as long as the scope (its fibers are interrupted when it closes). */
 export const make = (
@@ -186,40 +232,7 @@ export const make = (
       )
 
     const poll = (b: BoundConnector, refund: Refund) =>
-      Effect.gen(function*() {
-        const flow = b.connector.get!
-        const limiter = yield* limiterFor(b)
-        yield* limiter.acquire
-        const read = yield* Executor.run(b, {
-          operation: "get",
-          flow,
-          input: refund.reference,
-          context: { credentials: b.credentials, environment: b.environment }
-        }).pipe(Effect.provideContext(services), Effect.result)
-        if (Result.isFailure(read)) {
-          yield* Metric.update(Metric.withAttributes(polls, { connector: b.id, outcome: read.failure.reason._tag }), 1)
-          yield* Effect.logWarning("refract tracker: status poll failed", {
-            connector: b.id,
-            refund: refund.connectorRefundId,
-            error: read.failure.message
-          })
-          return
-        }
-        yield* Metric.update(Metric.withAttributes(polls, { connector: b.id, outcome: "ok" }), 1)
-        const receivedAt = yield* Clock.currentTimeMillis
-        // Uninterruptible: a webhook settling the refund meanwhile stops the loop, not a half-applied poll.
-        yield* store.apply({ connector: b.id, snapshot: read.success, source: "poll", receivedAt }).pipe(
-          Effect.uninterruptible,
-          Effect.catch((e) => Effect.logWarning("refract tracker: could not store a poll result", { error: e.message }))
-        )
-      })
-
-    const modeOf = (refund: Refund, b: BoundConnector | undefined, now: number): Mode =>
-      !isSettled(refund.status)
-        ? "Pending"
-        : refund.status === "Succeeded" && watchesReversals(b) && now < refund.updatedAt + reversalWindow
-        ? "Watching"
-        : "Done"
+      limiterFor(b).pipe(Effect.flatMap((limiter) => pollOnce(b, refund, store, limiter)), Effect.provideContext(services))
 
     /** The refund and what following it means now, or none when there is nothing left to follow. */
     const current = (key: RefundKey) =>
@@ -227,7 +240,7 @@ export const make = (
         const found = yield* stored(key)
         if (Option.isNone(found)) return undefined
         const b = yield* bound(key.connector)
-        const mode = modeOf(found.value, b, yield* Clock.currentTimeMillis)
+        const mode = modeOf(found.value, b, yield* Clock.currentTimeMillis, reversalWindow)
         return mode === "Done" ? undefined : { refund: found.value, b, mode }
       })
 
@@ -285,7 +298,7 @@ export const make = (
       }))
       const key = keyOf(change.current)
       const b = yield* bound(key.connector)
-      const mode = modeOf(change.current, b, yield* Clock.currentTimeMillis)
+      const mode = modeOf(change.current, b, yield* Clock.currentTimeMillis, reversalWindow)
       if (mode === "Done" || isTerminal(change.current.status)) yield* FiberMap.remove(fibers, keyString(key))
       else if (options.followStore ?? true) yield* watch(key)
     })))

@@ -1,0 +1,7 @@
+export * as ClusterRunner from "./ClusterRunner.ts"
+export * as ClusterTracker from "./ClusterTracker.ts"
+export * as Retention from "./Retention.ts"
+export * as Settings from "./Settings.ts"
+export * as TrackRefund from "./TrackRefund.ts"
+export * as Tracking from "./Tracking.ts"
+export * as PeerWatch from "./PeerWatch.ts"
