@@ -33,13 +33,14 @@ import { NodeWebhookServer } from "@refract/node"
 import { StripeConnector } from "@refract/stripe"
 import { AdyenEmulator, StripeEmulator } from "@refract/testkit"
 import type { EmulatorHandle as Emulator } from "@refract/testkit"
-import { Effect, Layer, ManagedRuntime } from "effect"
+import { PgClient } from "@effect/sql-pg"
+import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { FetchHttpClient } from "effect/http"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest"
-import { ClusterRunner } from "@refract/cluster"
+import { ClusterRunner, Retention } from "@refract/cluster"
 import type { Runner } from "./harness.ts"
 import { freePort, freshDatabase, query, shardOwners, shardsHeldBy, sleep, startBalancer, startRunner, until } from "./harness.ts"
 
@@ -325,6 +326,30 @@ describe("tracking on three runners, with kill -9", () => {
     for (const id of dashboard) expect(rows.find((r) => r.connector_refund_id === id)?.finished_at).not.toBeNull()
     const dashboardRows = rows.filter((r) => dashboard.includes(r.connector_refund_id ?? ""))
     expect(dashboardRows.map((r) => r.merchant_refund_id).toSorted()).toEqual(["dash-0", "dash-1"])
+    // Retention: the journal of finished executions goes, the rest stays; a later create of a
+    // finished refund is still a no-op at the processor (the tracking row and the store remember it).
+    const messagesOf = async (ids: ReadonlyArray<string>) =>
+      Number((await query<{ n: string }>(databaseUrl, "SELECT count(*) AS n FROM cluster_messages WHERE entity_id = ANY($1::text[])", [ids]))[0]!.n)
+    const finishedIds = rows.filter((r) => r.finished_at !== null).map((r) => r.execution_id)
+    const openIds = rows.filter((r) => r.finished_at === null).map((r) => r.execution_id)
+    expect(await messagesOf(finishedIds)).toBeGreaterThan(0)
+    const openMessages = await messagesOf(openIds)
+    const purged = await Retention.purge({ retainFor: 0, batchSize: 25 }).pipe(
+      Effect.provide(PgClient.layer({ url: Redacted.make(databaseUrl), maxConnections: 1 })),
+      Effect.runPromise
+    )
+    expect(purged).toBe(finishedIds.length)
+    expect(await messagesOf(finishedIds)).toBe(0)
+    expect(await messagesOf(openIds)).toBe(openMessages)
+    const again = stripeCases.find((c) => c.outcome === "succeeded")!
+    const before = stripe.refunds().length
+    const recreated = await member.runPromise(Effect.flatMap(Effect.service(RefundTracker.RefundTracker), (t) =>
+      t.create("stripe", { merchantRefundId: `s-${again.i}`, connectorTransactionId: again.payment, amount: { amount: 1_000 + again.i, currency: "EUR" } })
+    ))
+    expect(recreated.merchantRefundId).toBe(`s-${again.i}`)
+    expect(stripe.refunds().length).toBe(before)
+    measured["purgedExecutions"] = purged
+
     measured["reversals"] = stripe.refunds().filter((r) => r.everSucceeded && r.status === "failed").length
     measured["duplicates"] = [...stripeByMerchantId.values(), ...adyenByReference.values()].filter((n) => n > 1).length
     measured["lost"] = mismatches.length
