@@ -116,6 +116,28 @@ export const migrations: ReadonlyArray<Migration> = [
           `ALTER TABLE ${s}.refract_observations ADD CONSTRAINT refract_observations_source_check CHECK (source IN ('create', 'poll', 'webhook', 'reconcile'))`
         )
       })
+  },
+  {
+    id: 4,
+    name: "reconcile_workspace",
+    up: (sql, s) =>
+      Effect.gen(function*() {
+        // A reconciliation's spill files and checkpoint (PgReconcileWorkspace): resumable from any process.
+        yield* sql.unsafe(`
+          CREATE TABLE ${s}.refract_reconcile_lines (
+            workspace text    NOT NULL,
+            file      text    NOT NULL,
+            seq       integer NOT NULL,
+            line      text    NOT NULL,
+            PRIMARY KEY (workspace, file, seq)
+          )`)
+        yield* sql.unsafe(`
+          CREATE TABLE ${s}.refract_reconcile_checkpoints (
+            workspace  text   PRIMARY KEY,
+            checkpoint text   NOT NULL,
+            updated_at bigint NOT NULL
+          )`)
+      })
   }
 ]
 

@@ -4,3 +4,4 @@
 export * as PgRefundStore from "./PgRefundStore.ts"
 export * as Migrations from "./Migrations.ts"
 export * as StoreConfig from "./StoreConfig.ts"
+export * as PgReconcileWorkspace from "./PgReconcileWorkspace.ts"
