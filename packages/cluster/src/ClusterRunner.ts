@@ -28,6 +28,7 @@ import { PgRefundStore } from "@refract/store-pg"
 import { Effect, Layer, Option, Redacted } from "effect"
 import { ClusterWorkflowEngine, RunnerAddress } from "effect/cluster"
 import type { ShardingConfig } from "effect/cluster"
+import * as ClusterReconcile from "./ClusterReconcile.ts"
 import * as ClusterTracker from "./ClusterTracker.ts"
 import * as PeerWatch from "./PeerWatch.ts"
 import * as Retention from "./Retention.ts"
@@ -88,15 +89,15 @@ export interface TrackingOptions extends ClusterTracker.Options {
 
 /**
  * Durable tracking on the cluster, all in one: the engine (runner or client), the tracking table's
- * migration, the `RefundTracker` service, the `TrackRefund` workflow (runners) and the retention
- * singleton (runners). Provide it with the ONE `SqlClient` the refund store uses.
+ * migration, the `RefundTracker` service, the `TrackRefund` and reconciliation workflows (runners)
+ * and the retention singleton (runners). Provide it with the ONE `SqlClient` the refund store uses.
  */
 export const layerTracking = (options: TrackingOptions) => {
   const settings = Settings.resolve(options)
   const migrated = Layer.effectDiscard(Effect.orDie(Tracking.migrate(settings.schema)))
   const tracker = ClusterTracker.layer(options).pipe(Layer.provide(migrated))
   if (options.runner === "client") return tracker.pipe(Layer.provideMerge(layerClient({ sharding: undefined })))
-  const workflow = TrackRefund.layer(settings).pipe(Layer.provide(tracker))
+  const workflow = Layer.merge(TrackRefund.layer(settings).pipe(Layer.provide(tracker)), ClusterReconcile.layer({ schema: settings.schema }))
   const retention = options.retention === false ? Layer.empty : Retention.layer({ ...options.retention, schema: settings.schema })
   return Layer.mergeAll(tracker, workflow, retention).pipe(Layer.provideMerge(layer(options.runner)))
 }

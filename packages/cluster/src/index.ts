@@ -1,3 +1,4 @@
+export * as ClusterReconcile from "./ClusterReconcile.ts"
 export * as ClusterRunner from "./ClusterRunner.ts"
 export * as ClusterTracker from "./ClusterTracker.ts"
 export * as Retention from "./Retention.ts"

@@ -36,11 +36,12 @@ import type { EmulatorHandle as Emulator } from "@refract/testkit"
 import { PgClient } from "@effect/sql-pg"
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { FetchHttpClient } from "effect/http"
+import type { WorkflowEngine } from "effect/workflow"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest"
-import { ClusterRunner, Retention } from "@refract/cluster"
+import { ClusterReconcile, ClusterRunner, Retention } from "@refract/cluster"
 import type { Runner } from "./harness.ts"
 import { freePort, freshDatabase, query, shardOwners, shardsHeldBy, sleep, startBalancer, startRunner, until } from "./harness.ts"
 
@@ -54,7 +55,8 @@ let stripe: Emulator
 let adyen: Emulator
 let balancer: Awaited<ReturnType<typeof startBalancer>>
 const runners: Array<Runner> = []
-let member: ManagedRuntime.ManagedRuntime<RefundTracker.RefundTracker | RefundStore.RefundStore | NodeWebhookServer.NodeWebhookServer, unknown>
+type Member = RefundTracker.RefundTracker | RefundStore.RefundStore | NodeWebhookServer.NodeWebhookServer | WorkflowEngine.WorkflowEngine
+let member: ManagedRuntime.ManagedRuntime<Member, unknown>
 let memberPort = 0
 const measured: Record<string, number> = {}
 
@@ -137,7 +139,7 @@ beforeAll(async () => {
   member = ManagedRuntime.make(
     NodeWebhookServer.layer({ port: memberPort, host: "127.0.0.1", store: pg.store, tracking: pg.tracking, ops: false }).pipe(
       Layer.provideMerge(connectors)
-    ) as Layer.Layer<RefundTracker.RefundTracker | RefundStore.RefundStore | NodeWebhookServer.NodeWebhookServer, unknown>
+    ) as Layer.Layer<Member, unknown>
   )
   await member.runPromise(Effect.void)
 }, 120_000)
@@ -349,6 +351,35 @@ describe("tracking on three runners, with kill -9", () => {
     expect(recreated.merchantRefundId).toBe(`s-${again.i}`)
     expect(stripe.refunds().length).toBe(before)
     measured["purgedExecutions"] = purged
+
+    // Reconciliation as cluster work: 12 slices of the window, run by the runners at the same time,
+    // the store as the books. One refund made in Stripe's dashboard while its webhooks were lost is
+    // the one discrepancy.
+    stripe.setWebhookUrl(undefined)
+    const dashPayment = await stripe.createPayment({ amount: 3_000, currency: "EUR" })
+    const dash = await fetch(`${stripe.url}/v1/refunds`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${stripe.credentials["apiKey"]}`, "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ payment_intent: dashPayment, amount: "300", "metadata[merchant_refund_id]": "dash-s" })
+    })
+    expect(dash.status).toBe(200)
+    const reconciled = await member.runPromise(ClusterReconcile.run({
+      runId: "failover-1",
+      connector: "stripe",
+      window: { from: coldStart - 60_000, to: Date.now() + 1_000 },
+      slices: 12
+    }))
+    expect(reconciled.slices).toHaveLength(12)
+    expect(reconciled.slices.reduce((n, s) => n + s.processorRefunds, 0), JSON.stringify(reconciled)).toBe(STRIPE + 1)
+    expect(reconciled.counts["matched"]).toBe(STRIPE)
+    expect(reconciled.discrepancies).toBe(1)
+    const found = await ClusterReconcile.findings({ runId: "failover-1" }).pipe(
+      Effect.provide(PgClient.layer({ url: Redacted.make(databaseUrl), maxConnections: 1 })),
+      Effect.runPromise
+    )
+    expect(found.map((f) => [f.kind, f.merchantRefundId])).toEqual([["missing_in_ledger", "dash-s"]])
+    measured["reconcileRunners"] = new Set(reconciled.slices.map((s) => s.runner)).size
+    expect(measured["reconcileRunners"]).toBeGreaterThan(1)
 
     measured["reversals"] = stripe.refunds().filter((r) => r.everSucceeded && r.status === "failed").length
     measured["duplicates"] = [...stripeByMerchantId.values(), ...adyenByReference.values()].filter((n) => n > 1).length

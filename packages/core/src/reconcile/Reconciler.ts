@@ -230,7 +230,13 @@ const problemsFile = "problems"
 /** The key a ledger row without a merchant refund id (a store refund seen only by webhook) is joined by. */
 const idKey = (connectorRefundId: string) => `#${connectorRefundId}`
 
-/** Splits a window into `count` slices on whole seconds, none longer than `maxMillis`. */
+/**
+ * Splits a window into `count` slices, none longer than `maxMillis`, that cover exactly the window:
+ * the boundaries between slices fall on whole seconds (processors list by the second), the first
+ * and last slices end where the window does. Never wider than the window: the ledger side keeps
+ * exactly the window's rows, so listing more would report the neighbours' refunds as missing in
+ * the ledger (found when windows are reconciled slice by slice on a cluster).
+ */
 export const slicesOf = (window: ListWindow, count: number, maxMillis: number | undefined): Array<ListWindow> => {
   const from = Math.floor(window.from / 1000) * 1000
   const to = Math.ceil(window.to / 1000) * 1000
@@ -238,7 +244,10 @@ export const slicesOf = (window: ListWindow, count: number, maxMillis: number | 
   let step = Math.max(1000, Math.ceil(span / Math.max(1, count) / 1000) * 1000)
   if (maxMillis !== undefined) step = Math.min(step, Math.max(1000, Math.floor(maxMillis / 1000) * 1000))
   const out: Array<ListWindow> = []
-  for (let start = from; start < to; start += step) out.push({ from: start, to: Math.min(to, start + step) })
+  for (let start = from; start < to; start += step) {
+    const slice = { from: Math.max(window.from, start), to: Math.min(window.to, start + step) }
+    if (slice.from < slice.to) out.push(slice)
+  }
   return out
 }
 

@@ -5,6 +5,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Layer, Option, Stream } from "effect"
+import * as fc from "fast-check"
 import {
   BoundConnector,
   Connector,
@@ -404,4 +405,32 @@ describe("Reconciler", () => {
       const urls = p.script.requests.map((r) => new URL(r.url).searchParams.get("offset"))
       assert.deepStrictEqual(urls, [null, "50", "100"])
     }).pipe(Effect.provide(workspaceLayer)))
+})
+
+describe("Reconciler.slicesOf", () => {
+  it("covers exactly the window, edge to edge, with inner boundaries on whole seconds", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1_600_000_000_000, max: 1_900_000_000_000 }),
+        fc.integer({ min: 1, max: 40 * day }),
+        fc.integer({ min: 1, max: 64 }),
+        fc.option(fc.integer({ min: 3_600_000, max: 31 * day }), { nil: undefined }),
+        (from, length, count, maxMillis) => {
+          const window = { from, to: from + length }
+          const slices = Reconciler.slicesOf(window, count, maxMillis)
+          assert.isAbove(slices.length, 0)
+          assert.strictEqual(slices[0]!.from, window.from)
+          assert.strictEqual(slices.at(-1)!.to, window.to)
+          for (const [i, slice] of slices.entries()) {
+            assert.isBelow(slice.from, slice.to)
+            if (i > 0) {
+              assert.strictEqual(slice.from, slices[i - 1]!.to)
+              assert.strictEqual(slice.from % 1000, 0)
+            }
+            if (maxMillis !== undefined) assert.isAtMost(slice.to - slice.from, maxMillis)
+          }
+        }
+      )
+    )
+  })
 })
