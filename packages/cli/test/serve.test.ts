@@ -134,4 +134,22 @@ describe("refract serve", () => {
     expect(result.stderr).toContain("STRIPE_WEBHOOK_SECRET")
     expect(result.stderr).toContain("ADYEN_HMAC_KEY")
   })
+
+  it("checks the tracking and cluster flags before starting (exit 2, nothing bound)", async () => {
+    const env = { STRIPE_API_KEY: "sk_test_abc", STRIPE_WEBHOOK_SECRET: "whsec_abc" }
+    const cases: ReadonlyArray<readonly [ReadonlyArray<string>, RegExp]> = [
+      [["--cluster", "--store", "memory"], /--cluster needs the PostgreSQL every runner shares/],
+      [["--cluster", "--database-url", "postgres://u@127.0.0.1:1/db", "--runner-port", "70000"], /--runner-port must be between 1 and 65535/],
+      [["--store", "memory", "--stuck-after", "soon"], /--stuck-after must be a duration/],
+      [["--store", "memory", "--poll-initial-delay", "0"], /--poll-initial-delay must be a duration/],
+      [["--store", "memory", "--recheck-every", "5 parsecs"], /--recheck-every must be a duration/],
+      [["--store", "memory", "--retain-for", "1w"], /--retain-for must be a duration/]
+    ]
+    for (const [flags, message] of cases) {
+      const result = await run(["serve", "--port", "0", "--connector", "stripe", ...flags], env)
+      expect(result.code, `${flags.join(" ")}: ${result.output}`).toBe(2)
+      expect(result.stderr).toMatch(message)
+      expect(result.stdout).not.toContain("Press Ctrl-C to stop")
+    }
+  }, 60_000)
 })

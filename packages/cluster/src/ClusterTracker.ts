@@ -51,6 +51,9 @@ const payloadFor = (store: RefundStore.Store, refund: Refund.Refund) =>
     } satisfies Payload
   })
 
+const logFailure = (what: string) => (e: { readonly message: string }) =>
+  Effect.logWarning(`refract cluster: ${what}`, { error: e.message })
+
 const describeExit = (result: Workflow.Result<unknown, unknown>) => (result._tag === "Complete" ? result.exit : undefined)
 
 /** Builds the tracker; it lives as long as the scope. */
@@ -110,9 +113,6 @@ export const make = (
         const payload = yield* payloadFor(store, refund)
         yield* start(payload)
       })
-
-    const logFailure = (what: string) => (e: { readonly message: string }) =>
-      Effect.logWarning(`refract cluster: ${what}`, { error: e.message })
 
     // Forward this process's store changes; route webhook and reconciliation changes to their execution.
     const subscription = yield* store.subscribe

@@ -13,6 +13,10 @@
  *
  * It binds 127.0.0.1 unless `--host` says otherwise. Each status change is printed as one line.
  *
+ * Tracking runs in this process by default. With `--cluster` (and `--store postgres`), the server is
+ * one runner of an Effect Cluster: each refund is tracked by a durable workflow that any runner on
+ * the same PostgreSQL can continue (`@refract/cluster`, loaded only then; see docs/cluster.md).
+ *
  * A selected connector that cannot be bound (a malformed secret) stops start-up: every such
  * connector is named in one message, with the variables to fix and never their values, and the
  * exit code is 2. A standalone server that started with a subset would answer the broken
@@ -22,7 +26,6 @@
 import { BoundConnector, ConnectorRegistry, Credentials, RefundService, RefundTracker } from "@refract/core"
 import { NodeHttp, NodeWebhookServer } from "@refract/node"
 import * as StoreConfig from "@refract/store-pg/StoreConfig"
-import { ClusterRunner } from "@refract/cluster"
 import { Console, Duration, Effect, Layer, Option, Redacted, Result, Stream } from "effect"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -203,7 +206,8 @@ export const serve = Command.make(
     cluster: Flag.Boolean("cluster").pipe(
       Flag.withDescription(
         "Track refunds as durable workflows on Effect Cluster: run as one runner of a cluster sharing the PostgreSQL of --database-url (see docs/cluster.md)"
-      )
+      ),
+      Flag.withDefault(false)
     ),
     runnerHost: Flag.String("runner-host").pipe(
       Flag.withDescription("With --cluster: the address other runners reach this runner at"),
@@ -259,8 +263,9 @@ export const serve = Command.make(
     if (input.cluster && (!Number.isInteger(input.runnerPort) || input.runnerPort < 1 || input.runnerPort > 65535)) {
       return yield* new UsageError({ message: `--runner-port must be between 1 and 65535, got ${input.runnerPort}` })
     }
+    // Loaded only for --cluster: Effect Cluster's modules are heavy and a plain server never needs them.
     const durable = input.cluster && choice._tag === "Postgres"
-      ? ClusterRunner.layerPostgres({
+      ? (yield* Effect.promise(() => import("@refract/cluster/ClusterRunner"))).layerPostgres({
         ...tracker,
         schema: choice.schema,
         url: choice.url,
