@@ -1,3 +1,5 @@
+export { ClusterPaymentClient } from "./ClusterPaymentClient.ts"
+export type { ClusterPaymentClientOptions } from "./ClusterPaymentClient.ts"
 export * as ClusterReconcile from "./ClusterReconcile.ts"
 export * as ClusterRunner from "./ClusterRunner.ts"
 export * as ClusterTracker from "./ClusterTracker.ts"

@@ -30,7 +30,7 @@ import { ConnectorRegistry, RefundStore, RefundTracker } from "@refract/core"
 import type { Refund } from "@refract/core"
 import { AdyenConnector } from "@refract/adyen"
 import { NodeWebhookServer } from "@refract/node"
-import { StripeConnector } from "@refract/stripe"
+import { stripe as stripeConnector, StripeConnector } from "@refract/stripe"
 import { AdyenEmulator, StripeEmulator } from "@refract/testkit"
 import type { EmulatorHandle as Emulator } from "@refract/testkit"
 import { PgClient } from "@effect/sql-pg"
@@ -41,7 +41,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest"
-import { ClusterReconcile, ClusterRunner, Retention } from "@refract/cluster"
+import { ClusterPaymentClient, ClusterReconcile, ClusterRunner, Retention } from "@refract/cluster"
 import type { Runner } from "./harness.ts"
 import { freePort, freshDatabase, query, shardOwners, shardsHeldBy, sleep, startBalancer, startRunner, until } from "./harness.ts"
 
@@ -58,6 +58,7 @@ const runners: Array<Runner> = []
 type Member = RefundTracker.RefundTracker | RefundStore.RefundStore | NodeWebhookServer.NodeWebhookServer | WorkflowEngine.WorkflowEngine
 let member: ManagedRuntime.ManagedRuntime<Member, unknown>
 let memberPort = 0
+let promiseClient: ClusterPaymentClient
 const measured: Record<string, number> = {}
 
 const runnerArgs = [
@@ -142,10 +143,18 @@ beforeAll(async () => {
     ) as Layer.Layer<Member, unknown>
   )
   await member.runPromise(Effect.void)
+  promiseClient = new ClusterPaymentClient({
+    connector: stripeConnector,
+    apiKey: stripe.credentials["apiKey"]!,
+    baseUrl: stripe.url,
+    databaseUrl,
+    createTimeoutMillis: 60_000
+  })
 }, 120_000)
 
 afterAll(async () => {
   await Promise.all(runners.map((r) => r.kill("SIGKILL")))
+  await promiseClient?.close()
   await member?.dispose()
   await balancer?.close()
   await stripe?.close()
@@ -182,14 +191,17 @@ describe("tracking on three runners, with kill -9", () => {
     let created = 0
     let killedAt = 0
     const creates = Promise.all([
-      ...stripeCases.map((c) =>
-        member.runPromise(Effect.flatMap(Effect.service(RefundTracker.RefundTracker), (t) =>
-          t.create("stripe", { merchantRefundId: `s-${c.i}`, connectorTransactionId: c.payment, amount: { amount: 1_000 + c.i, currency: "EUR" } })
-        )).then((refund) => {
+      ...stripeCases.map((c) => {
+        const input = { merchantRefundId: `s-${c.i}`, connectorTransactionId: c.payment, amount: { amount: 1_000 + c.i, currency: "EUR" } }
+        // Every 6th through the Promise API (its own client-only member), the rest through the Effect API.
+        const made = c.i % 6 === 5
+          ? promiseClient.refunds.create(input)
+          : member.runPromise(Effect.flatMap(Effect.service(RefundTracker.RefundTracker), (t) => t.create("stripe", input)))
+        return made.then((refund) => {
           if (++created === 25) killedAt = Date.now()
           return refund
         })
-      ),
+      }),
       ...adyenCases.map((c) =>
         member.runPromise(Effect.flatMap(Effect.service(RefundTracker.RefundTracker), (t) =>
           t.create("adyen", { merchantRefundId: `a-${c.i}`, connectorTransactionId: c.payment, amount: { amount: 500 + c.i, currency: "EUR" } })
@@ -351,6 +363,12 @@ describe("tracking on three runners, with kill -9", () => {
     expect(recreated.merchantRefundId).toBe(`s-${again.i}`)
     expect(stripe.refunds().length).toBe(before)
     measured["purgedExecutions"] = purged
+
+    // The Promise API reads what the workflows keep in the store.
+    const viaPromise = stripeCases.find((c) => c.i % 6 === 5)!
+    const seen = await promiseClient.refunds.status(`s-${viaPromise.i}`)
+    expect(seen?.rawStatus).toBe(stripe.refunds().find((r) => r.metadata["merchant_refund_id"] === `s-${viaPromise.i}`)?.status)
+    expect((await promiseClient.refunds.history(seen!.connectorRefundId)).map((e) => e.source)).toContain("create")
 
     // Reconciliation as cluster work: 12 slices of the window, run by the runners at the same time,
     // the store as the books. One refund made in Stripe's dashboard while its webhooks were lost is

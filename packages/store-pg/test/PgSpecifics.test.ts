@@ -34,6 +34,8 @@ describe("PgRefundStore specifics", () => {
         assert.deepStrictEqual(tables.map((t) => t.table_name), [
           "refract_create_intents",
           "refract_observations",
+          "refract_reconcile_checkpoints",
+          "refract_reconcile_lines",
           "refract_refunds",
           "refract_schema_migrations",
           "refract_webhook_events"
