@@ -1,9 +1,9 @@
 /**
  * One PostgreSQL for the whole test run: REFRACT_TEST_DATABASE_URL if set, else an embedded server
  * in a temporary directory on a free port, stopped and deleted when the run ends (also on failure).
- * Test files read the URL with `inject("databaseUrl")`; each test isolates itself in its own schema.
+ * Test files read the URL with `inject("databaseUrl")`.
  */
-import { forTests } from "@refract/store-pg/Embedded"
+import { provideForTests } from "@refract/store-pg/Embedded"
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -11,9 +11,4 @@ declare module "vitest" {
   }
 }
 
-export default async function setup(project: { provide: (key: "databaseUrl", value: string) => void }) {
-  const database = await forTests()
-  console.error(`refract tests: ${database.description}`)
-  project.provide("databaseUrl", database.url)
-  return database.stop
-}
+export default provideForTests

@@ -130,6 +130,7 @@ export const make = (
         const executionId = yield* TrackRefund.executionId(payload)
         // Signal first: a completion stored before the execution starts is consumed when it reaches its wait.
         yield* signal(executionId, change.current.status).pipe(Effect.provideContext(context))
+        yield* tracking.syncFinished(executionId, change.current.status, yield* Clock.currentTimeMillis).pipe(Effect.provideContext(context))
         if (payload.create === null) {
           const b = yield* registry.get(change.current.connector).pipe(Effect.option, Effect.map(Option.getOrUndefined))
           const mode = RefundTracker.modeOf(change.current, b, yield* Clock.currentTimeMillis, settings.reversalWindowMillis)

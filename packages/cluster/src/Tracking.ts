@@ -10,7 +10,8 @@
  * - the durable Stuck flag (`stuck_since`), written once by the workflow's `stuck` activity in the
  *   same transaction as its journal entry;
  * - `finished_at` and the final status, written the same way by the `finish` activity, so that a
- *   later start of the same refund is a no-op even after retention removed the journal;
+ *   later start of the same refund is a no-op even after retention removed the journal (a webhook
+ *   that changes the refund after that updates the status too);
  * - `purged_at`, when retention removed the execution's messages.
  */
 import { Effect } from "effect"
@@ -140,6 +141,17 @@ export const make = (schema: string) => {
           `UPDATE ${table} SET phase = $2, status = coalesce($3, status), connector_refund_id = coalesce($4, connector_refund_id), finished_at = $5, updated_at = $5
            WHERE execution_id = $1 AND finished_at IS NULL`,
           [executionId, end.phase, end.status, end.connectorRefundId, end.at]
+        )
+      ).pipe(Effect.asVoid),
+    /**
+     * A finished row follows later changes of its refund's status (a webhook that arrives after
+     * tracking ended refines Failed into Reversed, say): the store stays the source of truth.
+     */
+    syncFinished: (executionId: string, status: string, at: number) =>
+      Effect.flatMap(client, (sql) =>
+        sql.unsafe(
+          `UPDATE ${table} SET status = $2, updated_at = $3 WHERE execution_id = $1 AND finished_at IS NOT NULL AND status IS DISTINCT FROM $2`,
+          [executionId, status, at]
         )
       ).pipe(Effect.asVoid),
     get: (executionId: string) =>

@@ -303,7 +303,13 @@ describe("tracking on three runners, with kill -9", () => {
       const row = rows.find((r) => r.connector_refund_id === truth.id)
       if (row === undefined) mismatches.push(`${connector} ${truth.id}: no tracking workflow`)
       else if (!stuckIds.has(truth.id) && (row.finished_at === null || row.status !== (stored._tag === "Some" ? stored.value.status : null))) {
-        mismatches.push(`${connector} ${truth.id}: workflow ${row.phase} ${row.status}, store ${stored._tag === "Some" ? stored.value.status : "-"}`)
+        // A finished row may only lag the store for a change stored at about the time tracking ended
+        // (a late webhook refining Failed into Reversed races the finish step).
+        const history = await member.runPromise(store.history({ connector, connectorRefundId: truth.id }))
+        const late = history.some((e) => e.source === "webhook" && e.statusAfter === (stored._tag === "Some" ? stored.value.status : undefined) && e.receivedAt >= Number(row.finished_at) - 5_000)
+        if (row.finished_at === null || !late) {
+          mismatches.push(`${connector} ${truth.id}: workflow ${row.phase} ${row.status}, store ${stored._tag === "Some" ? stored.value.status : "-"}`)
+        }
       }
     }
     expect(mismatches).toEqual([])

@@ -420,3 +420,15 @@ export const forTests = async (): Promise<{ readonly url: string; readonly descr
     stop: server.stop
   }
 }
+
+/**
+ * A test runner's global setup that provides `databaseUrl` ({@link forTests}) and returns its
+ * teardown: `export default provideForTests` in `test/globalSetup.ts`, with the `ProvidedContext`
+ * declaration for `inject("databaseUrl")`.
+ */
+export const provideForTests = async (project: { provide: (key: "databaseUrl", value: string) => void }): Promise<() => Promise<void>> => {
+  const database = await forTests()
+  console.error(`refract tests: ${database.description}`)
+  project.provide("databaseUrl", database.url)
+  return database.stop
+}
