@@ -13,6 +13,8 @@ export interface Balancer {
   readonly counts: ReadonlyMap<number, number>
   /** Deliveries no target answered. */
   readonly failed: () => number
+  /** How long each answered delivery took (received here until the target's answer was read), ms, in arrival order. */
+  readonly durations: ReadonlyArray<number>
   readonly close: () => Promise<void>
 }
 
@@ -34,9 +36,11 @@ const forward = (agent: http.Agent, port: number, req: http.IncomingMessage, bod
 export const start = async (targets: () => ReadonlyArray<number>): Promise<Balancer> => {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 })
   const counts = new Map<number, number>()
+  const durations: Array<number> = []
   let next = 0
   let failed = 0
   const server = http.createServer((req, res) => {
+    const received = performance.now()
     const chunks: Array<Buffer> = []
     req.on("data", (c: Buffer) => chunks.push(c))
     req.on("end", async () => {
@@ -49,6 +53,7 @@ export const start = async (targets: () => ReadonlyArray<number>): Promise<Balan
         try {
           const answer = await forward(agent, port, req, body)
           counts.set(port, (counts.get(port) ?? 0) + 1)
+          durations.push(performance.now() - received)
           res.writeHead(answer.status, { "content-type": answer.headers["content-type"] ?? "text/plain" })
           res.end(answer.body)
           return
@@ -69,6 +74,7 @@ export const start = async (targets: () => ReadonlyArray<number>): Promise<Balan
     url: `http://127.0.0.1:${port}`,
     counts,
     failed: () => failed,
+    durations,
     close: () =>
       new Promise<void>((resolve) => {
         agent.destroy()
