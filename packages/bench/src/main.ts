@@ -12,13 +12,14 @@ import { estimate as clusterEstimate, type Result as ClusterResult, runClusterBe
 import { type Result as ReceiverResult, receiverGoals, runReceiverBench, table as receiverTable } from "./receiver.ts"
 import { goals as reconcileGoals, type Result as ReconcileResult, runReconcileBench, table as reconcileTable } from "./reconcile.ts"
 
-const usage = `usage: node packages/bench/src/main.ts [--rounds N] [--sequential N] [--seconds S] [--warmup N] [--refunds N] [--workflows N] [--only client|receiver|reconcile|cluster] [--json FILE]
+const usage = `usage: node packages/bench/src/main.ts [--rounds N] [--sequential N] [--seconds S] [--warmup N] [--refunds N] [--workflows N] [--concurrency N] [--only client|receiver|reconcile|cluster] [--json FILE]
   --rounds N       rounds; every contender runs once per round, medians across rounds (default 3)
   --sequential N   sequential calls measured at c=1, per phase (default 2000)
   --seconds S      seconds measured at c=64, per phase (default 3)
   --warmup N       warm-up calls before measuring (default 2000: the JIT settles)
   --refunds N      refunds in the reconciliation bench's book (default 1000000)
   --workflows N    tracking workflows per contender in the cluster bench (default 600)
+  --concurrency N  creates in flight at once in the cluster bench (default 32)
   --only WHICH     only the client, the receiver, the reconciliation or the cluster bench
   --json FILE      also write the full report (every run, the medians, the goals) as JSON`
 
@@ -38,6 +39,7 @@ const parsed = (() => {
         only: { type: "string" },
         refunds: { type: "string", default: "1000000" },
         workflows: { type: "string", default: "600" },
+        concurrency: { type: "string", default: "32" },
         json: { type: "string" },
         help: { type: "boolean", short: "h" }
       }
@@ -69,6 +71,7 @@ if (only !== undefined && only !== "client" && only !== "receiver" && only !== "
 }
 const refunds = number("refunds", parsed.refunds, true)
 const workflows = number("workflows", parsed.workflows, true)
+const concurrency = number("concurrency", parsed.concurrency, true)
 
 const report: { client?: ClientBenchReport; receiver?: ReceiverResult; reconcile?: ReconcileResult; cluster?: ClusterResult } = {}
 const progress = (line: string) => process.stderr.write(`${line}\n`)
@@ -97,7 +100,7 @@ try {
   if (only === undefined || only === "cluster") {
     progress(`cluster bench: ${workflows} tracking workflows on 1, 2 and 3 runners and on the in-process tracker…`)
     const started = Date.now()
-    report.cluster = await runClusterBench({ workflows, log: progress })
+    report.cluster = await runClusterBench({ workflows, concurrency, log: progress })
     const c = report.cluster
     process.stdout.write(
       `\n# Cluster tracking: ${workflows} refunds tracked to the end per contender, ${c.options.concurrency} creates at a time\n\n` +
