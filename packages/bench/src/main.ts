@@ -1,22 +1,26 @@
 /**
- * `npm run bench` (`node packages/bench/src/main.ts`): the refund client bench, then the webhook
- * receiver bench, each side by side with the alternatives in one run, reported as ratios (see
- * README.md). It reports; it does not gate: exit 0 whether the goals pass or not, 1 when a bench
- * process crashes, 2 on a bad flag.
+ * `npm run bench` (`node packages/bench/src/main.ts`): the refund client bench, the webhook receiver
+ * bench, the reconciliation bench and the cluster tracking bench, each side by side with the
+ * alternatives in one run, reported as ratios (see README.md). It reports; it does not gate: exit 0
+ * whether the goals pass or not (the cluster bench's scaling included), 1 when a bench process
+ * crashes or a cluster contender could not finish its workflows, 2 on a bad flag.
  */
 import { writeFile } from "node:fs/promises"
 import { parseArgs } from "node:util"
 import { type ClientBenchReport, commandLine, formatClientReport, runClientBench } from "./client.ts"
+import { estimate as clusterEstimate, type Result as ClusterResult, runClusterBench, table as clusterTable } from "./cluster.ts"
 import { type Result as ReceiverResult, receiverGoals, runReceiverBench, table as receiverTable } from "./receiver.ts"
 import { goals as reconcileGoals, type Result as ReconcileResult, runReconcileBench, table as reconcileTable } from "./reconcile.ts"
 
-const usage = `usage: node packages/bench/src/main.ts [--rounds N] [--sequential N] [--seconds S] [--warmup N] [--refunds N] [--only client|receiver|reconcile] [--json FILE]
+const usage = `usage: node packages/bench/src/main.ts [--rounds N] [--sequential N] [--seconds S] [--warmup N] [--refunds N] [--workflows N] [--concurrency N] [--only client|receiver|reconcile|cluster] [--json FILE]
   --rounds N       rounds; every contender runs once per round, medians across rounds (default 3)
   --sequential N   sequential calls measured at c=1, per phase (default 2000)
   --seconds S      seconds measured at c=64, per phase (default 3)
   --warmup N       warm-up calls before measuring (default 2000: the JIT settles)
   --refunds N      refunds in the reconciliation bench's book (default 1000000)
-  --only WHICH     only the client, the receiver or the reconciliation bench
+  --workflows N    tracking workflows per contender in the cluster bench (default 600)
+  --concurrency N  creates in flight at once in the cluster bench (default 32)
+  --only WHICH     only the client, the receiver, the reconciliation or the cluster bench
   --json FILE      also write the full report (every run, the medians, the goals) as JSON`
 
 const fail = (message: string): never => {
@@ -34,6 +38,8 @@ const parsed = (() => {
         warmup: { type: "string", default: "2000" },
         only: { type: "string" },
         refunds: { type: "string", default: "1000000" },
+        workflows: { type: "string", default: "600" },
+        concurrency: { type: "string", default: "32" },
         json: { type: "string" },
         help: { type: "boolean", short: "h" }
       }
@@ -60,10 +66,14 @@ const options = {
   command: commandLine()
 }
 const only = parsed.only
-if (only !== undefined && only !== "client" && only !== "receiver" && only !== "reconcile") fail(`--only wants client, receiver or reconcile, not "${only}"`)
+if (only !== undefined && only !== "client" && only !== "receiver" && only !== "reconcile" && only !== "cluster") {
+  fail(`--only wants client, receiver, reconcile or cluster, not "${only}"`)
+}
 const refunds = number("refunds", parsed.refunds, true)
+const workflows = number("workflows", parsed.workflows, true)
+const concurrency = number("concurrency", parsed.concurrency, true)
 
-const report: { client?: ClientBenchReport; receiver?: ReceiverResult; reconcile?: ReconcileResult } = {}
+const report: { client?: ClientBenchReport; receiver?: ReceiverResult; reconcile?: ReconcileResult; cluster?: ClusterResult } = {}
 const progress = (line: string) => process.stderr.write(`${line}\n`)
 
 try {
@@ -86,6 +96,20 @@ try {
     process.stdout.write(
       `\n# Reconciliation: ${refunds.toLocaleString("en")} refunds, 1% seeded as each kind of discrepancy\n\n${reconcileTable(report.reconcile)}\n\n${reconcileGoals(report.reconcile)}\n`
     )
+  }
+  if (only === undefined || only === "cluster") {
+    progress(`cluster bench: ${workflows} tracking workflows on 1, 2 and 3 runners and on the in-process tracker…`)
+    const started = Date.now()
+    report.cluster = await runClusterBench({ workflows, concurrency, log: progress })
+    const c = report.cluster
+    process.stdout.write(
+      `\n# Cluster tracking: ${workflows} refunds tracked to the end per contender, ${c.options.concurrency} creates at a time\n\n` +
+        `${c.machine.cpus} CPUs (${c.machine.model}), Node ${c.machine.node}, PostgreSQL ${c.machine.postgres} (embedded, fsync off), ${c.machine.date}; ` +
+        `runner flags --poll-initial-delay ${c.options.flags.pollInitialDelay} --poll-max-delay ${c.options.flags.pollMaxDelay} --reversal-window ${c.options.flags.reversalWindow}; ` +
+        `Stripe emulator settles after ${c.options.settleAfterMillis} ms; ${c.options.warmup} warm-up workflows each; bench took ${Math.round((Date.now() - started) / 1000)} s\n\n` +
+        `${clusterTable(c)}\n\n${clusterEstimate(c)}\n`
+    )
+    if (c.runs.some((run) => run.error !== undefined)) process.exitCode = 1
   }
   if (parsed.json !== undefined) {
     await writeFile(parsed.json, `${JSON.stringify(report, null, 2)}\n`)
