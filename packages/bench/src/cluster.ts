@@ -24,12 +24,11 @@ import { ConnectorRegistry, RefundTracker } from "@refract/core"
 import type { RefundStore } from "@refract/core"
 import { ClusterRunner } from "@refract/cluster"
 import { StripeConnector } from "@refract/stripe"
+import { Loopback } from "@refract/testkit"
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { createServer } from "node:net"
-import * as Balancer from "./cluster/Balancer.ts"
 import * as Children from "./cluster/Children.ts"
 import * as Db from "./cluster/Db.ts"
 import type { Summary as EmulatorSummary } from "./cluster/emulator-process.ts"
@@ -129,15 +128,7 @@ export interface Result {
   readonly elapsedMillis: number
 }
 
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0))
-    })
-  })
+const { freePort } = Loopback
 
 const withTimeout = <A>(promise: Promise<A>, millis: number, what: string): Promise<A> =>
   new Promise<A>((resolve, reject) => {
@@ -319,7 +310,7 @@ const runContender = async (contender: Contender, index: number, ctx: Context): 
   try {
     // The balancer first (the emulator needs its URL), then the emulator (the trackers need its URL).
     const targets: Array<number> = []
-    const balancer = await Balancer.start(() => targets)
+    const balancer = await Loopback.startBalancer(() => targets)
     finalizers.push(() => balancer.close())
     const tag = contender.runners === 0 ? "inprocess" : `r${contender.runners}`
     const emulator = Children.forkScript("emulator-process.ts", [JSON.stringify({

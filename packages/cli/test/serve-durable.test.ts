@@ -5,13 +5,13 @@
  */
 import { execFileSync } from "node:child_process"
 import { chmodSync, existsSync, mkdtempSync, rmSync } from "node:fs"
-import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect } from "effect"
 import { RefundStore } from "@refract/core"
 import { PgRefundStore } from "@refract/store-pg"
 import * as Embedded from "@refract/store-pg/Embedded"
+import { Loopback } from "@refract/testkit"
 import { afterAll, describe, expect, it } from "vitest"
 import { run, start, waitForOutput } from "./helpers.ts"
 
@@ -32,15 +32,7 @@ const until = async (check: () => boolean, what: string, timeoutMillis = 30_000)
 const processesOn = (dir: string): Array<string> =>
   execFileSync("ps", ["-eo", "pid=,args="], { encoding: "utf8" }).split("\n").filter((line) => line.includes(dir))
 
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0))
-    })
-  })
+const { freePort } = Loopback
 
 const base = mkdtempSync(join(tmpdir(), "refract-serve-test-"))
 // Under root, PostgreSQL runs as an unprivileged user, which must be able to reach the data directory.

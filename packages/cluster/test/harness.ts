@@ -1,31 +1,22 @@
 /**
  * Process orchestration for the multi-runner tests: fresh databases, runner processes (`refract
- * serve --cluster`, the way users run them), a webhook load balancer, shard ownership read from
- * PostgreSQL, and polling helpers.
+ * serve --cluster`, the way users run them), shard ownership read from PostgreSQL, and polling
+ * helpers. Free ports and the webhook load balancer come from the testkit (`Loopback`).
  */
 import { PgClient } from "@effect/sql-pg"
 import { Effect, Redacted } from "effect"
 import { SqlClient } from "effect/sql"
+import { Loopback } from "@refract/testkit"
 import { spawn } from "node:child_process"
 import type { ChildProcess } from "node:child_process"
 import * as fs from "node:fs"
-import * as http from "node:http"
-import { createServer } from "node:net"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 
 export const cliBin = fileURLToPath(new URL("../../cli/src/bin.ts", import.meta.url))
 const cliDir = fileURLToPath(new URL("../../cli/", import.meta.url))
 
-export const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0))
-    })
-  })
+export const { freePort, startBalancer } = Loopback
 
 export const sleep = (millis: number) => new Promise((resolve) => setTimeout(resolve, millis))
 
@@ -133,46 +124,4 @@ export const startRunner = (options: {
   }
   child.once("exit", () => (runner.alive = false))
   return runner
-}
-
-/**
- * A webhook load balancer, as in front of any multi-runner deployment: each delivery goes to the
- * next live target in turn, and to the following one when a target does not answer. With no target
- * answering, 502 (the processor retries on its schedule).
- */
-export const startBalancer = async (targets: () => ReadonlyArray<number>) => {
-  let next = 0
-  const counts = new Map<number, number>()
-  const server = http.createServer((req, res) => {
-    const chunks: Array<Buffer> = []
-    req.on("data", (c: Buffer) => chunks.push(c))
-    req.on("end", async () => {
-      const body = Buffer.concat(chunks)
-      const ports = targets()
-      for (let i = 0; i < ports.length; i++) {
-        const port = ports[(next + i) % ports.length]!
-        try {
-          const headers: Record<string, string> = {}
-          for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string" && k !== "host" && k !== "content-length") headers[k] = v
-          const answer = await fetch(`http://127.0.0.1:${port}${req.url}`, { method: req.method ?? "POST", headers, body, signal: AbortSignal.timeout(10_000) })
-          next = (next + i + 1) % Math.max(1, ports.length)
-          counts.set(port, (counts.get(port) ?? 0) + 1)
-          res.writeHead(answer.status, { "content-type": answer.headers.get("content-type") ?? "text/plain" })
-          res.end(Buffer.from(await answer.arrayBuffer()))
-          return
-        } catch {
-          // this target is down: try the next one
-        }
-      }
-      res.writeHead(502).end("no runner answered")
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-  const address = server.address()
-  const port = typeof address === "object" && address !== null ? address.port : 0
-  return {
-    url: `http://127.0.0.1:${port}`,
-    counts,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve()))
-  }
 }

@@ -1,11 +1,22 @@
 /**
- * The webhook load balancer in front of the runners, as in front of any multi-runner deployment
- * (the cluster tests use the same kind): each delivery goes to the next target in turn, and to the
- * one after it when a target does not answer; with none answering, 502 (the processor retries on its
- * schedule). Keep-alive connections to the targets. It runs in the bench process for every
- * contender, the in-process tracker's single target included, so its cost is the same for all.
+ * Helpers for tests and benchmarks that run several servers on loopback: a free port, and a webhook
+ * load balancer as in front of any multi-runner deployment (`refract serve --cluster`): each delivery
+ * goes to the next target in turn, and to the one after it when a target does not answer; with none
+ * answering, 502 (the processor retries on its schedule). Keep-alive connections to the targets.
  */
 import * as http from "node:http"
+import * as net from "node:net"
+
+/** A TCP port free on 127.0.0.1 right now (the OS picks it; another process may take it before you do). */
+export const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = net.createServer()
+    server.once("error", reject)
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address()
+      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0))
+    })
+  })
 
 export interface Balancer {
   readonly url: string
@@ -33,7 +44,7 @@ const forward = (agent: http.Agent, port: number, req: http.IncomingMessage, bod
   })
 
 /** `targets` is read for every delivery: the ports of the servers behind it (set once they listen). */
-export const start = async (targets: () => ReadonlyArray<number>): Promise<Balancer> => {
+export const startBalancer = async (targets: () => ReadonlyArray<number>): Promise<Balancer> => {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 })
   const counts = new Map<number, number>()
   const durations: Array<number> = []
