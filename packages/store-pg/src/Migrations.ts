@@ -138,6 +138,18 @@ export const migrations: ReadonlyArray<Migration> = [
             updated_at bigint NOT NULL
           )`)
       })
+  },
+  {
+    id: 5,
+    name: "refund_search",
+    up: (sql, s) =>
+      Effect.gen(function*() {
+        // Support search: an id pasted from an e-mail may be the processor's refund id or the payment's;
+        // results come most recently updated first, paged by keyset over this order.
+        yield* sql.unsafe(`CREATE INDEX refract_refunds_refund_id_idx ON ${s}.refract_refunds (connector_refund_id)`)
+        yield* sql.unsafe(`CREATE INDEX refract_refunds_payment_idx ON ${s}.refract_refunds ((refund->>'connectorTransactionId'))`)
+        yield* sql.unsafe(`CREATE INDEX refract_refunds_updated_idx ON ${s}.refract_refunds (updated_at DESC, connector, connector_refund_id)`)
+      })
   }
 ]
 

@@ -312,8 +312,49 @@ export const make = (
         })
     }
 
+    /**
+     * Search: the statement carries only the filters given (so each is planned against its index:
+     * the three id indexes, or the update-order index the keyset pages walk), newest update first,
+     * one row more than the page to know whether another follows.
+     */
+    const search = (query: RefundStore.SearchQuery) =>
+      Effect.gen(function*() {
+        const problem = RefundStore.searchProblem(query)
+        if (problem !== undefined) return yield* new RefundStore.StoreError({ operation: "search", message: `refund search: ${problem}` })
+        const limit = query.limit ?? RefundStore.defaultSearchLimit
+        const params: Array<unknown> = []
+        const param = (value: unknown) => {
+          params.push(value)
+          return `$${params.length}`
+        }
+        const where: Array<string> = []
+        if (query.id !== undefined) {
+          const id = param(query.id)
+          where.push(`(merchant_refund_id = ${id} OR connector_refund_id = ${id} OR (refund->>'connectorTransactionId') = ${id})`)
+        }
+        if (query.connector !== undefined) where.push(`connector = ${param(query.connector)}`)
+        if (query.statuses !== undefined) where.push(`status = ANY(${param(texts(query.statuses))}::text[])`)
+        for (const [column, range] of [["created_at", query.created], ["updated_at", query.updated]] as const) {
+          if (range?.from !== undefined) where.push(`${column} >= ${param(range.from)}`)
+          if (range?.to !== undefined) where.push(`${column} < ${param(range.to)}`)
+        }
+        const after = query.cursor === undefined ? undefined : RefundStore.searchCursor.decode(query.cursor)
+        if (after !== undefined) {
+          const u = param(after.updatedAt)
+          where.push(`(updated_at < ${u} OR (updated_at = ${u} AND (connector, connector_refund_id) > (${param(after.connector)}, ${param(after.connectorRefundId)})))`)
+        }
+        const rows = yield* sql.unsafe<{ refund: unknown }>(
+          `SELECT refund FROM ${s}.refract_refunds${where.length > 0 ? ` WHERE ${where.join(" AND ")}` : ""}
+           ORDER BY updated_at DESC, connector, connector_refund_id LIMIT ${param(limit + 1)}`,
+          params
+        ).pipe(Effect.mapError(storeError("search")))
+        const refunds = yield* refundsOf(rows.slice(0, limit)).pipe(Effect.mapError(storeError("search")))
+        return rows.length > limit ? { refunds, next: RefundStore.searchCursor.encode(refunds[refunds.length - 1]!) } : { refunds }
+      })
+
     const store: RefundStore.Store = {
       apply,
+      search,
       get: (key) =>
         load(key.connector, key.connectorRefundId).pipe(Effect.map(Option.fromNullishOr), Effect.mapError(storeError("get"))),
       getByMerchantRefundId: (merchantRefundId, connector) =>

@@ -8,7 +8,23 @@
 import { Effect, Layer, Option, Semaphore, Stream } from "effect"
 import type { Refund } from "../refund/Refund.ts"
 import type { ApplyResult as ApplyResultType, CreateIntent, HistoryEntry, Observation, RefundKey, Store } from "./RefundStore.ts"
-import { ApplyResult, RefundStore, beginOver, changeOf, endOf, fold, isListedUnsettled, keyString, makeChangeHub } from "./RefundStore.ts"
+import {
+  ApplyResult,
+  RefundStore,
+  StoreError,
+  beginOver,
+  changeOf,
+  defaultSearchLimit,
+  endOf,
+  fold,
+  isListedUnsettled,
+  keyString,
+  makeChangeHub,
+  matchesSearch,
+  searchCursor,
+  searchOrder,
+  searchProblem
+} from "./RefundStore.ts"
 
 interface Row {
   current: Refund | undefined
@@ -86,6 +102,18 @@ export const make = Effect.gen(function*() {
           all().filter((r) => r.connector === connector).toSorted((a, b) => (a.connectorRefundId < b.connectorRefundId ? -1 : a.connectorRefundId > b.connectorRefundId ? 1 : 0))
         )
       ),
+    search: (query) =>
+      Effect.gen(function*() {
+        const problem = searchProblem(query)
+        if (problem !== undefined) return yield* new StoreError({ operation: "search", message: `refund search: ${problem}` })
+        const after = query.cursor === undefined ? undefined : searchCursor.decode(query.cursor)
+        const limit = query.limit ?? defaultSearchLimit
+        const found = all()
+          .filter((r) => matchesSearch(r, query) && (after === undefined || searchOrder(after, r) < 0))
+          .toSorted(searchOrder)
+        const page = found.slice(0, limit)
+        return found.length > limit ? { refunds: page, next: searchCursor.encode(page[page.length - 1]!) } : { refunds: page }
+      }),
     beginCreate: (intent) =>
       Effect.sync(() => {
         const key = eventKey(intent.connector, intent.merchantRefundId)

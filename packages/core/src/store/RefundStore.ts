@@ -12,6 +12,7 @@
  * Both pass `RefundStoreConformance`, the shared behaviour suite.
  */
 import { Clock, Context, Data, Effect, Option, PubSub, Result, Schema, Stream } from "effect"
+import { Base64Url } from "effect/encoding"
 import type { Scope } from "effect"
 import { observe } from "../refund/Observe.ts"
 import { CreateRefundRequest, Refund, RefundSnapshot } from "../refund/Refund.ts"
@@ -147,6 +148,95 @@ export type CreateEnd =
   | { readonly state: "Created"; readonly connectorRefundId: string }
   | { readonly state: "Failed" }
 
+/** A time range, epoch ms, `from` inclusive and `to` exclusive; either end may be open. */
+export interface TimeRange {
+  readonly from?: number | undefined
+  readonly to?: number | undefined
+}
+
+/**
+ * What `search` looks for. Every field is optional and all that are given must hold. What support
+ * teams paste is an id: `id` finds it as a merchant refund id, a processor refund id or a payment id
+ * (the processor's id of the refunded payment), exactly.
+ */
+export interface SearchQuery {
+  readonly id?: string | undefined
+  readonly connector?: string | undefined
+  /** Any of these statuses. */
+  readonly statuses?: ReadonlyArray<RefundStatus> | undefined
+  readonly created?: TimeRange | undefined
+  readonly updated?: TimeRange | undefined
+  /** The `next` of the previous page (opaque); absent for the first page. */
+  readonly cursor?: string | undefined
+  /** Refunds per page: default 50, at most {@link maxSearchLimit}. */
+  readonly limit?: number | undefined
+}
+
+/** One page of a search: most recently updated first (ties by connector and processor refund id). */
+export interface SearchPage {
+  readonly refunds: ReadonlyArray<Refund>
+  /** The cursor of the next page, when there is one. */
+  readonly next?: string | undefined
+}
+
+export const defaultSearchLimit = 50
+export const maxSearchLimit = 500
+
+/** The position a search page ends at, as an opaque cursor (and back). */
+export const searchCursor = {
+  encode: (refund: { readonly updatedAt: number; readonly connector: string; readonly connectorRefundId: string }): string =>
+    Base64Url.encode(JSON.stringify([refund.updatedAt, refund.connector, refund.connectorRefundId])),
+  decode: (cursor: string): { readonly updatedAt: number; readonly connector: string; readonly connectorRefundId: string } | undefined => {
+    const text = Base64Url.decodeString(cursor)
+    if (Result.isFailure(text)) return undefined
+    try {
+      const value: unknown = JSON.parse(text.success)
+      if (!Array.isArray(value) || value.length !== 3) return undefined
+      const [updatedAt, connector, connectorRefundId] = value as [unknown, unknown, unknown]
+      return Number.isSafeInteger(updatedAt) && typeof connector === "string" && typeof connectorRefundId === "string"
+        ? { updatedAt: updatedAt as number, connector, connectorRefundId }
+        : undefined
+    } catch {
+      return undefined
+    }
+  }
+}
+
+/** Why a search query cannot run (a malformed cursor, a limit out of range), or undefined. */
+export const searchProblem = (query: SearchQuery): string | undefined => {
+  if (query.limit !== undefined && (!Number.isSafeInteger(query.limit) || query.limit < 1 || query.limit > maxSearchLimit)) {
+    return `limit must be an integer from 1 to ${maxSearchLimit}`
+  }
+  if (query.cursor !== undefined && searchCursor.decode(query.cursor) === undefined) return "cursor is not one a search returned"
+  for (const [name, range] of [["created", query.created], ["updated", query.updated]] as const) {
+    for (const bound of [range?.from, range?.to]) {
+      if (bound !== undefined && !Number.isSafeInteger(bound)) return `${name} bounds must be epoch milliseconds`
+    }
+  }
+  return undefined
+}
+
+/** The order of search results: `a` before `b` when it was updated later (then by connector and id). */
+export const searchOrder = (
+  a: { readonly updatedAt: number; readonly connector: string; readonly connectorRefundId: string },
+  b: { readonly updatedAt: number; readonly connector: string; readonly connectorRefundId: string }
+): number =>
+  b.updatedAt - a.updatedAt ||
+  (a.connector < b.connector ? -1 : a.connector > b.connector ? 1 : 0) ||
+  (a.connectorRefundId < b.connectorRefundId ? -1 : a.connectorRefundId > b.connectorRefundId ? 1 : 0)
+
+/** Whether a refund satisfies a query's filters (not the cursor): the memory store's search, and a reference for others. */
+export const matchesSearch = (refund: Refund, query: SearchQuery): boolean => {
+  const within = (value: number, range: TimeRange | undefined) =>
+    range === undefined || ((range.from === undefined || value >= range.from) && (range.to === undefined || value < range.to))
+  return (query.id === undefined ||
+    refund.merchantRefundId === query.id || refund.connectorRefundId === query.id || refund.connectorTransactionId === query.id) &&
+    (query.connector === undefined || refund.connector === query.connector) &&
+    (query.statuses === undefined || query.statuses.includes(refund.status)) &&
+    within(refund.createdAt, query.created) &&
+    within(refund.updatedAt, query.updated)
+}
+
 export interface Store {
   /**
    * Applies one observation atomically: de-duplicate (by event id), load, fold through the state
@@ -177,6 +267,12 @@ export interface Store {
    * not be included.
    */
   readonly scan: (connector: string) => Stream.Stream<Refund, StoreError>
+  /**
+   * Refunds matching a query, a page at a time, most recently updated first: what support tools
+   * search by (an id pasted from an e-mail, a connector, statuses, time ranges). A malformed query
+   * (see {@link searchProblem}) fails with a StoreError whose operation is "search".
+   */
+  readonly search: (query: SearchQuery) => Effect.Effect<SearchPage, StoreError>
   /**
    * Records a create before it is sent, atomically per (connector, merchant refund id): the intent as
    * given when there is none (or the earlier create failed), else the one already recorded, whose

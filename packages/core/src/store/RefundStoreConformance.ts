@@ -15,8 +15,8 @@ import * as Money from "../money/Money.ts"
 import { CreateRefundRequest, RefundSnapshot, Settlement } from "../refund/Refund.ts"
 import type { Refund } from "../refund/Refund.ts"
 import type { ObservedStatus } from "../refund/RefundStatus.ts"
-import type { ApplyResult, HistoryEntry, Observation, Source } from "./RefundStore.ts"
-import { CreateIntent, RefundStore, replayHistory } from "./RefundStore.ts"
+import type { ApplyResult, HistoryEntry, Observation, SearchQuery, Source } from "./RefundStore.ts"
+import { CreateIntent, matchesSearch, maxSearchLimit, RefundStore, replayHistory, searchOrder } from "./RefundStore.ts"
 
 export interface Case {
   readonly name: string
@@ -147,6 +147,70 @@ export const cases = (options: Options = {}): ReadonlyArray<Case> => {
         const sorted = [...ids].sort()
         yield* equal(scanned.map((r) => r.connectorRefundId).join(","), sorted.join(","), "in processor id order")
         yield* equal((yield* Stream.runCollect(store.scan(uniqueConnector("scan-none")))).length, 0, "no refunds")
+      })
+    },
+    {
+      name: "search finds by any id, filters, and pages newest update first without gaps or repeats",
+      run: Effect.gen(function*() {
+        const store = yield* RefundStore
+        const c = uniqueConnector("search")
+        const statuses: ReadonlyArray<ObservedStatus> = ["Pending", "Succeeded", "Failed", "RequiresAction"]
+        // 130 refunds; updates at 40 distinct times, so many tie and the tie-break is exercised.
+        yield* Effect.forEach(Array.from({ length: 130 }, (_, i) => i), (i) =>
+          store.apply({
+            connector: c,
+            snapshot: new RefundSnapshot({
+              connectorRefundId: `re_${c}_${i}`,
+              connectorTransactionId: `pay_${c}_${i % 11}`,
+              merchantRefundId: i % 3 === 0 ? `order-${c}-${i}` : undefined,
+              amount: Money.make(100 + i, "EUR"),
+              status: statuses[i % statuses.length]!,
+              rawStatus: rawOf[statuses[i % statuses.length]!],
+              occurredAt: 1_700_000_000_000 + (i % 40) * 1000,
+              createdAt: 1_699_000_000_000 + i * 1000
+            }),
+            source: "poll",
+            receivedAt: 1_700_000_000_000 + (i % 40) * 1000
+          }), { concurrency: 8, discard: true })
+        const all = yield* Stream.runCollect(store.scan(c))
+        yield* equal(all.length, 130, "stored")
+        const walk = (query: SearchQuery) =>
+          Effect.gen(function*() {
+            const seen: Array<string> = []
+            let cursor: string | undefined
+            for (let pages = 0; pages < 100; pages++) {
+              const page = yield* store.search({ ...query, ...(cursor !== undefined ? { cursor } : {}), limit: 7 })
+              for (const r of page.refunds) seen.push(r.connectorRefundId)
+              if (page.refunds.length > 7) throw new AssertionFailed("a page longer than its limit")
+              if (page.next === undefined) return seen
+              cursor = page.next
+            }
+            throw new AssertionFailed("search pages never end")
+          })
+        const mid = all[60]!
+        const queries: ReadonlyArray<readonly [string, SearchQuery]> = [
+          ["connector", { connector: c }],
+          ["statuses", { connector: c, statuses: ["Pending", "RequiresAction"] }],
+          ["merchant refund id", { id: `order-${c}-9` }],
+          ["processor refund id", { id: `re_${c}_17` }],
+          ["payment id", { id: `pay_${c}_4` }],
+          ["payment id and status", { id: `pay_${c}_4`, statuses: ["Succeeded"] }],
+          ["created range", { connector: c, created: { from: mid.createdAt, to: mid.createdAt + 25_000 } }],
+          ["updated range", { connector: c, updated: { from: mid.updatedAt } }],
+          ["nothing", { id: `re_${c}_missing` }]
+        ]
+        for (const [name, query] of queries) {
+          const expected = all.filter((r) => matchesSearch(r, query)).toSorted(searchOrder).map((r) => r.connectorRefundId)
+          yield* equal((yield* walk(query)).join(","), expected.join(","), `${name}: every match once, newest update first, across pages`)
+          const whole = yield* store.search({ ...query, limit: maxSearchLimit })
+          yield* equal(whole.refunds.map((r) => r.connectorRefundId).join(","), expected.join(","), `${name}: one page`)
+          yield* equal(whole.next, undefined, `${name}: no further page`)
+        }
+        yield* equal(expectedNonEmpty(all, c), true, "the queries above found something")
+        for (const bad of [{ cursor: "not-a-cursor" }, { limit: 0 }, { limit: maxSearchLimit + 1 }, { created: { from: 1.5 } }] as const) {
+          const failed = yield* Effect.flip(store.search({ connector: c, ...bad }))
+          yield* equal(failed.operation, "search", `refused: ${JSON.stringify(bad)}`)
+        }
       })
     },
     {
@@ -516,3 +580,7 @@ export const cases = (options: Options = {}): ReadonlyArray<Case> => {
     }
   ]
 }
+
+/** The search case's queries are only meaningful when its fixtures match something. */
+const expectedNonEmpty = (all: ReadonlyArray<{ readonly merchantRefundId?: string | undefined }>, c: string): boolean =>
+  all.some((r) => r.merchantRefundId === `order-${c}-9`)
