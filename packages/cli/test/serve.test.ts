@@ -143,10 +143,16 @@ describe("refract serve", () => {
       [["--store", "memory", "--stuck-after", "soon"], /--stuck-after must be a duration/],
       [["--store", "memory", "--poll-initial-delay", "0"], /--poll-initial-delay must be a duration/],
       [["--store", "memory", "--recheck-every", "5 parsecs"], /--recheck-every must be a duration/],
-      [["--store", "memory", "--retain-for", "1w"], /--retain-for must be a duration/]
+      [["--store", "memory", "--retain-for", "1w"], /--retain-for must be a duration/],
+      [["--store", "memory", "--api-token-check"], /REFRACT_API_TOKEN: API tokens must be at least 32 characters/]
     ]
     for (const [flags, message] of cases) {
-      const result = await run(["serve", "--port", "0", "--connector", "stripe", ...flags], env)
+      const apiCheck = flags.includes("--api-token-check")
+      const result = await run(
+        ["serve", "--port", "0", "--connector", "stripe", ...flags.filter((f) => f !== "--api-token-check")],
+        apiCheck ? { ...env, REFRACT_API_TOKEN: "too-short-TOKEN-VALUE" } : env
+      )
+      if (apiCheck) expect(result.output).not.toContain("too-short-TOKEN-VALUE")
       expect(result.code, `${flags.join(" ")}: ${result.output}`).toBe(2)
       expect(result.stderr).toMatch(message)
       expect(result.stdout).not.toContain("Press Ctrl-C to stop")

@@ -23,7 +23,7 @@
  * large to drain), and slow senders a 408 after `limits.requestTimeoutMillis`.
  */
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
-import { ConnectorRegistry, MemoryRefundStore, RefundTracker, WebhookRoute } from "@refract/core"
+import { ConnectorRegistry, MemoryRefundStore, RefundsApi, RefundTracker, WebhookRoute } from "@refract/core"
 import type { RefundStore } from "@refract/core"
 import { Context, Effect, Layer } from "effect"
 import type { HttpClient, HttpServerError } from "effect/http"
@@ -52,6 +52,12 @@ export interface Options<E = never, R = never, ET = never> extends WebhookRoute.
   readonly limits?: Limits | undefined
   /** How long stopping waits for requests in flight. Default 5 seconds. */
   readonly shutdownTimeoutMillis?: number | undefined
+  /**
+   * The refunds read API for support tools (`GET /refunds`, `GET /refunds/:connector/:id`,
+   * `POST /refunds/:connector/:id/sync`, `GET /refunds/events`; see core's `RefundsApi`), behind
+   * bearer tokens. Off unless given.
+   */
+  readonly api?: RefundsApi.Options | undefined
   /** `GET /metrics` (Prometheus) and `GET /readyz` (see {@link NodeOpsRoutes}); `false` leaves both out. Default on. */
   readonly ops?: NodeOpsRoutes.Options | false | undefined
 }
@@ -99,7 +105,8 @@ export const layer = <E = never, R = never, ET = never>(
   R | ConnectorRegistry.ConnectorRegistry | HttpClient.HttpClient
 > => {
   const path = options.path ?? WebhookRoute.defaultPath
-  const routes = options.ops === false ? Receiver.routes(options) : Layer.mergeAll(Receiver.routes(options), NodeOpsRoutes.layer(options.ops))
+  const base = options.ops === false ? Receiver.routes(options) : Layer.mergeAll(Receiver.routes(options), NodeOpsRoutes.layer(options.ops))
+  const routes = options.api === undefined ? base : Layer.mergeAll(base, RefundsApi.layer(options.api))
   const app = HttpRouter.serve(routes, { disableListenLog: true, disableLogger: true })
   const http = NodeHttpServer.layerServer(() => Receiver.nodeServer(options.limits), {
     port: options.port ?? 8080,

@@ -23,7 +23,7 @@
  * connector's deliveries with errors until someone read its log; refusing to start is seen at once
  * by whoever (or whatever supervisor) started it, and processors keep retrying meanwhile.
  */
-import { BoundConnector, ConnectorRegistry, Credentials, RefundService, RefundTracker } from "@refract/core"
+import { ApiAuth, BoundConnector, ConnectorRegistry, Credentials, RefundService, RefundTracker } from "@refract/core"
 import { NodeHttp, NodeWebhookServer } from "@refract/node"
 import * as StoreConfig from "@refract/store-pg/StoreConfig"
 import { Console, Duration, Effect, Layer, Option, Redacted, Result, Stream } from "effect"
@@ -257,6 +257,16 @@ export const serve = Command.make(
       reversalPollEvery: Duration.millis(yield* durationFlag("--reversal-poll-every", input.reversalPollEvery))
     }
     const retainFor = yield* durationFlag("--retain-for", input.retainFor)
+    // The refunds API for support tools: on when REFRACT_API_TOKEN holds one or more tokens (comma-separated, for rotation).
+    const apiTokens = (env["REFRACT_API_TOKEN"] ?? "").split(",").map((t) => t.trim()).filter((t) => t !== "")
+    for (const token of apiTokens) remember(token)
+    const api = apiTokens.length === 0
+      ? undefined
+      : { tokens: apiTokens.map((t) => Redacted.make(t)), stuckAfterMillis: Duration.toMillis(tracker.stuckAfter as Duration.Duration) }
+    if (api !== undefined) {
+      const invalid = ApiAuth.problem(api)
+      if (invalid !== undefined) return yield* new UsageError({ message: `REFRACT_API_TOKEN: ${invalid}` })
+    }
     if (input.cluster && choice._tag !== "Postgres") {
       return yield* new UsageError({ message: "--cluster needs the PostgreSQL every runner shares: --database-url or REFRACT_DATABASE_URL" })
     }
@@ -283,6 +293,7 @@ export const serve = Command.make(
       host: input.host,
       maxBodyBytes: input.maxBodyBytes,
       store: durable?.store ?? StoreConfig.layerFromChoice(choice),
+      api,
       tracker,
       tracking: durable?.tracking
     }).pipe(Layer.provide(registry), Layer.provide(NodeHttp.layer()))
@@ -300,6 +311,7 @@ export const serve = Command.make(
           ...(input.cluster
             ? [["tracking", `durable workflows on Effect Cluster; runner ${input.runnerHost}:${input.runnerPort}`] as const]
             : [["tracking", "in this process (resumed from the store on restart)"] as const]),
+          ...(api !== undefined ? [["refunds API", `${info.url}/refunds (Authorization: Bearer <REFRACT_API_TOKEN>)`] as const] : []),
           ["health", `${info.url}/healthz`],
           ["readiness", `${info.url}/readyz`],
           ["metrics", `${info.url}/metrics (Prometheus)`]
