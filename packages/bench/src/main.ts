@@ -11,8 +11,9 @@ import { type ClientBenchReport, commandLine, formatClientReport, runClientBench
 import { estimate as clusterEstimate, type Result as ClusterResult, runClusterBench, table as clusterTable } from "./cluster.ts"
 import { type Result as ReceiverResult, receiverGoals, runReceiverBench, table as receiverTable } from "./receiver.ts"
 import { goals as reconcileGoals, type Result as ReconcileResult, runReconcileBench, table as reconcileTable } from "./reconcile.ts"
+import { type Result as SearchResult, runSearchBench, table as searchTable } from "./search.ts"
 
-const usage = `usage: node packages/bench/src/main.ts [--rounds N] [--sequential N] [--seconds S] [--warmup N] [--refunds N] [--workflows N] [--concurrency N] [--only client|receiver|reconcile|cluster] [--json FILE]
+const usage = `usage: node packages/bench/src/main.ts [--rounds N] [--sequential N] [--seconds S] [--warmup N] [--refunds N] [--workflows N] [--concurrency N] [--stored N] [--only client|receiver|reconcile|cluster|search] [--json FILE]
   --rounds N       rounds; every contender runs once per round, medians across rounds (default 3)
   --sequential N   sequential calls measured at c=1, per phase (default 2000)
   --seconds S      seconds measured at c=64, per phase (default 3)
@@ -20,7 +21,8 @@ const usage = `usage: node packages/bench/src/main.ts [--rounds N] [--sequential
   --refunds N      refunds in the reconciliation bench's book (default 1000000)
   --workflows N    tracking workflows per contender in the cluster bench (default 600)
   --concurrency N  creates in flight at once in the cluster bench (default 32)
-  --only WHICH     only the client, the receiver, the reconciliation or the cluster bench
+  --stored N       refunds in the store the search bench searches (default 100000)
+  --only WHICH     only the client, the receiver, the reconciliation, the cluster or the search bench
   --json FILE      also write the full report (every run, the medians, the goals) as JSON`
 
 const fail = (message: string): never => {
@@ -40,6 +42,7 @@ const parsed = (() => {
         refunds: { type: "string", default: "1000000" },
         workflows: { type: "string", default: "600" },
         concurrency: { type: "string", default: "32" },
+        stored: { type: "string", default: "100000" },
         json: { type: "string" },
         help: { type: "boolean", short: "h" }
       }
@@ -66,14 +69,15 @@ const options = {
   command: commandLine()
 }
 const only = parsed.only
-if (only !== undefined && only !== "client" && only !== "receiver" && only !== "reconcile" && only !== "cluster") {
-  fail(`--only wants client, receiver, reconcile or cluster, not "${only}"`)
+if (only !== undefined && !["client", "receiver", "reconcile", "cluster", "search"].includes(only)) {
+  fail(`--only wants client, receiver, reconcile, cluster or search, not "${only}"`)
 }
 const refunds = number("refunds", parsed.refunds, true)
 const workflows = number("workflows", parsed.workflows, true)
 const concurrency = number("concurrency", parsed.concurrency, true)
+const stored = number("stored", parsed.stored, true)
 
-const report: { client?: ClientBenchReport; receiver?: ReceiverResult; reconcile?: ReconcileResult; cluster?: ClusterResult } = {}
+const report: { client?: ClientBenchReport; receiver?: ReceiverResult; reconcile?: ReconcileResult; cluster?: ClusterResult; search?: SearchResult } = {}
 const progress = (line: string) => process.stderr.write(`${line}\n`)
 
 try {
@@ -110,6 +114,15 @@ try {
         `${clusterTable(c)}\n\n${clusterEstimate(c)}\n`
     )
     if (c.runs.some((run) => run.error !== undefined)) process.exitCode = 1
+  }
+  if (only === undefined || only === "search") {
+    progress(`search bench: ${stored.toLocaleString("en")} refunds in an embedded PostgreSQL, searched over the API, the store and SQL…`)
+    report.search = await runSearchBench({ stored, log: progress })
+    const s = report.search
+    process.stdout.write(
+      `\n# Support search: ${s.stored.toLocaleString("en")} stored refunds (seeded in ${s.seedSeconds.toFixed(0)} s), ${s.samples} searches per query, one at a time\n\n` +
+        `${s.machine}\n\n${searchTable(s)}\n`
+    )
   }
   if (parsed.json !== undefined) {
     await writeFile(parsed.json, `${JSON.stringify(report, null, 2)}\n`)
