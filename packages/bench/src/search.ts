@@ -61,11 +61,13 @@ export const runSearchBench = async (options: { readonly stored: number; readonl
     const url = Redacted.value(server.url)
     const sql = PgClient.layer({ url: Redacted.make(url), maxConnections: 16 })
     const store = PgRefundStore.layer({}).pipe(Layer.provide(sql))
-    const connectors = StripeConnector.layer({ apiKey: "sk_test_bench", webhookSecret: "whsec_bench" }).pipe(
+    // Nothing here calls a processor: the tracker does not follow the seeded refunds, and the connector
+    // points at a closed loopback port rather than Stripe.
+    const connectors = StripeConnector.layer({ apiKey: "sk_test_bench", webhookSecret: "whsec_bench", baseUrl: "http://127.0.0.1:9" }).pipe(
       Layer.provideMerge(ConnectorRegistry.ConnectorRegistry.layer),
       Layer.provideMerge(NodeHttp.layer())
     )
-    const app = NodeWebhookServer.layer({ port: 0, host: "127.0.0.1", store, api: { tokens: [Redacted.make(TOKEN)] }, ops: false, tracker: { resume: false } }).pipe(
+    const app = NodeWebhookServer.layer({ port: 0, host: "127.0.0.1", store, api: { tokens: [Redacted.make(TOKEN)] }, ops: false, tracker: { resume: false, followStore: false } }).pipe(
       Layer.provideMerge(Layer.mergeAll(connectors, sql))
     )
     const runtime = ManagedRuntime.make(app)

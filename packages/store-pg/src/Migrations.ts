@@ -149,6 +149,7 @@ export const migrations: ReadonlyArray<Migration> = [
         yield* sql.unsafe(`CREATE INDEX refract_refunds_refund_id_idx ON ${s}.refract_refunds (connector_refund_id)`)
         yield* sql.unsafe(`CREATE INDEX refract_refunds_payment_idx ON ${s}.refract_refunds ((refund->>'connectorTransactionId'))`)
         yield* sql.unsafe(`CREATE INDEX refract_refunds_updated_idx ON ${s}.refract_refunds (updated_at DESC, connector, connector_refund_id)`)
+        yield* sql.unsafe(`CREATE INDEX refract_refunds_created_idx ON ${s}.refract_refunds (created_at)`)
       })
   }
 ]
