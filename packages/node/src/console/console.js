@@ -293,7 +293,7 @@ if (typeof document !== "undefined") {
       }
     })
     const ordered = history.toSorted((a, b) => a.sequence - b.sequence)
-    $("detail-body").replaceChildren(
+    $("detail-body").replaceChildren(...[
       h("p", { class: r.stuck ? "explain stuck" : "explain", id: "explanation" }, h("span", { class: "visually-hidden" }, "What to tell the customer: "), explain(r)),
       r.stuck ? h("p", { class: "error", id: "stuck-note" }, "Stuck: still pending longer than expected. Try \"Sync now\"; if it stays pending, escalate to the payments team.") : null,
       ref
@@ -311,7 +311,7 @@ if (typeof document !== "undefined") {
           h("span", {}, SOURCE_TEXT[e.source] ?? e.source),
           h("span", { class: "what" }, transitionText(e)),
           h("span", { class: "sub" }, `processor status "${e.rawStatus}"`, e.eventId ? ` · event ${e.eventId}` : "", ` · received ${formatTime(e.receivedAt)}`))))
-    )
+    ].filter((el) => el !== null))
   }
 
   const openRefund = async (connector, id, focus = true) => {
