@@ -89,7 +89,7 @@ beforeAll(async () => {
   url = server.url
   webhookUrl = server.webhookUrl("hookpay")
   made = await runtime.runPromise(seed)
-  browser = await chromium.launch({ executablePath, headless: true, args: process.getuid?.() === 0 ? ["--no-sandbox"] : [] })
+  browser = await chromium.launch({ executablePath, headless: true, args: ["--disable-dev-shm-usage", ...(process.getuid?.() === 0 ? ["--no-sandbox"] : [])] })
   mkdirSync(shots, { recursive: true })
 }, 600_000)
 
