@@ -1,7 +1,8 @@
 /**
  * The standalone webhook server on Node: core's webhook route, `/healthz`, and the operations routes
  * (`/readyz`, Prometheus `/metrics`: {@link NodeOpsRoutes}) served by
- * `@effect/platform-node`'s HTTP server, a refund store, and the refund tracker, in one layer. This
+ * `@effect/platform-node`'s HTTP server (with `api`, the refunds read API and the support console at
+ * `/console`: {@link NodeConsoleRoutes}), a refund store, and the refund tracker, in one layer. This
  * is what `refract serve` runs.
  *
  *   NodeWebhookServer.layer({ port: 8080, store: StoreConfig.layer() })   // StoreConfig from @refract/store-pg
@@ -30,6 +31,7 @@ import type { HttpClient, HttpServerError } from "effect/http"
 import { HttpRouter, HttpServer } from "effect/http"
 import { NetAddress } from "effect/net"
 import * as Receiver from "./internal/receiver.ts"
+import * as NodeConsoleRoutes from "./NodeConsoleRoutes.ts"
 import * as NodeOpsRoutes from "./NodeOpsRoutes.ts"
 
 export type Limits = Receiver.Limits
@@ -58,6 +60,11 @@ export interface Options<E = never, R = never, ET = never> extends WebhookRoute.
    * bearer tokens. Off unless given.
    */
   readonly api?: RefundsApi.Options | undefined
+  /**
+   * The support console at `/console` (see {@link NodeConsoleRoutes}): mounted with the API (its page
+   * loads without a token; its API calls need one). `false` leaves it out. Default on when `api` is given.
+   */
+  readonly console?: boolean | undefined
   /** `GET /metrics` (Prometheus) and `GET /readyz` (see {@link NodeOpsRoutes}); `false` leaves both out. Default on. */
   readonly ops?: NodeOpsRoutes.Options | false | undefined
 }
@@ -106,7 +113,11 @@ export const layer = <E = never, R = never, ET = never>(
 > => {
   const path = options.path ?? WebhookRoute.defaultPath
   const base = options.ops === false ? Receiver.routes(options) : Layer.mergeAll(Receiver.routes(options), NodeOpsRoutes.layer(options.ops))
-  const routes = options.api === undefined ? base : Layer.mergeAll(base, RefundsApi.layer(options.api))
+  const routes = options.api === undefined
+    ? base
+    : options.console === false
+    ? Layer.mergeAll(base, RefundsApi.layer(options.api))
+    : Layer.mergeAll(base, RefundsApi.layer(options.api), NodeConsoleRoutes.layer)
   const app = HttpRouter.serve(routes, { disableListenLog: true, disableLogger: true })
   const http = NodeHttpServer.layerServer(() => Receiver.nodeServer(options.limits), {
     port: options.port ?? 8080,

@@ -3,6 +3,7 @@
  *
  * - `NodeWebhookServer`: the webhook server layer (route, `/healthz`, store, tracker) that
  *   `refract serve` runs.
+ * - `NodeConsoleRoutes`: the support console at `/console` over the refunds API (mounted with it).
  * - `NodeOpsRoutes`: `/readyz` and Prometheus `/metrics` (mounted by `NodeWebhookServer`).
  * - `NodeHttp`: the HTTP client for processor calls (an undici pool with a direct exchange).
  * - `PaymentClient`: the Promise API of @refract/core, on `NodeHttp`.
@@ -16,5 +17,6 @@ export { PaymentClient } from "./NodePaymentClient.ts"
 export * as NodeWebhookServer from "./NodeWebhookServer.ts"
 export * as NodeWebhookHandler from "./NodeWebhookHandler.ts"
 export * as NodeOpsRoutes from "./NodeOpsRoutes.ts"
+export * as NodeConsoleRoutes from "./NodeConsoleRoutes.ts"
 export * as NodeTelemetry from "./NodeTelemetry.ts"
 export * as NodeReconcileWorkspace from "./NodeReconcileWorkspace.ts"

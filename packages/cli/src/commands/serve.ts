@@ -312,6 +312,7 @@ export const serve = Command.make(
             ? [["tracking", `durable workflows on Effect Cluster; runner ${input.runnerHost}:${input.runnerPort}`] as const]
             : [["tracking", "in this process (resumed from the store on restart)"] as const]),
           ...(api !== undefined ? [["refunds API", `${info.url}/refunds (Authorization: Bearer <REFRACT_API_TOKEN>)`] as const] : []),
+          ...(api !== undefined ? [["support console", `${info.url}/console (asks for the REFRACT_API_TOKEN)`] as const] : []),
           ["health", `${info.url}/healthz`],
           ["readiness", `${info.url}/readyz`],
           ["metrics", `${info.url}/metrics (Prometheus)`]
