@@ -76,6 +76,25 @@ describe("RefundsApi on refract serve", () => {
     }).pipe(Effect.provide(serverLayer(processor)))
   })
 
+  it.live("answers cross-origin browsers only from the configured origins", () => {
+    const processor = HookPay.processor()
+    return Effect.gen(function*() {
+      const { url } = yield* NodeWebhookServer.NodeWebhookServer
+      const listed = yield* call(`${url}/refunds`, { headers: { origin: "https://support.example.com" } })
+      assert.strictEqual(listed.headers.get("access-control-allow-origin"), "https://support.example.com")
+      const other = yield* call(`${url}/refunds`, { headers: { origin: "https://evil.example" } })
+      assert.isNull(other.headers.get("access-control-allow-origin"))
+      const preflight = yield* call(`${url}/refunds/hookpay/re_1`, { method: "OPTIONS", token: null, headers: { origin: "https://support.example.com" } })
+      assert.strictEqual(preflight.status, 204)
+      assert.strictEqual(preflight.headers.get("access-control-allow-headers"), "authorization")
+      const refusedPreflight = yield* call(`${url}/refunds`, { method: "OPTIONS", token: null, headers: { origin: "https://evil.example" } })
+      assert.isNull(refusedPreflight.headers.get("access-control-allow-origin"))
+      // The token is still required from a listed origin.
+      const noToken = yield* call(`${url}/refunds`, { token: null, headers: { origin: "https://support.example.com" } })
+      assert.strictEqual(noToken.status, 401)
+    }).pipe(Effect.provide(serverLayer(processor, { corsOrigins: ["https://support.example.com"] })))
+  })
+
   it.live("throttles repeated failures from one address, the right token included, until the window ends", () => {
     const processor = HookPay.processor()
     return Effect.gen(function*() {

@@ -262,7 +262,12 @@ export const serve = Command.make(
     for (const token of apiTokens) remember(token)
     const api = apiTokens.length === 0
       ? undefined
-      : { tokens: apiTokens.map((t) => Redacted.make(t)), stuckAfterMillis: Duration.toMillis(tracker.stuckAfter as Duration.Duration) }
+      : {
+        tokens: apiTokens.map((t) => Redacted.make(t)),
+        stuckAfterMillis: Duration.toMillis(tracker.stuckAfter as Duration.Duration),
+        // Browsers on these origins may call the API (CORS); none by default.
+        corsOrigins: (env["REFRACT_API_CORS_ORIGINS"] ?? "").split(",").map((o) => o.trim()).filter((o) => o !== "")
+      }
     if (api !== undefined) {
       const invalid = ApiAuth.problem(api)
       if (invalid !== undefined) return yield* new UsageError({ message: `REFRACT_API_TOKEN: ${invalid}` })

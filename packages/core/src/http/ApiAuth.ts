@@ -10,6 +10,8 @@
  *   even when it is right: URLs end up in proxy and access logs.
  * - Repeated failures are throttled per client address: after `maxFailures` within `windowMillis`,
  *   every request from that address gets `429` with `Retry-After` until the window ends.
+ * - CORS is off: no `Access-Control-*` header, so browsers refuse cross-origin reads. Listing
+ *   origins in `corsOrigins` lets exactly those read the answers (the token is still required).
  */
 import { Clock, Effect, Redacted } from "effect"
 import { HttpServerRequest, HttpServerResponse } from "effect/http"
@@ -23,7 +25,27 @@ export interface Options {
   readonly maxFailures?: number | undefined
   /** The throttling window. Default 60 s. */
   readonly windowMillis?: number | undefined
+  /** Origins (`https://support.example.com`, exactly) allowed to call the API from a browser. Default none. */
+  readonly corsOrigins?: ReadonlyArray<string> | undefined
 }
+
+/** The CORS headers for a request's `Origin` when it is one of `origins` (none otherwise). */
+export const corsHeaders = (origins: ReadonlyArray<string> | undefined, origin: string | undefined): Record<string, string> =>
+  origin !== undefined && origins !== undefined && origins.includes(origin)
+    ? { "access-control-allow-origin": origin, vary: "Origin" }
+    : {}
+
+/** The answer to a CORS preflight (`OPTIONS`): 204, with the allowed method and header only for a listed origin. */
+export const preflight = (origins: ReadonlyArray<string> | undefined) =>
+  Effect.map(Effect.service(HttpServerRequest.HttpServerRequest), (request) => {
+    const allowed = corsHeaders(origins, request.headers["origin"])
+    return HttpServerResponse.empty({
+      status: 204,
+      headers: Object.keys(allowed).length === 0
+        ? {}
+        : { ...allowed, "access-control-allow-methods": "GET, POST", "access-control-allow-headers": "authorization", "access-control-max-age": "600" }
+    })
+  })
 
 /** Query parameters that carry credentials somewhere; refused on sight. */
 const credentialParams = /(^|[?&])(token|access_token|api_key|apikey|key|auth|authorization|bearer|password|secret)=/i
@@ -67,6 +89,13 @@ export const make = (options: Options) => {
   return <E, R>(handler: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>) =>
     Effect.gen(function*() {
       const request = yield* HttpServerRequest.HttpServerRequest
+      const cors = corsHeaders(options.corsOrigins, request.headers["origin"])
+      const answer = yield* guarded(request, handler)
+      return Object.keys(cors).length === 0 ? answer : HttpServerResponse.setHeaders(answer, cors)
+    })
+
+  function guarded<E, R>(request: HttpServerRequest.HttpServerRequest, handler: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>) {
+    return Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
       const client = clientOf(request)
       const record = failures.get(client)
@@ -91,4 +120,5 @@ export const make = (options: Options) => {
       }
       return yield* handler
     })
+  }
 }

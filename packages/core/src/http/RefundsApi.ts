@@ -214,10 +214,12 @@ export const layer = (options: Options) => {
     })
   }))
 
+  const preflight = ApiAuth.preflight(options.corsOrigins)
   return Layer.mergeAll(
     HttpRouter.add("GET", prefix, search),
     HttpRouter.add("GET", `${prefix}/events`, events),
     HttpRouter.add("GET", `${prefix}/:connector/:id`, one),
-    HttpRouter.add("POST", `${prefix}/:connector/:id/sync`, sync)
+    HttpRouter.add("POST", `${prefix}/:connector/:id/sync`, sync),
+    ...([prefix, `${prefix}/events`, `${prefix}/:connector/:id`, `${prefix}/:connector/:id/sync`] as const).map((path) => HttpRouter.add("OPTIONS", path, preflight))
   )
 }
