@@ -143,7 +143,7 @@ const refundHref = (r) => `#/refund/${encodeURIComponent(r.connector)}/${encodeU
 if (typeof document !== "undefined") {
   const announce = (text) => { $("announcer").textContent = ""; setTimeout(() => { $("announcer").textContent = text }, 30) }
 
-  const state = { refunds: [], next: undefined, query: new URLSearchParams(), detail: undefined, live: undefined }
+  const state = { refunds: [], next: undefined, query: new URLSearchParams(), detail: undefined, live: undefined, syncNote: undefined }
   const token = () => sessionStorage.getItem(TOKEN_KEY)
 
   class Unauthorized extends Error {}
@@ -260,7 +260,9 @@ if (typeof document !== "undefined") {
     $("detail-title").textContent = `Refund ${r.merchantRefundId ?? r.connectorRefundId}`
     const ref = r.settlement?.traceReference
     const copyStatus = h("span", { role: "status", class: "note", id: "copy-status" })
-    const syncStatus = h("span", { role: "status", class: "note", id: "sync-status" })
+    const key = `${r.connector}/${r.connectorRefundId}`
+    // The last sync's answer survives re-renders (a live update re-draws the page right after a sync).
+    const syncStatus = h("span", { role: "status", class: "note", id: "sync-status" }, state.syncNote?.key === key ? state.syncNote.text : "")
     const facts = [
       ["Status", statusBadge(r)],
       ["Processor status", r.rawStatus],
@@ -282,12 +284,13 @@ if (typeof document !== "undefined") {
       syncStatus.textContent = "Asking the processor…"
       try {
         const answer = await api(`${API}/${encodeURIComponent(r.connector)}/${encodeURIComponent(r.connectorRefundId)}/sync`, { method: "POST" })
-        syncStatus.textContent = answer.transition === "Applied" ? `Updated: now ${STATUS_TEXT[answer.refund.status]}` : "Checked: no change"
+        state.syncNote = { key, text: answer.transition === "Applied" ? `Updated: now ${STATUS_TEXT[answer.refund.status]}` : "Checked: no change" }
+        syncStatus.textContent = state.syncNote.text
         await openRefund(r.connector, r.connectorRefundId, false)
-        $("sync-status").textContent = syncStatus.textContent
       } catch (error) {
         if (error instanceof Unauthorized) return signOut("The token was refused. Enter a valid API token.")
-        syncStatus.textContent = `Sync failed: ${error.message}`
+        state.syncNote = { key, text: `Sync failed: ${error.message}` }
+        syncStatus.textContent = state.syncNote.text
       } finally {
         sync.disabled = false
       }
