@@ -14,8 +14,9 @@
  *   refund first seen that way gets its own execution. The signal only shortens the wait: each
  *   execution re-reads the store on its own timer, so a signal lost to a crash delays tracking, never
  *   loses it.
- * - `changes` is this process's view: status changes committed through its store, and Stuck flags its
- *   workflows raised. The durable record of both is the store's history and the tracking table.
+ * - `changes` covers the whole cluster: status changes committed through any runner's store (the
+ *   PostgreSQL store relays them between processes, at most once), and the Stuck flags this
+ *   process's workflows raised. The durable record of both is the store's history and the tracking table.
  */
 import { Clock, Context, Duration, Effect, Layer, Option, PubSub, Result, Schema, Stream } from "effect"
 import type { Scope } from "effect"
@@ -124,7 +125,9 @@ export const make = (
         source: change.entry.source,
         entry: change.entry
       }))
-      if (change.entry.source !== "webhook" && change.entry.source !== "reconcile") return
+      // Every runner hears of every change (the store relays them), but only the one that stored a
+      // webhook or reconciliation signals its workflow.
+      if (change.remote === true || (change.entry.source !== "webhook" && change.entry.source !== "reconcile")) return
       yield* Effect.gen(function*() {
         const payload = yield* payloadFor(store, change.current)
         const executionId = yield* TrackRefund.executionId(payload)

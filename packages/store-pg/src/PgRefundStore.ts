@@ -115,7 +115,32 @@ export const make = (
     /** Serializes everything about one create, even before its row exists. */
     const lockCreate = (connector: string, merchantRefundId: string) =>
       sql`SELECT pg_advisory_xact_lock(hashtextextended(${`refract:${schema}:create:${connector}:${merchantRefundId}`}, 0))`
-    const hub = yield* RefundStore.makeChangeHub
+    const localHub = yield* RefundStore.makeChangeHub
+    // Other processes on this schema hear of each change (LISTEN/NOTIFY, after the commit; at most
+    // once: a live view's feed, not a record: the store is that). Only over a PgClient.
+    const pg = yield* Effect.serviceOption(PgClient.PgClient)
+    const channel = `refract_changes_${schema}`
+    const instance = Math.random().toString(36).slice(2) + Date.now().toString(36)
+    // Notifications go out in batches from one fiber (one round trip per batch, in commit order), so
+    // an acknowledgement never waits for them.
+    const outbox = yield* Queue.unbounded<string>()
+    if (Option.isSome(pg)) {
+      yield* Effect.forkScoped(Effect.forever(Effect.gen(function*() {
+        const batch = yield* Queue.takeBetween(outbox, 1, 500)
+        yield* sql`SELECT pg_notify(${channel}, payload) FROM unnest(${texts([...batch])}::text[]) AS payload`.pipe(
+          Effect.catchCause((cause) => Effect.logDebug("refract store: could not tell other processes of changes", cause))
+        )
+      })))
+    }
+    const hub = {
+      ...localHub,
+      publish: (change: RefundStore.Change) =>
+        localHub.publish(change).pipe(
+          Effect.andThen(Option.isNone(pg) ? Effect.void : Effect.sync(() => {
+            Queue.offerUnsafe(outbox, JSON.stringify([instance, change.current.connector, change.current.connectorRefundId, change.entry.sequence]))
+          }))
+        )
+    }
 
     const load = (connector: string, connectorRefundId: string) =>
       sql<{ refund: unknown }>`SELECT refund FROM ${refunds}
@@ -124,6 +149,32 @@ export const make = (
     const loadForUpdate = (connector: string, connectorRefundId: string) =>
       sql<{ refund: unknown }>`SELECT refund FROM ${refunds}
         WHERE connector = ${connector} AND connector_refund_id = ${connectorRefundId} FOR UPDATE`.pipe(Effect.flatMap(firstRefund))
+
+    if (Option.isSome(pg)) {
+      const notifications = yield* pg.value.listen(channel).pipe(Effect.mapError(storeError("listen")))
+      const relay = Effect.gen(function*() {
+        const notification = yield* Queue.take(notifications)
+        const parsed = (() => {
+          try {
+            const value: unknown = JSON.parse(notification.payload)
+            return Array.isArray(value) && value.length === 4 ? value as [string, string, string, number] : undefined
+          } catch {
+            return undefined
+          }
+        })()
+        if (parsed === undefined || parsed[0] === instance) return
+        const [, connector, id, sequence] = parsed
+        const current = yield* load(connector, id)
+        const rows = yield* sql<{ entry: unknown }>`SELECT entry FROM ${observations}
+          WHERE connector = ${connector} AND connector_refund_id = ${id} AND sequence = ${sequence}`
+        if (current === undefined || rows.length === 0) return
+        const entry = yield* decodeEntry(rows[0]!.entry)
+        yield* localHub.publish({ previous: undefined, current, entry, remote: true })
+      }).pipe(Effect.catchCause((cause) =>
+        Effect.logDebug("refract store: a change from another process could not be read", cause).pipe(Effect.andThen(Effect.sleep("1 second")))
+      ))
+      yield* Effect.forkScoped(Effect.forever(relay))
+    }
 
     const applyOne = (observation: RefundStore.Observation) => {
       const connector = observation.connector

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { ConfigProvider, Context, Effect, Layer, Option } from "effect"
+import { ConfigProvider, Context, Effect, Layer, Option, PubSub } from "effect"
 import { SqlClient } from "effect/sql"
 import { Money, Refund, RefundStore } from "@refract/core"
 import { Migrations, PgRefundStore, StoreConfig } from "@refract/store-pg"
@@ -59,6 +59,31 @@ describe("PgRefundStore specifics", () => {
           assert.strictEqual((yield* second.history({ connector: "stripe", connectorRefundId: "re_d" })).length, 2)
         }))
       })))
+
+  it.live("a change committed by one process reaches the others (remote), and each its own once", () =>
+    withSchema("relay", (schema) =>
+      Effect.scoped(Effect.gen(function*() {
+        // Two instances on two pools, as two processes would have.
+        const a = yield* PgRefundStore.layerUrl(TestDatabase.url, { schema }).pipe(Layer.build, Effect.map((c) => Context.get(c, RefundStore.RefundStore)))
+        const b = yield* PgRefundStore.layerUrl(TestDatabase.url, { schema }).pipe(Layer.build, Effect.map((c) => Context.get(c, RefundStore.RefundStore)))
+        const seenByA = yield* a.subscribe
+        const seenByB = yield* b.subscribe
+        yield* a.apply({ connector: "stripe", snapshot: snapshot("re_x", "Pending"), source: "create", receivedAt: 1 })
+        yield* a.apply({ connector: "stripe", snapshot: snapshot("re_x", "Succeeded"), source: "webhook", eventId: "evt_x", receivedAt: 2 })
+        const takeWithin = (subscription: typeof seenByA) =>
+          PubSub.take(subscription).pipe(Effect.timeoutOrElse({ duration: "5 seconds", orElse: () => Effect.die(new Error("no change within 5 s")) }))
+        const local = [yield* takeWithin(seenByA), yield* takeWithin(seenByA)]
+        assert.deepStrictEqual(local.map((c) => [c.current.status, c.remote]), [["Pending", undefined], ["Succeeded", undefined]])
+        const remote = [yield* takeWithin(seenByB), yield* takeWithin(seenByB)]
+        assert.deepStrictEqual(remote.map((c) => [c.current.connectorRefundId, c.entry.statusAfter, c.entry.sequence, c.remote]), [
+          ["re_x", "Pending", 1, true],
+          ["re_x", "Succeeded", 2, true]
+        ])
+        assert.strictEqual(remote[1]!.entry.statusBefore, "Pending")
+        const nothing = (subscription: typeof seenByA) => PubSub.take(subscription).pipe(Effect.timeoutOption("500 millis"), Effect.map(Option.isNone))
+        assert.isTrue(yield* nothing(seenByA), "A does not hear its own changes back")
+        assert.isTrue(yield* nothing(seenByB), "B had each change once")
+      }))))
 
   it.live("the observation table is append-only", () =>
     withSchema("append", (schema) =>

@@ -169,7 +169,7 @@ const describeStore = (choice: StoreConfig.Choice): string => {
 export const changeLine = (change: RefundTracker.StatusChange): string =>
   change._tag === "Changed"
     ? `${new Date().toISOString()}  ${change.refund.connector} ${change.refund.connectorRefundId}  ` +
-      `${change.previous?.status ?? "(new)"} -> ${change.refund.status} (${change.refund.simpleStatus}, raw "${change.refund.rawStatus}") via ${change.source}`
+      `${change.previous?.status ?? change.entry.statusBefore ?? "(new)"} -> ${change.refund.status} (${change.refund.simpleStatus}, raw "${change.refund.rawStatus}") via ${change.source}`
     : `${new Date().toISOString()}  ${change.refund.connector} ${change.refund.connectorRefundId}  STUCK: still ${change.refund.status} after ${Math.round(change.pendingForMillis / 1000)} s` +
       (change.webhookOnly ? " (webhook overdue)" : "")
 

@@ -199,7 +199,7 @@ export const layer = (options: Options) => {
         `event: change\ndata: ${
           JSON.stringify({
             refund: view(change.current, now, stuckAfter),
-            previousStatus: change.previous?.status ?? null,
+            previousStatus: change.previous?.status ?? change.entry.statusBefore ?? null,
             source: change.entry.source,
             entry: encodeEntry(change.entry)
           })

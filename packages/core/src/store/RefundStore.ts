@@ -101,6 +101,12 @@ export interface Change {
   readonly previous: Refund | undefined
   readonly current: Refund
   readonly entry: HistoryEntry
+  /**
+   * Committed by another process sharing the store (a PostgreSQL store tells its instances about
+   * each other's changes). `previous` is then unknown: read `entry.statusBefore`. Absent for this
+   * instance's own changes; trackers follow only those, views show both.
+   */
+  readonly remote?: boolean | undefined
 }
 
 export type ApplyResult = Data.TaggedEnum<{
@@ -286,7 +292,11 @@ export interface Store {
   readonly pendingCreates: (connector?: string) => Effect.Effect<ReadonlyArray<CreateIntent>, StoreError>
   /** Was this webhook event applied already? */
   readonly hasEvent: (connector: string, eventId: string) => Effect.Effect<boolean, StoreError>
-  /** Status changes committed through this store instance, from the moment the stream starts. */
+  /**
+   * Status changes committed through this store instance, from the moment the stream starts; for a
+   * store shared between processes that can tell (PostgreSQL), also the other instances' changes,
+   * marked `remote`.
+   */
   readonly changes: Stream.Stream<Change>
   /** Like `changes`, but subscribed when the effect runs, so nothing is missed after that point. */
   readonly subscribe: Effect.Effect<PubSub.Subscription<Change>, never, Scope.Scope>

@@ -290,6 +290,8 @@ export const make = (
     const subscription = yield* store.subscribe
     yield* Effect.forkScoped(Effect.forever(Effect.gen(function*() {
       const change = yield* PubSub.take(subscription)
+      // Another process's change (a shared PostgreSQL store): that process follows its refunds.
+      if (change.remote === true) return
       yield* PubSub.publish(hub, StatusChange.Changed({
         refund: change.current,
         previous: change.previous,
