@@ -21,7 +21,7 @@ import { SqlClient } from "effect/sql"
 import { Activity, Workflow } from "effect/workflow"
 import type { WorkflowEngine } from "effect/workflow"
 import { ConnectorRegistry, Matching, Reconciler, ReconcileWorkspace, RefundClient, RefundStore } from "@refract/core"
-import { PgReconcileWorkspace } from "@refract/store-pg"
+import { Migrations as PgMigrations, PgReconcileWorkspace } from "@refract/store-pg"
 import * as Tracking from "./Tracking.ts"
 
 const Counts = Schema.Record(Schema.String, Schema.Number)
@@ -91,18 +91,18 @@ export const split = (from: number, to: number, slices: number): ReadonlyArray<{
   return Array.from({ length: n }, (_, i) => ({ from: from + Math.floor(((to - from) * i) / n), to: from + Math.floor(((to - from) * (i + 1)) / n) }))
 }
 
-const findingsTable = (schema: string) => `"${schema}".refract_reconcile_findings`
+const findingsTable = (schema: string) => Tracking.qualified(schema, "refract_reconcile_findings")
 
 /** Creates the findings table (idempotent). */
 export const migrate = (schema: string): Effect.Effect<void, SqlError.SqlError, SqlClient.SqlClient> =>
   Effect.gen(function*() {
-    Tracking.tableIn(schema) // validates the schema name
+    const table = findingsTable(schema)
     const sql = (yield* SqlClient.SqlClient).withoutTransforms()
     yield* sql.withTransaction(Effect.gen(function*() {
       yield* sql`SELECT pg_advisory_xact_lock(hashtextextended(${`refract:reconcile-findings:${schema}`}, 0))`
-      yield* sql.unsafe(`CREATE SCHEMA IF NOT EXISTS "${schema}"`)
+      yield* sql.unsafe(`CREATE SCHEMA IF NOT EXISTS ${PgMigrations.quote(schema)}`)
       yield* sql.unsafe(`
-        CREATE TABLE IF NOT EXISTS ${findingsTable(schema)} (
+        CREATE TABLE IF NOT EXISTS ${table} (
           run_id             text    NOT NULL,
           slice              integer NOT NULL,
           seq                integer NOT NULL,

@@ -17,6 +17,7 @@
 import { Effect } from "effect"
 import type { SqlError } from "effect/sql"
 import { SqlClient } from "effect/sql"
+import { Migrations } from "@refract/store-pg"
 
 export interface Row {
   readonly executionId: string
@@ -34,13 +35,18 @@ export interface Row {
 /** Where a tracking workflow stands: creating the refund, waiting for it to settle, watching a success, finished. */
 export type Phase = "Creating" | "Pending" | "Watching" | "Finished" | "Refused"
 
-const schemaPattern = /^[a-z_][a-z0-9_]{0,62}$/
-
-/** The quoted table name in `schema` (validated: it is interpolated into statements). */
-export const tableIn = (schema: string): string => {
-  if (!schemaPattern.test(schema)) throw new Error(`invalid schema name ${JSON.stringify(schema)}: use lower-case letters, digits and _`)
-  return `"${schema}".refract_tracking`
+/**
+ * `"schema".name`, the schema checked as the store's migrations check it (it is interpolated into
+ * statements). Throws on an invalid schema name.
+ */
+export const qualified = (schema: string, name: string): string => {
+  const problem = Migrations.validateSchema(schema)
+  if (problem !== undefined) throw new Error(problem)
+  return `${Migrations.quote(schema)}.${name}`
 }
+
+/** The tracking table in `schema`. */
+export const tableIn = (schema: string): string => qualified(schema, "refract_tracking")
 
 /** Creates the schema and the table when missing (idempotent; serialized by an advisory lock). */
 export const migrate = (schema: string): Effect.Effect<void, SqlError.SqlError, SqlClient.SqlClient> =>
@@ -49,7 +55,7 @@ export const migrate = (schema: string): Effect.Effect<void, SqlError.SqlError, 
     const sql = (yield* SqlClient.SqlClient).withoutTransforms()
     yield* sql.withTransaction(Effect.gen(function*() {
       yield* sql`SELECT pg_advisory_xact_lock(hashtextextended(${`refract:tracking:${schema}`}, 0))`
-      yield* sql.unsafe(`CREATE SCHEMA IF NOT EXISTS "${schema}"`)
+      yield* sql.unsafe(`CREATE SCHEMA IF NOT EXISTS ${Migrations.quote(schema)}`)
       yield* sql.unsafe(`
         CREATE TABLE IF NOT EXISTS ${table} (
           execution_id        text   PRIMARY KEY,

@@ -248,25 +248,27 @@ export const serve = Command.make(
       Effect.mapError((e) => new UsageError({ message: `store configuration: ${e.message}` }))
     )
 
+    const stuckAfterMillis = yield* durationFlag("--stuck-after", input.stuckAfter)
     const tracker: RefundTracker.Options = {
       initialDelay: Duration.millis(yield* durationFlag("--poll-initial-delay", input.pollInitialDelay)),
       maxDelay: Duration.millis(yield* durationFlag("--poll-max-delay", input.pollMaxDelay)),
       recheckEvery: Option.isSome(input.recheckEvery) ? Duration.millis(yield* durationFlag("--recheck-every", input.recheckEvery.value)) : undefined,
-      stuckAfter: Duration.millis(yield* durationFlag("--stuck-after", input.stuckAfter)),
+      stuckAfter: Duration.millis(stuckAfterMillis),
       reversalWindow: Duration.millis(yield* durationFlag("--reversal-window", input.reversalWindow)),
       reversalPollEvery: Duration.millis(yield* durationFlag("--reversal-poll-every", input.reversalPollEvery))
     }
     const retainFor = yield* durationFlag("--retain-for", input.retainFor)
     // The refunds API for support tools: on when REFRACT_API_TOKEN holds one or more tokens (comma-separated, for rotation).
-    const apiTokens = (env["REFRACT_API_TOKEN"] ?? "").split(",").map((t) => t.trim()).filter((t) => t !== "")
+    const listIn = (name: string) => (env[name] ?? "").split(",").map((item) => item.trim()).filter((item) => item !== "")
+    const apiTokens = listIn("REFRACT_API_TOKEN")
     for (const token of apiTokens) remember(token)
     const api = apiTokens.length === 0
       ? undefined
       : {
         tokens: apiTokens.map((t) => Redacted.make(t)),
-        stuckAfterMillis: Duration.toMillis(tracker.stuckAfter as Duration.Duration),
+        stuckAfterMillis,
         // Browsers on these origins may call the API (CORS); none by default.
-        corsOrigins: (env["REFRACT_API_CORS_ORIGINS"] ?? "").split(",").map((o) => o.trim()).filter((o) => o !== "")
+        corsOrigins: listIn("REFRACT_API_CORS_ORIGINS")
       }
     if (api !== undefined) {
       const invalid = ApiAuth.problem(api)
