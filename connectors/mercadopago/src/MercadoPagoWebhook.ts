@@ -18,7 +18,8 @@
  *
  * What is believed: only the signed payment id. A notification names the PAYMENT and carries no refund state
  * (`{ id, live_mode, type: "payment", date_created, user_id, api_version, action: "payment.updated", data: { id } }`),
- * so parse yields an event without a refund snapshot; the refund state is read through `get`.
+ * so parse yields an event with a `notice` naming the payment and no refund snapshot: the core re-reads the payment's
+ * stored refunds through `get`.
  *
  * The timestamp is signed but its unit is disputed (the docs call it milliseconds while their example
  * `ts=1704908010` is seconds; the SDK reads seconds) and Mercado Pago publishes no tolerance: it is not checked
@@ -150,7 +151,9 @@ export const parseEvents = (request: WebhookEvent.RawWebhookRequest): Result.Res
     new WebhookEvent.WebhookEvent({
       connector: connectorId,
       eventId: `${topic}:${signedId}:${requestId ?? `ts-${parsed.ts}`}`,
-      eventType: decoded.success.action ?? topic
+      eventType: decoded.success.action ?? topic,
+      // The core re-reads the stored refunds of the named payment through `get` and applies what the read says.
+      ...(topic === "payment" ? { notice: new WebhookEvent.WebhookNotice({ connectorTransactionId: signedId }) } : {})
     })
   ])
 }
