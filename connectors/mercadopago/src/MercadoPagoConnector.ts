@@ -64,6 +64,13 @@ export const idempotencyKeyRules: Connector.IdempotencyKeyRules = {
   windowMillis: 24 * 60 * 60 * 1000
 }
 
+/**
+ * `X-Render-In-Process-Refunds: true`: a refund Mercado Pago is still processing (a Pix refund in contingency) is
+ * answered `201` with `status: in_process` instead of a `400 Bad Request` that would read as a refusal while the
+ * refund may still complete (developers docs, "Refund of transactions with Pix").
+ */
+export const IN_PROCESS_HEADER = "X-Render-In-Process-Refunds"
+
 const quoted = (value: string): string => JSON.stringify(value.slice(0, 64))
 
 const invalid = (message: string, field: string) => Result.fail(new RefundError.InvalidRequest({ message, field }))
@@ -85,7 +92,7 @@ export const buildCreate = (
   return Result.succeed({
     method: "POST",
     path: `/v1/payments/${ProcessorHttp.segment(input.connectorTransactionId)}/refunds`,
-    headers: { [IDEMPOTENCY_HEADER]: context.idempotencyKey },
+    headers: { [IDEMPOTENCY_HEADER]: context.idempotencyKey, [IN_PROCESS_HEADER]: "true" },
     body: { _tag: "Text", contentType: "application/json", text }
   })
 }

@@ -15,7 +15,7 @@ describe("create request", () => {
     const request = ok(connector.create.build(createRequest(), createContext()))
     assert.strictEqual(request.method, "POST")
     assert.strictEqual(request.path, `/v1/payments/${paymentId}/refunds`)
-    assert.deepStrictEqual(request.headers, { "X-Idempotency-Key": "refract-order-42-r1" })
+    assert.deepStrictEqual(request.headers, { "X-Idempotency-Key": "refract-order-42-r1", "X-Render-In-Process-Refunds": "true" })
     assert.strictEqual(request.body?._tag === "Text" ? request.body.contentType : "", "application/json")
     assert.strictEqual(textOf(request), `{"amount":10.50}`)
   })
