@@ -154,4 +154,44 @@ describe("Mercado Pago emulator over HTTP", () => {
     assert.strictEqual(again.headers["x-request-id"], emu.signedWebhook(id).headers["x-request-id"])
     assert.notStrictEqual(JSON.parse(emu.signedWebhook(id, { tamper: true }).body).data.id, pay)
   })
+
+  it("forgets an idempotency key after its window (a day): the same key then creates a new refund", async () => {
+    const pay = await emu.createPayment({ amount: 1_000, currency: "ARS" })
+    const headers = { "x-idempotency-key": "expiring-key" }
+    const first = await api.refund(pay, { amount: 1 }, headers)
+    await emu.clock.advance(MercadoPagoEmulator.numbers.idempotencyWindowMillis - 1)
+    assert.strictEqual((await api.refund(pay, { amount: 1 }, headers)).json.id, first.json.id, "still inside the window")
+    await emu.clock.advance(2)
+    assert.notStrictEqual((await api.refund(pay, { amount: 1 }, headers)).json.id, first.json.id)
+    assert.lengthOf(emu.refunds(), 2)
+  })
+})
+
+describe("Mercado Pago emulator: unkind webhook delivery", () => {
+  it("duplicates every notification, each one still signed for the payment it names", async () => {
+    const receiver = await startReceiver()
+    const emu = await MercadoPagoEmulator.start({ clock: "manual", webhookUrl: receiver.url, webhooks: { duplicateRate: 1 } })
+    try {
+      const pay = await emu.createPayment({ amount: 1_000, currency: "COP" })
+      const res = await request(`${emu.url}/v1/payments/${pay}/refunds`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${emu.credentials["accessToken"]!}`, "content-type": "application/json", "x-idempotency-key": "k" },
+        body: JSON.stringify({ amount: 1 })
+      })
+      await emu.advance(String(res.json.id))
+      const deliveries = await receiver.waitFor(4)
+      const byRequestId = new Map<string, number>()
+      for (const d of deliveries) {
+        const id = String(d.headers["x-request-id"])
+        byRequestId.set(id, (byRequestId.get(id) ?? 0) + 1)
+        const ts = String(d.headers["x-signature"]).split(",")[0]!.replace("ts=", "")
+        assert.strictEqual(String(d.headers["x-signature"]).split(",")[1], `v1=${expectedV1(emu.webhookSecret, pay, id, ts)}`)
+        assert.strictEqual(JSON.parse(d.body).data.id, pay)
+      }
+      assert.deepStrictEqual([...byRequestId.values()], [2, 2], "two notifications, each delivered twice with the same request id")
+    } finally {
+      await emu.close()
+      await receiver.close()
+    }
+  })
 })
