@@ -56,6 +56,11 @@ export interface ConformanceTarget {
    * `pay_…:act_…` for the emulator's action id). Default: the same id.
    */
   readonly emulatorRefundId?: ((connectorRefundId: string) => string) | undefined
+  /**
+   * Metadata a refund of `paymentId` needs besides the amount, when the processor wants more than the payment id
+   * (Paddle: the transaction line item a partial refund adjusts, `paddle_item_id`). Default none.
+   */
+  readonly refundMetadata?: ((paymentId: string) => Readonly<Record<string, string>>) | undefined
 }
 
 const isWebhookOnly = (c: Connector.Connector) => !c.capabilities.get
@@ -115,7 +120,8 @@ export const run = (target: ConformanceTarget): void => {
       merchantRefundId: nextId(label),
       connectorTransactionId: paymentId,
       amount: { amount, currency: cur },
-      reason: "requested_by_customer"
+      reason: "requested_by_customer",
+      ...(target.refundMetadata !== undefined ? { metadata: target.refundMetadata(paymentId) } : {})
     })
 
     const emulatorId = (connectorRefundId: string) => target.emulatorRefundId?.(connectorRefundId) ?? connectorRefundId

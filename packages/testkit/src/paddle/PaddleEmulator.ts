@@ -94,7 +94,8 @@ export const lifecycle: Lifecycle = {
  */
 export const numbers: Server.ProcessorNumbers = {
   timing: Server.defaultTiming,
-  idempotencyWindowMillis: 0,
+  // The framework wants a positive window; it is never used (the definition has no idempotency policy).
+  idempotencyWindowMillis: RetrySchedule.millis.day,
   retrySchedule: RetrySchedule.exponential({
     firstMillis: RetrySchedule.millis.minute,
     factor: 2,
