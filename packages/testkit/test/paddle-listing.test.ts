@@ -33,9 +33,9 @@ describe("Paddle emulator listing", () => {
   })
 
   it("ids sort in creation order; ASC by default, DESC on request", async () => {
-    assert.deepStrictEqual([...ids].sort(), ids)
+    assert.deepStrictEqual(ids.toSorted(), ids)
     assert.deepStrictEqual((await get("")).json.data.map((a: { id: string }) => a.id), ids)
-    assert.deepStrictEqual((await get("order_by=id[DESC]")).json.data.map((a: { id: string }) => a.id), [...ids].reverse())
+    assert.deepStrictEqual((await get("order_by=id[DESC]")).json.data.map((a: { id: string }) => a.id), ids.toReversed())
   })
 
   it("pages with per_page and after; has_more and next tell where to go on", async () => {
