@@ -132,8 +132,11 @@ export const buildGet = (
     ? Result.succeed({ method: "GET", path: "/adjustments", query: { id: input.connectorRefundId } })
     : invalid(`a Paddle adjustment id is adj_ followed by 26 lower-case letters or digits, got ${quoted(input.connectorRefundId)}`, "connectorRefundId")
 
-/** `per_page` maximum of `GET /adjustments` (default 50, maximum 200). */
-export const MAX_PAGE_SIZE = 200
+/**
+ * `per_page` maximum of `GET /adjustments`: "Default: 10; Maximum: 50"
+ * (https://developer.paddle.com/api-reference/adjustments/list-adjustments).
+ */
+export const MAX_PAGE_SIZE = 50
 
 export const buildLookup = (
   input: Connector.LookupRequest,

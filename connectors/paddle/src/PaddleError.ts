@@ -7,7 +7,7 @@
  *
  * | answer | reason |
  * |---|---|
- * | 401, 403 (`authentication_missing`, `authentication_malformed`, `forbidden`, any 401/403) | Authentication |
+ * | 401, 403 (`authentication_missing`, `authentication_malformed`, `invalid_token`, `forbidden`, any 401/403) | Authentication |
  * | 429 `too_many_requests` | RateLimited (with `Retry-After`, seconds) |
  * | ≥ 500 (`internal_error`, `bad_gateway`, `service_unavailable`), 409 `concurrent_modification`, `conflict` | ProcessorUnavailable |
  * | 404 `not_found` | NotFound (the transaction for create/lookup, the adjustment for get) |

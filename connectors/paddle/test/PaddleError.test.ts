@@ -15,6 +15,7 @@ describe("mapError", () => {
       [403, "authentication_missing", "Authentication"],
       [403, "authentication_malformed", "Authentication"],
       [403, "forbidden", "Authentication"],
+      [403, "invalid_token", "Authentication"],
       [401, "invalid_token", "Authentication"],
       [429, "too_many_requests", "RateLimited"],
       [500, "internal_error", "ProcessorUnavailable"],

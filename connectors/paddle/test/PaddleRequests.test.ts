@@ -64,7 +64,7 @@ describe("get, lookup and list requests", () => {
 
   it("lookup: the transaction's refunds, newest first, a full page", () => {
     const request = ok(connector.lookup!.build({ merchantRefundId: "order-42-r1", connectorTransactionId: transactionId }, context))
-    assert.deepStrictEqual(request.query, { transaction_id: transactionId, action: "refund", order_by: "id[DESC]", per_page: "200" })
+    assert.deepStrictEqual(request.query, { transaction_id: transactionId, action: "refund", order_by: "id[DESC]", per_page: "50" })
     assert.strictEqual(failure(connector.lookup!.build({ merchantRefundId: "x", connectorTransactionId: "pay_1" }, context))._tag, "InvalidRequest")
   })
 
@@ -72,7 +72,7 @@ describe("get, lookup and list requests", () => {
     const window = { from: 1_700_000_000_000, to: 1_700_003_600_000 }
     assert.deepStrictEqual(ok(connector.list!.page.build({ window, pageSize: 50 }, context)).query, { action: "refund", order_by: "id[DESC]", per_page: "50" })
     assert.strictEqual(ok(connector.list!.page.build({ window, pageSize: 2, cursor: adjustmentId }, context)).query?.["after"], adjustmentId)
-    assert.strictEqual(failure(connector.list!.page.build({ window, pageSize: 201 }, context))._tag, "InvalidRequest")
+    assert.strictEqual(failure(connector.list!.page.build({ window, pageSize: 51 }, context))._tag, "InvalidRequest")
     assert.strictEqual(failure(connector.list!.page.build({ window, pageSize: 2, cursor: "5" }, context))._tag, "InvalidRequest")
     assert.strictEqual(failure(connector.list!.page.build({ window: { from: 2, to: 1 }, pageSize: 2 }, context))._tag, "InvalidRequest")
   })

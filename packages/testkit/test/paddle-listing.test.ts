@@ -1,6 +1,6 @@
 /**
- * `GET /adjustments` listing: ids are time-ordered, `order_by=id[ASC|DESC]`, `after` continues past an id,
- * `per_page` defaults to 50 and is capped at 200, filters (`id`, `transaction_id`, `status`, `action`) combine, and
+ * `GET /adjustments` listing: ids are time-ordered, `order_by=id[ASC|DESC]` (default DESC), `after` continues past an id,
+ * `per_page` defaults to 10 and is capped at 50, filters (`id`, `transaction_id`, `status`, `action`) combine, and
  * unknown parameters are refused. `meta.pagination.next` is a URL on the emulator's own origin.
  */
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
@@ -32,10 +32,10 @@ describe("Paddle emulator listing", () => {
     await emu.close()
   })
 
-  it("ids sort in creation order; ASC by default, DESC on request", async () => {
+  it("ids sort in creation order; DESC by default, ASC on request", async () => {
     assert.deepStrictEqual(ids.toSorted(), ids)
-    assert.deepStrictEqual((await get("")).json.data.map((a: { id: string }) => a.id), ids)
-    assert.deepStrictEqual((await get("order_by=id[DESC]")).json.data.map((a: { id: string }) => a.id), ids.toReversed())
+    assert.deepStrictEqual((await get("")).json.data.map((a: { id: string }) => a.id), ids.toReversed())
+    assert.deepStrictEqual((await get("order_by=id[ASC]")).json.data.map((a: { id: string }) => a.id), ids)
   })
 
   it("pages with per_page and after; has_more and next tell where to go on", async () => {
@@ -51,12 +51,12 @@ describe("Paddle emulator listing", () => {
     assert.isFalse(last.json.meta.pagination.has_more)
   })
 
-  it("per_page above 200 answers 200; filters combine", async () => {
-    assert.strictEqual((await get("per_page=500")).json.meta.pagination.per_page, 200)
-    assert.strictEqual((await get("")).json.meta.pagination.per_page, 50)
-    assert.deepStrictEqual((await get(`id=${ids[2]},${ids[4]}`)).json.data.map((a: { id: string }) => a.id), [ids[2], ids[4]])
-    assert.deepStrictEqual((await get(`transaction_id=${pays[1]}&action=refund`)).json.data.map((a: { id: string }) => a.id), [ids[1]])
-    assert.deepStrictEqual((await get("status=approved")).json.data.map((a: { id: string }) => a.id), ids.slice(0, 3), "the first three have settled")
+  it("per_page above 50 answers 50, default 10; filters combine", async () => {
+    assert.strictEqual((await get("per_page=500")).json.meta.pagination.per_page, 50)
+    assert.strictEqual((await get("")).json.meta.pagination.per_page, 10)
+    assert.deepStrictEqual((await get(`id=${ids[2]},${ids[4]}&order_by=id[ASC]`)).json.data.map((a: { id: string }) => a.id), [ids[2], ids[4]])
+    assert.deepStrictEqual((await get(`transaction_id=${pays[1]}&action=refund,credit`)).json.data.map((a: { id: string }) => a.id), [ids[1]])
+    assert.deepStrictEqual((await get("status=approved&order_by=id[ASC]")).json.data.map((a: { id: string }) => a.id), ids.slice(0, 3), "the first three have settled")
     assert.strictEqual((await get("action=chargeback")).json.data.length, 0)
   })
 

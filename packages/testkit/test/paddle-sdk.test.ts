@@ -87,7 +87,7 @@ describe("official Paddle SDK (@paddle/paddle-node-sdk) against the emulator", (
     const missing = await rejection(paddle.adjustments.create({ action: "refund", transactionId: `txn_${"0".repeat(26)}`, reason: "x", type: "full" }))
     assert.strictEqual(missing.code, "not_found")
     const denied = await rejection(sdk("pdl_sdbx_apikey_wrong").adjustments.create({ action: "refund", transactionId: txn, reason: "x", type: "full" }))
-    assert.strictEqual(denied.code, "forbidden")
+    assert.strictEqual(denied.code, "invalid_token")
     await paddle.adjustments.create({ action: "refund", transactionId: txn, reason: "first", type: "full" })
     const pending = await rejection(paddle.adjustments.create({ action: "refund", transactionId: txn, reason: "second", type: "full" }))
     assert.strictEqual(pending.code, "adjustment_pending_refund_request")

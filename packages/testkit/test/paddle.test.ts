@@ -60,7 +60,7 @@ describe("Paddle emulator over HTTP", () => {
   })
 
   describe("auth", () => {
-    it("403 authentication_missing / authentication_malformed / forbidden, in Paddle's error shape", async () => {
+    it("403 authentication_missing / authentication_malformed / invalid_token, in Paddle's error shape", async () => {
       const pay = await emu.createPayment({ amount: 1_000, currency: "USD" })
       const missing = await api.create(full(pay), {})
       assert.strictEqual(missing.status, 403)
@@ -69,7 +69,7 @@ describe("Paddle emulator over HTTP", () => {
       assert.match(missing.json.error.documentation_url, /^https:\/\/developer\.paddle\.com\/errors\/shared\/authentication_missing$/)
       assert.isString(missing.json.meta.request_id)
       assert.strictEqual((await api.create(full(pay), { authorization: "Token x" })).json.error.code, "authentication_malformed")
-      assert.strictEqual((await api.create(full(pay), { authorization: "Bearer pdl_sdbx_apikey_wrong" })).json.error.code, "forbidden")
+      assert.strictEqual((await api.create(full(pay), { authorization: "Bearer pdl_sdbx_apikey_wrong" })).json.error.code, "invalid_token")
       assert.strictEqual(emu.refunds().length, 0)
     })
   })

@@ -89,8 +89,9 @@ export const lifecycle: Lifecycle = {
 /**
  * Paddle's numbers:
  * - idempotency: none (no idempotency header or field exists in the API reference or the SDK's client);
- * - webhook retries: "Paddle retries … 60 times over 3 days" for live, with backoff (https://developer.paddle.com/webhooks/about/respond-to-webhooks):
- *   exponential from 1 min, capped at 2 h, within 3 days [steps derived].
+ * - webhook retries: for live accounts "up to 60 times over 3 days using exponential backoff"
+ *   (https://developer.paddle.com/webhooks/about/respond-to-webhooks): exponential from 1 min, capped at 2 h, within
+ *   3 days [the steps are derived; Paddle publishes only the count and the span].
  */
 export const numbers: Server.ProcessorNumbers = {
   timing: Server.defaultTiming,
@@ -317,7 +318,7 @@ const listAdjustments = (kit: Kit, request: EmulatorRequest, basePath: string): 
   const visibleUntil = kit.clock.now() - kit.store.listLagMillis
   const matches = (r: RefundRecord<PaddleRefundAttributes>, p: ListParams) =>
     r.createdAt <= visibleUntil &&
-    (p.action === undefined || p.action === "refund") &&
+    (p.actions === undefined || p.actions.includes("refund")) &&
     (p.ids === undefined || p.ids.includes(r.id)) &&
     (p.transactionIds === undefined || p.transactionIds.includes(r.paymentId)) &&
     (p.statuses === undefined || p.statuses.includes(r.status)) &&
@@ -374,7 +375,10 @@ export const definition = (options: PaddleEmulatorOptions = {}): Server.Emulator
   const apiKey = options.apiKey ?? defaultApiKey
   const webhookSecret = options.webhookSecret ?? defaultWebhookSecret
 
-  /** https://developer.paddle.com/errors: authentication_missing (403), authentication_malformed (403); a wrong key: forbidden (403). */
+  /**
+   * https://developer.paddle.com/errors: authentication_missing (403), authentication_malformed (403), and for a wrong or
+   * revoked key invalid_token (403, "Invalid or revoked API key.", errors/shared/invalid_token).
+   */
   const authenticate = (request: EmulatorRequest): HttpServerResponse.HttpServerResponse | undefined => {
     const header = request.headers["authorization"]
     if (header === undefined || header.trim() === "") {
@@ -384,7 +388,7 @@ export const definition = (options: PaddleEmulatorOptions = {}): Server.Emulator
     if (bearer === null) {
       return errorResponse(403, { code: "authentication_malformed", detail: "Authentication header included, but incorrectly formatted. Use the format: Bearer {api_key}" })
     }
-    if (bearer[1] !== apiKey) return errorResponse(403, { code: "forbidden", detail: "You aren't permitted to perform this request." })
+    if (bearer[1] !== apiKey) return errorResponse(403, { code: "invalid_token", detail: "Invalid or revoked API key." })
     return undefined
   }
 

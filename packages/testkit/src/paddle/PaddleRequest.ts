@@ -8,8 +8,10 @@
  *   ("If omitted, defaults to partial"; items "Required if type is not populated or set to partial"; tax_mode "Only valid
  *   for adjustments where the type is partial").
  * - `GET /adjustments` query: the SDK's `ListAdjustmentQueryParameters` (`action`, `after`, `customer_id`, `order_by`,
- *   `per_page`, `status`, `subscription_id`, `transaction_id`, `id`); per_page default 50, maximum 200, larger values
- *   answered with the maximum (Paddle's API reference as mirrored by docs.rs/paddle-rust-sdk `AdjustmentsList::per_page`).
+ *   `per_page`, `status`, `subscription_id`, `transaction_id`, `id`) and https://developer.paddle.com/api-reference/adjustments/list-adjustments:
+ *   `order_by` default `id[DESC]`; `per_page` default 10, maximum 50, larger values answered with the maximum;
+ *   `id`, `action`, `customer_id`, `status`, `transaction_id` take comma-separated lists. (docs.rs/paddle-rust-sdk says
+ *   "Default: 50; Maximum: 200" for this list; Paddle's own reference says 10 and 50, and wins.)
  * - Error bodies `{ error: { type, code, detail, documentation_url, errors? }, meta: { request_id } }`: the SDK's
  *   `ErrorResponse` type and https://developer.paddle.com/errors (codes and statuses of each error page cited where used).
  *
@@ -146,11 +148,11 @@ export const createParams = (request: EmulatorRequest): CreateParams | HttpServe
 /** Query parameters of `GET /adjustments`. */
 export const listParameters = ["action", "after", "customer_id", "id", "order_by", "per_page", "status", "subscription_id", "transaction_id"] as const
 
-export const PER_PAGE_DEFAULT = 50
-export const PER_PAGE_MAX = 200
+export const PER_PAGE_DEFAULT = 10
+export const PER_PAGE_MAX = 50
 
 export interface ListParams {
-  readonly action: string | undefined
+  readonly actions: ReadonlyArray<string> | undefined
   readonly after: string | undefined
   readonly ids: ReadonlyArray<string> | undefined
   readonly transactionIds: ReadonlyArray<string> | undefined
@@ -171,7 +173,7 @@ export const listParams = (query: URLSearchParams): ListParams | HttpServerRespo
     if (!(listParameters as ReadonlyArray<string>).includes(key)) return invalidField(key, "unknown query parameter")
   }
   const one = (name: string) => query.get(name) ?? undefined
-  const orderBy = one("order_by") ?? "id[ASC]"
+  const orderBy = one("order_by") ?? "id[DESC]"
   if (orderBy !== "id[ASC]" && orderBy !== "id[DESC]") return invalidField("order_by", "order_by must be id[ASC] or id[DESC]")
   const perPageText = one("per_page")
   let perPage = PER_PAGE_DEFAULT
@@ -187,10 +189,10 @@ export const listParams = (query: URLSearchParams): ListParams | HttpServerRespo
   if (transactionIds?.some((id) => !idPattern("txn").test(id))) return invalidField("transaction_id", "must be valid Paddle IDs prefixed with txn_")
   const wanted = list(one("status"))
   if (wanted?.some((s) => !statuses.has(s))) return invalidField("status", "must be one of the allowed values")
-  const action = one("action")
-  if (action !== undefined && !actions.has(action)) return invalidField("action", "must be one of the allowed values")
+  const wantedActions = list(one("action"))
+  if (wantedActions?.some((a) => !actions.has(a))) return invalidField("action", "must be one of the allowed values")
   return {
-    action,
+    actions: wantedActions,
     after,
     ids,
     transactionIds,
