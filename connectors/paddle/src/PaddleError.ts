@@ -121,6 +121,12 @@ export const reasonOf = (
     })
   }
   const kind = code === undefined ? undefined : rejections.get(code)
+  if (code === "adjustment_pending_refund_request") {
+    return new RefundError.RefundRejected({
+      message: withDetail("another refund of this transaction awaits Paddle's approval; create this one once that is approved or rejected", detail),
+      kind: "DuplicateRequest"
+    })
+  }
   if (kind !== undefined) return new RefundError.RefundRejected({ message: withDetail("Paddle declined the refund", detail), kind })
   if (code === "adjustment_transaction_item_invalid") {
     const messages = (fields?.errors ?? []).map((x) => x.message ?? "").join(" ")

@@ -19,7 +19,7 @@
  *
  * @since 0.1.0
  */
-import { createHash } from "node:crypto"
+import { createHash, randomUUID } from "node:crypto"
 import { Context, Effect, Layer } from "effect"
 import type { Scope } from "effect"
 import { HttpRouter, HttpServerResponse } from "effect/http"
@@ -281,7 +281,7 @@ const createAdjustment = (kit: Kit, request: EmulatorRequest): HttpServerRespons
       items: [{ id: newId("adjitm", kit.clock.now()), itemId: lineItemIdOf(payment.id), type: params.type === "full" ? "full" : (params.items[0]?.type ?? "partial"), amount }]
     }
   })
-  return json(201, { data: adjustmentEntity(refund), meta: { request_id: crypto.randomUUID() } })
+  return json(201, { data: adjustmentEntity(refund), meta: { request_id: randomUUID() } })
 }
 
 const amountOf = (params: CreateParams, payment: PaymentRecord, refundable: number): number | HttpServerResponse.HttpServerResponse => {
@@ -335,7 +335,7 @@ const listAdjustments = (kit: Kit, request: EmulatorRequest, basePath: string): 
   return json(200, {
     data: page.map(adjustmentEntity),
     meta: {
-      request_id: crypto.randomUUID(),
+      request_id: randomUUID(),
       pagination: { per_page: q.perPage, next: `http://${host}${basePath}/adjustments?${next.toString()}`, has_more: hasMore, estimated_total: ordered.length }
     }
   })
@@ -359,7 +359,7 @@ const routes = (kit: Kit): Layer.Layer<never, never, HttpRouter.HttpRouter> =>
           const id = p.id ?? ""
           if (!idPattern("txn").test(id)) return errorResponse(400, { code: "invalid_field", detail: "Request does not pass validation.", errors: [{ field: "transaction_id", message: "must be a valid Paddle ID prefixed with txn_" }] })
           const payment = kit.store.payment(id)
-          return payment === undefined ? notFound(id) : json(200, { data: transactionEntity(payment), meta: { request_id: crypto.randomUUID() } })
+          return payment === undefined ? notFound(id) : json(200, { data: transactionEntity(payment), meta: { request_id: randomUUID() } })
         })
       )
       // Paddle answers an unknown path with 404 (`invalid_url` is not documented; not_found is).
