@@ -10,6 +10,7 @@ import type { BoundConnector, Connector, RefundStatus } from "@refract/core"
 import { connector as adyen } from "@refract/adyen"
 import { connector as checkout } from "@refract/checkout"
 import { connector as mercadopago } from "@refract/mercadopago"
+import { connector as paddle } from "@refract/paddle"
 import { connector as paypal } from "@refract/paypal"
 import { connector as razorpay } from "@refract/razorpay"
 import { connector as square } from "@refract/square"
@@ -18,12 +19,13 @@ import {
   AdyenEmulator,
   CheckoutEmulator,
   MercadoPagoEmulator,
+  PaddleEmulator,
   PayPalEmulator,
   RazorpayEmulator,
   SquareEmulator,
   StripeEmulator
 } from "@refract/testkit"
-import type { Emulator, EmulatorClock, EmulatorHandle, Outcome } from "@refract/testkit"
+import type { EmulatedRefund, Emulator, EmulatorClock, EmulatorHandle, Outcome } from "@refract/testkit"
 
 export type Truth = RefundStatus.RefundStatus
 
@@ -46,6 +48,16 @@ export interface Processor {
   readonly outcomes: ReadonlyArray<Outcome>
   /** The processor's raw refund status, as documented, in Refract's terms. */
   readonly classify: (raw: string) => Truth
+  /**
+   * Metadata a refund of `paymentId` needs besides the amount (Paddle: the line item a partial refund adjusts).
+   * Default none.
+   */
+  readonly refundMetadata?: ((paymentId: string) => Readonly<Record<string, string>>) | undefined
+  /**
+   * The idempotency key the processor holds for a refund, where it takes none as such (Paddle de-duplicates
+   * nothing; the connector writes the key into the adjustment's reason). Default: the key the emulator recorded.
+   */
+  readonly keyOf?: ((refund: EmulatedRefund) => string | undefined) | undefined
 }
 
 const table = (name: string, entries: Readonly<Record<string, Truth>>) => (raw: string): Truth => {
@@ -159,6 +171,19 @@ export const processors: ReadonlyArray<Processor> = [
       rejected: "Failed",
       cancelled: "Cancelled"
     })
+  },
+  {
+    id: "paddle",
+    connector: paddle,
+    start: (o) => PaddleEmulator.start(o),
+    options: (e) => ({ credentials: { apiKey: e.credentials["apiKey"]! }, webhookSecrets: { webhookSecret: e.webhookSecret } }),
+    currency: "usd",
+    outcomes: ["succeeded", "failed", "succeeded_then_reversed"],
+    // paddle-node-sdk AdjustmentStatus: pending_approval, approved, rejected, reversed.
+    classify: table("paddle", { pending_approval: "Pending", approved: "Succeeded", rejected: "Failed", reversed: "Reversed" }),
+    refundMetadata: (paymentId) => ({ paddle_item_id: PaddleEmulator.lineItemIdOf(paymentId) }),
+    // The adjustment's reason, as Paddle stores it, ends with "idempotency_key=<key>]".
+    keyOf: (refund) => /idempotency_key=([A-Za-z0-9_-]+)\]$/.exec(refund.reference ?? "")?.[1]
   }
 ]
 

@@ -17,7 +17,8 @@ export const known: ReadonlyArray<Known> = [
   { id: "checkout", displayName: "Checkout.com", emulatorPort: 12114 },
   { id: "razorpay", displayName: "Razorpay", emulatorPort: 12115 },
   { id: "square", displayName: "Square", emulatorPort: 12116 },
-  { id: "mercadopago", displayName: "Mercado Pago", emulatorPort: 12121 }
+  { id: "mercadopago", displayName: "Mercado Pago", emulatorPort: 12121 },
+  { id: "paddle", displayName: "Paddle", emulatorPort: 12119 }
 ]
 
 export const ids: ReadonlyArray<string> = known.map((k) => k.id)
