@@ -8,7 +8,7 @@
  * - `GET /transactions/{id}`: the transaction (a seeded sale or a refund);
  * - `PUT /transactions/{id}/void`: voids a refund still `submitted_for_settlement` (91504 otherwise);
  * - `POST /transactions/advanced_search_ids` and `/transactions/advanced_search` (criteria `ids`, `order_id`,
- *   `type`, `refunded_transaction_id`... see {@link searchCriteria}), as `gateway.transaction.search` pages them;
+ *   `type`, `status`, `created_at`, `id`: see {@link searchCriteria}), as `gateway.transaction.search` pages them;
  * - webhooks as form POSTs `bt_signature=<public_key>|<hex HMAC-SHA1>&bt_payload=<base64 XML notification>`
  *   with kinds `transaction_settled`, `transaction_settlement_declined` and `refund_failed`.
  *
@@ -73,8 +73,9 @@ export interface BraintreeRefundAttributes {
 }
 
 /**
- * How each {@link Outcome} plays out after `submitted_for_settlement`: a successful refund goes `settling`, then
- * `settled`; a failed one `processor_declined` (the status braintree_node's `refund_failed` sample carries);
+ * How each {@link Outcome} plays out after `submitted_for_settlement`: a successful refund goes `settled` when its
+ * batch settles (card refunds skip the transitory `settling`, which Braintree shows for PayPal and ACH);
+ * a failed one `processor_declined` (the status braintree_node's `refund_failed` sample carries);
  * `canceled` is a void (`voided`); `requires_action` has no Braintree counterpart and stays submitted; Braintree
  * reports no reversal of a settled refund, so both reversal outcomes end `settled`.
  */
@@ -85,7 +86,7 @@ export const lifecycle: Lifecycle = {
       case "succeeded":
       case "succeeded_then_reversed":
       case "succeeded_then_failed":
-        return [{ status: "settling" }, { status: "settled" }]
+        return [{ status: "settled" }]
       case "failed":
         return [{ status: "processor_declined", reason: reason ?? "Do Not Honor" }]
       case "canceled":
@@ -419,7 +420,7 @@ const voidTransaction = (kit: Kit, id: string) => {
 }
 
 /** The search criteria the emulator evaluates (others are refused). */
-export const searchCriteria = ["ids", "order_id", "type", "refunded_transaction_id", "status", "created_at", "id"] as const
+export const searchCriteria = ["ids", "order_id", "type", "status", "created_at", "id"] as const
 
 type Criteria = Readonly<Record<string, unknown>>
 
@@ -469,7 +470,6 @@ const search = (kit: Kit, request: EmulatorRequest) => {
   if (c["order_id"] !== undefined) checks.push((r) => textMatches(c["order_id"], r.attributes.orderId))
   if (c["type"] !== undefined) checks.push(() => listMatches(c["type"], "credit"))
   if (c["status"] !== undefined) checks.push((r) => listMatches(c["status"], r.status))
-  if (c["refunded_transaction_id"] !== undefined) checks.push((r) => textMatches(c["refunded_transaction_id"], r.paymentId))
   if (c["created_at"] !== undefined) checks.push((r) => rangeMatches(c["created_at"], r.createdAt))
   const probe = kit.store.list()
   // Malformed criteria are refused whether or not a refund exists to test them on.
