@@ -376,7 +376,7 @@ const createRefund = (kit: Kit, id: string, request: EmulatorRequest, merchantAc
   let amount = refundable
   const rawAmount = params["amount"]
   if (rawAmount !== undefined) {
-    if (/^-/.test(rawAmount)) errors.push(codes.amountCannotBeNegative)
+    if (rawAmount.startsWith("-")) errors.push(codes.amountCannotBeNegative)
     else {
       const minor = minorOf(rawAmount, payment.currency)
       if (minor === undefined) errors.push(codes.amountFormatIsInvalid)
@@ -491,10 +491,10 @@ const withParams = (f: (params: Readonly<Record<string, string | undefined>>, re
     return f(params, yield* readRequest)
   })
 
-const routes = (merchantId: string, merchantAccountId: string) => (kit: Kit): Layer.Layer<never, never, HttpRouter.HttpRouter> =>
-  HttpRouter.use((router) =>
+const routes = (merchantId: string, merchantAccountId: string) => {
+  const merchant = (p: Readonly<Record<string, string | undefined>>) => p.mid === merchantId
+  return (kit: Kit): Layer.Layer<never, never, HttpRouter.HttpRouter> => HttpRouter.use((router) =>
     Effect.gen(function*() {
-      const merchant = (p: Readonly<Record<string, string | undefined>>) => p.mid === merchantId
       yield* router.add(
         "POST",
         "/merchants/:mid/transactions/advanced_search_ids",
@@ -547,6 +547,7 @@ const routes = (merchantId: string, merchantAccountId: string) => (kit: Kit): La
       yield* router.add("*", "/*", Effect.succeed(statusOnly(404)))
     })
   )
+}
 
 /** Builds the emulator definition (one per instance). */
 export const definition = (options: BraintreeEmulatorOptions = {}): Server.EmulatorDefinition<BraintreeRefundAttributes> => {
