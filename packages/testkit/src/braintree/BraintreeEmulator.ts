@@ -391,6 +391,9 @@ const createRefund = (kit: Kit, id: string, request: EmulatorRequest, merchantAc
     payment,
     amount,
     currency: payment.currency,
+    // Braintree has no idempotency key; the order id is where a merchant puts its own (Refract: the derived key),
+    // so the truth API reports it as the refund's key.
+    idempotencyKey: orderId ?? undefined,
     reference: orderId ?? undefined,
     attributes: { orderId, merchantAccountId }
   })
