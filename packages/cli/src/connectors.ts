@@ -7,6 +7,7 @@
  *   entry(paypal, { start: (o) => testkit().then((t) => t.PayPalEmulator.start(o)), defaultPort: port("paypal"), demo: { amount: 2500, currency: "USD" } }),
  */
 import { connector as adyen } from "@refract/adyen"
+import { connector as braintree } from "@refract/braintree"
 import { connector as checkout } from "@refract/checkout"
 import { connector as paypal } from "@refract/paypal"
 import { connector as razorpay } from "@refract/razorpay"
@@ -95,6 +96,13 @@ export const installed: ReadonlyArray<InstalledConnector> = [
   entry(square, {
     start: (options) => testkit().then((t) => t.SquareEmulator.start(options)),
     defaultPort: port("square"),
+    settleDefault: byTime,
+    demoOptions: demoSettle,
+    demo: { amount: 2500, currency: "USD" }
+  }),
+  entry(braintree, {
+    start: (options) => testkit().then((t) => t.BraintreeEmulator.start(options)),
+    defaultPort: port("braintree"),
     settleDefault: byTime,
     demoOptions: demoSettle,
     demo: { amount: 2500, currency: "USD" }
