@@ -36,10 +36,10 @@ describe.concurrent("refract connectors", () => {
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/^# Connectors\n/)
     expect(r.stdout).toContain(
-      "| | [Adyen](adyen.md) | [Checkout.com](checkout.md) | [PayPal](paypal.md) | [Razorpay](razorpay.md) | [Square](square.md) | [Stripe](stripe.md) |"
+      "| | [Adyen](adyen.md) | [Braintree](braintree.md) | [Checkout.com](checkout.md) | [PayPal](paypal.md) | [Razorpay](razorpay.md) | [Square](square.md) | [Stripe](stripe.md) |"
     )
-    expect(r.stdout).toContain("| Status endpoint (get) | no: webhooks only | yes | yes | yes | yes | yes |")
-    expect(r.stdout).toContain("| Authentication | static headers | static headers | OAuth2 access token (cached, refreshed on 401) |")
+    expect(r.stdout).toContain("| Status endpoint (get) | no: webhooks only | yes | yes | yes | yes | yes | yes |")
+    expect(r.stdout).toContain("| Authentication | static headers | static headers | static headers | OAuth2 access token (cached, refreshed on 401) |")
     expect(r.stdout).toContain("`STRIPE_API_KEY` secret → apiKey")
   })
 
