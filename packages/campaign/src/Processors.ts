@@ -1,5 +1,5 @@
 /**
- * The six processors a campaign runs: how to start each emulator, how to bind its connector to it,
+ * The processors a campaign runs: how to start each emulator, how to bind its connector to it,
  * and how to read the emulator's ground truth as a Refract status.
  *
  * The truth tables come from the processors' documented status meanings (../../shared/notes/processors.md),
@@ -8,6 +8,7 @@
  */
 import type { BoundConnector, Connector, RefundStatus } from "@refract/core"
 import { connector as adyen } from "@refract/adyen"
+import { connector as braintree } from "@refract/braintree"
 import { connector as checkout } from "@refract/checkout"
 import { connector as mercadopago } from "@refract/mercadopago"
 import { connector as paddle } from "@refract/paddle"
@@ -17,6 +18,7 @@ import { connector as square } from "@refract/square"
 import { connector as stripe } from "@refract/stripe"
 import {
   AdyenEmulator,
+  BraintreeEmulator,
   CheckoutEmulator,
   MercadoPagoEmulator,
   PaddleEmulator,
@@ -129,6 +131,34 @@ export const processors: ReadonlyArray<Processor> = [
     outcomes: ["succeeded", "failed"],
     // A Refund action is approved or declined; before that the refund is pending (no action yet).
     classify: table("checkout", { Pending: "Pending", Approved: "Succeeded", Declined: "Failed" })
+  },
+  {
+    id: "braintree",
+    connector: braintree,
+    start: (o) => BraintreeEmulator.start(o),
+    options: (e) => ({
+      credentials: { merchantId: e.credentials["merchantId"]!, publicKey: e.credentials["publicKey"]!, privateKey: e.credentials["privateKey"]! },
+      webhookSecrets: { publicKey: e.credentials["publicKey"]!, privateKey: e.webhookSecret }
+    }),
+    currency: "usd",
+    // No RequiresAction state and no reversals at Braintree; a void before settlement is its cancellation.
+    outcomes: ["succeeded", "failed", "canceled"],
+    // braintree_node transaction.js Transaction.Status, as the Braintree docs define them for refunds.
+    classify: table("braintree", {
+      authorizing: "Pending",
+      authorized: "Pending",
+      submitted_for_settlement: "Pending",
+      settling: "Pending",
+      settlement_pending: "Pending",
+      settled: "Succeeded",
+      settlement_confirmed: "Succeeded",
+      processor_declined: "Failed",
+      gateway_rejected: "Failed",
+      failed: "Failed",
+      settlement_declined: "Failed",
+      authorization_expired: "Failed",
+      voided: "Cancelled"
+    })
   },
   {
     id: "razorpay",

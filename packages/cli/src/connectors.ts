@@ -7,6 +7,7 @@
  *   entry(paypal, { start: (o) => testkit().then((t) => t.PayPalEmulator.start(o)), defaultPort: port("paypal"), demo: { amount: 2500, currency: "USD" } }),
  */
 import { connector as adyen } from "@refract/adyen"
+import { connector as braintree } from "@refract/braintree"
 import { connector as checkout } from "@refract/checkout"
 import { connector as mercadopago } from "@refract/mercadopago"
 import { connector as paddle } from "@refract/paddle"
@@ -119,6 +120,13 @@ export const installed: ReadonlyArray<InstalledConnector> = [
     // A partial Paddle refund names the line item; the emulator's one line item is txnitm_ + the transaction's id
     // characters (PaddleEmulator.lineItemIdOf, kept here so the testkit loads only when an emulator starts).
     refundMetadata: (paymentId) => ({ paddle_item_id: paymentId.replace(/^txn_/, "txnitm_") })
+  }),
+  entry(braintree, {
+    start: (options) => testkit().then((t) => t.BraintreeEmulator.start(options)),
+    defaultPort: port("braintree"),
+    settleDefault: byTime,
+    demoOptions: demoSettle,
+    demo: { amount: 2500, currency: "USD" }
   })
 ]
 

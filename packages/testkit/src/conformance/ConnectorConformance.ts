@@ -16,7 +16,7 @@ import { Clock, Effect, Layer, Result, Schedule } from "effect"
 import { FetchHttpClient, HttpClient } from "effect/http"
 import {
   BoundConnector,
-  type Connector,
+  Connector,
   Credentials,
   Idempotency,
   Money,
@@ -45,6 +45,11 @@ export interface ConformanceTarget {
   readonly otherWebhookSecret: string
   /** The webhook scheme signs a timestamp and rejects stale ones (Stripe `t=`). */
   readonly signedTimestamp?: boolean | undefined
+  /**
+   * Metadata a refund of `paymentId` needs besides the amount, when the processor wants more than the payment id
+   * (Paddle: the transaction line item a partial refund adjusts, `paddle_item_id`). Default none.
+   */
+  readonly refundMetadata?: ((paymentId: string) => Readonly<Record<string, string>>) | undefined
   /** The URL deliveries are signed for, when the scheme covers it (Square). */
   readonly webhookUrl?: string | undefined
   /** Currency of the basic scenarios. Default USD. */
@@ -56,11 +61,6 @@ export interface ConformanceTarget {
    * `pay_…:act_…` for the emulator's action id). Default: the same id.
    */
   readonly emulatorRefundId?: ((connectorRefundId: string) => string) | undefined
-  /**
-   * Metadata a refund of `paymentId` needs besides the amount, when the processor wants more than the payment id
-   * (Paddle: the transaction line item a partial refund adjusts, `paddle_item_id`). Default none.
-   */
-  readonly refundMetadata?: ((paymentId: string) => Readonly<Record<string, string>>) | undefined
 }
 
 const isWebhookOnly = (c: Connector.Connector) => !c.capabilities.get
@@ -333,50 +333,92 @@ export const run = (target: ConformanceTarget): void => {
         }))
     })
 
-    /** The processor de-duplicates nothing (`idempotencyKey.windowMillis` 0): the core never resends a create that may have acted. */
-    const keyless = connector.idempotencyKey.windowMillis <= 0
-    /**
-     * A create; for a keyless processor, a create whose outcome is unknown is then recovered (lookup, and a create
-     * only where the lookup proves there is none), as an application does after an OutcomeUnknown.
-     */
-    const createOrRecover = (c: RefundClient.RefundClient, request: RefundClient.CreateRefundInput) =>
-      keyless
-        ? c.create(request).pipe(
-          Effect.catchIf(
-            (e) => e._tag === "RefundError" && e.reason._tag === "OutcomeUnknown",
-            (e) => c.recover(request, { firstAttemptAt: firstAttemptOf(e) })
-          )
-        )
-        : c.create(request)
-
     describe("faults and retries", () => {
-      it.live(keyless ? "a dropped response is OutcomeUnknown, never resent; recovery finds the one refund" : "a dropped response is retried with the same key: one refund at the processor", () =>
+      // A processor that de-duplicates nothing (`windowMillis: 0`, Braintree) never gets a create twice once an
+      // attempt may have reached it: the outcome stays unknown until a recovery looks the refund up.
+      const keyless = !Connector.replaysKeys(connector.idempotencyKey)
+
+      if (keyless) {
+        it.live("keyless: a dropped response is OutcomeUnknown, never resent; the recovery finds the one refund", () =>
+          Effect.gen(function*() {
+            const c = yield* client()
+            const paymentId = yield* payment()
+            const request = input(paymentId)
+            emulator.injectFault({ _tag: "DropAfterRecord" }, createMatch(request))
+            const error = yield* Effect.flip(c.create(request))
+            expectReason(error, ["OutcomeUnknown"])
+            assert.strictEqual(creates(request).length, 1, "a create that may have acted is never resent")
+            const key = Idempotency.derive(request.merchantRefundId, connector.idempotencyKey)
+            assert.isTrue(creates(request)[0]!.body.includes(key) || Object.values(creates(request)[0]!.headers).includes(key), "the create carries the key")
+            const recovered = yield* c.recover(request, { firstAttemptAt: firstAttemptOf(error) })
+            assert.strictEqual(emulator.refunds().length, 1, "never a second refund")
+            assert.strictEqual(emulatorId(recovered.connectorRefundId), emulator.refunds()[0]!.id)
+            assert.strictEqual(creates(request).length, 1, "the recovery found it without a create")
+          }))
+
+        it.live("keyless: a connection dropped before the refund is recorded is OutcomeUnknown; the recovery creates it once, where a lookup proves absence", () =>
+          Effect.gen(function*() {
+            const c = yield* client()
+            const paymentId = yield* payment()
+            const request = input(paymentId)
+            emulator.injectFault({ _tag: "DropBeforeRecord" }, createMatch(request))
+            const error = yield* Effect.flip(c.create(request))
+            expectReason(error, ["OutcomeUnknown"])
+            assert.strictEqual(emulator.refunds().length, 0)
+            if (caps.lookup && caps.lookupFindsPending) {
+              const recovered = yield* c.recover(request, { firstAttemptAt: firstAttemptOf(error) })
+              assert.strictEqual(emulator.refunds().length, 1)
+              assert.strictEqual(emulator.refunds()[0]!.id, emulatorId(recovered.connectorRefundId))
+            } else {
+              expectReason(yield* Effect.flip(c.recover(request, { firstAttemptAt: firstAttemptOf(error) })), ["IdempotencyExpired"])
+              assert.strictEqual(emulator.refunds().length, 0, "nothing is resent without proof of absence")
+            }
+          }))
+
+        it.live("keyless: a 5xx answer is OutcomeUnknown, never resent; the recovery creates it once, where a lookup proves absence", () =>
+          Effect.gen(function*() {
+            const c = yield* client()
+            const paymentId = yield* payment()
+            const request = input(paymentId)
+            emulator.injectFault({ _tag: "ServerError", status: 503 }, createMatch(request))
+            const error = yield* Effect.flip(c.create(request))
+            expectReason(error, ["OutcomeUnknown"])
+            assert.strictEqual(creates(request).length, 1)
+            if (caps.lookup && caps.lookupFindsPending) {
+              const refund = yield* c.recover(request, { firstAttemptAt: firstAttemptOf(error) })
+              assert.strictEqual(refund.simpleStatus, "PENDING")
+              assert.strictEqual(creates(request).length, 2)
+              assert.strictEqual(emulator.refunds().length, 1)
+            }
+          }))
+      }
+
+      if (!keyless) it.live("a dropped response is retried with the same key: one refund at the processor", () =>
         Effect.gen(function*() {
           const c = yield* client()
           const paymentId = yield* payment()
           const request = input(paymentId)
           emulator.injectFault({ _tag: "DropAfterRecord" }, createMatch(request))
-          const refund = yield* createOrRecover(c, request)
+          const refund = yield* c.create(request)
           const stored = emulator.refunds()
           assert.strictEqual(stored.length, 1, "never a second refund")
           assert.strictEqual(stored[0]!.id, emulatorId(refund.connectorRefundId), "the retry returns the same refund")
           // The same idempotency key on every attempt, wherever the processor wants it (header or body).
           const key = Idempotency.derive(request.merchantRefundId, connector.idempotencyKey)
           const attempts = creates(request)
-          assert.isAtLeast(attempts.length, keyless ? 1 : 2)
-          if (keyless) assert.strictEqual(attempts.length, 1, "a processor that de-duplicates nothing is sent the create once")
+          assert.isAtLeast(attempts.length, 2)
           for (const attempt of attempts) {
             assert.isTrue(Object.values(attempt.headers).includes(key) || attempt.body.includes(key), "attempt carries the key")
           }
         }))
 
-      it.live("a connection dropped before the refund is recorded is retried: one refund", () =>
+      if (!keyless) it.live("a connection dropped before the refund is recorded is retried: one refund", () =>
         Effect.gen(function*() {
           const c = yield* client()
           const paymentId = yield* payment()
           const request = input(paymentId)
           emulator.injectFault({ _tag: "DropBeforeRecord" }, createMatch(request))
-          const refund = yield* createOrRecover(c, request)
+          const refund = yield* c.create(request)
           assert.strictEqual(emulator.refunds().length, 1)
           assert.strictEqual(emulator.refunds()[0]!.id, emulatorId(refund.connectorRefundId))
         }))
@@ -395,16 +437,15 @@ export const run = (target: ConformanceTarget): void => {
           assert.strictEqual(emulator.refunds().length, 1)
         }))
 
-      it.live("5xx answers are retried", () =>
+      if (!keyless) it.live("5xx answers are retried", () =>
         Effect.gen(function*() {
           const c = yield* client()
           const paymentId = yield* payment()
           const request = input(paymentId)
-          emulator.injectFault({ _tag: "ServerError", status: 503 }, createMatch(request, keyless ? 1 : 2))
-          const refund = yield* createOrRecover(c, request)
+          emulator.injectFault({ _tag: "ServerError", status: 503 }, createMatch(request, 2))
+          const refund = yield* c.create(request)
           assert.strictEqual(refund.simpleStatus, "PENDING")
-          // Keyless: the 503 may have acted, so the create is not resent; the recovery's lookup finds nothing and creates it.
-          assert.strictEqual(creates(request).length, keyless ? 2 : 3)
+          assert.strictEqual(creates(request).length, 3)
           assert.strictEqual(emulator.refunds().length, 1)
         }))
 
@@ -467,7 +508,7 @@ export const run = (target: ConformanceTarget): void => {
           assert.strictEqual(emulatorId(recovered.connectorRefundId), emulator.refunds()[0]!.id)
         }))
 
-      skipIf(keyless, "an undecodable 2xx create answer is replayed with the same key and succeeds", `${connector.displayName} does not de-duplicate creates (idempotencyKey.windowMillis 0): nothing is replayed`, () =>
+      skipIf(keyless, "an undecodable 2xx create answer is replayed with the same key and succeeds", `${connector.displayName} de-duplicates nothing (windowMillis 0): a create is never replayed`, () =>
         Effect.gen(function*() {
           const c = yield* client()
           const paymentId = yield* payment()
