@@ -1,5 +1,5 @@
 /**
- * The six processors a campaign runs: how to start each emulator, how to bind its connector to it,
+ * The processors a campaign runs: how to start each emulator, how to bind its connector to it,
  * and how to read the emulator's ground truth as a Refract status.
  *
  * The truth tables come from the processors' documented status meanings (../../shared/notes/processors.md),
@@ -9,6 +9,7 @@
 import type { BoundConnector, Connector, RefundStatus } from "@refract/core"
 import { connector as adyen } from "@refract/adyen"
 import { connector as checkout } from "@refract/checkout"
+import { connector as mollie } from "@refract/mollie"
 import { connector as paypal } from "@refract/paypal"
 import { connector as razorpay } from "@refract/razorpay"
 import { connector as square } from "@refract/square"
@@ -16,6 +17,7 @@ import { connector as stripe } from "@refract/stripe"
 import {
   AdyenEmulator,
   CheckoutEmulator,
+  MollieEmulator,
   PayPalEmulator,
   RazorpayEmulator,
   SquareEmulator,
@@ -141,6 +143,25 @@ export const processors: ReadonlyArray<Processor> = [
     outcomes: ["succeeded", "failed", "canceled"],
     // api.json PaymentRefund.status: PENDING, COMPLETED, REJECTED (declined), FAILED.
     classify: table("square", { PENDING: "Pending", COMPLETED: "Succeeded", REJECTED: "Failed", FAILED: "Failed" })
+  },
+  {
+    id: "mollie",
+    connector: mollie,
+    start: (o) => MollieEmulator.start(o),
+    // Classic webhooks are unsigned pings read back as notices: no secret.
+    options: (e) => ({ credentials: { apiKey: e.credentials["apiKey"]! }, webhookSecrets: {} }),
+    currency: "eur",
+    outcomes: all,
+    // @mollie/api-client RefundStatus and docs "Refund statuses": queued, pending, processing (in flight),
+    // refunded, failed ("failed after processing"), canceled.
+    classify: table("mollie", {
+      queued: "Pending",
+      pending: "Pending",
+      processing: "Pending",
+      refunded: "Succeeded",
+      failed: "Failed",
+      canceled: "Cancelled"
+    })
   }
 ]
 

@@ -12,7 +12,7 @@
  * Every path and header is the SDK's own.
  */
 import { afterAll, afterEach, assert, beforeAll, describe, it } from "@effect/vitest"
-import createMollieClient, { MollieApiError, RefundStatus } from "@mollie/api-client"
+import { createMollieClient, MollieApiError, RefundStatus } from "@mollie/api-client"
 import { MollieEmulator } from "@refract/testkit"
 import type { EmulatorHandle } from "@refract/testkit"
 import { type Receiver, startReceiver, startTlsProxy, type TlsProxy } from "./helpers.ts"
