@@ -12,7 +12,7 @@
  *             MollieConnector.layerConfig()   // MOLLIE_API_KEY, MOLLIE_ENVIRONMENT, MOLLIE_BASE_URL
  *   Promise:  new PaymentClient({ connector: "mollie", credentials: { apiKey }, environment: "sandbox" })
  */
-import { BoundConnector, Connector, ConnectorLayer, Money, ProcessorHttp, Refund, RefundError } from "@refract/core"
+import { BoundConnector, Connector, ConnectorLayer, Money, ProcessorHttp, Refund, RefundError, Timestamp } from "@refract/core"
 import type { ConnectorRegistry, Credentials, RefundClient } from "@refract/core"
 import { Context, Layer, Option, Redacted, Result } from "effect"
 import type { Config } from "effect"
@@ -259,16 +259,13 @@ export const parseCreate = (
   if (r.paymentId !== undefined && r.paymentId !== null && r.paymentId !== input.connectorTransactionId) {
     return Result.fail(unexpected(`refunded payment ${input.connectorTransactionId}, Mollie answered refund ${r.id} of payment ${r.paymentId}`))
   }
-  const parsed = snapshot(r, json)
+  // The create answer is the state at creation (a replay under the same key returns the stored answer).
+  const parsed = snapshot(r, json, Timestamp.fromIsoString(r.createdAt))
   if (Result.isFailure(parsed)) return parsed
   if (input.amount !== undefined && !Money.equals(parsed.success.amount!, input.amount)) {
     return Result.fail(unexpected(`asked Mollie to refund ${Money.toDecimalString(input.amount)} ${input.amount.currency}, refund ${r.id} is ${r.amount.value} ${r.amount.currency}`))
   }
-  // The create answer is the state at creation: its time is the refund's creation time.
-  return Result.succeed(parsed.success.createdAt === undefined ? parsed.success : Refund.withProcessorData(
-    new Refund.RefundSnapshot({ ...parsed.success, occurredAt: parsed.success.createdAt }),
-    { metadata: parsed.success.metadata, raw: parsed.success.raw }
-  ))
+  return parsed
 }
 
 export const parseGet = (
