@@ -9,6 +9,7 @@
 import type { BoundConnector, Connector, RefundStatus } from "@refract/core"
 import { connector as adyen } from "@refract/adyen"
 import { connector as checkout } from "@refract/checkout"
+import { connector as mercadopago } from "@refract/mercadopago"
 import { connector as mollie } from "@refract/mollie"
 import { connector as paypal } from "@refract/paypal"
 import { connector as razorpay } from "@refract/razorpay"
@@ -17,6 +18,7 @@ import { connector as stripe } from "@refract/stripe"
 import {
   AdyenEmulator,
   CheckoutEmulator,
+  MercadoPagoEmulator,
   MollieEmulator,
   PayPalEmulator,
   RazorpayEmulator,
@@ -143,6 +145,22 @@ export const processors: ReadonlyArray<Processor> = [
     outcomes: ["succeeded", "failed", "canceled"],
     // api.json PaymentRefund.status: PENDING, COMPLETED, REJECTED (declined), FAILED.
     classify: table("square", { PENDING: "Pending", COMPLETED: "Succeeded", REJECTED: "Failed", FAILED: "Failed" })
+  },
+  {
+    id: "mercadopago",
+    connector: mercadopago,
+    start: (o) => MercadoPagoEmulator.start(o),
+    options: (e) => ({ credentials: { accessToken: e.credentials["accessToken"]! }, webhookSecrets: { webhookSecret: e.webhookSecret } }),
+    currency: "brl",
+    outcomes: ["succeeded", "failed", "canceled"],
+    // Mercado Pago API reference (refund status enum): approved, in_process, rejected, cancelled, authorized.
+    classify: table("mercadopago", {
+      in_process: "Pending",
+      authorized: "Pending",
+      approved: "Succeeded",
+      rejected: "Failed",
+      cancelled: "Cancelled"
+    })
   },
   {
     id: "mollie",
