@@ -19,7 +19,8 @@ export const known: ReadonlyArray<Known> = [
   { id: "square", displayName: "Square", emulatorPort: 12116 },
   { id: "mercadopago", displayName: "Mercado Pago", emulatorPort: 12121 },
   { id: "paddle", displayName: "Paddle", emulatorPort: 12119 },
-  { id: "braintree", displayName: "Braintree", emulatorPort: 12117 }
+  { id: "braintree", displayName: "Braintree", emulatorPort: 12117 },
+  { id: "mollie", displayName: "Mollie", emulatorPort: 12118 }
 ]
 
 export const ids: ReadonlyArray<string> = known.map((k) => k.id)
