@@ -34,7 +34,7 @@ import * as VirtualClock from "./VirtualClock.ts"
 export interface Config {
   readonly seed: number
   readonly refundsPerProcessor: number
-  /** Processor ids; default all six. */
+  /** Processor ids; default all of them (`Processors.processors`). */
   readonly processors?: ReadonlyArray<string> | undefined
   /** Fraction of processor requests that get a fault. */
   readonly faultRate: number
