@@ -302,12 +302,8 @@ const createRefund = (kit: Kit, request: EmulatorRequest): HttpServerResponse.Ht
       message: `The total amount refunded (${refunded + params.amount}) does not match the total_amount_confirmation (${params.confirmation})`
     }])
   }
-  if (params.amount > kit.store.refundable(payment.id)) {
-    return errorResponse(422, "invalid_state", "Refund amount exceeds the amount available to refund", [{
-      reason: "refund_payment_invalid_state",
-      message: "The refund amount exceeds the amount of the payment not yet refunded"
-    }])
-  }
+  // The wording and type of this refusal are the emulator's [unconfirmed]: a validation failure on `amount`.
+  if (params.amount > kit.store.refundable(payment.id)) return validation("amount", "exceeds the amount of the payment not yet refunded")
   const refund = kit.store.createRefund({
     id: newRefundId(),
     payment,
