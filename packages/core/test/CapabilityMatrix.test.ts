@@ -16,5 +16,8 @@ describe("CapabilityMatrix", () => {
   it("reflects a changed declaration", () => {
     const webhookOnly = { ...fakeConnector, id: "hookpay", capabilities: { ...fakeConnector.capabilities, get: false } }
     assert.include(CapabilityMatrix.markdown([webhookOnly]), "| Status endpoint (get) | no: webhooks only |")
+    const keyless = { ...fakeConnector, idempotencyKey: { maxLength: 255, windowMillis: 0 } }
+    assert.include(CapabilityMatrix.markdown([keyless]), "| Idempotency key | none at the processor:")
+    assert.include(CapabilityMatrix.markdown([fakeConnector]), "| Idempotency key | yours or derived, at most 40 chars, kept 1 days |")
   })
 })

@@ -35,7 +35,13 @@ const rows: ReadonlyArray<readonly [string, (c: Connector) => string]> = [
   ],
   ["Settlement report", (c) => (c.capabilities.reports && c.report !== undefined ? c.report.name : "no")],
   ["Authentication", (c) => (c.auth._tag === "AccessToken" ? "OAuth2 access token (cached, refreshed on 401)" : "static headers")],
-  ["Idempotency key", (c) => `yours or derived, at most ${c.idempotencyKey.maxLength} chars, kept ${duration(c.idempotencyKey.windowMillis)}`],
+  [
+    "Idempotency key",
+    (c) =>
+      c.idempotencyKey.windowMillis > 0
+        ? `yours or derived, at most ${c.idempotencyKey.maxLength} chars, kept ${duration(c.idempotencyKey.windowMillis)}`
+        : `none at the processor: yours or derived (at most ${c.idempotencyKey.maxLength} chars) names the refund for lookups; a create is never sent twice`
+  ],
   ["Documented rate limit", (c) => (c.rateLimit !== undefined ? `${c.rateLimit.requestsPerSecond} req/s` : "none published")],
   ["Sandbox base URL", (c) => `\`${c.environments.sandbox}\``],
   ["Production base URL", (c) => `\`${c.environments.production}\``],

@@ -26,9 +26,17 @@ export interface IdempotencyKeyRules {
    * How long the processor remembers a key (ms), measured from its first use: a replay within the
    * window returns the first outcome, one after it runs as a NEW request. Where the processor
    * publishes no window, declare the shortest one it could plausibly have and say so.
+   *
+   * 0: the processor de-duplicates nothing (Braintree takes no idempotency key). The key then only
+   * names the refund: a connector sends it where a {@link Connector.lookup} can find the refund again
+   * (an order id, an invoice number). The core never sends a create again once an attempt may have
+   * reached the processor, and resolves an OutcomeUnknown only through that lookup, never a replay.
    */
   readonly windowMillis: number
 }
+
+/** Whether the processor replays a create sent again under the same key (see {@link IdempotencyKeyRules.windowMillis}). */
+export const replaysKeys = (rules: IdempotencyKeyRules): boolean => rules.windowMillis > 0
 
 export interface Capabilities {
   /** Can create refunds. */

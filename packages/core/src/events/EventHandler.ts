@@ -10,6 +10,10 @@
  * 2. Parse into unified events (Adyen batches several in one delivery).
  * 3. Apply each refund event through the `RefundStore`, which de-duplicates by (connector, event id),
  *    runs the state machine and appends to the history in one atomic step.
+ * 4. A notice (a delivery that only names what changed: Mollie's unsigned pings, Mercado Pago's
+ *    payment notifications) is read through the connector's `get` flow, and the read is applied as a
+ *    poll. Nothing in a notice is believed, so a processor whose deliveries are only notices needs no
+ *    signature and no opt-in.
  *
  * When `handleEvent` succeeds every event of the delivery is durably stored, so the caller may
  * acknowledge it; when it fails with a `StoreError`, the caller must answer an error so the processor
@@ -21,14 +25,15 @@ import type { HttpClient } from "effect/http"
 import type { BoundConnector } from "../connector/BoundConnector.ts"
 import type { WebhookSupport } from "../connector/Connector.ts"
 import * as Credentials from "../connector/Credentials.ts"
+import * as Executor from "../pipeline/Executor.ts"
 import { withAttributesCached } from "../pipeline/Telemetry.ts"
-import type { Refund } from "../refund/Refund.ts"
+import type { Refund, RefundReference } from "../refund/Refund.ts"
 import type { RefundStatus } from "../refund/RefundStatus.ts"
 import { ConnectorRegistry } from "../service/ConnectorRegistry.ts"
-import type { ApplyResult, StoreError } from "../store/RefundStore.ts"
-import { RefundStore } from "../store/RefundStore.ts"
-import { MissingSignature, NotConfigured, WebhookError } from "../webhook/WebhookError.ts"
-import type { RawWebhookRequest, WebhookEvent } from "../webhook/WebhookEvent.ts"
+import type { ApplyResult, SearchPage, StoreError } from "../store/RefundStore.ts"
+import { maxSearchLimit, RefundStore } from "../store/RefundStore.ts"
+import { MissingSignature, NotConfigured, VerificationUnavailable, WebhookError } from "../webhook/WebhookError.ts"
+import type { RawWebhookRequest, WebhookEvent, WebhookNotice } from "../webhook/WebhookEvent.ts"
 import { verifyAndParse } from "../webhook/Webhooks.ts"
 
 export type Secrets = Readonly<Record<string, string | Redacted.Redacted<string> | undefined>>
@@ -123,7 +128,10 @@ export const verify = (
       return yield* notConfigured(id, `${bound.connector.displayName} does not receive webhooks through Refract`)
     }
     if (isUnsigned(support)) {
-      if (!(options?.allowUnsigned ?? []).includes(id)) {
+      const parsed = support.parse(request)
+      // Notices are believed only through the read they cause; anything a delivery states needs the opt-in.
+      const states = Result.isFailure(parsed) || parsed.success.some((event) => event.refund !== undefined)
+      if (states && !(options?.allowUnsigned ?? []).includes(id)) {
         return yield* new WebhookError({
           connector: id,
           reason: new MissingSignature({
@@ -132,7 +140,6 @@ export const verify = (
           })
         })
       }
-      const parsed = support.parse(request)
       if (Result.isFailure(parsed)) return yield* parsed.failure
       return parsed.success
     }
@@ -164,6 +171,62 @@ const outcomeOf = (event: WebhookEvent, result: ApplyResult): EventOutcome => {
   }
 }
 
+/** The refunds a notice names: the one it names, else every stored refund of the payment it names. */
+const noticed = (bound: BoundConnector, notice: WebhookNotice, store: RefundStore["Service"]) =>
+  Effect.gen(function*() {
+    const references: Array<Pick<RefundReference, "connectorRefundId" | "connectorTransactionId">> = []
+    const payment = notice.connectorTransactionId
+    if (notice.connectorRefundId !== undefined) {
+      const known = payment === undefined
+        ? Option.getOrUndefined(yield* store.get({ connector: bound.id, connectorRefundId: notice.connectorRefundId }))
+        : undefined
+      const transaction = payment ?? known?.connectorTransactionId
+      references.push({ connectorRefundId: notice.connectorRefundId, ...(transaction !== undefined ? { connectorTransactionId: transaction } : {}) })
+    } else if (payment !== undefined) {
+      let cursor: string | undefined
+      do {
+        const page: SearchPage = yield* store.search({ id: payment, connector: bound.id, cursor, limit: maxSearchLimit })
+        for (const refund of page.refunds) {
+          if (refund.connectorTransactionId === payment) references.push(refund.reference)
+        }
+        cursor = page.next
+      } while (cursor !== undefined)
+    }
+    return references
+  })
+
+/**
+ * Reads each refund a notice names and applies the read as a poll. A refund the processor does not
+ * know (a forged or mistyped id) is ignored; any other failed read fails the delivery (503), so the
+ * processor delivers it again.
+ */
+const readNotice = (bound: BoundConnector, event: WebhookEvent, notice: WebhookNotice, store: RefundStore["Service"]) =>
+  Effect.gen(function*() {
+    const flow = bound.connector.get
+    if (flow === undefined || !bound.connector.capabilities.get) return [EventOutcome.Ignored({ event })]
+    const outcomes: Array<EventOutcome> = []
+    for (const reference of yield* noticed(bound, notice, store)) {
+      const read = yield* Executor.run(bound, {
+        operation: "get",
+        flow,
+        input: reference as RefundReference,
+        context: { credentials: bound.credentials, environment: bound.environment }
+      }).pipe(Effect.result)
+      if (Result.isFailure(read)) {
+        if (read.failure.reason._tag === "NotFound") continue
+        return yield* new WebhookError({
+          connector: bound.id,
+          reason: new VerificationUnavailable({
+            message: `could not read refund ${reference.connectorRefundId}, which the delivery names: ${read.failure.reason._tag}: ${read.failure.reason.message}`
+          })
+        })
+      }
+      const receivedAt = yield* Clock.currentTimeMillis
+      outcomes.push(outcomeOf(event, yield* store.apply({ connector: bound.id, snapshot: read.success, source: "poll", receivedAt })))
+    }
+    return outcomes.length === 0 ? [EventOutcome.Ignored({ event })] : outcomes
+  })
+
 /**
  * Verifies, parses, de-duplicates and applies one delivery. Succeeds only once every refund event of
  * the delivery is durably stored.
@@ -184,7 +247,8 @@ export const handleEvent = (
     for (const event of events) {
       const snapshot = event.refund
       if (snapshot === undefined) {
-        outcomes.push(EventOutcome.Ignored({ event }))
+        if (event.notice !== undefined) outcomes.push(...yield* readNotice(bound, event, event.notice, store))
+        else outcomes.push(EventOutcome.Ignored({ event }))
         continue
       }
       const receivedAt = yield* Clock.currentTimeMillis
@@ -207,7 +271,9 @@ export const handleEvent = (
 
 /** A one-line summary of an outcome, for logs and the CLI. */
 export const describe = (outcome: EventOutcome): string => {
-  const ref = outcome.event.refund?.connectorRefundId ?? "-"
+  const current = "current" in outcome ? outcome.current : undefined
+  const ref = outcome.event.refund?.connectorRefundId ?? current?.connectorRefundId ?? outcome.event.notice?.connectorRefundId ??
+    outcome.event.notice?.connectorTransactionId ?? "-"
   switch (outcome._tag) {
     case "Applied":
       return `${ref}: ${outcome.previous.status} -> ${outcome.current.status}`

@@ -14,7 +14,7 @@ import { Cause, Clock, Effect, Metric, Random, type Redacted, Result } from "eff
 import { Headers, HttpClient, HttpClientRequest } from "effect/http"
 import type { HttpClientError } from "effect/http"
 import type { BoundConnector } from "../connector/BoundConnector.ts"
-import type { Auth, Flow, RetryHint } from "../connector/Connector.ts"
+import { type Auth, type Flow, replaysKeys, type RetryHint } from "../connector/Connector.ts"
 import type { HeaderValue, ProcessorRequest, ProcessorResponse } from "../connector/ProcessorHttp.ts"
 import { encodeBody, isSuccess, revealHeader } from "../connector/ProcessorHttp.ts"
 import type { Operation, ProcessorErrorDetails, RefundErrorReason } from "../error/RefundError.ts"
@@ -492,6 +492,9 @@ export const runWith = <In, Out, Ctx>(client: HttpClient.HttpClient, bound: Boun
       const failure = outcome.failure
       const error = settle(new RefundError({ ...failure.error, attempts: attempt }))
       if (!failure.retry || attempt >= bound.retry.maxAttempts) return yield* error
+      // A processor that de-duplicates nothing would make a second refund of a resend: once an attempt
+      // may have acted, only a lookup can tell (the caller's recovery does it).
+      if (idempotency !== undefined && exposure.acted && !replaysKeys(bound.connector.idempotencyKey)) return yield* error
       const backoff = failure.waitMillis === 0 ? 0 : backoffMillis(attempt, bound.retry, yield* Random.next)
       const wait = Math.max(backoff, failure.waitMillis ?? 0)
       const elapsed = (yield* Clock.currentTimeMillis) - started

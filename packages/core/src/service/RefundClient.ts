@@ -412,7 +412,10 @@ export const make = (bound: BoundConnector, options: ClientOptions = {}): Effect
                 operation: "create",
                 attempts: 0,
                 reason: new IdempotencyExpired({
-                  message: earlier === undefined
+                  message: windowMillis <= 0
+                    ? `${connector.displayName} does not de-duplicate creates and ${canLookup ? "its lookup did not find" : "cannot look up"} ` +
+                      `the refund ${mrid}: sending it again could refund twice. Find it at ${connector.displayName}`
+                    : earlier === undefined
                     ? `when the idempotency key of ${mrid} was first used is not known, and ${connector.displayName} cannot look refunds up: ` +
                       `a replay could refund twice. Pass firstAttemptAt from the OutcomeUnknown, or find the refund at ${connector.displayName}`
                     : `${connector.displayName} keeps idempotency keys for ${Math.round(windowMillis / 3_600_000)} h and the key of ${mrid} ` +

@@ -37,6 +37,19 @@ export const makeRawRequest = (input: {
 
 export const bodyText = (request: RawWebhookRequest): string => new TextDecoder("utf-8", { fatal: false }).decode(request.body)
 
+/**
+ * A delivery that names an object but says nothing trusted about it: Mollie's classic webhook is an
+ * unsigned `id=tr_...` ping, Mercado Pago's signed notification names only the payment. The core reads
+ * what it names through the connector's `get` flow and applies what the read says; the read, made with
+ * the merchant's credentials against the processor's own host, is what verifies it.
+ */
+export class WebhookNotice extends Schema.Class<WebhookNotice>("@refract/core/WebhookNotice")({
+  /** The refund that changed, when the delivery names it. */
+  connectorRefundId: Schema.optional(Schema.String),
+  /** The refunded payment; alone, every stored refund of that payment is read again. */
+  connectorTransactionId: Schema.optional(Schema.String)
+}) {}
+
 export class WebhookEvent extends Schema.Class<WebhookEvent>("@refract/core/WebhookEvent")({
   connector: Schema.String,
   /**
@@ -48,6 +61,8 @@ export class WebhookEvent extends Schema.Class<WebhookEvent>("@refract/core/Webh
   eventType: Schema.String,
   /** What the event says about a refund; absent for events that are not about a refund. */
   refund: Schema.optional(RefundSnapshot),
+  /** Set instead of `refund` when the delivery only names what changed: the core reads it (see {@link WebhookNotice}). */
+  notice: Schema.optional(WebhookNotice),
   /** Processor time of the event (epoch ms), when it gives one. */
   occurredAt: Schema.optional(Schema.Number)
 }) {}

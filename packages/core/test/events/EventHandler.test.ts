@@ -216,6 +216,90 @@ describe("EventHandler.handleEvent", () => {
       assert.strictEqual(still.reason._tag, "InvalidSignature")
     })))
 
+  describe("notices: deliveries that only name what changed", () => {
+    const withProcessor = <A, E>(f: (processor: HookPay.Processor) => Effect.Effect<A, E, any>) =>
+      Effect.suspend(() => {
+        const processor = HookPay.processor()
+        return f(processor).pipe(
+          Effect.provide(Layer.mergeAll(HookPay.registryLayer(), MemoryRefundStore.layer, processor.layer))
+        ) as Effect.Effect<A, E>
+      })
+    const unsigned = (events: ReadonlyArray<HookPay.WireEvent>) =>
+      WebhookEvent.makeRawRequest({ headers: {}, body: JSON.stringify({ events }) })
+    const seed = (processor: HookPay.Processor, id: string, status: string, payment = "pay_1") =>
+      Effect.gen(function*() {
+        processor.refunds.set(id, HookPay.refund({ id, status, payment }))
+        const store = yield* RefundStore.RefundStore
+        yield* store.apply({
+          connector: "plainhook",
+          snapshot: HookPay.snapshotOf(HookPay.refund({ id, status: "pending", payment })),
+          source: "create",
+          receivedAt: 1
+        })
+      })
+
+    it.live("an unsigned notice naming a payment needs no opt-in: every stored refund of that payment is read and applied as a poll", () =>
+      withProcessor((processor) =>
+        Effect.gen(function*() {
+          yield* seed(processor, "re_1", "succeeded")
+          yield* seed(processor, "re_2", "failed")
+          yield* seed(processor, "re_3", "succeeded", "pay_other")
+          const result = yield* handle(unsigned([{ id: "n1", type: "payment", notice: { payment: "pay_1" } }]), undefined, "plainhook")
+          assert.deepStrictEqual(result.outcomes.map((o) => o._tag), ["Applied", "Applied"])
+          const store = yield* RefundStore.RefundStore
+          assert.strictEqual(Option.getOrUndefined(yield* store.get(key("re_1", "plainhook")))?.status, "Succeeded")
+          assert.strictEqual(Option.getOrUndefined(yield* store.get(key("re_2", "plainhook")))?.status, "Failed")
+          // The other payment's refund was neither read nor changed.
+          assert.strictEqual(Option.getOrUndefined(yield* store.get(key("re_3", "plainhook")))?.status, "Pending")
+          assert.isFalse(processor.requests.some((r) => r.url.endsWith("/re_3")))
+          const history = yield* store.history(key("re_1", "plainhook"))
+          assert.strictEqual(history.at(-1)!.source, "poll", "the state came from the read, not from the delivery")
+          assert.match(EventHandler.describe(result.outcomes[0]!), /^re_\d: Pending -> /)
+        })))
+
+    it.live("a notice naming a refund reads that one; an id the processor does not know is ignored", () =>
+      withProcessor((processor) =>
+        Effect.gen(function*() {
+          yield* seed(processor, "re_1", "succeeded")
+          const one = yield* handle(unsigned([{ id: "n1", type: "refund", notice: { refund: "re_1" } }]), undefined, "plainhook")
+          assert.deepStrictEqual(one.outcomes.map((o) => o._tag), ["Applied"])
+          const forged = yield* handle(unsigned([{ id: "n2", type: "refund", notice: { refund: "re_nope", payment: "pay_1" } }]), undefined, "plainhook")
+          assert.deepStrictEqual(forged.outcomes.map((o) => o._tag), ["Ignored"])
+          const nothingStored = yield* handle(unsigned([{ id: "n3", type: "payment", notice: { payment: "pay_unknown" } }]), undefined, "plainhook")
+          assert.deepStrictEqual(nothingStored.outcomes.map((o) => o._tag), ["Ignored"])
+        })))
+
+    it.live("a read that fails fails the delivery with 503 (the processor delivers it again) and changes nothing", () =>
+      withProcessor((processor) =>
+        Effect.gen(function*() {
+          yield* seed(processor, "re_1", "succeeded")
+          processor.down = true
+          const error = yield* refused(handle(unsigned([{ id: "n1", type: "payment", notice: { payment: "pay_1" } }]), undefined, "plainhook"))
+          assert.strictEqual(error.reason._tag, "VerificationUnavailable")
+          assert.strictEqual(error.httpStatus, 503)
+          const store = yield* RefundStore.RefundStore
+          assert.strictEqual(Option.getOrUndefined(yield* store.get(key("re_1", "plainhook")))?.status, "Pending")
+          processor.down = false
+          const again = yield* handle(unsigned([{ id: "n1", type: "payment", notice: { payment: "pay_1" } }]), undefined, "plainhook")
+          assert.deepStrictEqual(again.outcomes.map((o) => o._tag), ["Applied"])
+        })))
+
+    it.live("an unsigned delivery that states a refund's status still needs the opt-in, even beside a notice", () =>
+      withProcessor((processor) =>
+        Effect.gen(function*() {
+          yield* seed(processor, "re_1", "pending")
+          const mixed = unsigned([
+            { id: "n1", type: "payment", notice: { payment: "pay_1" } },
+            HookPay.event("s1", HookPay.refund({ id: "re_1", status: "succeeded" }))
+          ])
+          const error = yield* refused(handle(mixed, undefined, "plainhook"))
+          assert.strictEqual(error.reason._tag, "MissingSignature")
+          assert.strictEqual(processor.requests.length, 0, "nothing read for a refused delivery")
+          const garbage = yield* refused(handle(WebhookEvent.makeRawRequest({ headers: {}, body: "id=tr_1" }), undefined, "plainhook"))
+          assert.strictEqual(garbage.reason._tag, "MissingSignature", "an unparseable unsigned delivery is refused as unsigned, not parsed further")
+        })))
+  })
+
   it.live("a store failure is a StoreError (so the endpoint answers 5xx and the processor retries)", () =>
     Effect.gen(function*() {
       const failing = Layer.effect(

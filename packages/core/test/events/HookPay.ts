@@ -49,6 +49,8 @@ export interface WireEvent {
   readonly id: string
   readonly type: string
   readonly refund?: WireRefund | undefined
+  /** Names what changed without saying how (a notice: the core reads it). */
+  readonly notice?: { readonly refund?: string; readonly payment?: string } | undefined
 }
 
 export const snapshotOf = (w: WireRefund): Refund.RefundSnapshot =>
@@ -75,7 +77,10 @@ const parseEvents = (connector: string) => (request: WebhookEvent.RawWebhookRequ
       connector,
       eventId: e.id,
       eventType: e.type,
-      refund: e.refund === undefined ? undefined : snapshotOf(e.refund)
+      refund: e.refund === undefined ? undefined : snapshotOf(e.refund),
+      notice: e.notice === undefined
+        ? undefined
+        : new WebhookEvent.WebhookNotice({ connectorRefundId: e.notice.refund, connectorTransactionId: e.notice.payment })
     }))
   }
   return Result.succeed(out)
@@ -244,6 +249,8 @@ export interface Processor {
   readonly requests: Array<{ readonly method: string; readonly url: string; readonly at: number }>
   readonly layer: Layer.Layer<HttpClient.HttpClient>
   readonly set: (id: string, status: string) => void
+  /** While true, every request is answered 503. */
+  down: boolean
 }
 
 export const processor = (): Processor => {
@@ -255,6 +262,7 @@ export const processor = (): Processor => {
       requests.push({ method: request.method, url: url.toString(), at: yield* Clock.currentTimeMillis })
       const respond = (status: number, body: unknown) =>
         HttpClientResponse.fromWeb(request, new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } }))
+      if (state.down) return respond(503, { error: "unavailable" })
       const match = /\/refunds\/([^/?]+)$/.exec(url.pathname)
       if (request.method === "GET" && match !== null) {
         const found = refunds.get(decodeURIComponent(match[1]!))
@@ -275,15 +283,17 @@ export const processor = (): Processor => {
       return respond(404, { error: "not found" })
     })
   )
-  return {
+  const state: Processor = {
     refunds,
     requests,
+    down: false,
     layer: Layer.succeed(HttpClient.HttpClient, client),
     set: (id, status) => {
       const r = refunds.get(id)
       if (r !== undefined) refunds.set(id, { ...r, status })
     }
   }
+  return state
 }
 
 export const options = (over: Partial<BoundConnector.ConnectorOptions> = {}): BoundConnector.ConnectorOptions => ({

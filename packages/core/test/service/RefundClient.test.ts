@@ -43,6 +43,70 @@ const creates = (script: ScriptedHttp.Script) => script.requests.filter((r) => r
 /** Hangs the first create (its outcome is unknown), answers the rest. */
 const lostFirstAnswer = () => ScriptedHttp.make((r, i) => (r.method === "POST" && i === 0 ? { hang: true } : { status: 200, body: ScriptedHttp.refundBody() }))
 
+/** A processor that takes no idempotency key (Braintree): it de-duplicates nothing. */
+const noDedupe: Connector.Connector = { ...fakeConnector, idempotencyKey: { maxLength: 40, windowMillis: 0 } }
+const noDedupeNoLookup: Connector.Connector = { ...noLookup, idempotencyKey: { maxLength: 40, windowMillis: 0 } }
+
+const bindRetrying = (script: ScriptedHttp.Script, connector: Connector.Connector, store?: RefundStore.Store) =>
+  Effect.gen(function*() {
+    const bound = yield* BoundConnector.bind(connector, {
+      credentials: { apiKey: testKey },
+      retry: { maxAttempts: 4, baseDelayMillis: 10, maxDelayMillis: 10 },
+      timeouts: { attemptMillis: 1_000, totalMillis: 20_000 }
+    })
+    return yield* RefundClient.make(bound, { store })
+  }).pipe(Effect.provide(script.layer))
+
+describe("RefundClient with a processor that de-duplicates nothing (windowMillis 0)", () => {
+  it.effect("a create that may have reached the processor is never sent again, even with retries left", () =>
+    Effect.gen(function*() {
+      for (const failure of [{ hang: true }, { status: 503, body: {} }, { status: 200, body: "not json" }] as const) {
+        const script = ScriptedHttp.make((r) => (r.method === "POST" ? failure : { status: 200, body: { data: [] } }))
+        const error = yield* drive(Effect.flip((yield* bindRetrying(script, noDedupe)).create(input)))
+        assert.strictEqual(error.reason._tag, "OutcomeUnknown", JSON.stringify(failure))
+        assert.strictEqual(creates(script).length, 1, `one send only after ${JSON.stringify(failure)}`)
+      }
+      // The same answers from a processor that replays keys are retried under the same key.
+      const replaying = ScriptedHttp.make((r, i) => (r.method === "POST" && i === 0 ? { status: 503, body: {} } : { status: 200, body: ScriptedHttp.refundBody() }))
+      yield* drive((yield* bindRetrying(replaying, fakeConnector)).create(input))
+      assert.strictEqual(creates(replaying).length, 2)
+    }))
+
+  it.effect("a connection refused before anything was sent is still retried", () =>
+    Effect.gen(function*() {
+      const script = ScriptedHttp.make((r, i) => (r.method === "POST" && i === 0 ? { transport: "refused" as const } : { status: 200, body: ScriptedHttp.refundBody() }))
+      const refund = yield* drive((yield* bindRetrying(script, noDedupe)).create(input))
+      assert.strictEqual(refund.connectorRefundId, "rf_1")
+    }))
+
+  it.effect("an unknown outcome is resolved by the lookup; without a lookup it is refused, never replayed", () =>
+    Effect.gen(function*() {
+      const store = yield* MemoryRefundStore.make
+      const script = ScriptedHttp.make((r, i) =>
+        r.method === "POST" && i === 0
+          ? { hang: true }
+          : r.method === "GET"
+          ? { status: 200, body: { data: [ScriptedHttp.refundBody({ status: "succeeded" })] } }
+          : { status: 200, body: ScriptedHttp.refundBody() }
+      )
+      yield* drive(Effect.flip((yield* clientFor(script, noDedupe, store)).create(input)))
+      yield* TestClock.adjust(1_000)
+      const found = yield* (yield* clientFor(script, noDedupe, store)).create(input)
+      assert.strictEqual(found.status, "Succeeded")
+      assert.strictEqual(creates(script).length, 1)
+
+      const store2 = yield* MemoryRefundStore.make
+      const script2 = lostFirstAnswer()
+      yield* drive(Effect.flip((yield* clientFor(script2, noDedupeNoLookup, store2)).create(input)))
+      // Seconds later, well inside any window a replaying processor would have: still refused.
+      yield* TestClock.adjust(1_000)
+      const error: RefundError = yield* Effect.flip((yield* clientFor(script2, noDedupeNoLookup, store2)).create(input))
+      assert.strictEqual(error.reason._tag, "IdempotencyExpired")
+      assert.include(error.reason.message, "does not de-duplicate")
+      assert.strictEqual(creates(script2).length, 1, "nothing sent blind")
+    }))
+})
+
 describe("RefundClient with a store", () => {
   it.effect("records the intent before sending and the refund after; a second create returns it without a request", () =>
     Effect.gen(function*() {
