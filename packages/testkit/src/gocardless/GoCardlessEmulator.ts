@@ -65,26 +65,29 @@ export interface GoCardlessRefundAttributes {
 }
 
 /**
- * How each {@link Outcome} plays out after `created`. A refund is submitted to the banks, then paid (included
- * in a payout); a failed one bounces; GoCardless can report a paid refund `bounced` or `funds_returned` days
- * later (the reversal outcomes); `canceled` ends `cancelled`; `requires_action` waits in `pending_submission`.
+ * How each {@link Outcome} plays out after `created`. A refund is paid (included in a payout) one settle delay
+ * after its creation; a failed one bounces; GoCardless can report a paid refund `bounced` or `funds_returned`
+ * days later (the reversal outcomes); `canceled` ends `cancelled`; `requires_action` walks `pending_submission`
+ * and `submitted` and stays there. (The intermediate statuses are folded into the one settle step of the other
+ * outcomes: the emulator's time is compressed, and each step is one that webhooks announce.)
  */
 export const lifecycle: Lifecycle = {
   initialStatus: "created",
   steps: (outcome: Outcome, reason: string | undefined): ReadonlyArray<Step> => {
     switch (outcome) {
       case "succeeded":
-        return [{ status: "submitted" }, { status: "paid" }]
+        return [{ status: "paid" }]
       case "succeeded_then_reversed":
-        return [{ status: "submitted" }, { status: "paid" }, { status: "funds_returned", after: "reversal", reason: reason ?? "refund_failed" }]
+        return [{ status: "paid" }, { status: "funds_returned", after: "reversal", reason: reason ?? "refund_failed" }]
       case "succeeded_then_failed":
-        return [{ status: "submitted" }, { status: "paid" }, { status: "bounced", after: "reversal", reason: reason ?? "refund_failed" }]
+        return [{ status: "paid" }, { status: "bounced", after: "reversal", reason: reason ?? "refund_failed" }]
       case "failed":
-        return [{ status: "submitted" }, { status: "bounced", reason: reason ?? "refund_failed" }]
+        return [{ status: "bounced", reason: reason ?? "refund_failed" }]
       case "canceled":
         return [{ status: "cancelled", reason: reason ?? "refund_cancelled" }]
       case "requires_action":
-        return [{ status: "pending_submission" }]
+        // Held before the banks: submitted, never paid until the test moves it.
+        return [{ status: "pending_submission" }, { status: "submitted" }]
     }
   },
   holdsFunds: (status) => status !== "cancelled" && status !== "bounced" && status !== "funds_returned",
