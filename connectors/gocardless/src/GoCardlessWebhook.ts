@@ -12,8 +12,8 @@
  *
  * Events carry no refund state: `{id, created_at, resource_type, action, links: {refund, ...}, details: {origin,
  * cause, description}}`. An action whose documented meaning is a status change becomes a snapshot with that
- * status (see {@link actionStatus}); any other refund action, and events about other resources, become events
- * without a refund snapshot.
+ * status (see {@link actionStatus}); any other refund action becomes a `notice` naming the refund (the core
+ * reads it through `get`); events about other resources become events without a refund.
  */
 import { Refund, Signature, Timestamp, WebhookError, WebhookEvent } from "@refract/core"
 import type { Connector, RefundStatus } from "@refract/core"
@@ -126,8 +126,15 @@ export const toEvent = (event: GoCardlessSchema.Event): Result.Result<WebhookEve
   const refundId = link(event, "refund")
   if (refundId === undefined) return Result.fail(`event ${event.id}: links.refund is missing or not an id`)
   const observed = actionStatus(event.action)
-  if (observed === undefined) return Result.succeed(new WebhookEvent.WebhookEvent(base))
   const paymentId = link(event, "payment")
+  if (observed === undefined) {
+    // An action that states no status (refund_settled, reference_changed, one GoCardless adds later): the
+    // event only names the refund, so the core reads it through `get` and applies what the read says.
+    return Result.succeed(new WebhookEvent.WebhookEvent({
+      ...base,
+      notice: new WebhookEvent.WebhookNotice({ connectorRefundId: refundId, ...(paymentId !== undefined ? { connectorTransactionId: paymentId } : {}) })
+    }))
+  }
   const cause = event.details?.cause ?? undefined
   const description = event.details?.description ?? undefined
   const failed = observed.status === "Failed" && (cause !== undefined || description !== undefined)
