@@ -1,5 +1,5 @@
 /**
- * The six processors a campaign runs: how to start each emulator, how to bind its connector to it,
+ * The processors a campaign runs: how to start each emulator, how to bind its connector to it,
  * and how to read the emulator's ground truth as a Refract status.
  *
  * The truth tables come from the processors' documented status meanings (../../shared/notes/processors.md),
@@ -9,6 +9,7 @@
 import type { BoundConnector, Connector, RefundStatus } from "@refract/core"
 import { connector as adyen } from "@refract/adyen"
 import { connector as checkout } from "@refract/checkout"
+import { connector as gocardless } from "@refract/gocardless"
 import { connector as paypal } from "@refract/paypal"
 import { connector as razorpay } from "@refract/razorpay"
 import { connector as square } from "@refract/square"
@@ -16,6 +17,7 @@ import { connector as stripe } from "@refract/stripe"
 import {
   AdyenEmulator,
   CheckoutEmulator,
+  GoCardlessEmulator,
   PayPalEmulator,
   RazorpayEmulator,
   SquareEmulator,
@@ -141,6 +143,26 @@ export const processors: ReadonlyArray<Processor> = [
     outcomes: ["succeeded", "failed", "canceled"],
     // api.json PaymentRefund.status: PENDING, COMPLETED, REJECTED (declined), FAILED.
     classify: table("square", { PENDING: "Pending", COMPLETED: "Succeeded", REJECTED: "Failed", FAILED: "Failed" })
+  },
+  {
+    id: "gocardless",
+    connector: gocardless,
+    start: (o) => GoCardlessEmulator.start(o),
+    options: (e) => ({ credentials: { accessToken: e.credentials["accessToken"]! }, webhookSecrets: { webhookSecret: e.webhookSecret } }),
+    currency: "gbp",
+    outcomes: all,
+    // gocardless-nodejs Types.d.ts RefundStatus, meanings from gocardless-pro-java Refund.getStatus: created,
+    // pending_submission, submitted (not yet paid), paid ("included in a payout"), cancelled, bounced ("failed to
+    // be paid"), funds_returned ("had its funds returned"); a failure after paid is a reversal (truthOf).
+    classify: table("gocardless", {
+      created: "Pending",
+      pending_submission: "Pending",
+      submitted: "Pending",
+      paid: "Succeeded",
+      cancelled: "Cancelled",
+      bounced: "Failed",
+      funds_returned: "Failed"
+    })
   }
 ]
 

@@ -8,6 +8,7 @@
  */
 import { connector as adyen } from "@refract/adyen"
 import { connector as checkout } from "@refract/checkout"
+import { connector as gocardless } from "@refract/gocardless"
 import { connector as paypal } from "@refract/paypal"
 import { connector as razorpay } from "@refract/razorpay"
 import { connector as square } from "@refract/square"
@@ -98,6 +99,13 @@ export const installed: ReadonlyArray<InstalledConnector> = [
     settleDefault: byTime,
     demoOptions: demoSettle,
     demo: { amount: 2500, currency: "USD" }
+  }),
+  entry(gocardless, {
+    start: (options) => testkit().then((t) => t.GoCardlessEmulator.start(options)),
+    defaultPort: port("gocardless"),
+    settleDefault: byTime,
+    demoOptions: demoSettle,
+    demo: { amount: 2500, currency: "GBP" }
   })
 ]
 
