@@ -399,8 +399,8 @@ export const connector = Connector.make({
   },
   idempotencyKey: idempotencyKeyRules,
   secretHeaders: ["authorization"],
-  // "1000 requests per minute" [rate from the brief; RateLimit-* headers carry the live figures].
-  rateLimit: { requestsPerSecond: 1000 / 60 },
+  // 1000 requests a minute (RateLimit-Limit), i.e. 16.7 a second: 16 declared to stay under it.
+  rateLimit: { requestsPerSecond: 16 },
   create: { build: buildCreate, parse: parseCreate },
   get: { build: buildGet, parse: parseGet },
   lookup: { build: buildLookup, parse: parseLookup },
