@@ -86,21 +86,23 @@ export const statusOf = (raw: string | null | undefined): Observed => {
 }
 
 /**
- * The status a refund event's action states, where its meaning is one: `created` (the refund exists, not yet
- * paid), `paid` ("the refund has been paid to your customer"), `cancelled`, `bounced` and `funds_returned`
- * (the refund failed to reach the customer / its funds came back) and `failed`. Undefined for actions that
- * state no status (`refund_settled`: the refund was deducted from a payout; `reference_changed`, ...).
+ * The status a refund event's action states, where GoCardless documents one: `created` ("A refund has been
+ * created": Pending), `paid` ("The refund has been paid to your customer": Succeeded), `failed` ("The refund did
+ * not reach your customer, the funds will be returned to you"; "a refund can fail even after it's been
+ * settled") and `funds_returned` (the funds came back to you): Failed, which the core records as Reversed when
+ * the refund had succeeded. Undefined for `refund_settled` ("deducted from a payout": no status) and for any
+ * action GoCardless does not document for refunds: those become notices, read through `get`.
  */
 export const actionStatus = (action: string): Observed | undefined => {
   switch (action) {
     case "created":
+      return { status: "Pending", rawStatus: "created" }
     case "paid":
-    case "cancelled":
-    case "bounced":
-    case "funds_returned":
-      return statusOf(action)
+      return { status: "Succeeded", rawStatus: "paid" }
     case "failed":
       return { status: "Failed", rawStatus: "failed" }
+    case "funds_returned":
+      return { status: "Failed", rawStatus: "funds_returned" }
     default:
       return undefined
   }

@@ -165,7 +165,7 @@ describe("official GoCardless SDK (gocardless-nodejs) against the emulator", () 
     const refund = await client.refunds.create({ amount: 300, total_amount_confirmation: 300, links: { payment: pay } })
     await emu.advance(refund.id!) // paid
     await emu.flushWebhooks()
-    assert.isAtLeast(receiver.received.length, 2)
+    assert.isAtLeast(receiver.received.length, 3)
     const secret = emu.webhookSecret
     const actions: Array<string> = []
     for (const delivery of receiver.received) {
@@ -178,7 +178,7 @@ describe("official GoCardless SDK (gocardless-nodejs) against the emulator", () 
       assert.throws(() => webhooks.parse(delivery.body.replace("refunds", "payments"), secret, header), webhooks.InvalidSignatureError as never)
       assert.throws(() => webhooks.parse(delivery.body, "another-secret", header), webhooks.InvalidSignatureError as never)
     }
-    assert.deepStrictEqual(actions, ["created", "paid"])
+    assert.deepStrictEqual(actions, ["created", "paid", "refund_settled"])
     // signedWebhook with tamper: the body changed after signing.
     const tampered = emu.signedWebhook(refund.id!, { tamper: true })
     assert.throws(() => webhooks.parse(tampered.body, secret, tampered.headers["webhook-signature"]!), webhooks.InvalidSignatureError as never)

@@ -128,19 +128,19 @@ describe("GoCardless emulator over HTTP", () => {
 
   describe("time", () => {
     const expectations: ReadonlyArray<readonly [Outcome, ReadonlyArray<string>, ReadonlyArray<string>]> = [
-      ["succeeded", ["created", "paid"], ["created", "paid"]],
-      ["failed", ["created", "bounced"], ["created", "bounced"]],
-      ["canceled", ["created", "cancelled"], ["created", "cancelled"]],
+      ["succeeded", ["created", "paid"], ["created", "paid", "refund_settled"]],
+      ["failed", ["created", "bounced", "funds_returned"], ["created", "failed", "funds_returned"]],
+      ["canceled", ["created", "cancelled"], ["created"]],
       ["requires_action", ["created", "pending_submission", "submitted"], ["created"]],
-      ["succeeded_then_reversed", ["created", "paid", "funds_returned"], ["created", "paid", "funds_returned"]],
-      ["succeeded_then_failed", ["created", "paid", "bounced"], ["created", "paid", "bounced"]]
+      ["succeeded_then_reversed", ["created", "paid", "bounced", "funds_returned"], ["created", "paid", "refund_settled", "failed", "funds_returned"]],
+      ["succeeded_then_failed", ["created", "paid", "bounced"], ["created", "paid", "refund_settled", "failed"]]
     ]
     for (const [outcome, statuses, actions] of expectations) {
       it(`plays ${outcome} as ${statuses.join(" → ")} with signed ${actions.join(", ")} events`, async () => {
         const pay = await emu.createPayment({ amount: 5_000, currency: "EUR" })
         emu.scriptOutcome(pay, outcome)
         const id = (await api.create({ amount: 700, total_amount_confirmation: 700, links: { payment: pay } })).json.refunds.id
-        for (let i = 0; i < 3; i++) await emu.advance(id)
+        for (let i = 0; i < 4; i++) await emu.advance(id)
         await emu.flushWebhooks()
         assert.deepStrictEqual(emu.refunds()[0]!.history.map((h) => h.status), [...statuses])
         assert.strictEqual((await api.get(`/refunds/${id}`)).json.refunds.status, statuses.at(-1))
@@ -167,6 +167,8 @@ describe("GoCardless emulator over HTTP", () => {
       await emu.clock.advance(1)
       assert.strictEqual((await api.get(`/refunds/${id}`)).json.refunds.status, "paid")
       await emu.clock.advance(GoCardlessEmulator.numbers.timing.reversalAfterMillis)
+      assert.strictEqual((await api.get(`/refunds/${id}`)).json.refunds.status, "bounced")
+      await emu.clock.advance(settle)
       assert.strictEqual((await api.get(`/refunds/${id}`)).json.refunds.status, "funds_returned")
       // The reversed refund no longer holds the payment's funds.
       assert.strictEqual((await api.create({ amount: 5_000, total_amount_confirmation: 5_000, links: { payment: pay } })).status, 201)
@@ -266,7 +268,7 @@ describe("GoCardless emulator over HTTP", () => {
           const event = JSON.parse(r.body).events[0]
           byId.set(event.id, (byId.get(event.id) ?? new Set()).add(event.action))
         }
-        assert.strictEqual(byId.size, 2, "two events: created and paid")
+        assert.strictEqual(byId.size, 3, "three events: created, paid and refund_settled")
         for (const actions of byId.values()) assert.strictEqual(actions.size, 1)
         assert.isAbove(receiver.received.length, 2, "duplicates and redeliveries arrived")
       } finally {

@@ -66,10 +66,11 @@ export interface GoCardlessRefundAttributes {
 
 /**
  * How each {@link Outcome} plays out after `created`. A refund is paid (included in a payout) one settle delay
- * after its creation; a failed one bounces; GoCardless can report a paid refund `bounced` or `funds_returned`
- * days later (the reversal outcomes); `canceled` ends `cancelled`; `requires_action` walks `pending_submission`
- * and `submitted` and stays there. (The intermediate statuses are folded into the one settle step of the other
- * outcomes: the emulator's time is compressed, and each step is one that webhooks announce.)
+ * after its creation; a failed one bounces and its funds come back (`funds_returned`); GoCardless can report a
+ * paid refund failed days later ("A refund can fail even after it's been settled"): `succeeded_then_failed`
+ * bounces, `succeeded_then_reversed` bounces and has its funds returned; `canceled` ends `cancelled`;
+ * `requires_action` walks `pending_submission` and `submitted` and stays there. (The intermediate statuses are
+ * folded into the one settle step of the other outcomes: the emulator's time is compressed.)
  */
 export const lifecycle: Lifecycle = {
   initialStatus: "created",
@@ -78,11 +79,11 @@ export const lifecycle: Lifecycle = {
       case "succeeded":
         return [{ status: "paid" }]
       case "succeeded_then_reversed":
-        return [{ status: "paid" }, { status: "funds_returned", after: "reversal", reason: reason ?? "refund_failed" }]
+        return [{ status: "paid" }, { status: "bounced", after: "reversal", reason: reason ?? "refund_failed" }, { status: "funds_returned" }]
       case "succeeded_then_failed":
         return [{ status: "paid" }, { status: "bounced", after: "reversal", reason: reason ?? "refund_failed" }]
       case "failed":
-        return [{ status: "bounced", reason: reason ?? "refund_failed" }]
+        return [{ status: "bounced", reason: reason ?? "refund_failed" }, { status: "funds_returned" }]
       case "canceled":
         return [{ status: "cancelled", reason: reason ?? "refund_cancelled" }]
       case "requires_action":
@@ -190,26 +191,44 @@ export const signature = (body: string, secret: string): string => hmacSha256Hex
 export const verifySignature = (body: string, header: string, secret: string): boolean =>
   safeEqual(Buffer.from(header, "utf8"), Buffer.from(signature(body, secret), "utf8"))
 
-/** The refund event action announcing a status (the action names the change; the event carries no status). */
-export const actionForStatus = (status: string): string | undefined => {
+/**
+ * The refund events a status change causes. GoCardless's refund actions are `created`, `paid`, `refund_settled`
+ * ("the refund has been deducted from a payout"), `failed` ("the refund did not reach your customer, the funds
+ * will be returned to you") and `funds_returned`; a cancellation has no documented action, so it sends none.
+ */
+export const actionsForStatus = (status: string): ReadonlyArray<string> => {
   switch (status) {
-    case "created":
     case "paid":
-    case "cancelled":
+      return ["paid", "refund_settled"]
     case "bounced":
+      return ["failed"]
     case "funds_returned":
-      return status
+      return ["funds_returned"]
     default:
-      return undefined
+      return []
+  }
+}
+
+/** The action `signedWebhook` sends for a refund's current state. */
+export const actionForStatus = (status: string): string => {
+  switch (status) {
+    case "paid":
+      return "paid"
+    case "bounced":
+      return "failed"
+    case "funds_returned":
+      return "funds_returned"
+    default:
+      return "created"
   }
 }
 
 const causes: Readonly<Record<string, { readonly origin: string; readonly cause: string; readonly description: string }>> = {
-  created: { origin: "api", cause: "refund_created", description: "The refund has been created." },
+  created: { origin: "api", cause: "refund_created", description: "The refund has been created and will be submitted in the next batch." },
   paid: { origin: "gocardless", cause: "refund_paid", description: "The refund has been paid to your customer." },
-  cancelled: { origin: "gocardless", cause: "refund_cancelled", description: "The refund has been cancelled." },
-  bounced: { origin: "bank", cause: "refund_bounced", description: "The refund has failed to be paid." },
-  funds_returned: { origin: "gocardless", cause: "refund_funds_returned", description: "The refund has had its funds returned." }
+  refund_settled: { origin: "gocardless", cause: "refund_settled", description: "The refund has been deducted from a payout." },
+  failed: { origin: "gocardless", cause: "refund_failed", description: "The refund did not reach your customer. The funds will be returned to you." },
+  funds_returned: { origin: "gocardless", cause: "refund_funds_returned", description: "The funds for the refund have been returned to you." }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -466,7 +485,7 @@ export const definition = (options: GoCardlessEmulatorOptions = {}): Server.Emul
       resource_metadata: { ...refund.attributes.metadata }
     }
     const signed = JSON.stringify({ events: [event], meta: { webhook_id: `WB${eventId.slice(2)}` } })
-    const body = renderOptions.tamper === true ? signed.replace(`"action":"${action}"`, `"action":"${action === "paid" ? "bounced" : "paid"}"`) : signed
+    const body = renderOptions.tamper === true ? signed.replace(`"action":"${action}"`, `"action":"${action === "paid" ? "failed" : "paid"}"`) : signed
     return {
       headers: {
         "content-type": "application/json",
@@ -507,12 +526,8 @@ export const definition = (options: GoCardlessEmulatorOptions = {}): Server.Emul
     decorate: (response) => HttpServerResponse.setHeader(response, "x-request-id", randomUUID()),
     routes,
     webhooks: {
-      eventsFor: (transition) => {
-        if (transition.from === undefined) return ["created"]
-        const action = actionForStatus(transition.to)
-        return action === undefined || action === "created" ? [] : [action]
-      },
-      defaultEventType: (refund) => actionForStatus(refund.status) ?? "created",
+      eventsFor: (transition) => (transition.from === undefined ? ["created"] : actionsForStatus(transition.to)),
+      defaultEventType: (refund) => actionForStatus(refund.status),
       render: (refund, action, renderOptions) => render(refund, action, renderOptions),
       eventId: (message) => {
         try {
