@@ -230,6 +230,21 @@ describe("GoCardless emulator over HTTP", () => {
       }
       assert.deepStrictEqual((await api.get("/refunds?payment=PM000000000000")).json.refunds, [])
     })
+
+    it("a listing lag hides a new refund from GET /refunds until it has passed; GET /refunds/{id} sees it at once", async () => {
+      const lagged = await GoCardlessEmulator.start({ clock: "manual", listLagMillis: 60_000 })
+      try {
+        const lagApi = client(lagged)
+        const pay = await lagged.createPayment({ amount: 5_000, currency: "GBP" })
+        const id = (await lagApi.create({ amount: 100, total_amount_confirmation: 100, links: { payment: pay } })).json.refunds.id
+        assert.strictEqual((await lagApi.get(`/refunds/${id}`)).status, 200)
+        assert.deepStrictEqual((await lagApi.get(`/refunds?payment=${pay}`)).json.refunds, [])
+        await lagged.clock.advance(60_000)
+        assert.deepStrictEqual((await lagApi.get(`/refunds?payment=${pay}`)).json.refunds.map((r: { id: string }) => r.id), [id])
+      } finally {
+        await lagged.close()
+      }
+    })
   })
 
   describe("webhook delivery", () => {

@@ -29,6 +29,7 @@ import type { ServeError } from "effect/http/HttpServerError"
 import type { Emulator, EmulatorOptions, EmulatorService, Outcome } from "../emulator/Emulator.ts"
 import type { EmulatorRequest } from "../emulator/Http.ts"
 import { json, randomString, readRequest } from "../emulator/Http.ts"
+import { checkLag } from "../emulator/ListingIndex.ts"
 import type { Lifecycle, RefundRecord, Step } from "../emulator/RefundStore.ts"
 import * as RetrySchedule from "../emulator/RetrySchedule.ts"
 import * as Server from "../emulator/Server.ts"
@@ -38,6 +39,11 @@ import { hmacSha256Hex, safeEqual } from "../emulator/Webhooks.ts"
 export interface GoCardlessEmulatorOptions extends EmulatorOptions {
   /** The one valid access token (`sandbox_…`). `apiKey` is accepted as an alias. */
   readonly accessToken?: string
+  /**
+   * How long (emulator ms) a new refund or status change takes to show in `GET /refunds`. GoCardless documents
+   * no lag, so the default is 0; set it to test a reconciler against a late listing.
+   */
+  readonly listLagMillis?: number
 }
 
 export const defaultAccessToken = "sandbox_EmulatorAccessToken0123456789abcdef"
@@ -498,6 +504,8 @@ export const definition = (options: GoCardlessEmulatorOptions = {}): Server.Emul
 
   return {
     name: "gocardless",
+    // The store holds the lag, so `setListLagMillis` and `PUT /__emulator/list-lag` change what the listing shows.
+    listLagMillis: checkLag("listLagMillis", options.listLagMillis ?? 0),
     credentials: { accessToken },
     webhookSecret,
     webhookUrl: options.webhookUrl,
