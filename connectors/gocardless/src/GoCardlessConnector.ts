@@ -340,6 +340,12 @@ export const parseLookup = (
       return Result.succeed(Option.some(read.success))
     }
   }
+  // Not on this page, and GoCardless says there is another: "none" would be a guess (and could lead to a
+  // second refund), so it is not answered.
+  const after = list.success.meta.cursors.after
+  if (after !== null && after !== undefined && after !== "") {
+    return Result.fail(unexpected(`payment ${input.connectorTransactionId} has more than ${LIST_PAGE_SIZE} refunds: the lookup cannot prove ${quoted(input.merchantRefundId)} is not among them`))
+  }
   return Result.succeed(Option.none())
 }
 

@@ -76,6 +76,9 @@ describe("GoCardless response parsers", () => {
     assert.isTrue(Option.isNone(ok(GoCardlessConnector.parseLookup(response(200, list([])), lookup))))
     assert.isTrue(Option.isNone(ok(GoCardlessConnector.parseLookup(response(200, list([refund({ metadata: {} })])), lookup))))
     assert.strictEqual(failure(GoCardlessConnector.parseLookup(response(200, { refunds: "x" }), lookup))._tag, "UnexpectedResponse")
+    // A full page with more after it cannot prove absence; a match on it still counts.
+    assert.strictEqual(failure(GoCardlessConnector.parseLookup(response(200, list([other], "RF00OTHER00000")), lookup))._tag, "UnexpectedResponse")
+    assert.isTrue(Option.isSome(ok(GoCardlessConnector.parseLookup(response(200, list([refund()], "RF00XYZ0123456")), lookup))))
   })
 
   it("list: keeps refunds created in [from, to) and hands on meta.cursors.after", () => {
