@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import * as Registry from "../src/registry.ts"
+import * as Registry from "@refract/cli/registry"
 import { packageDir } from "./helpers.ts"
 
 let out: string
