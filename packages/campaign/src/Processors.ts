@@ -10,6 +10,7 @@ import type { BoundConnector, Connector, RefundStatus } from "@refract/core"
 import { connector as adyen } from "@refract/adyen"
 import { connector as checkout } from "@refract/checkout"
 import { connector as gocardless } from "@refract/gocardless"
+import { connector as mercadopago } from "@refract/mercadopago"
 import { connector as paypal } from "@refract/paypal"
 import { connector as razorpay } from "@refract/razorpay"
 import { connector as square } from "@refract/square"
@@ -18,6 +19,7 @@ import {
   AdyenEmulator,
   CheckoutEmulator,
   GoCardlessEmulator,
+  MercadoPagoEmulator,
   PayPalEmulator,
   RazorpayEmulator,
   SquareEmulator,
@@ -143,6 +145,22 @@ export const processors: ReadonlyArray<Processor> = [
     outcomes: ["succeeded", "failed", "canceled"],
     // api.json PaymentRefund.status: PENDING, COMPLETED, REJECTED (declined), FAILED.
     classify: table("square", { PENDING: "Pending", COMPLETED: "Succeeded", REJECTED: "Failed", FAILED: "Failed" })
+  },
+  {
+    id: "mercadopago",
+    connector: mercadopago,
+    start: (o) => MercadoPagoEmulator.start(o),
+    options: (e) => ({ credentials: { accessToken: e.credentials["accessToken"]! }, webhookSecrets: { webhookSecret: e.webhookSecret } }),
+    currency: "brl",
+    outcomes: ["succeeded", "failed", "canceled"],
+    // Mercado Pago API reference (refund status enum): approved, in_process, rejected, cancelled, authorized.
+    classify: table("mercadopago", {
+      in_process: "Pending",
+      authorized: "Pending",
+      approved: "Succeeded",
+      rejected: "Failed",
+      cancelled: "Cancelled"
+    })
   },
   {
     id: "gocardless",

@@ -9,6 +9,7 @@
 import { connector as adyen } from "@refract/adyen"
 import { connector as checkout } from "@refract/checkout"
 import { connector as gocardless } from "@refract/gocardless"
+import { connector as mercadopago } from "@refract/mercadopago"
 import { connector as paypal } from "@refract/paypal"
 import { connector as razorpay } from "@refract/razorpay"
 import { connector as square } from "@refract/square"
@@ -99,6 +100,13 @@ export const installed: ReadonlyArray<InstalledConnector> = [
     settleDefault: byTime,
     demoOptions: demoSettle,
     demo: { amount: 2500, currency: "USD" }
+  }),
+  entry(mercadopago, {
+    start: (options) => testkit().then((t) => t.MercadoPagoEmulator.start(options)),
+    defaultPort: port("mercadopago"),
+    settleDefault: byTime,
+    demoOptions: demoSettle,
+    demo: { amount: 2500, currency: "BRL" }
   }),
   entry(gocardless, {
     start: (options) => testkit().then((t) => t.GoCardlessEmulator.start(options)),

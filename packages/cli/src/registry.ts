@@ -17,6 +17,7 @@ export const known: ReadonlyArray<Known> = [
   { id: "checkout", displayName: "Checkout.com", emulatorPort: 12114 },
   { id: "razorpay", displayName: "Razorpay", emulatorPort: 12115 },
   { id: "square", displayName: "Square", emulatorPort: 12116 },
+  { id: "mercadopago", displayName: "Mercado Pago", emulatorPort: 12121 },
   { id: "gocardless", displayName: "GoCardless", emulatorPort: 12120 }
 ]
 

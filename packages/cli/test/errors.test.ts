@@ -19,7 +19,7 @@ const expectUsage = (r: { code: number | null; stderr: string; output: string },
 describe.concurrent("refunds: bad input", () => {
   it("unknown connector lists the known ones", async () => {
     const r = await run(["refunds", "get", "--connector", "nopay", "--id", "re_123"], { STRIPE_API_KEY: SECRET })
-    expectUsage(r, `unknown connector "nopay"; known connectors: stripe, adyen, paypal, checkout, razorpay, square, gocardless`)
+    expectUsage(r, `unknown connector "nopay"; known connectors: stripe, adyen, paypal, checkout, razorpay, square, mercadopago, gocardless`)
   })
 
   it("missing STRIPE_API_KEY names the variable", async () => {

@@ -153,7 +153,7 @@ describe("target resolution", () => {
     expect(badUrl.message).toContain("--base-url must be an http(s) URL")
     const badEnvUrl = fails(resolve(flags(), { STRIPE_API_KEY: "sk_test_x", STRIPE_BASE_URL: "http://u:p@host" }))
     expect(badEnvUrl.message).toContain("STRIPE_BASE_URL must be an http(s) URL")
-    expect(fails(resolve(flags({ connector: "nopay" }), {})).message).toBe(`unknown connector "nopay"; known connectors: stripe, adyen, paypal, checkout, razorpay, square, gocardless`)
+    expect(fails(resolve(flags({ connector: "nopay" }), {})).message).toBe(`unknown connector "nopay"; known connectors: stripe, adyen, paypal, checkout, razorpay, square, mercadopago, gocardless`)
   })
 
   it("Adyen: --credential by field name, missing fields named by variable", () => {

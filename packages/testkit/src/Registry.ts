@@ -7,6 +7,7 @@
 import * as AdyenEmulator from "./adyen/AdyenEmulator.ts"
 import * as CheckoutEmulator from "./checkout/CheckoutEmulator.ts"
 import type { Emulator, EmulatorOptions } from "./emulator/Emulator.ts"
+import * as MercadoPagoEmulator from "./mercadopago/MercadoPagoEmulator.ts"
 import * as PayPalEmulator from "./paypal/PayPalEmulator.ts"
 import * as GoCardlessEmulator from "./gocardless/GoCardlessEmulator.ts"
 import * as RazorpayEmulator from "./razorpay/RazorpayEmulator.ts"
@@ -27,6 +28,7 @@ export const emulators: Readonly<Record<string, EmulatorEntry>> = {
   checkout: { name: "checkout", description: "Checkout.com: /payments/{id}/refunds (202 action_id), /payments/{id}/actions, Cko-Signature webhooks", start: (options) => CheckoutEmulator.start(options) },
   gocardless: { name: "gocardless", description: "GoCardless API 2015-07-06: /refunds, Idempotency-Key (409 conflicts), Webhook-Signature webhooks", start: (options) => GoCardlessEmulator.start(options) },
   razorpay: { name: "razorpay", description: "Razorpay API v1: /payments/{id}/refund, X-Refund-Idempotency, X-Razorpay-Signature webhooks", start: (options) => RazorpayEmulator.start(options) },
+  mercadopago: { name: "mercadopago", description: "Mercado Pago Payments API: /v1/payments/{id}/refunds (X-Idempotency-Key), x-signature payment notifications", start: (options) => MercadoPagoEmulator.start(options) },
   square: { name: "square", description: "Square Refunds API: POST /v2/refunds (idempotency_key in the body), x-square-hmacsha256-signature webhooks", start: (options) => SquareEmulator.start(options) },
   stripe: {
     name: "stripe",
