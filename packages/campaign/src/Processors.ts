@@ -8,24 +8,28 @@
  */
 import type { BoundConnector, Connector, RefundStatus } from "@refract/core"
 import { connector as adyen } from "@refract/adyen"
+import { connector as braintree } from "@refract/braintree"
 import { connector as checkout } from "@refract/checkout"
 import { connector as gocardless } from "@refract/gocardless"
 import { connector as mercadopago } from "@refract/mercadopago"
+import { connector as paddle } from "@refract/paddle"
 import { connector as paypal } from "@refract/paypal"
 import { connector as razorpay } from "@refract/razorpay"
 import { connector as square } from "@refract/square"
 import { connector as stripe } from "@refract/stripe"
 import {
   AdyenEmulator,
+  BraintreeEmulator,
   CheckoutEmulator,
   GoCardlessEmulator,
   MercadoPagoEmulator,
+  PaddleEmulator,
   PayPalEmulator,
   RazorpayEmulator,
   SquareEmulator,
   StripeEmulator
 } from "@refract/testkit"
-import type { Emulator, EmulatorClock, EmulatorHandle, Outcome } from "@refract/testkit"
+import type { EmulatedRefund, Emulator, EmulatorClock, EmulatorHandle, Outcome } from "@refract/testkit"
 
 export type Truth = RefundStatus.RefundStatus
 
@@ -48,6 +52,16 @@ export interface Processor {
   readonly outcomes: ReadonlyArray<Outcome>
   /** The processor's raw refund status, as documented, in Refract's terms. */
   readonly classify: (raw: string) => Truth
+  /**
+   * Metadata a refund of `paymentId` needs besides the amount (Paddle: the line item a partial refund adjusts).
+   * Default none.
+   */
+  readonly refundMetadata?: ((paymentId: string) => Readonly<Record<string, string>>) | undefined
+  /**
+   * The idempotency key the processor holds for a refund, where it takes none as such (Paddle de-duplicates
+   * nothing; the connector writes the key into the adjustment's reason). Default: the key the emulator recorded.
+   */
+  readonly keyOf?: ((refund: EmulatedRefund) => string | undefined) | undefined
 }
 
 const table = (name: string, entries: Readonly<Record<string, Truth>>) => (raw: string): Truth => {
@@ -121,6 +135,34 @@ export const processors: ReadonlyArray<Processor> = [
     classify: table("checkout", { Pending: "Pending", Approved: "Succeeded", Declined: "Failed" })
   },
   {
+    id: "braintree",
+    connector: braintree,
+    start: (o) => BraintreeEmulator.start(o),
+    options: (e) => ({
+      credentials: { merchantId: e.credentials["merchantId"]!, publicKey: e.credentials["publicKey"]!, privateKey: e.credentials["privateKey"]! },
+      webhookSecrets: { publicKey: e.credentials["publicKey"]!, privateKey: e.webhookSecret }
+    }),
+    currency: "usd",
+    // No RequiresAction state and no reversals at Braintree; a void before settlement is its cancellation.
+    outcomes: ["succeeded", "failed", "canceled"],
+    // braintree_node transaction.js Transaction.Status, as the Braintree docs define them for refunds.
+    classify: table("braintree", {
+      authorizing: "Pending",
+      authorized: "Pending",
+      submitted_for_settlement: "Pending",
+      settling: "Pending",
+      settlement_pending: "Pending",
+      settled: "Succeeded",
+      settlement_confirmed: "Succeeded",
+      processor_declined: "Failed",
+      gateway_rejected: "Failed",
+      failed: "Failed",
+      settlement_declined: "Failed",
+      authorization_expired: "Failed",
+      voided: "Cancelled"
+    })
+  },
+  {
     id: "razorpay",
     connector: razorpay,
     start: (o) => RazorpayEmulator.start(o),
@@ -161,6 +203,19 @@ export const processors: ReadonlyArray<Processor> = [
       rejected: "Failed",
       cancelled: "Cancelled"
     })
+  },
+  {
+    id: "paddle",
+    connector: paddle,
+    start: (o) => PaddleEmulator.start(o),
+    options: (e) => ({ credentials: { apiKey: e.credentials["apiKey"]! }, webhookSecrets: { webhookSecret: e.webhookSecret } }),
+    currency: "usd",
+    outcomes: ["succeeded", "failed", "succeeded_then_reversed"],
+    // paddle-node-sdk AdjustmentStatus: pending_approval, approved, rejected, reversed.
+    classify: table("paddle", { pending_approval: "Pending", approved: "Succeeded", rejected: "Failed", reversed: "Reversed" }),
+    refundMetadata: (paymentId) => ({ paddle_item_id: PaddleEmulator.lineItemIdOf(paymentId) }),
+    // The adjustment's reason, as Paddle stores it, ends with "idempotency_key=<key>]".
+    keyOf: (refund) => /idempotency_key=([A-Za-z0-9_-]+)\]$/.exec(refund.reference ?? "")?.[1]
   },
   {
     id: "gocardless",

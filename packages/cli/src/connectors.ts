@@ -7,9 +7,11 @@
  *   entry(paypal, { start: (o) => testkit().then((t) => t.PayPalEmulator.start(o)), defaultPort: port("paypal"), demo: { amount: 2500, currency: "USD" } }),
  */
 import { connector as adyen } from "@refract/adyen"
+import { connector as braintree } from "@refract/braintree"
 import { connector as checkout } from "@refract/checkout"
 import { connector as gocardless } from "@refract/gocardless"
 import { connector as mercadopago } from "@refract/mercadopago"
+import { connector as paddle } from "@refract/paddle"
 import { connector as paypal } from "@refract/paypal"
 import { connector as razorpay } from "@refract/razorpay"
 import { connector as square } from "@refract/square"
@@ -40,6 +42,8 @@ export interface EmulatorSupport {
   readonly settleDefault: string
   /** The payment the demo refunds. */
   readonly demo: { readonly amount: number; readonly currency: string }
+  /** Metadata the demo's refund of `paymentId` needs besides the amount (Paddle: the line item it adjusts). */
+  readonly refundMetadata?: ((paymentId: string) => Readonly<Record<string, string>>) | undefined
 }
 
 export interface InstalledConnector {
@@ -107,6 +111,23 @@ export const installed: ReadonlyArray<InstalledConnector> = [
     settleDefault: byTime,
     demoOptions: demoSettle,
     demo: { amount: 2500, currency: "BRL" }
+  }),
+  entry(paddle, {
+    start: (options) => testkit().then((t) => t.PaddleEmulator.start(options)),
+    defaultPort: port("paddle"),
+    settleDefault: `${byTime}; pending_approval until then, as Paddle reviews refunds`,
+    demoOptions: demoSettle,
+    demo: { amount: 2500, currency: "USD" },
+    // A partial Paddle refund names the line item; the emulator's one line item is txnitm_ + the transaction's id
+    // characters (PaddleEmulator.lineItemIdOf, kept here so the testkit loads only when an emulator starts).
+    refundMetadata: (paymentId) => ({ paddle_item_id: paymentId.replace(/^txn_/, "txnitm_") })
+  }),
+  entry(braintree, {
+    start: (options) => testkit().then((t) => t.BraintreeEmulator.start(options)),
+    defaultPort: port("braintree"),
+    settleDefault: byTime,
+    demoOptions: demoSettle,
+    demo: { amount: 2500, currency: "USD" }
   }),
   entry(gocardless, {
     start: (options) => testkit().then((t) => t.GoCardlessEmulator.start(options)),

@@ -18,6 +18,8 @@ export const known: ReadonlyArray<Known> = [
   { id: "razorpay", displayName: "Razorpay", emulatorPort: 12115 },
   { id: "square", displayName: "Square", emulatorPort: 12116 },
   { id: "mercadopago", displayName: "Mercado Pago", emulatorPort: 12121 },
+  { id: "paddle", displayName: "Paddle", emulatorPort: 12119 },
+  { id: "braintree", displayName: "Braintree", emulatorPort: 12117 },
   { id: "gocardless", displayName: "GoCardless", emulatorPort: 12120 }
 ]
 

@@ -5,11 +5,13 @@
  * @since 0.1.0
  */
 import * as AdyenEmulator from "./adyen/AdyenEmulator.ts"
+import * as BraintreeEmulator from "./braintree/BraintreeEmulator.ts"
 import * as CheckoutEmulator from "./checkout/CheckoutEmulator.ts"
 import type { Emulator, EmulatorOptions } from "./emulator/Emulator.ts"
-import * as MercadoPagoEmulator from "./mercadopago/MercadoPagoEmulator.ts"
-import * as PayPalEmulator from "./paypal/PayPalEmulator.ts"
 import * as GoCardlessEmulator from "./gocardless/GoCardlessEmulator.ts"
+import * as MercadoPagoEmulator from "./mercadopago/MercadoPagoEmulator.ts"
+import * as PaddleEmulator from "./paddle/PaddleEmulator.ts"
+import * as PayPalEmulator from "./paypal/PayPalEmulator.ts"
 import * as RazorpayEmulator from "./razorpay/RazorpayEmulator.ts"
 import * as SquareEmulator from "./square/SquareEmulator.ts"
 import * as StripeEmulator from "./stripe/StripeEmulator.ts"
@@ -26,6 +28,8 @@ export interface EmulatorEntry {
 export const emulators: Readonly<Record<string, EmulatorEntry>> = {
   paypal: { name: "paypal", description: "PayPal Payments v2: OAuth2 tokens, /v2/payments/captures/{id}/refund, RSA-signed (PAYPAL-TRANSMISSION-SIG) webhooks", start: (options) => PayPalEmulator.start(options) },
   checkout: { name: "checkout", description: "Checkout.com: /payments/{id}/refunds (202 action_id), /payments/{id}/actions, Cko-Signature webhooks", start: (options) => CheckoutEmulator.start(options) },
+  paddle: { name: "paddle", description: "Paddle Billing: refunds as adjustments (POST/GET /adjustments), Paddle-Signature (ts;h1) webhooks", start: (options) => PaddleEmulator.start(options) },
+  braintree: { name: "braintree", description: "Braintree gateway API (XML, X-ApiVersion 6): /merchants/{id}/transactions/{id}/refund, transaction search, bt_signature/bt_payload webhooks", start: (options) => BraintreeEmulator.start(options) },
   gocardless: { name: "gocardless", description: "GoCardless API 2015-07-06: /refunds, Idempotency-Key (409 conflicts), Webhook-Signature webhooks", start: (options) => GoCardlessEmulator.start(options) },
   razorpay: { name: "razorpay", description: "Razorpay API v1: /payments/{id}/refund, X-Refund-Idempotency, X-Razorpay-Signature webhooks", start: (options) => RazorpayEmulator.start(options) },
   mercadopago: { name: "mercadopago", description: "Mercado Pago Payments API: /v1/payments/{id}/refunds (X-Idempotency-Key), x-signature payment notifications", start: (options) => MercadoPagoEmulator.start(options) },
