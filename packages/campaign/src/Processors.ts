@@ -13,6 +13,7 @@ import { connector as checkout } from "@refract/checkout"
 import { connector as gocardless } from "@refract/gocardless"
 import { connector as mercadopago } from "@refract/mercadopago"
 import { connector as paddle } from "@refract/paddle"
+import { connector as mollie } from "@refract/mollie"
 import { connector as paypal } from "@refract/paypal"
 import { connector as razorpay } from "@refract/razorpay"
 import { connector as square } from "@refract/square"
@@ -24,6 +25,7 @@ import {
   GoCardlessEmulator,
   MercadoPagoEmulator,
   PaddleEmulator,
+  MollieEmulator,
   PayPalEmulator,
   RazorpayEmulator,
   SquareEmulator,
@@ -216,6 +218,25 @@ export const processors: ReadonlyArray<Processor> = [
     refundMetadata: (paymentId) => ({ paddle_item_id: PaddleEmulator.lineItemIdOf(paymentId) }),
     // The adjustment's reason, as Paddle stores it, ends with "idempotency_key=<key>]".
     keyOf: (refund) => /idempotency_key=([A-Za-z0-9_-]+)\]$/.exec(refund.reference ?? "")?.[1]
+  },
+  {
+    id: "mollie",
+    connector: mollie,
+    start: (o) => MollieEmulator.start(o),
+    // Classic webhooks are unsigned pings read back as notices: no secret.
+    options: (e) => ({ credentials: { apiKey: e.credentials["apiKey"]! }, webhookSecrets: {} }),
+    currency: "eur",
+    outcomes: all,
+    // @mollie/api-client RefundStatus and docs "Refund statuses": queued, pending, processing (in flight),
+    // refunded, failed ("failed after processing"), canceled.
+    classify: table("mollie", {
+      queued: "Pending",
+      pending: "Pending",
+      processing: "Pending",
+      refunded: "Succeeded",
+      failed: "Failed",
+      canceled: "Cancelled"
+    })
   },
   {
     id: "gocardless",

@@ -12,6 +12,7 @@ import { connector as checkout } from "@refract/checkout"
 import { connector as gocardless } from "@refract/gocardless"
 import { connector as mercadopago } from "@refract/mercadopago"
 import { connector as paddle } from "@refract/paddle"
+import { connector as mollie } from "@refract/mollie"
 import { connector as paypal } from "@refract/paypal"
 import { connector as razorpay } from "@refract/razorpay"
 import { connector as square } from "@refract/square"
@@ -128,6 +129,13 @@ export const installed: ReadonlyArray<InstalledConnector> = [
     settleDefault: byTime,
     demoOptions: demoSettle,
     demo: { amount: 2500, currency: "USD" }
+  }),
+  entry(mollie, {
+    start: (options) => testkit().then((t) => t.MollieEmulator.start(options)),
+    defaultPort: port("mollie"),
+    settleDefault: "pending → processing → refunded, each step 2 s on the emulator clock (bounces 3 days later); reads never move a refund",
+    demoOptions: demoSettle,
+    demo: { amount: 2500, currency: "EUR" }
   }),
   entry(gocardless, {
     start: (options) => testkit().then((t) => t.GoCardlessEmulator.start(options)),

@@ -11,6 +11,7 @@ import type { Emulator, EmulatorOptions } from "./emulator/Emulator.ts"
 import * as GoCardlessEmulator from "./gocardless/GoCardlessEmulator.ts"
 import * as MercadoPagoEmulator from "./mercadopago/MercadoPagoEmulator.ts"
 import * as PaddleEmulator from "./paddle/PaddleEmulator.ts"
+import * as MollieEmulator from "./mollie/MollieEmulator.ts"
 import * as PayPalEmulator from "./paypal/PayPalEmulator.ts"
 import * as RazorpayEmulator from "./razorpay/RazorpayEmulator.ts"
 import * as SquareEmulator from "./square/SquareEmulator.ts"
@@ -33,6 +34,7 @@ export const emulators: Readonly<Record<string, EmulatorEntry>> = {
   gocardless: { name: "gocardless", description: "GoCardless API 2015-07-06: /refunds, Idempotency-Key (409 conflicts), Webhook-Signature webhooks", start: (options) => GoCardlessEmulator.start(options) },
   razorpay: { name: "razorpay", description: "Razorpay API v1: /payments/{id}/refund, X-Refund-Idempotency, X-Razorpay-Signature webhooks", start: (options) => RazorpayEmulator.start(options) },
   mercadopago: { name: "mercadopago", description: "Mercado Pago Payments API: /v1/payments/{id}/refunds (X-Idempotency-Key), x-signature payment notifications", start: (options) => MercadoPagoEmulator.start(options) },
+  mollie: { name: "mollie", description: "Mollie Payments API v2: /v2/payments/{id}/refunds, Idempotency-Key, unsigned id=tr_… webhook pings", start: (options) => MollieEmulator.start(options) },
   square: { name: "square", description: "Square Refunds API: POST /v2/refunds (idempotency_key in the body), x-square-hmacsha256-signature webhooks", start: (options) => SquareEmulator.start(options) },
   stripe: {
     name: "stripe",
