@@ -10,6 +10,7 @@ import type { BoundConnector, Connector, RefundStatus } from "@refract/core"
 import { connector as adyen } from "@refract/adyen"
 import { connector as braintree } from "@refract/braintree"
 import { connector as checkout } from "@refract/checkout"
+import { connector as gocardless } from "@refract/gocardless"
 import { connector as mercadopago } from "@refract/mercadopago"
 import { connector as paddle } from "@refract/paddle"
 import { connector as mollie } from "@refract/mollie"
@@ -21,6 +22,7 @@ import {
   AdyenEmulator,
   BraintreeEmulator,
   CheckoutEmulator,
+  GoCardlessEmulator,
   MercadoPagoEmulator,
   PaddleEmulator,
   MollieEmulator,
@@ -234,6 +236,26 @@ export const processors: ReadonlyArray<Processor> = [
       refunded: "Succeeded",
       failed: "Failed",
       canceled: "Cancelled"
+    })
+  },
+  {
+    id: "gocardless",
+    connector: gocardless,
+    start: (o) => GoCardlessEmulator.start(o),
+    options: (e) => ({ credentials: { accessToken: e.credentials["accessToken"]! }, webhookSecrets: { webhookSecret: e.webhookSecret } }),
+    currency: "gbp",
+    outcomes: all,
+    // gocardless-nodejs Types.d.ts RefundStatus, meanings from gocardless-pro-java Refund.getStatus: created,
+    // pending_submission, submitted (not yet paid), paid ("included in a payout"), cancelled, bounced ("failed to
+    // be paid"), funds_returned ("had its funds returned"); a failure after paid is a reversal (truthOf).
+    classify: table("gocardless", {
+      created: "Pending",
+      pending_submission: "Pending",
+      submitted: "Pending",
+      paid: "Succeeded",
+      cancelled: "Cancelled",
+      bounced: "Failed",
+      funds_returned: "Failed"
     })
   }
 ]

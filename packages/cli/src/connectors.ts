@@ -9,6 +9,7 @@
 import { connector as adyen } from "@refract/adyen"
 import { connector as braintree } from "@refract/braintree"
 import { connector as checkout } from "@refract/checkout"
+import { connector as gocardless } from "@refract/gocardless"
 import { connector as mercadopago } from "@refract/mercadopago"
 import { connector as paddle } from "@refract/paddle"
 import { connector as mollie } from "@refract/mollie"
@@ -135,6 +136,13 @@ export const installed: ReadonlyArray<InstalledConnector> = [
     settleDefault: "pending → processing → refunded, each step 2 s on the emulator clock (bounces 3 days later); reads never move a refund",
     demoOptions: demoSettle,
     demo: { amount: 2500, currency: "EUR" }
+  }),
+  entry(gocardless, {
+    start: (options) => testkit().then((t) => t.GoCardlessEmulator.start(options)),
+    defaultPort: port("gocardless"),
+    settleDefault: byTime,
+    demoOptions: demoSettle,
+    demo: { amount: 2500, currency: "GBP" }
   })
 ]
 

@@ -20,7 +20,8 @@ export const known: ReadonlyArray<Known> = [
   { id: "mercadopago", displayName: "Mercado Pago", emulatorPort: 12121 },
   { id: "paddle", displayName: "Paddle", emulatorPort: 12119 },
   { id: "braintree", displayName: "Braintree", emulatorPort: 12117 },
-  { id: "mollie", displayName: "Mollie", emulatorPort: 12118 }
+  { id: "mollie", displayName: "Mollie", emulatorPort: 12118 },
+  { id: "gocardless", displayName: "GoCardless", emulatorPort: 12120 }
 ]
 
 export const ids: ReadonlyArray<string> = known.map((k) => k.id)

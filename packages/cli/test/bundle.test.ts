@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import * as Registry from "@refract/cli/registry"
 import { packageDir } from "./helpers.ts"
 
 let out: string
@@ -36,7 +37,7 @@ describe("the bundle", () => {
   it("runs: version from package.json, connectors, help", () => {
     const { version } = JSON.parse(readFileSync(join(packageDir, "package.json"), "utf8")) as { version: string }
     expect(refract("--version").trim()).toBe(`refract v${version}`)
-    expect((JSON.parse(refract("connectors", "--json")) as Array<unknown>).length).toBe(6)
+    expect((JSON.parse(refract("connectors", "--json")) as Array<unknown>).length).toBe(Registry.known.length)
     expect(refract("--help")).toContain("control")
   })
 

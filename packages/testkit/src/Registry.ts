@@ -8,6 +8,7 @@ import * as AdyenEmulator from "./adyen/AdyenEmulator.ts"
 import * as BraintreeEmulator from "./braintree/BraintreeEmulator.ts"
 import * as CheckoutEmulator from "./checkout/CheckoutEmulator.ts"
 import type { Emulator, EmulatorOptions } from "./emulator/Emulator.ts"
+import * as GoCardlessEmulator from "./gocardless/GoCardlessEmulator.ts"
 import * as MercadoPagoEmulator from "./mercadopago/MercadoPagoEmulator.ts"
 import * as PaddleEmulator from "./paddle/PaddleEmulator.ts"
 import * as MollieEmulator from "./mollie/MollieEmulator.ts"
@@ -30,6 +31,7 @@ export const emulators: Readonly<Record<string, EmulatorEntry>> = {
   checkout: { name: "checkout", description: "Checkout.com: /payments/{id}/refunds (202 action_id), /payments/{id}/actions, Cko-Signature webhooks", start: (options) => CheckoutEmulator.start(options) },
   paddle: { name: "paddle", description: "Paddle Billing: refunds as adjustments (POST/GET /adjustments), Paddle-Signature (ts;h1) webhooks", start: (options) => PaddleEmulator.start(options) },
   braintree: { name: "braintree", description: "Braintree gateway API (XML, X-ApiVersion 6): /merchants/{id}/transactions/{id}/refund, transaction search, bt_signature/bt_payload webhooks", start: (options) => BraintreeEmulator.start(options) },
+  gocardless: { name: "gocardless", description: "GoCardless API 2015-07-06: /refunds, Idempotency-Key (409 conflicts), Webhook-Signature webhooks", start: (options) => GoCardlessEmulator.start(options) },
   razorpay: { name: "razorpay", description: "Razorpay API v1: /payments/{id}/refund, X-Refund-Idempotency, X-Razorpay-Signature webhooks", start: (options) => RazorpayEmulator.start(options) },
   mercadopago: { name: "mercadopago", description: "Mercado Pago Payments API: /v1/payments/{id}/refunds (X-Idempotency-Key), x-signature payment notifications", start: (options) => MercadoPagoEmulator.start(options) },
   mollie: { name: "mollie", description: "Mollie Payments API v2: /v2/payments/{id}/refunds, Idempotency-Key, unsigned id=tr_… webhook pings", start: (options) => MollieEmulator.start(options) },
