@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import * as AdyenEmulator from "./adyen/AdyenEmulator.ts"
+import * as AuthorizeNetEmulator from "./authorizenet/AuthorizeNetEmulator.ts"
 import * as CheckoutEmulator from "./checkout/CheckoutEmulator.ts"
 import type { Emulator, EmulatorOptions } from "./emulator/Emulator.ts"
 import * as PayPalEmulator from "./paypal/PayPalEmulator.ts"
@@ -25,6 +26,7 @@ export const emulators: Readonly<Record<string, EmulatorEntry>> = {
   paypal: { name: "paypal", description: "PayPal Payments v2: OAuth2 tokens, /v2/payments/captures/{id}/refund, RSA-signed (PAYPAL-TRANSMISSION-SIG) webhooks", start: (options) => PayPalEmulator.start(options) },
   checkout: { name: "checkout", description: "Checkout.com: /payments/{id}/refunds (202 action_id), /payments/{id}/actions, Cko-Signature webhooks", start: (options) => CheckoutEmulator.start(options) },
   razorpay: { name: "razorpay", description: "Razorpay API v1: /payments/{id}/refund, X-Refund-Idempotency, X-Razorpay-Signature webhooks", start: (options) => RazorpayEmulator.start(options) },
+  authorizenet: { name: "authorizenet", description: "Authorize.net JSON API: POST /xml/v1/request.api (refundTransaction, getTransactionDetails, batch listings), X-ANET-Signature webhooks", start: (options) => AuthorizeNetEmulator.start(options) },
   square: { name: "square", description: "Square Refunds API: POST /v2/refunds (idempotency_key in the body), x-square-hmacsha256-signature webhooks", start: (options) => SquareEmulator.start(options) },
   stripe: {
     name: "stripe",
