@@ -2,7 +2,8 @@
  * The shared connector conformance suite, end to end against the Authorize.net emulator over loopback HTTP.
  * The payment reference the suite passes is the emulator's `createPayment` answer, `<transId>:<last four>`,
  * which is what the connector takes. Authorize.net reports no reversal and the connector cannot cancel
- * (voidTransaction is not offered): those scenarios are skipped, visibly.
+ * (voidTransaction is not offered): those scenarios are skipped, visibly. Authorize.net de-duplicates
+ * nothing (windowMillis 0): the replay scenario is skipped, the fault scenarios resolve through lookup.
  */
 import { AuthorizeNetEmulator } from "@refract/testkit"
 import * as ConnectorConformance from "@refract/testkit/conformance/ConnectorConformance"
@@ -15,5 +16,7 @@ ConnectorConformance.run({
   wrongCredentials: (emulator) => ({ apiLoginId: emulator.credentials["apiLoginId"]!, transactionKey: "WrongKey00000000" }),
   webhookSecrets: (emulator) => ({ signatureKey: emulator.webhookSecret }),
   otherWebhookSecret: "0123456789ABCDEF".repeat(8),
-  signedTimestamp: false
+  signedTimestamp: false,
+  // Authorize.net answers bad credentials and declines with HTTP 200 and an error body.
+  refusesWith2xx: true
 })

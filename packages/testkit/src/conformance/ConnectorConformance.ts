@@ -56,9 +56,18 @@ export interface ConformanceTarget {
    * `pay_…:act_…` for the emulator's action id). Default: the same id.
    */
   readonly emulatorRefundId?: ((connectorRefundId: string) => string) | undefined
+  /**
+   * The processor answers refusals (bad credentials, declines) with HTTP 200 and an error body
+   * (Authorize.net). The core reads a 2xx create answer it cannot use as OutcomeUnknown (the processor may
+   * have acted), so such a refusal reaches the caller as OutcomeUnknown with the processor's code, and
+   * the recovery's lookup surfaces it. Default false.
+   */
+  readonly refusesWith2xx?: boolean | undefined
 }
 
 const isWebhookOnly = (c: Connector.Connector) => !c.capabilities.get
+/** The processor de-duplicates nothing (`windowMillis: 0`): a create is never sent twice once it may have acted. */
+const isKeyless = (c: Connector.Connector) => c.idempotencyKey.windowMillis <= 0
 
 /**
  * The suite runs the emulator on a manual clock with these delays: refunds move because the suite moves time,
@@ -124,20 +133,41 @@ export const run = (target: ConformanceTarget): void => {
      * The path the create request for `request` takes, as the emulator sees it: built by the
      * connector's own builder, so faults hit the refund request and not, say, an OAuth token request.
      */
-    const createPath = (request: RefundClient.CreateRefundInput): string => {
+    const builtCreate = (request: RefundClient.CreateRefundInput) => {
       const decoded = Result.getOrThrow(RefundClient.decodeCreate(connector.id, request))
       const credentials = Result.getOrThrow(
         Credentials.decode(connector.credentials as Credentials.CredentialSpec, options().credentials, "conformance credentials")
       )
-      const built = Result.getOrThrow(
+      return Result.getOrThrow(
         connector.create.build(decoded, { credentials, environment: "sandbox", idempotencyKey: "conformance-probe-key" })
       )
-      return `${new URL(emulator.url).pathname.replace(/\/+$/, "")}${built.path}`
+    }
+    const createPath = (request: RefundClient.CreateRefundInput): string =>
+      `${new URL(emulator.url).pathname.replace(/\/+$/, "")}${builtCreate(request).path}`
+    /**
+     * Where every call shares one endpoint (Authorize.net: `POST /xml/v1/request.api`, the call named by the
+     * JSON body's root element), a create is told from a lookup by that root element too.
+     */
+    const createRoot = (request: RefundClient.CreateRefundInput): string | undefined => {
+      const body = builtCreate(request).body
+      return body?._tag === "Json" && typeof body.value === "object" && body.value !== null ? Object.keys(body.value)[0] : undefined
+    }
+    const rootOf = (text: string): string | undefined => {
+      try {
+        const json: unknown = JSON.parse(text.replace(/^\uFEFF/, ""))
+        return typeof json === "object" && json !== null ? Object.keys(json)[0] : undefined
+      } catch {
+        return undefined
+      }
     }
     const createMatch = (request: RefundClient.CreateRefundInput, times?: number) =>
       ({ method: "POST", path: createPath(request), ...(times !== undefined ? { times } : {}) }) as const
-    const creates = (request: RefundClient.CreateRefundInput) =>
-      emulator.requests().filter((r) => r.method === "POST" && r.path === createPath(request))
+    const creates = (request: RefundClient.CreateRefundInput) => {
+      const root = createRoot(request)
+      return emulator.requests().filter((r) =>
+        r.method === "POST" && r.path === createPath(request) && (root === undefined || rootOf(r.body) === root)
+      )
+    }
 
     /**
      * The emulator's delivery for the refund's current state, verified and parsed by the connector. Signed
@@ -328,20 +358,37 @@ export const run = (target: ConformanceTarget): void => {
     })
 
     describe("faults and retries", () => {
-      it.live("a dropped response is retried with the same key: one refund at the processor", () =>
+      /**
+       * A create. Where the processor de-duplicates nothing (`windowMillis: 0`), a create that may have acted
+       * ends OutcomeUnknown without a resend, and the recovery (a lookup, then a create only when the lookup
+       * proves there is none) resolves it.
+       */
+      const createResolved = (c: RefundClient.RefundClient, request: RefundClient.CreateRefundInput) =>
+        Effect.gen(function*() {
+          if (!isKeyless(connector)) return yield* c.create(request)
+          const outcome = yield* Effect.result(c.create(request))
+          if (Result.isSuccess(outcome)) return outcome.success
+          expectReason(outcome.failure, ["OutcomeUnknown"])
+          return yield* c.recover(request, { firstAttemptAt: firstAttemptOf(outcome.failure) })
+        })
+
+      it.live(isKeyless(connector)
+        ? "a dropped response is resolved by lookup, never resent: one refund at the processor"
+        : "a dropped response is retried with the same key: one refund at the processor", () =>
         Effect.gen(function*() {
           const c = yield* client()
           const paymentId = yield* payment()
           const request = input(paymentId)
           emulator.injectFault({ _tag: "DropAfterRecord" }, createMatch(request))
-          const refund = yield* c.create(request)
+          const refund = yield* createResolved(c, request)
           const stored = emulator.refunds()
           assert.strictEqual(stored.length, 1, "never a second refund")
           assert.strictEqual(stored[0]!.id, emulatorId(refund.connectorRefundId), "the retry returns the same refund")
           // The same idempotency key on every attempt, wherever the processor wants it (header or body).
           const key = Idempotency.derive(request.merchantRefundId, connector.idempotencyKey)
           const attempts = creates(request)
-          assert.isAtLeast(attempts.length, 2)
+          if (isKeyless(connector)) assert.strictEqual(attempts.length, 1, "a processor that de-duplicates nothing never gets the create twice")
+          else assert.isAtLeast(attempts.length, 2)
           for (const attempt of attempts) {
             assert.isTrue(Object.values(attempt.headers).includes(key) || attempt.body.includes(key), "attempt carries the key")
           }
@@ -353,7 +400,7 @@ export const run = (target: ConformanceTarget): void => {
           const paymentId = yield* payment()
           const request = input(paymentId)
           emulator.injectFault({ _tag: "DropBeforeRecord" }, createMatch(request))
-          const refund = yield* c.create(request)
+          const refund = yield* createResolved(c, request)
           assert.strictEqual(emulator.refunds().length, 1)
           assert.strictEqual(emulator.refunds()[0]!.id, emulatorId(refund.connectorRefundId))
         }))
@@ -377,10 +424,11 @@ export const run = (target: ConformanceTarget): void => {
           const c = yield* client()
           const paymentId = yield* payment()
           const request = input(paymentId)
-          emulator.injectFault({ _tag: "ServerError", status: 503 }, createMatch(request, 2))
-          const refund = yield* c.create(request)
+          // Keyless: a 5xx may have acted, so it is not resent; the recovery's lookup proves there is no refund.
+          emulator.injectFault({ _tag: "ServerError", status: 503 }, createMatch(request, isKeyless(connector) ? 1 : 2))
+          const refund = yield* createResolved(c, request)
           assert.strictEqual(refund.simpleStatus, "PENDING")
-          assert.strictEqual(creates(request).length, 3)
+          assert.strictEqual(creates(request).length, isKeyless(connector) ? 2 : 3)
           assert.strictEqual(emulator.refunds().length, 1)
         }))
 
@@ -443,7 +491,11 @@ export const run = (target: ConformanceTarget): void => {
           assert.strictEqual(emulatorId(recovered.connectorRefundId), emulator.refunds()[0]!.id)
         }))
 
-      it.live("an undecodable 2xx create answer is replayed with the same key and succeeds", () =>
+      skipIf(
+        isKeyless(connector),
+        "an undecodable 2xx create answer is replayed with the same key and succeeds",
+        `${connector.displayName} de-duplicates nothing (idempotencyKey.windowMillis 0): a create is never sent twice`,
+        () =>
         Effect.gen(function*() {
           const c = yield* client()
           const paymentId = yield* payment()
@@ -453,7 +505,8 @@ export const run = (target: ConformanceTarget): void => {
           assert.strictEqual(emulator.refunds().length, 1)
           assert.strictEqual(emulatorId(refund.connectorRefundId), emulator.refunds()[0]!.id)
           assert.strictEqual(creates(request).length, 2)
-        }))
+        })
+      )
     })
 
     describe("capabilities", () => {
@@ -601,11 +654,18 @@ export const run = (target: ConformanceTarget): void => {
 
       skipIf(noWebhooks, "a valid delivery verifies and parses into the refund's state", why, () =>
         Effect.gen(function*() {
-          const { created } = yield* settledRefund
+          const { c, created } = yield* settledRefund
           const events = yield* deliver(created.connectorRefundId)
-          const event = events.find((e) => e.refund?.connectorRefundId === created.connectorRefundId)
+          const event = events.find((e) =>
+            e.refund?.connectorRefundId === created.connectorRefundId || e.notice?.connectorRefundId === created.connectorRefundId
+          )
           assert.isDefined(event)
-          assert.strictEqual(event!.refund!.status, "Succeeded")
+          if (event!.refund !== undefined) assert.strictEqual(event!.refund.status, "Succeeded")
+          else {
+            // A notice carries no state: the core reads the refund it names through get.
+            assert.isTrue(caps.get, "a connector whose webhooks are notices needs get")
+            assert.strictEqual((yield* c.get(created.reference, created)).status, "Succeeded")
+          }
           assert.isTrue(event!.eventId.length > 0)
         }))
 
@@ -695,11 +755,21 @@ export const run = (target: ConformanceTarget): void => {
           const wrong = target.wrongCredentials(emulator)
           const c = yield* client({ credentials: wrong })
           const paymentId = yield* payment()
-          const error = yield* Effect.flip(c.create(input(paymentId)))
-          expectReason(error, ["Authentication"])
-          const text = `${error.message} ${JSON.stringify(error)}`
-          for (const [name, value] of Object.entries(wrong)) {
-            if (connector.credentials[name]?.secret) assert.notInclude(text, value)
+          const request = input(paymentId)
+          const errors = [yield* Effect.flip(c.create(request))]
+          if (target.refusesWith2xx) {
+            // Refused with HTTP 200: the create is OutcomeUnknown with the processor's code; the recovery says why.
+            expectReason(errors[0]!, ["OutcomeUnknown"])
+            assert.isDefined(errors[0]!.processorCode, "the processor's code is kept")
+            errors.push(yield* Effect.flip(c.recover(request, { firstAttemptAt: firstAttemptOf(errors[0]!) })))
+          }
+          expectReason(errors.at(-1)!, ["Authentication"])
+          assert.strictEqual(emulator.refunds().length, 0)
+          for (const error of errors) {
+            const text = `${error.message} ${JSON.stringify(error)}`
+            for (const [name, value] of Object.entries(wrong)) {
+              if (connector.credentials[name]?.secret) assert.notInclude(text, value)
+            }
           }
         }))
 
@@ -719,7 +789,12 @@ export const run = (target: ConformanceTarget): void => {
           const paymentId = yield* payment(1_000)
           if ((target.overRefund ?? "rejected") === "rejected") {
             const error = yield* Effect.flip(c.create(input(paymentId, 5_000)))
-            expectReason(error, ["RefundRejected", "InvalidRequest"])
+            if (target.refusesWith2xx) {
+              // Refused with HTTP 200: OutcomeUnknown with the processor's refusal code, and no refund.
+              expectReason(error, ["OutcomeUnknown"])
+              assert.isDefined(error.processorCode, "the processor's refusal code is kept")
+              assert.strictEqual(emulator.refunds().length, 0)
+            } else expectReason(error, ["RefundRejected", "InvalidRequest"])
           } else {
             const created = yield* c.create(input(paymentId, 5_000))
             const settled = yield* settle(c, created)
