@@ -15,8 +15,10 @@
  * digits travel with the reference (they are in the payment's own `getTransactionDetails` answer,
  * `payment.creditCard.cardNumber` "XXXX1111", and in the merchant's records).
  *
- * Authorize.net has no idempotency key: `windowMillis: 0`. The key names the refund (invoice number) so
- * `lookup` finds it; the duplicate window refuses an identical refund for 8 hours (reason 11) as a last guard.
+ * Authorize.net has no idempotency key, but its duplicate window works as one: every refund is sent with
+ * `duplicateWindow` 28800 s and an invoice number made from the key, so a repeat within 8 hours is refused
+ * with reason 11 AND the original transaction's id, which the parser reads as that refund (see
+ * {@link parseCreate}): the key window declared is those 8 hours.
  *
  *   Effect:   AuthorizeNetConnector.layer({ apiLoginId, transactionKey: Redacted.make(key), environment: "sandbox" })
  *             AuthorizeNetConnector.layerConfig()   // AUTHORIZENET_API_LOGIN_ID, AUTHORIZENET_TRANSACTION_KEY, ...
@@ -90,14 +92,15 @@ export const isTransId = (id: string): boolean => /^\d{1,20}$/.test(id) && !/^0+
 const quoted = (value: string): string => JSON.stringify(value.slice(0, 64))
 
 /**
- * Key rules: Authorize.net de-duplicates nothing by key (`windowMillis: 0`, see {@link duplicateWindowSeconds}).
- * The key is written to `order.invoiceNumber` (at most 20 characters) through {@link invoiceNumberOf}.
+ * Key rules. The key is written to `order.invoiceNumber` (at most 20 characters) through
+ * {@link invoiceNumberOf} and, in full, to `order.description`. The window is the duplicate window the
+ * create sends ({@link duplicateWindowSeconds}): within it a repeat returns the original transaction.
  */
 export const idempotencyKeyRules: Connector.IdempotencyKeyRules = {
   minLength: 1,
   maxLength: 64,
   pattern: /^[A-Za-z0-9_-]{1,64}$/,
-  windowMillis: 0
+  windowMillis: 28_800 * 1000
 }
 
 /** `order.invoiceNumber` holds at most 20 characters. */
@@ -115,9 +118,10 @@ export const isRefractInvoiceNumber = (invoice: string | null | undefined): bool
   typeof invoice === "string" && (invoice.startsWith("refract-") || /^R[0-9a-f]{19}$/.test(invoice))
 
 /**
- * The duplicate window sent with every refund: 28800 s, the maximum ("duplicateWindow ... the maximum is
- * 28800 (8 hours)", API reference, transactionSettings). A second refund with the same amount, card, refTransId
- * and invoice number inside it is refused with reason 11 instead of refunding twice.
+ * The duplicate window sent with every refund: 28800 s, the maximum (support.authorize.net article 000001473:
+ * "The largest value we will accept for x_duplicate_window is 28800"). A second refund with the same amount,
+ * card and invoice number inside it is refused with reason 11; because the request set the window, the
+ * answer carries the original transaction's id ("Response for Duplicate Transactions").
  */
 export const duplicateWindowSeconds = 28_800
 
@@ -210,8 +214,8 @@ export const buildLookup = (
 export const LIST_LAG_MILLIS = 2 * 24 * 60 * 60 * 1000
 /** getSettledBatchListRequest: "the date range can not exceed 31 days". */
 export const BATCH_RANGE_MILLIS = 31 * 24 * 60 * 60 * 1000
-/** A creation window plus the settlement lag (and a second of margin at each end) must fit the batch range. */
-export const MAX_WINDOW_MILLIS = BATCH_RANGE_MILLIS - LIST_LAG_MILLIS - 2_000
+/** A creation window plus the settlement lag (and a second of margin at each end) must fit the batch range: 28 days. */
+export const MAX_WINDOW_MILLIS = 28 * 24 * 60 * 60 * 1000
 
 /**
  * The cursor: `<limit>.<page>.<batchId>-<batchId>-…`: the batches still to read (the first is read now),
@@ -397,8 +401,11 @@ const errorIn = (
 /**
  * Reads the createTransactionResponse. Approved (responseCode "1"): the refund exists, pending settlement
  * (the answer carries no status and no amount: the amount is the one requested, Authorize.net refunds
- * exactly it or refuses). Held for review ("4") with a transaction id: the refund exists, pending. Any
- * error: the mapped reason (see AuthorizeNetError).
+ * exactly it or refuses). Held for review ("4") with a transaction id: the refund exists, pending.
+ * A duplicate (responseCode "3", reason 11) with a transaction id: the request repeated one the gateway
+ * already took inside the duplicate window, and the id is the ORIGINAL refund's (the create always sets
+ * `duplicateWindow`, which is what makes the gateway name it): read as that refund, pending until a read
+ * says otherwise. Any other error: the mapped reason (see AuthorizeNetError).
  */
 export const parseCreate = (
   response: ProcessorHttp.ProcessorResponse,
@@ -410,7 +417,8 @@ export const parseCreate = (
   const tr = decoded.success.transactionResponse
   const transId = AuthorizeNetSchema.idOf(tr?.transId)
   const responseCode = tr?.responseCode === undefined || tr?.responseCode === null ? undefined : String(tr.responseCode)
-  const created = transId !== undefined && transId !== "0" && (responseCode === "1" || responseCode === "4")
+  const duplicateOf = responseCode === "3" && tr?.errors?.length === 1 && String(tr.errors[0]!.errorCode) === "11"
+  const created = transId !== undefined && transId !== "0" && (responseCode === "1" || responseCode === "4" || duplicateOf)
   if (!created) {
     return Result.fail(errorIn(response, "create") ?? unexpected(`Authorize.net answered without a refund transaction (responseCode ${responseCode ?? "none"})`))
   }
@@ -425,7 +433,7 @@ export const parseCreate = (
     merchantRefundId: input.merchantRefundId,
     amount: input.amount,
     status: "Pending",
-    rawStatus: responseCode === "4" ? "heldForReview" : "refundPendingSettlement"
+    rawStatus: responseCode === "4" ? "heldForReview" : duplicateOf ? "duplicateOfOriginal" : "refundPendingSettlement"
   }, tr)
 }
 
@@ -552,8 +560,9 @@ export const connector = Connector.make({
     create: true,
     get: true,
     lookup: true,
-    // The unsettled list holds every refund from its creation until its batch settles (see parseLookup).
-    lookupFindsPending: true,
+    // The unsettled list holds a refund from its creation until its batch settles, not after (see
+    // parseLookup): finding nothing proves nothing, so a recovery relies on the duplicate window.
+    lookupFindsPending: false,
     webhooks: true,
     partialRefunds: true,
     // refundTransaction needs an amount.

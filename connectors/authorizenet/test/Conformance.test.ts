@@ -2,8 +2,8 @@
  * The shared connector conformance suite, end to end against the Authorize.net emulator over loopback HTTP.
  * The payment reference the suite passes is the emulator's `createPayment` answer, `<transId>:<last four>`,
  * which is what the connector takes. Authorize.net reports no reversal and the connector cannot cancel
- * (voidTransaction is not offered): those scenarios are skipped, visibly. Authorize.net de-duplicates
- * nothing (windowMillis 0): the replay scenario is skipped, the fault scenarios resolve through lookup.
+ * (voidTransaction is not offered): those scenarios are skipped, visibly. A retried create is refused by
+ * the duplicate window with the original transaction's id, which the connector reads as that refund.
  */
 import { AuthorizeNetEmulator } from "@refract/testkit"
 import * as ConnectorConformance from "@refract/testkit/conformance/ConnectorConformance"

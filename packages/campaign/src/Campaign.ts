@@ -366,7 +366,9 @@ export const run = async (config: Config): Promise<Report> => {
   const run = <A, E>(effect: Effect.Effect<A, E, never>) => Effect.runPromise(effect.pipe(Effect.provideService(Clock.Clock, vclock)))
 
   const planByKey = new Map<string, Plan>()
-  for (const plan of plans) planByKey.set(`${plan.processor}\u0000${plan.idempotencyKey}`, plan)
+  /** A plan's key as the processor's emulator records it (`Processor.keyAtProcessor`). */
+  const keyAt = (plan: Plan): string => selected.find((p) => p.id === plan.processor)?.keyAtProcessor?.(plan.idempotencyKey) ?? plan.idempotencyKey
+  for (const plan of plans) planByKey.set(`${plan.processor}\u0000${keyAt(plan)}`, plan)
   const planOf = (processor: string, key: string | undefined) => (key === undefined ? undefined : planByKey.get(`${processor}\u0000${key}`))
 
   /** Processor refunds whose stored state differs from the truth (and those not stored at all). */
@@ -496,7 +498,7 @@ export const run = async (config: Config): Promise<Report> => {
       for (const [key, n] of byKey) if (n > 1) doubles.push(`${processor.id} ${key}: ${n} refunds`)
       const keysAtProcessor = new Set(truth.refunds.map((r) => r.idempotencyKey))
       for (const plan of plans.filter((x) => x.processor === processor.id && x.result?._tag === "Created")) {
-        if (!keysAtProcessor.has(plan.idempotencyKey)) phantoms.push(`${processor.id} ${plan.merchantRefundId}: created for the application, unknown to the processor`)
+        if (!keysAtProcessor.has(keyAt(plan))) phantoms.push(`${processor.id} ${plan.merchantRefundId}: created for the application, unknown to the processor`)
       }
     }
     return {

@@ -1,5 +1,5 @@
 /**
- * The six processors a campaign runs: how to start each emulator, how to bind its connector to it,
+ * The processors a campaign runs: how to start each emulator, how to bind its connector to it,
  * and how to read the emulator's ground truth as a Refract status.
  *
  * The truth tables come from the processors' documented status meanings (../../shared/notes/processors.md),
@@ -8,6 +8,7 @@
  */
 import type { BoundConnector, Connector, RefundStatus } from "@refract/core"
 import { connector as adyen } from "@refract/adyen"
+import { AuthorizeNetConnector, connector as authorizenet } from "@refract/authorizenet"
 import { connector as checkout } from "@refract/checkout"
 import { connector as paypal } from "@refract/paypal"
 import { connector as razorpay } from "@refract/razorpay"
@@ -15,6 +16,7 @@ import { connector as square } from "@refract/square"
 import { connector as stripe } from "@refract/stripe"
 import {
   AdyenEmulator,
+  AuthorizeNetEmulator,
   CheckoutEmulator,
   PayPalEmulator,
   RazorpayEmulator,
@@ -44,6 +46,12 @@ export interface Processor {
   readonly outcomes: ReadonlyArray<Outcome>
   /** The processor's raw refund status, as documented, in Refract's terms. */
   readonly classify: (raw: string) => Truth
+  /**
+   * What the emulator records as a refund's key, from the key the application's create used, where the
+   * processor has no key of its own and knows the refund by another field (Authorize.net: the invoice
+   * number). Default: the key itself.
+   */
+  readonly keyAtProcessor?: ((idempotencyKey: string) => string) | undefined
 }
 
 const table = (name: string, entries: Readonly<Record<string, Truth>>) => (raw: string): Truth => {
@@ -141,6 +149,28 @@ export const processors: ReadonlyArray<Processor> = [
     outcomes: ["succeeded", "failed", "canceled"],
     // api.json PaymentRefund.status: PENDING, COMPLETED, REJECTED (declined), FAILED.
     classify: table("square", { PENDING: "Pending", COMPLETED: "Succeeded", REJECTED: "Failed", FAILED: "Failed" })
+  },
+  {
+    id: "authorizenet",
+    connector: authorizenet,
+    start: (o) => AuthorizeNetEmulator.start(o),
+    options: (e) => ({
+      credentials: { apiLoginId: e.credentials["apiLoginId"]!, transactionKey: e.credentials["transactionKey"]! },
+      webhookSecrets: { signatureKey: e.webhookSecret }
+    }),
+    currency: "usd",
+    // No reversals; voided before settlement is a cancellation.
+    outcomes: ["succeeded", "failed", "canceled"],
+    // No key at Authorize.net: the emulator records the invoice number the key was written as.
+    keyAtProcessor: AuthorizeNetConnector.invoiceNumberOf,
+    // sdk-node apicontracts.js TransactionStatusEnum, for a refund transaction: refundPendingSettlement
+    // (accepted, awaiting its batch), refundSettledSuccessfully, settlementError (its batch failed), voided.
+    classify: table("authorizenet", {
+      refundPendingSettlement: "Pending",
+      refundSettledSuccessfully: "Succeeded",
+      settlementError: "Failed",
+      voided: "Cancelled"
+    })
   }
 ]
 

@@ -7,6 +7,7 @@
  *   entry(paypal, { start: (o) => testkit().then((t) => t.PayPalEmulator.start(o)), defaultPort: port("paypal"), demo: { amount: 2500, currency: "USD" } }),
  */
 import { connector as adyen } from "@refract/adyen"
+import { connector as authorizenet } from "@refract/authorizenet"
 import { connector as checkout } from "@refract/checkout"
 import { connector as paypal } from "@refract/paypal"
 import { connector as razorpay } from "@refract/razorpay"
@@ -96,6 +97,13 @@ export const installed: ReadonlyArray<InstalledConnector> = [
     start: (options) => testkit().then((t) => t.SquareEmulator.start(options)),
     defaultPort: port("square"),
     settleDefault: byTime,
+    demoOptions: demoSettle,
+    demo: { amount: 2500, currency: "USD" }
+  }),
+  entry(authorizenet, {
+    start: (options) => testkit().then((t) => t.AuthorizeNetEmulator.start(options)),
+    defaultPort: port("authorizenet"),
+    settleDefault: `${byTime}; refunds settle in a batch, webhooks only announce creation and voids`,
     demoOptions: demoSettle,
     demo: { amount: 2500, currency: "USD" }
   })

@@ -16,7 +16,8 @@ export const known: ReadonlyArray<Known> = [
   { id: "paypal", displayName: "PayPal", emulatorPort: 12113 },
   { id: "checkout", displayName: "Checkout.com", emulatorPort: 12114 },
   { id: "razorpay", displayName: "Razorpay", emulatorPort: 12115 },
-  { id: "square", displayName: "Square", emulatorPort: 12116 }
+  { id: "square", displayName: "Square", emulatorPort: 12116 },
+  { id: "authorizenet", displayName: "Authorize.net", emulatorPort: 12122 }
 ]
 
 export const ids: ReadonlyArray<string> = known.map((k) => k.id)

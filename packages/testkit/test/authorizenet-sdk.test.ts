@@ -160,6 +160,13 @@ describe("official authorizenet SDK (sdk-node 1.0.10) against the emulator", () 
     const later = await refund(payment, "2.00", { invoice: "dup-1" })
     assert.strictEqual(later.getTransactionResponse().getResponseCode(), "1")
     assert.strictEqual(emu.refunds().length, 2)
+    assert.strictEqual(again.getTransactionResponse().getTransId(), "0", "without duplicateWindow in the request, no details")
+    // With duplicateWindow in the request, the duplicate's answer names the original transaction.
+    const windowed = await refund(payment, "1.50", { invoice: "dup-2", duplicateWindow: "28800" })
+    const repeat = await refund(payment, "1.50", { invoice: "dup-2", duplicateWindow: "28800" })
+    assert.strictEqual(repeat.getTransactionResponse().getErrors().getError()[0].getErrorCode(), "11")
+    assert.strictEqual(repeat.getTransactionResponse().getTransId(), windowed.getTransactionResponse().getTransId())
+    assert.strictEqual(emu.refunds().length, 3)
     // duplicateWindow 0 turns the check off.
     const noWindow = await refund(payment, "2.00", { invoice: "dup-1", duplicateWindow: "0" })
     assert.strictEqual(noWindow.getTransactionResponse().getResponseCode(), "1")

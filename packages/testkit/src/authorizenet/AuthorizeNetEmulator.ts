@@ -14,7 +14,8 @@
  *
  * Requests are held to the schema of AuthorizeNet/sdk-node `lib/apicontracts.js` (element names and their
  * order, which the XML-schema-backed JSON API enforces) by `AuthorizeNetRequest.ts`. Authorize.net has no
- * idempotency key: a repeat inside the duplicate window is refused (response reason 11), never replayed.
+ * idempotency key: a repeat inside the duplicate window is refused (response reason 11, with the original
+ * transaction's id when the request set `duplicateWindow`), never processed twice.
  *
  * @since 0.1.0
  */
@@ -60,6 +61,8 @@ export interface AuthorizeNetRefundAttributes {
   readonly description: string | undefined
   readonly cardLastFour: string
   readonly refId: string | undefined
+  /** The `duplicateWindow` the create sent (part of the duplicate check). */
+  readonly duplicateWindowSeconds: number | undefined
 }
 
 /**
@@ -269,12 +272,25 @@ const refundTransaction = (kit: Kit, params: Req.RefundParams): HttpServerRespon
   const amount = Req.minorUnits(params.amount, exponentOf(payment.currency))
   if (amount === undefined || amount <= 0) return declineWith("5", Req.reasonTexts["5"]!)
   const now = kit.clock.now()
+  // The duplicate check compares the request's fields (card number as sent, expiration, type, amount, invoice
+  // number, duplicate window...; support.authorize.net article 000001473 lists them; refTransId is not among
+  // them). With `duplicateWindow` in the request, the answer to a duplicate carries the ORIGINAL transaction's
+  // id ("Response for Duplicate Transactions", developer.authorize.net SIM guide); without it, no details.
   const windowMillis = (params.duplicateWindowSeconds ?? DEFAULT_DUPLICATE_WINDOW_SECONDS) * 1000
-  const duplicate = windowMillis > 0 && kit.store.list((r) =>
-    r.paymentId === payment.id && r.amount === amount && r.attributes.cardLastFour === params.cardLastFour &&
-    r.attributes.invoiceNumber === params.invoiceNumber && now - r.createdAt < windowMillis
-  ).length > 0
-  if (duplicate) return declineWith("11", Req.reasonTexts["11"]!)
+  const original = windowMillis <= 0 ? undefined : kit.store.list((r) =>
+    r.amount === amount && r.currency === payment.currency && r.attributes.cardLastFour === params.cardLastFour &&
+    r.attributes.invoiceNumber === params.invoiceNumber && r.attributes.duplicateWindowSeconds === params.duplicateWindowSeconds &&
+    now - r.createdAt < windowMillis
+  )[0]
+  if (original !== undefined) {
+    return Req.transactionError(
+      params.refId,
+      "11",
+      Req.reasonTexts["11"]!,
+      params.cardLastFour,
+      params.duplicateWindowSeconds === undefined ? undefined : { transId: original.id, refTransId: original.attributes.refTransId }
+    )
+  }
   // 55: "The sum of credits against the referenced transaction would exceed original debit amount."
   if (amount > kit.store.refundable(payment.id)) return declineWith("55", Req.reasonTexts["55"]!)
   const refund = kit.store.createRefund({
@@ -283,13 +299,17 @@ const refundTransaction = (kit: Kit, params: Req.RefundParams): HttpServerRespon
     amount,
     currency: payment.currency,
     reference: params.invoiceNumber,
+    // No idempotency key at Authorize.net: the invoice number is what identifies a repeat (with the amount
+    // and card), so the truth API reports it as the refund's key.
+    idempotencyKey: params.invoiceNumber,
     metadata: params.description === undefined ? {} : { description: params.description },
     attributes: {
       refTransId: params.refTransId,
       invoiceNumber: params.invoiceNumber,
       description: params.description,
       cardLastFour: params.cardLastFour,
-      refId: params.refId
+      refId: params.refId,
+      duplicateWindowSeconds: params.duplicateWindowSeconds
     }
   })
   return Req.answer({

@@ -44,7 +44,13 @@ export const reasonTexts: Readonly<Record<string, string>> = {
 }
 
 /** A declined/errored transaction: responseCode 3, `errors[]`, resultCode Error E00027. */
-export const transactionError = (refId: string | undefined, errorCode: string, errorText: string, lastFour?: string) =>
+export const transactionError = (
+  refId: string | undefined,
+  errorCode: string,
+  errorText: string,
+  lastFour?: string,
+  original?: { readonly transId: string; readonly refTransId: string }
+) =>
   answer({
     transactionResponse: {
       responseCode: "3",
@@ -52,8 +58,8 @@ export const transactionError = (refId: string | undefined, errorCode: string, e
       avsResultCode: "P",
       cvvResultCode: "",
       cavvResultCode: "",
-      transId: "0",
-      refTransID: "",
+      transId: original?.transId ?? "0",
+      refTransID: original?.refTransId ?? "",
       transHash: "",
       testRequest: "0",
       accountNumber: lastFour === undefined ? "" : `XXXX${lastFour}`,
