@@ -11,7 +11,7 @@ describe.concurrent("refract connectors", () => {
     const r = await run(["connectors", "--json"])
     expect(r.code).toBe(0)
     const list = JSON.parse(r.stdout) as ReadonlyArray<any>
-    expect(list.map((c) => c.id)).toEqual(["stripe", "adyen", "paypal", "checkout", "razorpay", "square"])
+    expect(list.map((c) => c.id)).toEqual(["stripe", "adyen", "paypal", "checkout", "razorpay", "square", "authorizenet"])
     const [stripe, adyen] = list
     expect(stripe.capabilities).toMatchObject({ create: true, get: true, webhooks: true })
     expect(adyen.capabilities).toMatchObject({ create: true, get: false, webhooks: true })
@@ -36,10 +36,10 @@ describe.concurrent("refract connectors", () => {
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/^# Connectors\n/)
     expect(r.stdout).toContain(
-      "| | [Adyen](adyen.md) | [Checkout.com](checkout.md) | [PayPal](paypal.md) | [Razorpay](razorpay.md) | [Square](square.md) | [Stripe](stripe.md) |"
+      "| | [Adyen](adyen.md) | [Authorize.net](authorizenet.md) | [Checkout.com](checkout.md) | [PayPal](paypal.md) | [Razorpay](razorpay.md) | [Square](square.md) | [Stripe](stripe.md) |"
     )
-    expect(r.stdout).toContain("| Status endpoint (get) | no: webhooks only | yes | yes | yes | yes | yes |")
-    expect(r.stdout).toContain("| Authentication | static headers | static headers | OAuth2 access token (cached, refreshed on 401) |")
+    expect(r.stdout).toContain("| Status endpoint (get) | no: webhooks only | yes | yes | yes | yes | yes | yes |")
+    expect(r.stdout).toContain("| Authentication | static headers | static headers | static headers | OAuth2 access token (cached, refreshed on 401) |")
     expect(r.stdout).toContain("`STRIPE_API_KEY` secret → apiKey")
   })
 

@@ -49,6 +49,6 @@ describe("refract demo", () => {
   it("--connector with an unknown connector is a usage error", async () => {
     const r = await run(["demo", "--connector", "nopay"])
     expect(r.code).toBe(2)
-    expect(r.stderr).toContain(`unknown connector "nopay"; the demo runs stripe, adyen, paypal, checkout, razorpay, square, all`)
+    expect(r.stderr).toContain(`unknown connector "nopay"; the demo runs stripe, adyen, paypal, checkout, razorpay, square, authorizenet, all`)
   })
 })
