@@ -246,7 +246,7 @@ const summary = (refund: Refund): Record<string, unknown> => ({
 
 /** Sorting and paging of the list calls (`paging.limit` 1..1000, `paging.offset` a 1-based page). */
 const page = <T>(items: ReadonlyArray<T>, params: Req.ListParams): ReadonlyArray<T> => {
-  const sorted = params.orderDescending ? [...items].reverse() : items
+  const sorted = params.orderDescending ? items.toReversed() : items
   if (params.limit === undefined) return sorted
   const start = (params.offset - 1) * params.limit
   return sorted.slice(start, start + params.limit)
