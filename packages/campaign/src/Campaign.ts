@@ -25,10 +25,10 @@ import type { RefundError, RefundStatus } from "@refract/core"
 import { NodeHttp, NodeWebhookServer } from "@refract/node"
 import { PgRefundStore } from "@refract/store-pg"
 import { EmulatorClock } from "@refract/testkit"
-import type { EmulatorHandle, Fault, Outcome } from "@refract/testkit"
+import type { EmulatedRefund, EmulatorHandle, Fault, Outcome } from "@refract/testkit"
 import { createServer } from "node:net"
 import type { AddressInfo } from "node:net"
-import { processors, truthOf } from "./Processors.ts"
+import { type Processor, processors, truthOf } from "./Processors.ts"
 import * as VirtualClock from "./VirtualClock.ts"
 
 export interface Config {
@@ -197,6 +197,9 @@ export const run = async (config: Config): Promise<Report> => {
   const log = config.log ?? (() => {})
   const rng = random(config.seed)
   const selected = processors.filter((p) => config.processors === undefined || config.processors.includes(p.id))
+  /** The metadata a planned refund carries (see `Processor.refundMetadata`). */
+  const metadataOf = (plan: { readonly processor: string; readonly paymentId: string }) =>
+    selected.find((p) => p.id === plan.processor)?.refundMetadata?.(plan.paymentId)
   const arrivalWindow = config.arrivalWindowMillis ?? 20 * 60_000
   const reversalAfter = config.reversalAfterMillis ?? 2 * 3_600_000
   const horizon = config.horizonMillis ?? 2 * 24 * 3_600_000
@@ -282,7 +285,8 @@ export const run = async (config: Config): Promise<Report> => {
         const outcome = yield* Effect.result(tracker.create(plan.processor, {
           merchantRefundId: plan.merchantRefundId,
           connectorTransactionId: plan.paymentId,
-          amount: { amount: plan.amount, currency: plan.currency }
+          amount: { amount: plan.amount, currency: plan.currency },
+          ...(metadataOf(plan) !== undefined ? { metadata: metadataOf(plan) } : {})
         }))
         if (outcome._tag === "Success") {
           plan.result = { _tag: "Created", connectorRefundId: outcome.success.connectorRefundId }
@@ -366,9 +370,9 @@ export const run = async (config: Config): Promise<Report> => {
   const run = <A, E>(effect: Effect.Effect<A, E, never>) => Effect.runPromise(effect.pipe(Effect.provideService(Clock.Clock, vclock)))
 
   const planByKey = new Map<string, Plan>()
-  /** A plan's key as the processor's emulator records it (`Processor.keyAtProcessor`). */
-  const keyAt = (plan: Plan): string => selected.find((p) => p.id === plan.processor)?.keyAtProcessor?.(plan.idempotencyKey) ?? plan.idempotencyKey
-  for (const plan of plans) planByKey.set(`${plan.processor}\u0000${keyAt(plan)}`, plan)
+  for (const plan of plans) planByKey.set(`${plan.processor}\u0000${plan.idempotencyKey}`, plan)
+  /** The key a processor holds for a refund (see `Processor.keyOf`). */
+  const keyAt = (processor: Processor, r: EmulatedRefund) => (processor.keyOf !== undefined ? processor.keyOf(r) : r.idempotencyKey)
   const planOf = (processor: string, key: string | undefined) => (key === undefined ? undefined : planByKey.get(`${processor}\u0000${key}`))
 
   /** Processor refunds whose stored state differs from the truth (and those not stored at all). */
@@ -377,7 +381,7 @@ export const run = async (config: Config): Promise<Report> => {
     let wrong = 0
     for (const processor of selected) {
       for (const r of emulators.get(processor.id)!.refunds()) {
-        const plan = planOf(processor.id, r.idempotencyKey)
+        const plan = planOf(processor.id, keyAt(processor, r))
         if (plan === undefined) continue
         const stored = await run(store.getByMerchantRefundId(plan.merchantRefundId, processor.id).pipe(Effect.orElseSucceed(() => Option.none())))
         if (Option.isNone(stored) || stored.value.status !== truthOf(processor, r.history)) wrong++
@@ -469,9 +473,9 @@ export const run = async (config: Config): Promise<Report> => {
       atProcessors += truth.refunds.length
       const byKey = new Map<string, number>()
       for (const r of truth.refunds) {
-        const key = r.idempotencyKey ?? `(no key) ${r.id}`
+        const key = keyAt(processor, r) ?? `(no key) ${r.id}`
         byKey.set(key, (byKey.get(key) ?? 0) + 1)
-        const plan = planOf(processor.id, r.idempotencyKey)
+        const plan = planOf(processor.id, keyAt(processor, r))
         const where = `${processor.id} ${r.id}${plan !== undefined ? ` (${plan.merchantRefundId}, ${plan.outcome})` : ""}`
         if (plan === undefined || plan.result?._tag !== "Created") {
           orphans.push(`${where}: at the processor, the application has ${plan === undefined ? "no such refund" : JSON.stringify(plan.result ?? "no answer")}`)
@@ -496,9 +500,9 @@ export const run = async (config: Config): Promise<Report> => {
         }
       }
       for (const [key, n] of byKey) if (n > 1) doubles.push(`${processor.id} ${key}: ${n} refunds`)
-      const keysAtProcessor = new Set(truth.refunds.map((r) => r.idempotencyKey))
+      const keysAtProcessor = new Set(truth.refunds.map((r) => keyAt(processor, r)))
       for (const plan of plans.filter((x) => x.processor === processor.id && x.result?._tag === "Created")) {
-        if (!keysAtProcessor.has(keyAt(plan))) phantoms.push(`${processor.id} ${plan.merchantRefundId}: created for the application, unknown to the processor`)
+        if (!keysAtProcessor.has(plan.idempotencyKey)) phantoms.push(`${processor.id} ${plan.merchantRefundId}: created for the application, unknown to the processor`)
       }
     }
     return {

@@ -8,8 +8,12 @@
  */
 import type { BoundConnector, Connector, RefundStatus } from "@refract/core"
 import { connector as adyen } from "@refract/adyen"
-import { AuthorizeNetConnector, connector as authorizenet } from "@refract/authorizenet"
+import { connector as authorizenet } from "@refract/authorizenet"
+import { connector as braintree } from "@refract/braintree"
 import { connector as checkout } from "@refract/checkout"
+import { connector as mercadopago } from "@refract/mercadopago"
+import { connector as paddle } from "@refract/paddle"
+import { connector as mollie } from "@refract/mollie"
 import { connector as paypal } from "@refract/paypal"
 import { connector as razorpay } from "@refract/razorpay"
 import { connector as square } from "@refract/square"
@@ -17,13 +21,17 @@ import { connector as stripe } from "@refract/stripe"
 import {
   AdyenEmulator,
   AuthorizeNetEmulator,
+  BraintreeEmulator,
   CheckoutEmulator,
+  MercadoPagoEmulator,
+  PaddleEmulator,
+  MollieEmulator,
   PayPalEmulator,
   RazorpayEmulator,
   SquareEmulator,
   StripeEmulator
 } from "@refract/testkit"
-import type { Emulator, EmulatorClock, EmulatorHandle, Outcome } from "@refract/testkit"
+import type { EmulatedRefund, Emulator, EmulatorClock, EmulatorHandle, Outcome } from "@refract/testkit"
 
 export type Truth = RefundStatus.RefundStatus
 
@@ -47,11 +55,15 @@ export interface Processor {
   /** The processor's raw refund status, as documented, in Refract's terms. */
   readonly classify: (raw: string) => Truth
   /**
-   * What the emulator records as a refund's key, from the key the application's create used, where the
-   * processor has no key of its own and knows the refund by another field (Authorize.net: the invoice
-   * number). Default: the key itself.
+   * Metadata a refund of `paymentId` needs besides the amount (Paddle: the line item a partial refund adjusts).
+   * Default none.
    */
-  readonly keyAtProcessor?: ((idempotencyKey: string) => string) | undefined
+  readonly refundMetadata?: ((paymentId: string) => Readonly<Record<string, string>>) | undefined
+  /**
+   * The idempotency key the processor holds for a refund, where it takes none as such (Paddle de-duplicates
+   * nothing; the connector writes the key into the adjustment's reason). Default: the key the emulator recorded.
+   */
+  readonly keyOf?: ((refund: EmulatedRefund) => string | undefined) | undefined
 }
 
 const table = (name: string, entries: Readonly<Record<string, Truth>>) => (raw: string): Truth => {
@@ -125,6 +137,34 @@ export const processors: ReadonlyArray<Processor> = [
     classify: table("checkout", { Pending: "Pending", Approved: "Succeeded", Declined: "Failed" })
   },
   {
+    id: "braintree",
+    connector: braintree,
+    start: (o) => BraintreeEmulator.start(o),
+    options: (e) => ({
+      credentials: { merchantId: e.credentials["merchantId"]!, publicKey: e.credentials["publicKey"]!, privateKey: e.credentials["privateKey"]! },
+      webhookSecrets: { publicKey: e.credentials["publicKey"]!, privateKey: e.webhookSecret }
+    }),
+    currency: "usd",
+    // No RequiresAction state and no reversals at Braintree; a void before settlement is its cancellation.
+    outcomes: ["succeeded", "failed", "canceled"],
+    // braintree_node transaction.js Transaction.Status, as the Braintree docs define them for refunds.
+    classify: table("braintree", {
+      authorizing: "Pending",
+      authorized: "Pending",
+      submitted_for_settlement: "Pending",
+      settling: "Pending",
+      settlement_pending: "Pending",
+      settled: "Succeeded",
+      settlement_confirmed: "Succeeded",
+      processor_declined: "Failed",
+      gateway_rejected: "Failed",
+      failed: "Failed",
+      settlement_declined: "Failed",
+      authorization_expired: "Failed",
+      voided: "Cancelled"
+    })
+  },
+  {
     id: "razorpay",
     connector: razorpay,
     start: (o) => RazorpayEmulator.start(o),
@@ -151,6 +191,54 @@ export const processors: ReadonlyArray<Processor> = [
     classify: table("square", { PENDING: "Pending", COMPLETED: "Succeeded", REJECTED: "Failed", FAILED: "Failed" })
   },
   {
+    id: "mercadopago",
+    connector: mercadopago,
+    start: (o) => MercadoPagoEmulator.start(o),
+    options: (e) => ({ credentials: { accessToken: e.credentials["accessToken"]! }, webhookSecrets: { webhookSecret: e.webhookSecret } }),
+    currency: "brl",
+    outcomes: ["succeeded", "failed", "canceled"],
+    // Mercado Pago API reference (refund status enum): approved, in_process, rejected, cancelled, authorized.
+    classify: table("mercadopago", {
+      in_process: "Pending",
+      authorized: "Pending",
+      approved: "Succeeded",
+      rejected: "Failed",
+      cancelled: "Cancelled"
+    })
+  },
+  {
+    id: "paddle",
+    connector: paddle,
+    start: (o) => PaddleEmulator.start(o),
+    options: (e) => ({ credentials: { apiKey: e.credentials["apiKey"]! }, webhookSecrets: { webhookSecret: e.webhookSecret } }),
+    currency: "usd",
+    outcomes: ["succeeded", "failed", "succeeded_then_reversed"],
+    // paddle-node-sdk AdjustmentStatus: pending_approval, approved, rejected, reversed.
+    classify: table("paddle", { pending_approval: "Pending", approved: "Succeeded", rejected: "Failed", reversed: "Reversed" }),
+    refundMetadata: (paymentId) => ({ paddle_item_id: PaddleEmulator.lineItemIdOf(paymentId) }),
+    // The adjustment's reason, as Paddle stores it, ends with "idempotency_key=<key>]".
+    keyOf: (refund) => /idempotency_key=([A-Za-z0-9_-]+)\]$/.exec(refund.reference ?? "")?.[1]
+  },
+  {
+    id: "mollie",
+    connector: mollie,
+    start: (o) => MollieEmulator.start(o),
+    // Classic webhooks are unsigned pings read back as notices: no secret.
+    options: (e) => ({ credentials: { apiKey: e.credentials["apiKey"]! }, webhookSecrets: {} }),
+    currency: "eur",
+    outcomes: all,
+    // @mollie/api-client RefundStatus and docs "Refund statuses": queued, pending, processing (in flight),
+    // refunded, failed ("failed after processing"), canceled.
+    classify: table("mollie", {
+      queued: "Pending",
+      pending: "Pending",
+      processing: "Pending",
+      refunded: "Succeeded",
+      failed: "Failed",
+      canceled: "Cancelled"
+    })
+  },
+  {
     id: "authorizenet",
     connector: authorizenet,
     start: (o) => AuthorizeNetEmulator.start(o),
@@ -161,8 +249,8 @@ export const processors: ReadonlyArray<Processor> = [
     currency: "usd",
     // No reversals; voided before settlement is a cancellation.
     outcomes: ["succeeded", "failed", "canceled"],
-    // No key at Authorize.net: the emulator records the invoice number the key was written as.
-    keyAtProcessor: AuthorizeNetConnector.invoiceNumberOf,
+    // No key at Authorize.net: the connector writes it into the order description as "refund <key>".
+    keyOf: (refund) => /^refund ([A-Za-z0-9_-]+)$/.exec(refund.metadata["description"] ?? "")?.[1],
     // sdk-node apicontracts.js TransactionStatusEnum, for a refund transaction: refundPendingSettlement
     // (accepted, awaiting its batch), refundSettledSuccessfully, settlementError (its batch failed), voided.
     classify: table("authorizenet", {

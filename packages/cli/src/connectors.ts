@@ -8,7 +8,11 @@
  */
 import { connector as adyen } from "@refract/adyen"
 import { connector as authorizenet } from "@refract/authorizenet"
+import { connector as braintree } from "@refract/braintree"
 import { connector as checkout } from "@refract/checkout"
+import { connector as mercadopago } from "@refract/mercadopago"
+import { connector as paddle } from "@refract/paddle"
+import { connector as mollie } from "@refract/mollie"
 import { connector as paypal } from "@refract/paypal"
 import { connector as razorpay } from "@refract/razorpay"
 import { connector as square } from "@refract/square"
@@ -39,6 +43,8 @@ export interface EmulatorSupport {
   readonly settleDefault: string
   /** The payment the demo refunds. */
   readonly demo: { readonly amount: number; readonly currency: string }
+  /** Metadata the demo's refund of `paymentId` needs besides the amount (Paddle: the line item it adjusts). */
+  readonly refundMetadata?: ((paymentId: string) => Readonly<Record<string, string>>) | undefined
 }
 
 export interface InstalledConnector {
@@ -99,6 +105,37 @@ export const installed: ReadonlyArray<InstalledConnector> = [
     settleDefault: byTime,
     demoOptions: demoSettle,
     demo: { amount: 2500, currency: "USD" }
+  }),
+  entry(mercadopago, {
+    start: (options) => testkit().then((t) => t.MercadoPagoEmulator.start(options)),
+    defaultPort: port("mercadopago"),
+    settleDefault: byTime,
+    demoOptions: demoSettle,
+    demo: { amount: 2500, currency: "BRL" }
+  }),
+  entry(paddle, {
+    start: (options) => testkit().then((t) => t.PaddleEmulator.start(options)),
+    defaultPort: port("paddle"),
+    settleDefault: `${byTime}; pending_approval until then, as Paddle reviews refunds`,
+    demoOptions: demoSettle,
+    demo: { amount: 2500, currency: "USD" },
+    // A partial Paddle refund names the line item; the emulator's one line item is txnitm_ + the transaction's id
+    // characters (PaddleEmulator.lineItemIdOf, kept here so the testkit loads only when an emulator starts).
+    refundMetadata: (paymentId) => ({ paddle_item_id: paymentId.replace(/^txn_/, "txnitm_") })
+  }),
+  entry(braintree, {
+    start: (options) => testkit().then((t) => t.BraintreeEmulator.start(options)),
+    defaultPort: port("braintree"),
+    settleDefault: byTime,
+    demoOptions: demoSettle,
+    demo: { amount: 2500, currency: "USD" }
+  }),
+  entry(mollie, {
+    start: (options) => testkit().then((t) => t.MollieEmulator.start(options)),
+    defaultPort: port("mollie"),
+    settleDefault: "pending → processing → refunded, each step 2 s on the emulator clock (bounces 3 days later); reads never move a refund",
+    demoOptions: demoSettle,
+    demo: { amount: 2500, currency: "EUR" }
   }),
   entry(authorizenet, {
     start: (options) => testkit().then((t) => t.AuthorizeNetEmulator.start(options)),

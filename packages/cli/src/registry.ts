@@ -17,6 +17,10 @@ export const known: ReadonlyArray<Known> = [
   { id: "checkout", displayName: "Checkout.com", emulatorPort: 12114 },
   { id: "razorpay", displayName: "Razorpay", emulatorPort: 12115 },
   { id: "square", displayName: "Square", emulatorPort: 12116 },
+  { id: "mercadopago", displayName: "Mercado Pago", emulatorPort: 12121 },
+  { id: "paddle", displayName: "Paddle", emulatorPort: 12119 },
+  { id: "braintree", displayName: "Braintree", emulatorPort: 12117 },
+  { id: "mollie", displayName: "Mollie", emulatorPort: 12118 },
   { id: "authorizenet", displayName: "Authorize.net", emulatorPort: 12122 }
 ]
 

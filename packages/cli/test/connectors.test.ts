@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "vitest"
+import * as Registry from "@refract/cli/registry"
 import { run } from "./helpers.ts"
 
 /** The generated docs page; the lead commits it from `refract connectors --markdown`. */
@@ -11,7 +12,7 @@ describe.concurrent("refract connectors", () => {
     const r = await run(["connectors", "--json"])
     expect(r.code).toBe(0)
     const list = JSON.parse(r.stdout) as ReadonlyArray<any>
-    expect(list.map((c) => c.id)).toEqual(["stripe", "adyen", "paypal", "checkout", "razorpay", "square", "authorizenet"])
+    expect(list.map((c) => c.id)).toEqual(["stripe", "adyen", "paypal", "checkout", "razorpay", "square", "mercadopago", "paddle", "braintree", "mollie", "authorizenet"])
     const [stripe, adyen] = list
     expect(stripe.capabilities).toMatchObject({ create: true, get: true, webhooks: true })
     expect(adyen.capabilities).toMatchObject({ create: true, get: false, webhooks: true })
@@ -35,11 +36,17 @@ describe.concurrent("refract connectors", () => {
     const r = await run(["connectors", "--markdown"])
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/^# Connectors\n/)
-    expect(r.stdout).toContain(
-      "| | [Adyen](adyen.md) | [Authorize.net](authorizenet.md) | [Checkout.com](checkout.md) | [PayPal](paypal.md) | [Razorpay](razorpay.md) | [Square](square.md) | [Stripe](stripe.md) |"
-    )
-    expect(r.stdout).toContain("| Status endpoint (get) | no: webhooks only | yes | yes | yes | yes | yes | yes |")
-    expect(r.stdout).toContain("| Authentication | static headers | static headers | static headers | OAuth2 access token (cached, refreshed on 401) |")
+    expect(r.stdout).toContain("| | [Adyen](adyen.md) | ")
+    expect(r.stdout).toMatch(/^\| Status endpoint \(get\) \| no: webhooks only \| yes \|/m)
+    // One column per installed connector; PayPal's says OAuth2, Stripe's static headers.
+    const row = (label: string) => r.stdout.split("\n").find((line) => line.startsWith(label === "" ? "| | " : `| ${label} | `))!.slice(0, -2).split(" | ").slice(1)
+    const columns = row("")
+    // Sorted by id, one per installed connector.
+    expect(columns.map((c) => /\((\w+)\.md\)$/.exec(c)?.[1])).toEqual(Registry.ids.toSorted())
+    expect(columns.length).toBe(Registry.ids.length)
+    const auth = row("Authentication")
+    expect(auth[columns.findIndex((c) => c.startsWith("[PayPal]"))]).toMatch(/^OAuth2 access token \(cached, refreshed on 401\)/)
+    expect(auth[columns.findIndex((c) => c.startsWith("[Stripe]"))]).toMatch(/^static headers/)
     expect(r.stdout).toContain("`STRIPE_API_KEY` secret → apiKey")
   })
 

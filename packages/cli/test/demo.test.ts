@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest"
+import * as Registry from "@refract/cli/registry"
 import { run } from "./helpers.ts"
 
 const section = (stdout: string, name: string): string => {
@@ -49,6 +50,6 @@ describe("refract demo", () => {
   it("--connector with an unknown connector is a usage error", async () => {
     const r = await run(["demo", "--connector", "nopay"])
     expect(r.code).toBe(2)
-    expect(r.stderr).toContain(`unknown connector "nopay"; the demo runs stripe, adyen, paypal, checkout, razorpay, square, authorizenet, all`)
+    expect(r.stderr).toContain(`unknown connector "nopay"; the demo runs ${[...Registry.ids, "all"].join(", ")}`)
   })
 })

@@ -10,6 +10,7 @@ import { mask, remember, scrub } from "@refract/cli/secrets"
 import type { ConnectionFlags } from "@refract/cli/target"
 import { resolve } from "@refract/cli/target"
 import { defaultDataDir } from "@refract/cli/commands/serve"
+import * as Registry from "@refract/cli/registry"
 import * as os from "node:os"
 import * as path from "node:path"
 
@@ -153,7 +154,7 @@ describe("target resolution", () => {
     expect(badUrl.message).toContain("--base-url must be an http(s) URL")
     const badEnvUrl = fails(resolve(flags(), { STRIPE_API_KEY: "sk_test_x", STRIPE_BASE_URL: "http://u:p@host" }))
     expect(badEnvUrl.message).toContain("STRIPE_BASE_URL must be an http(s) URL")
-    expect(fails(resolve(flags({ connector: "nopay" }), {})).message).toBe(`unknown connector "nopay"; known connectors: stripe, adyen, paypal, checkout, razorpay, square`)
+    expect(fails(resolve(flags({ connector: "nopay" }), {})).message).toBe(`unknown connector "nopay"; known connectors: ${Registry.ids.join(", ")}`)
   })
 
   it("Adyen: --credential by field name, missing fields named by variable", () => {

@@ -273,9 +273,11 @@ describe("tracking on three runners, with kill -9", () => {
       const open = all.filter((r) => r.finished_at === null && !stuckIds.has(r.connector_refund_id ?? ""))
       const unflagged = all.filter((r) => stuckIds.has(r.connector_refund_id ?? "") && r.stuck_since === null)
       return all.length >= STRIPE + ADYEN + ADYEN_NEVER + dashboard.length && open.length === 0 && unflagged.length === 0 ? all : undefined
-    }, "every workflow to finish or be flagged stuck", 90_000, 250).catch(async (e) => {
+    }, "every workflow to finish or be flagged stuck", 150_000, 250).catch(async (e) => {
       const all = await trackingRows()
-      throw new Error(`${e}\nopen: ${JSON.stringify(all.filter((r) => r.finished_at === null).slice(0, 10))}\n${logs()}`)
+      // Row ids are bigint: JSON.stringify refuses them without a replacer, and would hide the failure.
+      const open = all.filter((r) => r.finished_at === null).slice(0, 10)
+      throw new Error(`${e}\nrows: ${all.length}; open: ${JSON.stringify(open, (_, v) => (typeof v === "bigint" ? v.toString() : v))}\n${logs()}`)
     })
     measured["restartToDoneMillis"] = Date.now() - restartAt
 

@@ -186,7 +186,8 @@ export const runConnector = (entry: DemoConnector, timeline: Timeline.Timeline) 
         merchantRefundId: `demo-${c.id}-${Date.now().toString(36)}`,
         connectorTransactionId: paymentId,
         amount: { amount: refundAmount, currency },
-        reason: "requested_by_customer"
+        reason: "requested_by_customer",
+        ...(support.refundMetadata !== undefined ? { metadata: support.refundMetadata(paymentId) } : {})
       })
       yield* timeline.step(
         "initiate",
