@@ -8,6 +8,7 @@
  */
 import type { BoundConnector, Connector, RefundStatus } from "@refract/core"
 import { connector as adyen } from "@refract/adyen"
+import { connector as authorizenet } from "@refract/authorizenet"
 import { connector as braintree } from "@refract/braintree"
 import { connector as checkout } from "@refract/checkout"
 import { connector as gocardless } from "@refract/gocardless"
@@ -20,6 +21,7 @@ import { connector as square } from "@refract/square"
 import { connector as stripe } from "@refract/stripe"
 import {
   AdyenEmulator,
+  AuthorizeNetEmulator,
   BraintreeEmulator,
   CheckoutEmulator,
   GoCardlessEmulator,
@@ -256,6 +258,28 @@ export const processors: ReadonlyArray<Processor> = [
       cancelled: "Cancelled",
       bounced: "Failed",
       funds_returned: "Failed"
+    })
+  },
+  {
+    id: "authorizenet",
+    connector: authorizenet,
+    start: (o) => AuthorizeNetEmulator.start(o),
+    options: (e) => ({
+      credentials: { apiLoginId: e.credentials["apiLoginId"]!, transactionKey: e.credentials["transactionKey"]! },
+      webhookSecrets: { signatureKey: e.webhookSecret }
+    }),
+    currency: "usd",
+    // No reversals; voided before settlement is a cancellation.
+    outcomes: ["succeeded", "failed", "canceled"],
+    // No key at Authorize.net: the connector writes it into the order description as "refund <key>".
+    keyOf: (refund) => /^refund ([A-Za-z0-9_-]+)$/.exec(refund.metadata["description"] ?? "")?.[1],
+    // sdk-node apicontracts.js TransactionStatusEnum, for a refund transaction: refundPendingSettlement
+    // (accepted, awaiting its batch), refundSettledSuccessfully, settlementError (its batch failed), voided.
+    classify: table("authorizenet", {
+      refundPendingSettlement: "Pending",
+      refundSettledSuccessfully: "Succeeded",
+      settlementError: "Failed",
+      voided: "Cancelled"
     })
   }
 ]

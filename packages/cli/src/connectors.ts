@@ -7,6 +7,7 @@
  *   entry(paypal, { start: (o) => testkit().then((t) => t.PayPalEmulator.start(o)), defaultPort: port("paypal"), demo: { amount: 2500, currency: "USD" } }),
  */
 import { connector as adyen } from "@refract/adyen"
+import { connector as authorizenet } from "@refract/authorizenet"
 import { connector as braintree } from "@refract/braintree"
 import { connector as checkout } from "@refract/checkout"
 import { connector as gocardless } from "@refract/gocardless"
@@ -143,6 +144,13 @@ export const installed: ReadonlyArray<InstalledConnector> = [
     settleDefault: byTime,
     demoOptions: demoSettle,
     demo: { amount: 2500, currency: "GBP" }
+  }),
+  entry(authorizenet, {
+    start: (options) => testkit().then((t) => t.AuthorizeNetEmulator.start(options)),
+    defaultPort: port("authorizenet"),
+    settleDefault: `${byTime}; refunds settle in a batch, webhooks only announce creation and voids`,
+    demoOptions: demoSettle,
+    demo: { amount: 2500, currency: "USD" }
   })
 ]
 

@@ -21,7 +21,8 @@ export const known: ReadonlyArray<Known> = [
   { id: "paddle", displayName: "Paddle", emulatorPort: 12119 },
   { id: "braintree", displayName: "Braintree", emulatorPort: 12117 },
   { id: "mollie", displayName: "Mollie", emulatorPort: 12118 },
-  { id: "gocardless", displayName: "GoCardless", emulatorPort: 12120 }
+  { id: "gocardless", displayName: "GoCardless", emulatorPort: 12120 },
+  { id: "authorizenet", displayName: "Authorize.net", emulatorPort: 12122 }
 ]
 
 export const ids: ReadonlyArray<string> = known.map((k) => k.id)

@@ -12,7 +12,7 @@ describe.concurrent("refract connectors", () => {
     const r = await run(["connectors", "--json"])
     expect(r.code).toBe(0)
     const list = JSON.parse(r.stdout) as ReadonlyArray<any>
-    expect(list.map((c) => c.id)).toEqual(["stripe", "adyen", "paypal", "checkout", "razorpay", "square", "mercadopago", "paddle", "braintree", "mollie", "gocardless"])
+    expect(list.map((c) => c.id)).toEqual(["stripe", "adyen", "paypal", "checkout", "razorpay", "square", "mercadopago", "paddle", "braintree", "mollie", "gocardless", "authorizenet"])
     const [stripe, adyen] = list
     expect(stripe.capabilities).toMatchObject({ create: true, get: true, webhooks: true })
     expect(adyen.capabilities).toMatchObject({ create: true, get: false, webhooks: true })

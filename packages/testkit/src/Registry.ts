@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import * as AdyenEmulator from "./adyen/AdyenEmulator.ts"
+import * as AuthorizeNetEmulator from "./authorizenet/AuthorizeNetEmulator.ts"
 import * as BraintreeEmulator from "./braintree/BraintreeEmulator.ts"
 import * as CheckoutEmulator from "./checkout/CheckoutEmulator.ts"
 import type { Emulator, EmulatorOptions } from "./emulator/Emulator.ts"
@@ -33,6 +34,7 @@ export const emulators: Readonly<Record<string, EmulatorEntry>> = {
   braintree: { name: "braintree", description: "Braintree gateway API (XML, X-ApiVersion 6): /merchants/{id}/transactions/{id}/refund, transaction search, bt_signature/bt_payload webhooks", start: (options) => BraintreeEmulator.start(options) },
   gocardless: { name: "gocardless", description: "GoCardless API 2015-07-06: /refunds, Idempotency-Key (409 conflicts), Webhook-Signature webhooks", start: (options) => GoCardlessEmulator.start(options) },
   razorpay: { name: "razorpay", description: "Razorpay API v1: /payments/{id}/refund, X-Refund-Idempotency, X-Razorpay-Signature webhooks", start: (options) => RazorpayEmulator.start(options) },
+  authorizenet: { name: "authorizenet", description: "Authorize.net JSON API: POST /xml/v1/request.api (refundTransaction, getTransactionDetails, batch listings), X-ANET-Signature webhooks", start: (options) => AuthorizeNetEmulator.start(options) },
   mercadopago: { name: "mercadopago", description: "Mercado Pago Payments API: /v1/payments/{id}/refunds (X-Idempotency-Key), x-signature payment notifications", start: (options) => MercadoPagoEmulator.start(options) },
   mollie: { name: "mollie", description: "Mollie Payments API v2: /v2/payments/{id}/refunds, Idempotency-Key, unsigned id=tr_… webhook pings", start: (options) => MollieEmulator.start(options) },
   square: { name: "square", description: "Square Refunds API: POST /v2/refunds (idempotency_key in the body), x-square-hmacsha256-signature webhooks", start: (options) => SquareEmulator.start(options) },

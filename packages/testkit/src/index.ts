@@ -4,6 +4,7 @@
  * @since 0.1.0
  */
 export * as AdyenEmulator from "./adyen/AdyenEmulator.ts"
+export * as AuthorizeNetEmulator from "./authorizenet/AuthorizeNetEmulator.ts"
 export * as CheckoutEmulator from "./checkout/CheckoutEmulator.ts"
 export * as ConnectorTest from "./connector/ConnectorTest.ts"
 export * as ControlApi from "./emulator/ControlApi.ts"

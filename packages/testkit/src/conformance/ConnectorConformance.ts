@@ -66,6 +66,13 @@ export interface ConformanceTarget {
    * canceled), rather than only one that waits for action (Stripe). Default false.
    */
   readonly cancelsPending?: boolean | undefined
+  /**
+   * The processor answers refusals (bad credentials, declines) with HTTP 200 and an error body
+   * (Authorize.net). The core reads a 2xx create answer it cannot use as OutcomeUnknown (the processor may
+   * have acted), so such a refusal reaches the caller as OutcomeUnknown with the processor's code, and
+   * the recovery's lookup surfaces it. Default false.
+   */
+  readonly refusesWith2xx?: boolean | undefined
 }
 
 const isWebhookOnly = (c: Connector.Connector) => !c.capabilities.get
@@ -135,20 +142,41 @@ export const run = (target: ConformanceTarget): void => {
      * The path the create request for `request` takes, as the emulator sees it: built by the
      * connector's own builder, so faults hit the refund request and not, say, an OAuth token request.
      */
-    const createPath = (request: RefundClient.CreateRefundInput): string => {
+    const builtCreate = (request: RefundClient.CreateRefundInput) => {
       const decoded = Result.getOrThrow(RefundClient.decodeCreate(connector.id, request))
       const credentials = Result.getOrThrow(
         Credentials.decode(connector.credentials as Credentials.CredentialSpec, options().credentials, "conformance credentials")
       )
-      const built = Result.getOrThrow(
+      return Result.getOrThrow(
         connector.create.build(decoded, { credentials, environment: "sandbox", idempotencyKey: "conformance-probe-key" })
       )
-      return `${new URL(emulator.url).pathname.replace(/\/+$/, "")}${built.path}`
+    }
+    const createPath = (request: RefundClient.CreateRefundInput): string =>
+      `${new URL(emulator.url).pathname.replace(/\/+$/, "")}${builtCreate(request).path}`
+    /**
+     * Where every call shares one endpoint (Authorize.net: `POST /xml/v1/request.api`, the call named by the
+     * JSON body's root element), a create is told from a lookup by that root element too.
+     */
+    const createRoot = (request: RefundClient.CreateRefundInput): string | undefined => {
+      const body = builtCreate(request).body
+      return body?._tag === "Json" && typeof body.value === "object" && body.value !== null ? Object.keys(body.value)[0] : undefined
+    }
+    const rootOf = (text: string): string | undefined => {
+      try {
+        const json: unknown = JSON.parse(text.replace(/^\uFEFF/, ""))
+        return typeof json === "object" && json !== null ? Object.keys(json)[0] : undefined
+      } catch {
+        return undefined
+      }
     }
     const createMatch = (request: RefundClient.CreateRefundInput, times?: number) =>
       ({ method: "POST", path: createPath(request), ...(times !== undefined ? { times } : {}) }) as const
-    const creates = (request: RefundClient.CreateRefundInput) =>
-      emulator.requests().filter((r) => r.method === "POST" && r.path === createPath(request))
+    const creates = (request: RefundClient.CreateRefundInput) => {
+      const root = createRoot(request)
+      return emulator.requests().filter((r) =>
+        r.method === "POST" && r.path === createPath(request) && (root === undefined || rootOf(r.body) === root)
+      )
+    }
 
     /**
      * The emulator's delivery for the refund's current state, verified and parsed by the connector. Signed
@@ -518,10 +546,13 @@ export const run = (target: ConformanceTarget): void => {
               const found = yield* fresh.recover(request, { firstAttemptAt: longAgo })
               assert.strictEqual(found.connectorRefundId, created.connectorRefundId)
             } else {
-              const expired = yield* Effect.flip(fresh.recover(request, { firstAttemptAt: longAgo }))
-              expectReason(expired, ["IdempotencyExpired"])
-              const unknown = yield* Effect.flip(fresh.recover(request))
-              expectReason(unknown, ["IdempotencyExpired"])
+              // A lookup that cannot prove absence may still find the refund (Authorize.net's unsettled list
+              // holds it until its batch settles): then that is the answer. Otherwise the recovery is refused.
+              for (const hint of [{ firstAttemptAt: longAgo }, undefined]) {
+                const outcome = yield* Effect.result(fresh.recover(request, hint))
+                if (Result.isSuccess(outcome) && caps.lookup) assert.strictEqual(outcome.success.connectorRefundId, created.connectorRefundId)
+                else expectReason(Result.isFailure(outcome) ? outcome.failure : { _tag: "a refund" }, ["IdempotencyExpired"])
+              }
             }
             assert.strictEqual(creates(request).length, before, "no create was sent")
             assert.strictEqual(emulator.refunds().length, 1)
@@ -815,11 +846,21 @@ export const run = (target: ConformanceTarget): void => {
           const wrong = target.wrongCredentials(emulator)
           const c = yield* client({ credentials: wrong })
           const paymentId = yield* payment()
-          const error = yield* Effect.flip(c.create(input(paymentId)))
-          expectReason(error, ["Authentication"])
-          const text = `${error.message} ${JSON.stringify(error)}`
-          for (const [name, value] of Object.entries(wrong)) {
-            if (connector.credentials[name]?.secret) assert.notInclude(text, value)
+          const request = input(paymentId)
+          const errors = [yield* Effect.flip(c.create(request))]
+          if (target.refusesWith2xx) {
+            // Refused with HTTP 200: the create is OutcomeUnknown with the processor's code; the recovery says why.
+            expectReason(errors[0]!, ["OutcomeUnknown"])
+            assert.isDefined(errors[0]!.processorCode, "the processor's code is kept")
+            errors.push(yield* Effect.flip(c.recover(request, { firstAttemptAt: firstAttemptOf(errors[0]!) })))
+          }
+          expectReason(errors.at(-1)!, ["Authentication"])
+          assert.strictEqual(emulator.refunds().length, 0)
+          for (const error of errors) {
+            const text = `${error.message} ${JSON.stringify(error)}`
+            for (const [name, value] of Object.entries(wrong)) {
+              if (connector.credentials[name]?.secret) assert.notInclude(text, value)
+            }
           }
         }))
 
@@ -839,7 +880,12 @@ export const run = (target: ConformanceTarget): void => {
           const paymentId = yield* payment(1_000)
           if ((target.overRefund ?? "rejected") === "rejected") {
             const error = yield* Effect.flip(c.create(input(paymentId, 5_000)))
-            expectReason(error, ["RefundRejected", "InvalidRequest"])
+            if (target.refusesWith2xx) {
+              // Refused with HTTP 200: OutcomeUnknown with the processor's refusal code, and no refund.
+              expectReason(error, ["OutcomeUnknown"])
+              assert.isDefined(error.processorCode, "the processor's refusal code is kept")
+              assert.strictEqual(emulator.refunds().length, 0)
+            } else expectReason(error, ["RefundRejected", "InvalidRequest"])
           } else {
             const created = yield* c.create(input(paymentId, 5_000))
             const settled = yield* settle(c, created)
