@@ -188,7 +188,13 @@ export interface ReportSupport {
 
 export interface Flow<In, Out, Ctx> {
   readonly build: (input: In, context: Ctx) => Result.Result<ProcessorRequest, RefundErrorReason>
-  /** Reads a 2xx answer. Non-2xx answers go to {@link Connector.mapError} instead. */
+  /**
+   * Reads a 2xx answer. Non-2xx answers go to {@link Connector.mapError} instead. A 2xx body that
+   * carries the processor's refusal (Authorize.net answers everything 200, Square declines with 200 and
+   * `errors`) fails with that refusal's reason (Authentication, InvalidRequest, NotFound, RefundRejected):
+   * the core treats it like a 4xx, final and never retried. A body that cannot be read fails with
+   * UnexpectedResponse: for a create the processor may then have acted, so the outcome is unknown.
+   */
   readonly parse: (response: ProcessorResponse, input: In, context: Ctx) => Result.Result<Out, RefundErrorReason>
 }
 

@@ -342,6 +342,13 @@ export const isDefinitive = (reason: RefundErrorReason): boolean => {
 }
 
 /**
+ * Whether a parser's failure on a 2xx answer is the processor refusing the request, rather than a body
+ * that could not be read: a definitive reason, or a refusal of the refund itself. Anything else
+ * (UnexpectedResponse above all) means the processor may have done the work.
+ */
+const refusedIn2xx = (reason: RefundErrorReason): boolean => reason._tag === "RefundRejected" || isDefinitive(reason)
+
+/**
  * Runs one connector flow: build, send with retries, parse. Requires an `HttpClient`
  * (`NodeHttp` from @refract/node, FetchHttpClient, or a test double).
  */
@@ -444,6 +451,23 @@ export const runWith = <In, Out, Ctx>(client: HttpClient.HttpClient, bound: Boun
         const parsed = flow.parse(response, input, context)
         if (Result.isSuccess(parsed)) return Result.succeed(parsed.success)
         const details = bound.connector.mapError(response, operation, yield* Clock.currentTimeMillis)
+        if (refusedIn2xx(parsed.failure)) {
+          // The processor answered with a refusal in a 2xx body (Authorize.net answers everything 200; Square
+          // declines with 200 and `errors`): like a 4xx, it says what happened to this request. settle() still
+          // turns a refusal an earlier attempt may have caused (a duplicate) into OutcomeUnknown.
+          return Result.fail<AttemptFailure>({
+            error: new RefundError({
+              connector: bound.id,
+              operation,
+              reason: parsed.failure,
+              httpStatus: response.status,
+              processorCode: details.processorCode,
+              processorMessage: details.processorMessage,
+              requestId: details.requestId
+            }),
+            retry: false
+          })
+        }
         // The processor answered 2xx: for a request that moves money it did the work, whatever the
         // body says. Replaying with the same key fetches the stored answer again.
         exposure.acted = true

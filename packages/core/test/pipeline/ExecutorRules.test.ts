@@ -523,6 +523,39 @@ describe("Executor: outcome unknown", () => {
       assert.strictEqual(http.seen[1]!.headers["idempotency-key"], http.seen[0]!.headers["idempotency-key"])
     }))
 
+  it.effect("a refusal in a 2xx body (Authorize.net answers everything 200) is final like a 4xx: never unknown, never retried", () =>
+    Effect.gen(function*() {
+      const refusing: Connector.Flow<ProcessorHttp.ProcessorRequest, string, undefined> = {
+        build: (spec) => Result.succeed(spec),
+        parse: (response, spec) =>
+          response.body.replaceAll("\"", "") === "E00007"
+            ? Result.fail(new RefundError.Authentication({ message: "User authentication failed" }))
+            : response.body.replaceAll("\"", "") === "55"
+            ? Result.fail(new RefundError.RefundRejected({ message: "credits exceed the original amount", kind: "AmountTooLarge" }))
+            : response.body.replaceAll("\"", "") === "54"
+            ? Result.fail(new RefundError.RefundRejected({ message: "does not meet the criteria for a credit", kind: "Declined" }))
+            : echo.parse(response, spec, undefined)
+      }
+      const call = (flow: typeof refusing, operation: "create" | "get" = "create") => ({ ...createCall(), flow, operation, ...(operation === "get" ? { idempotency: undefined } : {}) })
+      for (const [body, tag] of [["E00007", "Authentication"], ["54", "RefundRejected"], ["55", "RefundRejected"]] as const) {
+        const http = replies({ status: 200, body, headers: { "request-id": `req_${body}` } })
+        const error = yield* failWith(yield* bind({ retry: { maxAttempts: 3 } }, fakeConnector), call(refusing), http.layer)
+        assert.strictEqual(error.reason._tag, tag, body)
+        assert.strictEqual(error.httpStatus, 200)
+        assert.strictEqual(error.requestId, `req_${body}`)
+        assert.strictEqual(http.seen.length, 1, "a refusal is not retried")
+      }
+      // A read refused in a 2xx body is that refusal too, not retried.
+      const read = replies({ status: 200, body: "E00007" })
+      assert.strictEqual((yield* failWith(yield* bind({ retry: { maxAttempts: 3 } }, fakeConnector), call(refusing, "get"), read.layer)).reason._tag, "Authentication")
+      assert.strictEqual(read.seen.length, 1)
+      // After an attempt that may have acted (a 503), "credits exceed the amount" may be our own first refund: unknown.
+      const after = replies({ status: 503, body: "busy" }, { status: 200, body: "55" })
+      const unknown = yield* failWith(yield* bind({ retry: { maxAttempts: 3 } }, fakeConnector), call(refusing), after.layer)
+      assert.strictEqual(unknown.reason._tag, "OutcomeUnknown")
+      assert.strictEqual(after.seen.length, 2)
+    }))
+
   it.effect("a 2xx that cannot be read, then a refused connection: still unknown", () =>
     Effect.gen(function*() {
       const http = replies({ status: 200, body: "garbled" }, refused)
