@@ -194,6 +194,8 @@ describe("the support console in Chromium", () => {
     await page.goto(`${url}/console#/refund/hookpay/${synced}`)
     await page.getByRole("button", { name: "Sync now" }).click()
     await page.getByText("Updated: now Failed").waitFor()
+    // The note shows as soon as the sync answers; the page re-renders from a fresh read right after.
+    await page.locator("#explanation", { hasText: "could not be completed" }).waitFor({ timeout: 5_000 })
     assert.include(await text(page, "#explanation"), "could not be completed")
 
     // CSV of the current list (every refund), formula-safe.
