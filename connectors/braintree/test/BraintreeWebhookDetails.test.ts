@@ -305,10 +305,10 @@ describe("the refund of an event", () => {
     assert.isUndefined(refundOf("transaction_settled", settledWithoutTime).settlement)
   })
 
-  it("the ARN is trimmed; an empty or nested one is no ARN", () => {
+  it("the ARN is trimmed; an empty one, or one with elements inside, is no ARN", () => {
     const padded = subject.replace(arn, "<acquirer-reference-number>\n  74523456789012345678901 \n</acquirer-reference-number>")
     assert.strictEqual(refundOf("transaction_settled", padded).settlement?.traceReference, "74523456789012345678901")
-    for (const odd of ["<acquirer-reference-number>  </acquirer-reference-number>", "<acquirer-reference-number><x>745</x></acquirer-reference-number>"]) {
+    for (const odd of ["<acquirer-reference-number>  </acquirer-reference-number>", "<acquirer-reference-number>745<x>1</x></acquirer-reference-number>"]) {
       const settlement = refundOf("transaction_settled", subject.replace(arn, odd)).settlement
       assert.isUndefined(settlement?.traceReference)
       assert.isUndefined(settlement?.traceReferenceType)
@@ -342,9 +342,8 @@ describe("toSnapshot (shared with the gateway reads)", () => {
 
   it("a transaction the snapshot refuses is a one-line failure naming the refund, never a throw", () => {
     const problem = failure(BraintreeWebhook.toSnapshot({ ...transaction, id: "not an id" }))
-    assert.isTrue(problem.startsWith("refund not an id: "), problem)
-    assert.notMatch(problem, /\s\s|\n/)
-    assert.isAbove(problem.length, "refund not an id: ".length + 5)
+    // One line: the refund, then the snapshot's complaint in words separated by single spaces.
+    assert.match(problem, /^refund not an id: \S+(?: \S+)+$/)
   })
 })
 
