@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { createHmac } from "node:crypto"
-import { WebhookEvent } from "@refract/core"
+import { Refund, WebhookEvent } from "@refract/core"
 import { GoCardlessWebhook } from "@refract/gocardless"
 import { Effect, Redacted, Result } from "effect"
 import { paymentId, refundId } from "./helpers/Fixtures.ts"
@@ -251,6 +251,36 @@ describe("GoCardless webhooks: the contract in detail", () => {
     assert.strictEqual(failedWithout.refund?.status, "Failed")
     assert.isUndefined(failure(one(event("created"))), "a cause on a stated Pending is no failure")
     assert.isUndefined(failure(one(event("paid"))))
+  })
+
+  it("an event holds only what GoCardless sent: no empty time, payment, code or message", () => {
+    assert.deepStrictEqual(
+      one(event("failed", { created_at: null, links: { refund: refundId }, details: { cause: "refund_failed" } })),
+      new WebhookEvent.WebhookEvent({
+        connector: "gocardless",
+        eventId: event("failed").id,
+        eventType: "refunds.failed",
+        refund: new Refund.RefundSnapshot({
+          connectorRefundId: refundId,
+          status: "Failed",
+          rawStatus: "failed",
+          failure: new Refund.FailureDetails({ code: "refund_failed" })
+        })
+      })
+    )
+    assert.deepStrictEqual(
+      one(event("failed", { details: { description: "Returned by the bank." } })).refund?.failure,
+      new Refund.FailureDetails({ message: "Returned by the bank." })
+    )
+    assert.deepStrictEqual(
+      one(event("refund_settled", { created_at: null, links: { refund: refundId } })),
+      new WebhookEvent.WebhookEvent({
+        connector: "gocardless",
+        eventId: event("refund_settled").id,
+        eventType: "refunds.refund_settled",
+        notice: new WebhookEvent.WebhookNotice({ connectorRefundId: refundId })
+      })
+    )
   })
 
   it("the payment link is kept when it is an id, else left out; the refund link is required", () => {
