@@ -233,5 +233,21 @@ describe("settlement evidence", () => {
     assert.deepStrictEqual(keys(MollieWebhook.settlementOf({ ...base, externalReference: { type: "acquirer-reference", id: "7498" }, settlementId: " " })), [["traceReference", "7498"], ["traceReferenceType", "acquirer-reference"]])
     assert.isUndefined(MollieWebhook.settlementOf({ ...base, externalReference: { type: null, id: null }, settlementId: null }))
     assert.isUndefined(MollieWebhook.settlementOf({ ...base, externalReference: { type: "acquirer-reference", id: "" }, settlementId: "" }))
+    assert.isUndefined(MollieWebhook.settlementOf({ ...base, externalReference: { type: "acquirer-reference", id: "  " }, settlementId: " " }))
+  })
+})
+
+describe("the Content-Type header", () => {
+  const request = (headers: Record<string, string>, body = "id=tr_d0b0E3EA3v") => WebhookEvent.makeRawRequest({ method: "POST", headers, body })
+  it("a ping without one is read", () => {
+    assert.strictEqual(onlyEvent(request({})).eventId, "ping:tr_d0b0E3EA3v")
+    assert.strictEqual(onlyEvent(request({ "User-Agent": "Mollie.com Webhook Caller" })).eventId, "ping:tr_d0b0E3EA3v")
+  })
+  it("is found among the other headers, by its name only", () => {
+    assert.strictEqual(
+      refusal(request({ "User-Agent": "Mollie.com Webhook Caller", "Content-Type": "application/json" })),
+      "a Mollie classic webhook is form-encoded, got \"application/json\" (next-gen signed webhooks are not supported)"
+    )
+    assert.strictEqual(onlyEvent(request({ "X-Content-Type": "application/json", "Content-Type": form })).eventId, "ping:tr_d0b0E3EA3v")
   })
 })
