@@ -35,7 +35,7 @@ export const secrets = {
 
 /** Hex HMAC-SHA256 of `body` keyed with `secret` (UTF-8): the `Webhook-Signature` of a delivery. */
 export const signature = (body: Uint8Array | string, secret: string | Redacted.Redacted<string>): string =>
-  Signature.toHex(Signature.hmacSha256(typeof secret === "string" ? Redacted.make(secret) : secret, body))
+  Signature.hmacSha256Hex(secret, body)
 
 const failWith = (reason: WebhookError.WebhookErrorReason) => Effect.fail(new WebhookError.WebhookError({ connector: connectorId, reason }))
 

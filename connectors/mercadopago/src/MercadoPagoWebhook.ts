@@ -71,7 +71,7 @@ export const manifest = (dataId: string | undefined, requestId: string | undefin
 
 /** Hex HMAC-SHA256 of the manifest: the `v1` of a notification. */
 export const signature = (secret: string | Redacted.Redacted<string>, dataId: string | undefined, requestId: string | undefined, ts: string): string =>
-  Signature.toHex(Signature.hmacSha256(typeof secret === "string" ? Redacted.make(secret) : secret, manifest(dataId, requestId, ts)))
+  Signature.hmacSha256Hex(secret, manifest(dataId, requestId, ts))
 
 const queryDataId = (url: string): string | undefined => {
   try {

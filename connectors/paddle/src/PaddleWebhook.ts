@@ -38,10 +38,8 @@ export const secrets = {
 } as const
 
 /** The `Paddle-Signature` header for `body` signed at `timestampSeconds` (used by tests and tools). */
-export const signatureHeader = (body: Uint8Array | string, secret: string | Redacted.Redacted<string>, timestampSeconds: number): string => {
-  const key = typeof secret === "string" ? Redacted.make(secret) : secret
-  return `ts=${timestampSeconds};h1=${Signature.toHex(Signature.hmacSha256(key, Signature.concatBytes(`${timestampSeconds}:`, body)))}`
-}
+export const signatureHeader = (body: Uint8Array | string, secret: string | Redacted.Redacted<string>, timestampSeconds: number): string =>
+  `ts=${timestampSeconds};h1=${Signature.hmacSha256Hex(secret, Signature.concatBytes(`${timestampSeconds}:`, body))}`
 
 /** `ts` and every `h1` of a header; undefined when either is missing or `ts` is not a whole number of seconds. */
 export const parseHeader = (header: string): { readonly ts: number; readonly h1: ReadonlyArray<string> } | undefined => {

@@ -9,7 +9,7 @@ import * as Sha256 from "../crypto/Sha256.ts"
 
 export type Key = Redacted.Redacted<string> | Uint8Array
 
-const keyBytes = (key: Key): Uint8Array | string => (Redacted.isRedacted(key) ? Redacted.value(key) : key)
+const keyBytes = (key: Key | string): Uint8Array | string => (Redacted.isRedacted(key) ? Redacted.value(key) : key)
 
 /** HMAC with the only algorithm processors use for refund webhooks today (Stripe, Adyen, Checkout.com, Razorpay, Square). */
 export const hmac = (algorithm: "sha256", key: Key, message: Uint8Array | string): Uint8Array => {
@@ -18,6 +18,12 @@ export const hmac = (algorithm: "sha256", key: Key, message: Uint8Array | string
 }
 
 export const hmacSha256 = (key: Key, message: Uint8Array | string): Uint8Array => Sha256.hmacSha256(keyBytes(key), message)
+
+/**
+ * Hex HMAC-SHA256, the signature most processors send in a header (Stripe, Razorpay, GoCardless, Paddle,
+ * Mercado Pago). A plain string key is used as its UTF-8 bytes, exactly as the same key Redacted.
+ */
+export const hmacSha256Hex = (key: Key | string, message: Uint8Array | string): string => toHex(Sha256.hmacSha256(keyBytes(key), message))
 
 /**
  * Constant-time equality of two byte strings; false (not an exception) when lengths differ. Every

@@ -24,6 +24,12 @@ describe("Signature", () => {
       assert.strictEqual(Signature.toHex(Signature.hmac("sha256", utf8(key), utf8(message))), expected.sha256)
     })
 
+    it("hmacSha256Hex gives the RFC vector in hex for a plain, a redacted and a byte key", () => {
+      assert.strictEqual(Signature.hmacSha256Hex(key, message), expected.sha256)
+      assert.strictEqual(Signature.hmacSha256Hex(Redacted.make(key), message), expected.sha256)
+      assert.strictEqual(Signature.hmacSha256Hex(utf8(key), utf8(message)), expected.sha256)
+    })
+
     it("depends on the key", () => {
       assert.notStrictEqual(Signature.toHex(Signature.hmacSha256(Redacted.make("Jeff"), message)), expected.sha256)
     })
