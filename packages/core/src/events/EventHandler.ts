@@ -202,16 +202,10 @@ const noticed = (bound: BoundConnector, notice: WebhookNotice, store: RefundStor
  */
 const readNotice = (bound: BoundConnector, event: WebhookEvent, notice: WebhookNotice, store: RefundStore["Service"]) =>
   Effect.gen(function*() {
-    const flow = bound.connector.get
-    if (flow === undefined || !bound.connector.capabilities.get) return [EventOutcome.Ignored({ event })]
+    if (bound.connector.get === undefined || !bound.connector.capabilities.get) return [EventOutcome.Ignored({ event })]
     const outcomes: Array<EventOutcome> = []
     for (const reference of yield* noticed(bound, notice, store)) {
-      const read = yield* Executor.run(bound, {
-        operation: "get",
-        flow,
-        input: reference as RefundReference,
-        context: { credentials: bound.credentials, environment: bound.environment }
-      }).pipe(Effect.result)
+      const read = yield* Executor.readRefund(bound, reference as RefundReference).pipe(Effect.result)
       if (Result.isFailure(read)) {
         if (read.failure.reason._tag === "NotFound") continue
         return yield* new WebhookError({

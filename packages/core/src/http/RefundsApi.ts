@@ -172,12 +172,7 @@ export const layer = (options: Options) => {
     }
     const reference = decodeReference(key.connector, key.connectorRefundId)
     if (Result.isFailure(reference)) return problem(400, "InvalidId", reference.failure.reason.message)
-    const read = yield* Executor.run(b, {
-      operation: "get",
-      flow: b.connector.get,
-      input: reference.success,
-      context: { credentials: b.credentials, environment: b.environment }
-    }).pipe(Effect.result)
+    const read = yield* Executor.readRefund(b, reference.success).pipe(Effect.result)
     if (Result.isFailure(read)) {
       const reason = read.failure.reason
       return problem(reason._tag === "NotFound" ? 404 : 502, reason._tag, reason.message)

@@ -18,7 +18,8 @@ import { type Auth, type Flow, replaysKeys, type RetryHint } from "../connector/
 import type { HeaderValue, ProcessorRequest, ProcessorResponse } from "../connector/ProcessorHttp.ts"
 import { encodeBody, isSuccess, revealHeader } from "../connector/ProcessorHttp.ts"
 import type { Operation, ProcessorErrorDetails, RefundErrorReason } from "../error/RefundError.ts"
-import { Network, OutcomeUnknown, ProcessorUnavailable, RateLimited, RefundError } from "../error/RefundError.ts"
+import { Network, OutcomeUnknown, ProcessorUnavailable, RateLimited, RefundError, Unsupported } from "../error/RefundError.ts"
+import type { RefundReference, RefundSnapshot } from "../refund/Refund.ts"
 import * as DirectExchange from "./DirectExchange.ts"
 import * as RateLimiter from "./RateLimiter.ts"
 import { backoffMillis } from "./RetryPolicy.ts"
@@ -354,6 +355,29 @@ const refusedIn2xx = (reason: RefundErrorReason): boolean => reason._tag === "Re
  */
 export const run = <In, Out, Ctx>(bound: BoundConnector, call: Call<In, Out, Ctx>): Effect.Effect<Out, RefundError, HttpClient.HttpClient> =>
   Effect.flatMap(Effect.service(HttpClient.HttpClient), (client) => runWith(client, bound, call))
+
+/**
+ * Reads one refund through the bound connector's `get` flow, with its credentials and environment: the
+ * status read shared by the tracker's polls, the refunds API's sync and the webhook handler's notices.
+ * A connector without the flow fails with Unsupported, before anything is sent.
+ */
+export const readRefund = (
+  bound: BoundConnector,
+  reference: RefundReference
+): Effect.Effect<RefundSnapshot, RefundError, HttpClient.HttpClient> => {
+  const flow = bound.connector.get
+  if (flow === undefined) {
+    return Effect.fail(
+      new RefundError({
+        connector: bound.id,
+        operation: "get",
+        attempts: 0,
+        reason: new Unsupported({ message: `${bound.connector.displayName} has no refund-status endpoint`, capability: "get" })
+      })
+    )
+  }
+  return run(bound, { operation: "get", flow, input: reference, context: { credentials: bound.credentials, environment: bound.environment } })
+}
 
 /** {@link run} with the `HttpClient` given: clients capture theirs once, when they are built. */
 export const runWith = <In, Out, Ctx>(client: HttpClient.HttpClient, bound: BoundConnector, call: Call<In, Out, Ctx>): Effect.Effect<Out, RefundError> => {

@@ -144,12 +144,7 @@ export const pollOnce = (
 ): Effect.Effect<void, never, HttpClient.HttpClient> =>
   Effect.gen(function*() {
     yield* limiter.acquire
-    const read = yield* Executor.run(b, {
-      operation: "get",
-      flow: b.connector.get!,
-      input: refund.reference,
-      context: { credentials: b.credentials, environment: b.environment }
-    }).pipe(Effect.result)
+    const read = yield* Executor.readRefund(b, refund.reference).pipe(Effect.result)
     if (Result.isFailure(read)) {
       yield* Metric.update(Metric.withAttributes(polls, { connector: b.id, outcome: read.failure.reason._tag }), 1)
       yield* Effect.logWarning("refract tracker: status poll failed", {
