@@ -3,7 +3,7 @@
  * cannot drift from the code (`refract connectors --markdown` writes docs/connectors/README.md,
  * and a test fails when the committed file differs).
  */
-import type { Connector } from "./Connector.ts"
+import { type Connector, replaysKeys } from "./Connector.ts"
 import type { CredentialField } from "./Credentials.ts"
 
 const yes = (b: boolean) => (b ? "yes" : "no")
@@ -38,7 +38,7 @@ const rows: ReadonlyArray<readonly [string, (c: Connector) => string]> = [
   [
     "Idempotency key",
     (c) =>
-      c.idempotencyKey.windowMillis > 0
+      replaysKeys(c.idempotencyKey)
         ? `yours or derived, at most ${c.idempotencyKey.maxLength} chars, kept ${duration(c.idempotencyKey.windowMillis)}`
         : `none at the processor: yours or derived (at most ${c.idempotencyKey.maxLength} chars) names the refund for lookups; a create is never sent twice`
   ],

@@ -6,7 +6,7 @@
 import { Clock, Duration, Effect, Option, Random, Result, Schedule, Schema } from "effect"
 import { HttpClient } from "effect/http"
 import type { BoundConnector } from "../connector/BoundConnector.ts"
-import type { Capabilities, Connector, IdempotencyKeyRules, ListPage, ListRequest, LookupRequest } from "../connector/Connector.ts"
+import { type Capabilities, type Connector, type IdempotencyKeyRules, type ListPage, type ListRequest, type LookupRequest, replaysKeys } from "../connector/Connector.ts"
 import { IdempotencyExpired, InvalidRequest, OutcomeUnknown, RefundError, UnexpectedResponse, Unsupported } from "../error/RefundError.ts"
 import * as Money from "../money/Money.ts"
 import * as Idempotency from "../pipeline/Idempotency.ts"
@@ -412,7 +412,7 @@ export const make = (bound: BoundConnector, options: ClientOptions = {}): Effect
                 operation: "create",
                 attempts: 0,
                 reason: new IdempotencyExpired({
-                  message: windowMillis <= 0
+                  message: !replaysKeys(connector.idempotencyKey)
                     ? `${connector.displayName} does not de-duplicate creates and ${canLookup ? "its lookup did not find" : "cannot look up"} ` +
                       `the refund ${mrid}: sending it again could refund twice. Find it at ${connector.displayName}`
                     : earlier === undefined
