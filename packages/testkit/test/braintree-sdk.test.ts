@@ -16,7 +16,10 @@ import { afterAll, afterEach, assert, beforeAll, describe, it } from "@effect/vi
 import { BraintreeEmulator } from "@refract/testkit"
 import type { EmulatorHandle } from "@refract/testkit"
 import { createRequire } from "node:module"
-import { type Receiver, startReceiver } from "./helpers.ts"
+import { type Receiver, rejection, startReceiver } from "./helpers.ts"
+
+/** What braintree_node rejects with: its error classes carry `name` and `type` (`lib/braintree/errors.js`). */
+type SdkError = { readonly name: string; readonly type: string }
 
 interface SdkTransaction {
   readonly id: string
@@ -60,14 +63,6 @@ interface Braintree {
 
 const braintree = createRequire(import.meta.url)("braintree") as Braintree
 
-const rejection = async (promise: Promise<unknown>): Promise<{ readonly name: string; readonly type: string }> => {
-  const outcome = await promise.then(
-    (value) => ({ ok: true as const, value }),
-    (error: unknown) => ({ ok: false as const, error })
-  )
-  if (outcome.ok) assert.fail(`expected the SDK to reject, it resolved ${JSON.stringify(outcome.value)}`)
-  return (outcome as { readonly error: { readonly name: string; readonly type: string } }).error
-}
 
 const collect = (stream: NodeJS.ReadableStream): Promise<ReadonlyArray<SdkTransaction>> =>
   new Promise((resolve, reject) => {
@@ -168,13 +163,13 @@ describe("official braintree SDK (braintree_node 3.40.0) against the emulator", 
   })
 
   it("HTTP errors become the SDK's exceptions", async () => {
-    assert.strictEqual((await rejection(sdk().transaction.find("nosuchtx1"))).type, "notFoundError")
-    assert.strictEqual((await rejection(sdk("wrong-private-key").transaction.find("nosuchtx1"))).type, "authenticationError")
+    assert.strictEqual((await rejection<SdkError>(sdk().transaction.find("nosuchtx1"))).type, "notFoundError")
+    assert.strictEqual((await rejection<SdkError>(sdk("wrong-private-key").transaction.find("nosuchtx1"))).type, "authenticationError")
     const sale = await emu.createPayment({ amount: 1_000, currency: "USD" })
     emu.injectFault({ _tag: "RateLimit", retryAfterSeconds: 1 }, { path: "*" })
-    assert.strictEqual((await rejection(sdk().transaction.refund(sale, "1.00"))).type, "tooManyRequestsError")
+    assert.strictEqual((await rejection<SdkError>(sdk().transaction.refund(sale, "1.00"))).type, "tooManyRequestsError")
     emu.injectFault({ _tag: "ServerError", status: 503 }, { path: "*" })
-    assert.strictEqual((await rejection(sdk().transaction.refund(sale, "1.00"))).type, "serviceUnavailableError")
+    assert.strictEqual((await rejection<SdkError>(sdk().transaction.refund(sale, "1.00"))).type, "serviceUnavailableError")
     assert.strictEqual(emu.refunds().length, 0)
   })
 
@@ -220,9 +215,9 @@ describe("official braintree SDK (braintree_node 3.40.0) against the emulator", 
 
     const tampered = await emu.signedWebhook(emu.refunds()[0]!.id, { tamper: true })
     const t = new URLSearchParams(tampered.body)
-    assert.strictEqual((await rejection(gateway.webhookNotification.parse(t.get("bt_signature")!, t.get("bt_payload")!))).type, "invalidSignatureError")
+    assert.strictEqual((await rejection<SdkError>(gateway.webhookNotification.parse(t.get("bt_signature")!, t.get("bt_payload")!))).type, "invalidSignatureError")
     const foreign = await emu.signedWebhook(emu.refunds()[0]!.id, { secret: "another-private-key" })
     const f = new URLSearchParams(foreign.body)
-    assert.strictEqual((await rejection(gateway.webhookNotification.parse(f.get("bt_signature")!, f.get("bt_payload")!))).type, "invalidSignatureError")
+    assert.strictEqual((await rejection<SdkError>(gateway.webhookNotification.parse(f.get("bt_signature")!, f.get("bt_payload")!))).type, "invalidSignatureError")
   })
 })

@@ -17,16 +17,8 @@ import { GoCardlessClient } from "gocardless-nodejs/client"
 import { Environments } from "gocardless-nodejs/constants"
 import * as GoCardlessErrors from "gocardless-nodejs/errors"
 import * as webhooks from "gocardless-nodejs/webhooks"
-import { type Receiver, startReceiver } from "./helpers.ts"
+import { type Receiver, rejection, startReceiver } from "./helpers.ts"
 
-const rejection = async (promise: Promise<unknown>): Promise<unknown> => {
-  const outcome = await promise.then(
-    (value) => ({ ok: true as const, value }),
-    (error: unknown) => ({ ok: false as const, error })
-  )
-  if (outcome.ok) assert.fail(`expected the SDK to reject, it resolved ${JSON.stringify(outcome.value)}`)
-  return (outcome as { readonly error: unknown }).error
-}
 
 describe("official GoCardless SDK (gocardless-nodejs) against the emulator", () => {
   let emu: EmulatorHandle

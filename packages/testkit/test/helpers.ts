@@ -1,3 +1,4 @@
+import { assert } from "@effect/vitest"
 import { generateSigningMaterial } from "@refract/testkit/paypal/Certificate"
 import { createServer, type IncomingHttpHeaders, request as httpRequest, type Server } from "node:http"
 import { createServer as createHttpsServer } from "node:https"
@@ -149,4 +150,18 @@ export const startTlsProxy = async (targetOrigin: string): Promise<TlsProxy> => 
         server.close(() => resolve())
       })
   }
+}
+
+/**
+ * What an SDK call rejects with; fails the test when it resolves instead. With `type`, the rejection must
+ * also be an instance of that error class (the SDK's own).
+ */
+export const rejection = async <E = unknown>(promise: Promise<unknown>, type?: new(...args: Array<any>) => E): Promise<E> => {
+  const outcome = await promise.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error })
+  )
+  if (outcome.ok) assert.fail(`expected the SDK to reject, it resolved ${JSON.stringify(outcome.value, (_, v) => (typeof v === "bigint" ? String(v) : v))}`)
+  if (type !== undefined) assert.instanceOf(outcome.error, type)
+  return outcome.error as E
 }

@@ -23,22 +23,13 @@ import {
 } from "mercadopago"
 // A deep import of the SDK's compiled config module (the package has no `exports` map, so the path resolves).
 import { AppConfig } from "mercadopago/dist/utils/config/index.js"
+import { rejection } from "./helpers.ts"
 
 const config = AppConfig as unknown as { BASE_URL: string }
 
 /** The first cause's code of an SDK error (`causes` is typed loosely). */
 const causeCode = (error: MercadoPagoError): unknown => (error.causes as ReadonlyArray<{ readonly code?: unknown }>)[0]?.code
 
-const rejection = async (promise: Promise<unknown>): Promise<MercadoPagoError> => {
-  const outcome = await promise.then(
-    (value) => ({ ok: true as const, value }),
-    (error: unknown) => ({ ok: false as const, error })
-  )
-  if (outcome.ok) assert.fail(`expected the SDK to reject, it resolved ${JSON.stringify(outcome.value)}`)
-  const error = (outcome as { readonly error: unknown }).error
-  assert.instanceOf(error, MercadoPagoError)
-  return error as MercadoPagoError
-}
 
 describe("official mercadopago SDK (sdk-nodejs 3.6.1) against the emulator", () => {
   let emu: EmulatorHandle
@@ -106,34 +97,34 @@ describe("official mercadopago SDK (sdk-nodejs 3.6.1) against the emulator", () 
 
   it("errors reach the SDK as its typed errors with Mercado Pago's status, error and causes", async () => {
     const pay = await emu.createPayment({ amount: 1_000, currency: "MXN" })
-    const unknown = await rejection(refunds().create({ payment_id: "99999999999", body: { amount: 1 } }))
+    const unknown = await rejection(refunds().create({ payment_id: "99999999999", body: { amount: 1 } }), MercadoPagoError)
     assert.instanceOf(unknown, MPNotFoundError)
     assert.strictEqual(unknown.status, 404)
     assert.strictEqual(causeCode(unknown), 2000)
 
-    const auth = await rejection(refunds("TEST-0000000000000000-010101-00000000000000000000000000000000-000000000").get({ payment_id: pay, refund_id: 1 }))
+    const auth = await rejection(refunds("TEST-0000000000000000-010101-00000000000000000000000000000000-000000000").get({ payment_id: pay, refund_id: 1 }), MercadoPagoError)
     assert.instanceOf(auth, MPAuthenticationError)
     assert.strictEqual(auth.status, 401)
 
-    const negative = await rejection(refunds().create({ payment_id: pay, body: { amount: -5 } }))
+    const negative = await rejection(refunds().create({ payment_id: pay, body: { amount: -5 } }), MercadoPagoError)
     assert.instanceOf(negative, MPBadRequestError)
     assert.strictEqual(causeCode(negative), 4040)
 
-    const text = await rejection(refunds().create({ payment_id: pay, body: { amount: "ten" as unknown as number } }))
+    const text = await rejection(refunds().create({ payment_id: pay, body: { amount: "ten" as unknown as number } }), MercadoPagoError)
     assert.strictEqual(causeCode(text), 4041)
 
-    const tooMany = await rejection(refunds().create({ payment_id: pay, body: { amount: 1.234 } }))
+    const tooMany = await rejection(refunds().create({ payment_id: pay, body: { amount: 1.234 } }), MercadoPagoError)
     assert.strictEqual(tooMany.status, 400, "MXN has 2 decimals")
 
-    const over = await rejection(refunds().create({ payment_id: pay, body: { amount: 10.01 } }))
+    const over = await rejection(refunds().create({ payment_id: pay, body: { amount: 10.01 } }), MercadoPagoError)
     assert.instanceOf(over, MPBadRequestError)
     assert.match(over.message, /exceeds/)
 
     await refunds().total({ payment_id: pay })
-    const done = await rejection(refunds().create({ payment_id: pay, body: { amount: 1 } }))
+    const done = await rejection(refunds().create({ payment_id: pay, body: { amount: 1 } }), MercadoPagoError)
     assert.strictEqual(causeCode(done), 2063)
 
-    const missing = await rejection(refunds().get({ payment_id: pay, refund_id: 123 }))
+    const missing = await rejection(refunds().get({ payment_id: pay, refund_id: 123 }), MercadoPagoError)
     assert.instanceOf(missing, MPNotFoundError)
     assert.strictEqual(causeCode(missing), 2032)
   })
@@ -143,7 +134,7 @@ describe("official mercadopago SDK (sdk-nodejs 3.6.1) against the emulator", () 
     const refund = await refunds().create({ payment_id: pay, body: { amount: 1_234 } })
     assert.strictEqual(refund.amount, 1_234)
     assert.strictEqual(emu.refunds()[0]!.amount, 1_234)
-    const fraction = await rejection(refunds().create({ payment_id: pay, body: { amount: 0.5 } }))
+    const fraction = await rejection(refunds().create({ payment_id: pay, body: { amount: 0.5 } }), MercadoPagoError)
     assert.strictEqual(fraction.status, 400)
   })
 

@@ -11,14 +11,8 @@ import { afterAll, afterEach, assert, beforeAll, describe, it } from "@effect/vi
 import { PaddleEmulator } from "@refract/testkit"
 import type { EmulatorHandle } from "@refract/testkit"
 import { ApiError, type Environment, Paddle } from "@paddle/paddle-node-sdk"
+import { rejection } from "./helpers.ts"
 
-const rejection = async (promise: Promise<unknown>): Promise<ApiError> => {
-  const outcome = await promise.then((value) => ({ ok: true as const, value }), (error: unknown) => ({ ok: false as const, error }))
-  if (outcome.ok) assert.fail(`expected the SDK to reject, it resolved ${JSON.stringify(outcome.value)}`)
-  const error = (outcome as { readonly error: unknown }).error
-  assert.instanceOf(error, ApiError)
-  return error as ApiError
-}
 
 describe("official Paddle SDK (@paddle/paddle-node-sdk) against the emulator", () => {
   let emu: EmulatorHandle
@@ -77,19 +71,19 @@ describe("official Paddle SDK (@paddle/paddle-node-sdk) against the emulator", (
   it("errors become ApiError with Paddle's type, code, detail and field errors", async () => {
     const paddle = sdk()
     const txn = await emu.createPayment({ amount: 1_000, currency: "USD" })
-    const over = await rejection(paddle.adjustments.create({ action: "refund", transactionId: txn, reason: "too much", items: [{ itemId: PaddleEmulator.lineItemIdOf(txn), type: "partial", amount: "1001" }] }))
+    const over = await rejection(paddle.adjustments.create({ action: "refund", transactionId: txn, reason: "too much", items: [{ itemId: PaddleEmulator.lineItemIdOf(txn), type: "partial", amount: "1001" }] }), ApiError)
     assert.strictEqual(over.code, "adjustment_amount_above_remaining_allowed")
     assert.strictEqual(over.type, "request_error")
     assert.include(over.detail, "Amount Left: 1000")
-    const invalid = await rejection(paddle.adjustments.create({ action: "refund", transactionId: "txn_nope", reason: "x", type: "full" }))
+    const invalid = await rejection(paddle.adjustments.create({ action: "refund", transactionId: "txn_nope", reason: "x", type: "full" }), ApiError)
     assert.strictEqual(invalid.code, "invalid_field")
     assert.strictEqual(invalid.errors?.[0]?.field, "transaction_id")
-    const missing = await rejection(paddle.adjustments.create({ action: "refund", transactionId: `txn_${"0".repeat(26)}`, reason: "x", type: "full" }))
+    const missing = await rejection(paddle.adjustments.create({ action: "refund", transactionId: `txn_${"0".repeat(26)}`, reason: "x", type: "full" }), ApiError)
     assert.strictEqual(missing.code, "not_found")
-    const denied = await rejection(sdk("pdl_sdbx_apikey_wrong").adjustments.create({ action: "refund", transactionId: txn, reason: "x", type: "full" }))
+    const denied = await rejection(sdk("pdl_sdbx_apikey_wrong").adjustments.create({ action: "refund", transactionId: txn, reason: "x", type: "full" }), ApiError)
     assert.strictEqual(denied.code, "invalid_token")
     await paddle.adjustments.create({ action: "refund", transactionId: txn, reason: "first", type: "full" })
-    const pending = await rejection(paddle.adjustments.create({ action: "refund", transactionId: txn, reason: "second", type: "full" }))
+    const pending = await rejection(paddle.adjustments.create({ action: "refund", transactionId: txn, reason: "second", type: "full" }), ApiError)
     assert.strictEqual(pending.code, "adjustment_pending_refund_request")
   })
 
@@ -97,7 +91,7 @@ describe("official Paddle SDK (@paddle/paddle-node-sdk) against the emulator", (
     const paddle = sdk()
     const txn = await emu.createPayment({ amount: 1_000, currency: "USD" })
     emu.injectFault({ _tag: "RateLimit", retryAfterSeconds: 4 }, { method: "POST", path: "/adjustments" })
-    const limited = await rejection(paddle.adjustments.create({ action: "refund", transactionId: txn, reason: "x", type: "full" }))
+    const limited = await rejection(paddle.adjustments.create({ action: "refund", transactionId: txn, reason: "x", type: "full" }), ApiError)
     assert.strictEqual(limited.code, "too_many_requests")
     assert.strictEqual(limited.retryAfter, 4)
   })

@@ -11,7 +11,7 @@ import { afterAll, afterEach, assert, beforeAll, describe, it } from "@effect/vi
 import { RazorpayEmulator } from "@refract/testkit"
 import type { EmulatorHandle } from "@refract/testkit"
 import Razorpay from "razorpay"
-import { type Receiver, startReceiver } from "./helpers.ts"
+import { type Receiver, rejection, startReceiver } from "./helpers.ts"
 
 /** The SDK's rejection (`dist/api.js` `normalizeError`). */
 interface SdkError {
@@ -27,14 +27,6 @@ interface SdkError {
   }
 }
 
-const rejection = async (promise: Promise<unknown>): Promise<SdkError> => {
-  const outcome = await promise.then(
-    (value) => ({ ok: true as const, value }),
-    (error: unknown) => ({ ok: false as const, error })
-  )
-  if (outcome.ok) assert.fail(`expected the SDK to reject, it resolved ${JSON.stringify(outcome.value)}`)
-  return (outcome as { readonly error: SdkError }).error
-}
 
 describe("official razorpay SDK (razorpay-node) against the emulator", () => {
   let emu: EmulatorHandle
@@ -120,7 +112,7 @@ describe("official razorpay SDK (razorpay-node) against the emulator", () => {
     const razorpay = sdk()
     const pay = await emu.createPayment({ amount: 1_000, currency: "INR" })
 
-    const over = await rejection(razorpay.payments.refund(pay, { amount: 5_000 }))
+    const over = await rejection<SdkError>(razorpay.payments.refund(pay, { amount: 5_000 }))
     assert.strictEqual(over.statusCode, 400)
     assert.deepStrictEqual(over.error, {
       code: "BAD_REQUEST_ERROR",
@@ -132,41 +124,41 @@ describe("official razorpay SDK (razorpay-node) against the emulator", () => {
     })
 
     // A parameter the reference does not list, sent through the SDK (which forwards params as given).
-    const unknown = await rejection(razorpay.payments.refund(pay, { amount: 100, currency: "INR" } as never))
+    const unknown = await rejection<SdkError>(razorpay.payments.refund(pay, { amount: 100, currency: "INR" } as never))
     assert.strictEqual(unknown.statusCode, 400)
     assert.strictEqual(unknown.error.description, "currency is/are not required and should not be sent")
     assert.isUndefined(unknown.error.field)
 
-    const speed = await rejection(razorpay.payments.refund(pay, { amount: 100, speed: "instant" as never }))
+    const speed = await rejection<SdkError>(razorpay.payments.refund(pay, { amount: 100, speed: "instant" as never }))
     assert.strictEqual(speed.error.description, "The selected speed is invalid.")
     assert.strictEqual(speed.error.field, "speed")
 
-    const notes = await rejection(
+    const notes = await rejection<SdkError>(
       razorpay.payments.refund(pay, { notes: Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`k${i}`, "v"])) })
     )
     assert.strictEqual(notes.error.field, "notes")
 
-    const missing = await rejection(razorpay.refunds.fetch("rfnd_AAAAAAAAAAAAAA"))
+    const missing = await rejection<SdkError>(razorpay.refunds.fetch("rfnd_AAAAAAAAAAAAAA"))
     assert.strictEqual(missing.statusCode, 400)
     assert.strictEqual(missing.error.description, "The id provided does not exist")
 
-    const malformed = await rejection(razorpay.payments.refund("pay_short", { amount: 100 }))
+    const malformed = await rejection<SdkError>(razorpay.payments.refund("pay_short", { amount: 100 }))
     assert.strictEqual(malformed.error.description, "pay_short is not a valid id")
 
     await razorpay.payments.refund(pay, {})
-    const full = await rejection(razorpay.payments.refund(pay, { amount: 100 }))
+    const full = await rejection<SdkError>(razorpay.payments.refund(pay, { amount: 100 }))
     assert.strictEqual(full.error.description, "The payment has been fully refunded already")
 
-    const count = await rejection(razorpay.refunds.all({ count: 101 }))
+    const count = await rejection<SdkError>(razorpay.refunds.all({ count: 101 }))
     assert.strictEqual(count.error.description, "The count may not be greater than 100.")
     assert.lengthOf(emu.refunds(), 1)
   })
 
   it("rejects wrong keys with 401 and never echoes the secret", async () => {
-    const wrongKey = await rejection(sdk("rzp_test_WrongKeyId0000").refunds.all())
+    const wrongKey = await rejection<SdkError>(sdk("rzp_test_WrongKeyId0000").refunds.all())
     assert.strictEqual(wrongKey.statusCode, 401)
     assert.strictEqual(wrongKey.error.description, "The api key provided is invalid")
-    const wrongSecret = await rejection(sdk(undefined, "NotTheSecret000000000000").refunds.all())
+    const wrongSecret = await rejection<SdkError>(sdk(undefined, "NotTheSecret000000000000").refunds.all())
     assert.strictEqual(wrongSecret.statusCode, 401)
     assert.strictEqual(wrongSecret.error.description, "The api secret provided is invalid")
     assert.notInclude(JSON.stringify(wrongSecret), "NotTheSecret")
@@ -175,11 +167,11 @@ describe("official razorpay SDK (razorpay-node) against the emulator", () => {
   it("surfaces injected 429 and 5xx answers as the SDK's rejections", async () => {
     const razorpay = sdk()
     emu.injectFault({ _tag: "RateLimit", retryAfterSeconds: 1 })
-    const limited = await rejection(razorpay.refunds.all())
+    const limited = await rejection<SdkError>(razorpay.refunds.all())
     assert.strictEqual(limited.statusCode, 429)
     assert.strictEqual(limited.error.code, "BAD_REQUEST_ERROR")
     emu.injectFault({ _tag: "ServerError", status: 503 })
-    const down = await rejection(razorpay.refunds.all())
+    const down = await rejection<SdkError>(razorpay.refunds.all())
     assert.strictEqual(down.statusCode, 503)
     assert.strictEqual(down.error.code, "SERVER_ERROR")
   })
