@@ -20,7 +20,7 @@
  *
  * Checkout.com expects a 2xx answer and retries otherwise (up to 8 times over about 30 hours).
  */
-import { Money, ProcessorHttp, Refund, Signature, WebhookError, WebhookEvent } from "@refract/core"
+import { Money, ProcessorHttp, Refund, Signature, WebhookError, WebhookEvent, Webhooks } from "@refract/core"
 import type { Connector, Credentials, RefundStatus } from "@refract/core"
 import { Effect, Redacted, Result } from "effect"
 import * as CheckoutSchema from "./CheckoutSchema.ts"
@@ -48,26 +48,21 @@ export const signature = (key: string | Redacted.Redacted<string>, body: Uint8Ar
   // Stryker disable next-line ConditionalExpression,StringLiteral: equivalent, core's Signature.hmac hands a plain string key to createHmac unchanged; wrapping it only satisfies the Key type
   Signature.toHex(Signature.hmacSha256(typeof key === "string" ? Redacted.make(key) : key, body))
 
-const failWith = (reason: WebhookError.WebhookErrorReason) => Effect.fail(new WebhookError.WebhookError({ connector: connectorId, reason }))
 
 /** Verifies `Cko-Signature` over the raw bytes. Fails closed. */
 export const verifySignature = (
   request: { readonly headers: Readonly<Record<string, string>>; readonly body: Uint8Array },
   key: Redacted.Redacted<string>
 ): Effect.Effect<void, WebhookError.WebhookError> =>
-  Effect.suspend(() => {
-    const header = request.headers[SIGNATURE_HEADER]
-    if (header === undefined || header.trim() === "") {
-      return failWith(new WebhookError.MissingSignature({ message: "no Cko-Signature header" }))
-    }
-    const expected = Signature.hmacSha256(key, request.body)
-    if (!Signature.equalsHex(expected, header)) {
-      return failWith(new WebhookError.InvalidSignature({
-        message: "Cko-Signature does not match the body: check the webhook's signature key and that the raw body is passed unchanged"
-      }))
-    }
-    return Effect.void
-  })
+  Webhooks.verifyBodyHmacSha256Hex(
+    {
+      connector: connectorId,
+      header: "Cko-Signature",
+      mismatch: "Cko-Signature does not match the body: check the webhook's signature key and that the raw body is passed unchanged"
+    },
+    request,
+    key
+  )
 
 // ---------------------------------------------------------------------------------------------
 // Parsing

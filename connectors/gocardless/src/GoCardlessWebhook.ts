@@ -15,7 +15,7 @@
  * status (see {@link actionStatus}); any other refund action becomes a `notice` naming the refund (the core
  * reads it through `get`); events about other resources become events without a refund.
  */
-import { Refund, Signature, Timestamp, WebhookError, WebhookEvent } from "@refract/core"
+import { Refund, Signature, Timestamp, WebhookError, WebhookEvent, Webhooks } from "@refract/core"
 import type { Connector, RefundStatus } from "@refract/core"
 import { Effect, Redacted, Result } from "effect"
 import * as GoCardlessSchema from "./GoCardlessSchema.ts"
@@ -37,26 +37,21 @@ export const secrets = {
 export const signature = (body: Uint8Array | string, secret: string | Redacted.Redacted<string>): string =>
   Signature.hmacSha256Hex(secret, body)
 
-const failWith = (reason: WebhookError.WebhookErrorReason) => Effect.fail(new WebhookError.WebhookError({ connector: connectorId, reason }))
 
 /** Verifies a delivery's `Webhook-Signature` over its raw bytes, in constant time. Fails closed. */
 export const verifySignature = (
   request: { readonly headers: Readonly<Record<string, string>>; readonly body: Uint8Array },
   secret: Redacted.Redacted<string>
 ): Effect.Effect<void, WebhookError.WebhookError> =>
-  Effect.suspend(() => {
-    const header = request.headers[SIGNATURE_HEADER]
-    if (header === undefined || header.trim() === "") {
-      return failWith(new WebhookError.MissingSignature({ message: "no Webhook-Signature header" }))
-    }
-    const expected = Signature.hmacSha256(secret, request.body)
-    if (!Signature.equalsHex(expected, header.trim())) {
-      return failWith(new WebhookError.InvalidSignature({
-        message: "Webhook-Signature does not match the payload: check the webhook endpoint secret and that the raw body is passed unchanged"
-      }))
-    }
-    return Effect.void
-  })
+  Webhooks.verifyBodyHmacSha256Hex(
+    {
+      connector: connectorId,
+      header: "Webhook-Signature",
+      mismatch: "Webhook-Signature does not match the payload: check the webhook endpoint secret and that the raw body is passed unchanged"
+    },
+    request,
+    secret
+  )
 
 type Observed = { readonly status: RefundStatus.ObservedStatus; readonly rawStatus: string }
 

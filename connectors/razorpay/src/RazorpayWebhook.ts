@@ -17,7 +17,7 @@
  * Events (https://razorpay.com/docs/webhooks/refunds): `refund.created`, `refund.processed`,
  * `refund.failed`, `refund.speed_changed`, each with the refund entity at `payload.refund.entity`.
  */
-import { Money, Refund, Signature, Timestamp, WebhookError, WebhookEvent } from "@refract/core"
+import { Money, Refund, Signature, Timestamp, WebhookError, WebhookEvent, Webhooks } from "@refract/core"
 import type { Connector, RefundStatus } from "@refract/core"
 import { createHash } from "node:crypto"
 import { Effect, Redacted, Result } from "effect"
@@ -48,26 +48,21 @@ export const secrets = {
 export const signature = (body: Uint8Array | string, secret: string | Redacted.Redacted<string>): string =>
   Signature.hmacSha256Hex(secret, body)
 
-const failWith = (reason: WebhookError.WebhookErrorReason) => Effect.fail(new WebhookError.WebhookError({ connector: connectorId, reason }))
 
 /** Verifies a delivery's `X-Razorpay-Signature` over its raw bytes, in constant time. Fails closed. */
 export const verifySignature = (
   request: { readonly headers: Readonly<Record<string, string>>; readonly body: Uint8Array },
   secret: Redacted.Redacted<string>
 ): Effect.Effect<void, WebhookError.WebhookError> =>
-  Effect.suspend(() => {
-    const header = request.headers[SIGNATURE_HEADER]
-    if (header === undefined || header.trim() === "") {
-      return failWith(new WebhookError.MissingSignature({ message: "no X-Razorpay-Signature header" }))
-    }
-    const expected = Signature.hmacSha256(secret, request.body)
-    if (!Signature.equalsHex(expected, header)) {
-      return failWith(new WebhookError.InvalidSignature({
-        message: "X-Razorpay-Signature does not match the payload: check the webhook secret and that the raw body is passed unchanged"
-      }))
-    }
-    return Effect.void
-  })
+  Webhooks.verifyBodyHmacSha256Hex(
+    {
+      connector: connectorId,
+      header: "X-Razorpay-Signature",
+      mismatch: "X-Razorpay-Signature does not match the payload: check the webhook secret and that the raw body is passed unchanged"
+    },
+    request,
+    secret
+  )
 
 /** Razorpay refund status → unified status. Anything else (and null) is Unknown, with the raw string. */
 export const statusOf = (raw: string | null | undefined): { readonly status: RefundStatus.ObservedStatus; readonly rawStatus: string } => {

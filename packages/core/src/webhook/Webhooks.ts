@@ -2,11 +2,12 @@
  * Verifying and parsing a webhook delivery with a bound connector. Verification always comes
  * first and fails closed; nothing is parsed from a delivery that did not verify.
  */
-import { Clock, Effect, Option, Result } from "effect"
+import { Clock, Effect, Option, type Redacted, Result } from "effect"
 import { HttpClient, HttpClientRequest } from "effect/http"
 import type { BoundConnector } from "../connector/BoundConnector.ts"
 import type { VerifyContext } from "../connector/Connector.ts"
-import { NotConfigured, VerificationUnavailable, WebhookError } from "./WebhookError.ts"
+import * as Signature from "./Signature.ts"
+import { InvalidSignature, MissingSignature, NotConfigured, VerificationUnavailable, WebhookError } from "./WebhookError.ts"
 import type { RawWebhookRequest, WebhookEvent } from "./WebhookEvent.ts"
 
 /** Builds the verification context: the clock, and a GET for certificates through the app's HttpClient. */
@@ -61,3 +62,25 @@ export const verifyAndParse = (
     if (Result.isFailure(parsed)) return yield* parsed.failure
     return parsed.success
   }).pipe(Effect.withSpan("refract.webhook", { attributes: { "refract.connector": bound.id } }, { captureStackTrace: false }))
+
+/**
+ * Verifies a header that holds the hex HMAC-SHA256 of the raw body, with no timestamp (Checkout.com
+ * `Cko-Signature`, Razorpay `X-Razorpay-Signature`, GoCardless `Webhook-Signature`). Constant time; fails
+ * closed: a missing or blank header is MissingSignature ("no <header> header"), any other value that is not
+ * the body's MAC is InvalidSignature with `mismatch` as its message.
+ */
+export const verifyBodyHmacSha256Hex = (
+  scheme: { readonly connector: string; readonly header: string; readonly mismatch: string },
+  request: { readonly headers: Readonly<Record<string, string>>; readonly body: Uint8Array },
+  secret: Redacted.Redacted<string>
+): Effect.Effect<void, WebhookError> =>
+  Effect.suspend(() => {
+    const header = request.headers[scheme.header.toLowerCase()]
+    if (header === undefined || header.trim() === "") {
+      return Effect.fail(new WebhookError({ connector: scheme.connector, reason: new MissingSignature({ message: `no ${scheme.header} header` }) }))
+    }
+    if (!Signature.equalsHex(Signature.hmacSha256(secret, request.body), header)) {
+      return Effect.fail(new WebhookError({ connector: scheme.connector, reason: new InvalidSignature({ message: scheme.mismatch }) }))
+    }
+    return Effect.void
+  })
